@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"storyguard/tools/config"
+)
+
+// Exit codes, as documented in --help (the convention of errata-ai/vale).
+const (
+	exitClean    = 0 // nothing at error level
+	exitFindings = 1 // findings at error level
+	exitFailure  = 2 // usage, configuration or runtime failure
+)
+
+// errFindings is returned by a command that ran to the end and found errors
+// it has already printed; it exits 1 with no further message.
+var errFindings = errors.New("findings at error level")
+
+// hintError carries a hint printed after the error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+// withHint wraps err so that the CLI prints hint after it.
+func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
+
+// app is what every subcommand shares: the streams, the environment and the
+// global flags.
+type app struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	root         string
+	vault        string
+	identityFile string
+}
+
+// command constructors, registered by each command's file in init.
+var commands []func(*app) *cobra.Command
+
+func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
+
+const helpExitCodes = `Exit codes:
+  0  clean: nothing at error level
+  1  findings at error level (nothing was published)
+  2  usage, configuration or runtime failure (nothing was published)`
+
+// run is the whole program; only main exits.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	a := &app{stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	root := &cobra.Command{
+		Use:   "storyguard",
+		Short: "Publish survivors' stories only as far as their consent reaches",
+		Long: `Storyguard checks every consent record and pseudonym, scrubs identifying
+metadata from media, and only then publishes a Hugo site and its media to
+S3-compatible object storage. Withdrawal takes a story down everywhere.
+
+` + helpExitCodes,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs(args)
+	root.SetContext(ctx)
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.root, "root", ".", "site root holding config.toml and content/")
+	pf.StringVar(&a.vault, "vault", "", "private vault folder (registry.age, media/); default from config, else private")
+	pf.StringVar(&a.identityFile, "identity-file", "", "file of age identities that decrypt the registry (or set STORYGUARD_AGE_IDENTITY)")
+	cmds := make([]*cobra.Command, 0, len(commands))
+	for _, f := range commands {
+		cmds = append(cmds, f(a))
+	}
+	slices.SortFunc(cmds, func(x, y *cobra.Command) int { return strings.Compare(x.Name(), y.Name()) })
+	root.AddCommand(cmds...)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return withHint(err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
+	})
+	return root.ExecuteContext(ctx)
+}
+
+// config loads and validates the configuration: flags over environment over
+// config.toml over defaults.
+func (a *app) config() (config.Config, error) {
+	c, err := config.Load(a.root, a.getenv)
+	if err != nil {
+		return c, err
+	}
+	if a.vault != "" {
+		c.Vault = a.vault
+	}
+	if a.identityFile != "" {
+		c.IdentityFile = a.identityFile
+	}
+	return c, c.Validate()
+}
+
+// exitCode prints err as the CLI does and maps it to an exit code.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitClean
+	}
+	if errors.Is(err, errFindings) {
+		return exitFindings
+	}
+	fmt.Fprintf(stderr, "storyguard: error: %v\n", err)
+	var h *hintError
+	if errors.As(err, &h) && h.hint != "" {
+		fmt.Fprintf(stderr, "storyguard: hint: %s\n", h.hint)
+	}
+	return exitFailure
+}
