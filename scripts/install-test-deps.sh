@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a machine that has only Go:
+# Debian chromium (browser tests), exiftool (the independent metadata oracle),
+# hyperfine (benchmark script), and axe-core from npm (accessibility tests).
+# Idempotent: a second run installs nothing new.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -f tools/site/testdata/axe/node_modules/axe-core/axe.min.js ]; then
+  npm ci --prefix tools/site/testdata/axe --no-audit --no-fund --loglevel=error
+fi
