@@ -1,0 +1,61 @@
+package publish
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// AuditEntry is one line of the audit log (JSON Lines, one object per line,
+// appended, never rewritten). It records what happened to which story, by
+// which role: ids, counts and roles only, never a name.
+type AuditEntry struct {
+	// Time is when the action finished, RFC 3339 in UTC.
+	Time time.Time `json:"time"`
+	// Action is "withdraw" or "publish".
+	Action string `json:"action"`
+	// StoryID is the story concerned; empty for a whole-site publish.
+	StoryID string `json:"story_id,omitempty"`
+	// Role is who asked, as a role: storyteller, guardian, comms, legal.
+	Role string `json:"role"`
+	// Reason is the reason given, already checked to name nobody.
+	Reason string `json:"reason,omitempty"`
+	// ObjectVersions, DeleteMarkers and Uploads count what was removed from
+	// the bucket under the story's prefixes.
+	ObjectVersions int `json:"object_versions"`
+	DeleteMarkers  int `json:"delete_markers"`
+	Uploads        int `json:"aborted_uploads"`
+	// SiteObjectsChanged counts the site objects redeployed afterwards.
+	SiteObjectsChanged int `json:"site_objects_changed"`
+	// NoncurrentPurged counts the old versions of changed site objects removed.
+	NoncurrentPurged int `json:"noncurrent_purged"`
+	// Result is "complete" or "failed: <reason>".
+	Result string `json:"result"`
+}
+
+// AppendAudit appends e to the audit log at path (created 0600 with its
+// folder if missing) and syncs it to disk before returning.
+func AppendAudit(path string, e AuditEntry) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("audit log %s: %w", path, err)
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit log %s: %w", path, err)
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("audit log %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("audit log %s: %w", path, err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,213 @@
+package publish
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"storyguard/tools/manifest"
+)
+
+func write(t *testing.T, root, rel, data string) {
+	t.Helper()
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStageCopiesOnlyListedPages(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "config.toml", "title = 'x'\n")
+	write(t, root, "themes/voices/layouts/home.html", "home")
+	write(t, root, "static/robots.txt", "User-agent: *\n")
+	write(t, root, "data/media.json", `{"version":1,"media":{"m-stale":{"key":"media/old/x.jpg"}}}`)
+	write(t, root, "content/_index.md", "---\ntitle: Home\n---\n")
+	write(t, root, "content/stories/ok/index.md", "---\ntitle: OK\n---\n")
+	write(t, root, "content/stories/ok/index.es.md", "---\ntitle: OK es\n---\n")
+	write(t, root, "content/stories/withdrawn/index.md", "---\ntitle: gone\n---\n")
+	write(t, root, "content/stories/ok/original.jpg", "not staged")
+
+	stage := filepath.Join(t.TempDir(), "stage")
+	m := &manifest.Manifest{Media: map[string]manifest.Entry{"m-0001": {StoryID: "st-1", Object: manifest.Object{Key: "media/st-1/ab.jpg"}}}}
+	if err := Stage(root, stage, []string{"content/_index.md", "content/stories/ok/index.md"}, m); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	filepath.WalkDir(stage, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(stage, p)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	want := []string{"config.toml", "content/_index.md", "content/stories/ok/index.md", "data/media.json", "static/robots.txt", "themes/voices/layouts/home.html"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("staged files:\n got %q\nwant %q", got, want)
+	}
+	staged, err := manifest.Read(filepath.Join(stage, "data", "media.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := staged.Media["m-stale"]; ok || staged.Media["m-0001"].Key != "media/st-1/ab.jpg" {
+		t.Fatalf("stage must hold the new manifest only, got %+v", staged.Media)
+	}
+	if err := Stage(root, stage, nil, m); err == nil {
+		t.Fatal("staging into a non-empty folder must fail")
+	}
+	if err := Stage(root, filepath.Join(t.TempDir(), "s"), []string{"content/../config.toml"}, m); err == nil {
+		t.Fatal("a page outside content/ must be refused")
+	}
+}
+
+func TestStageRefusesSymlinks(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "config.toml", "")
+	write(t, root, "outside.txt", "secret")
+	os.MkdirAll(filepath.Join(root, "static"), 0o755)
+	if err := os.Symlink(filepath.Join(root, "outside.txt"), filepath.Join(root, "static", "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	err := Stage(root, filepath.Join(t.TempDir(), "s"), nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("want a symbolic link error, got %v", err)
+	}
+}
+
+// termLeaks is a plain term matcher standing in for the registry scanner,
+// which has its own tests; here we test what ScanOutput does with matches.
+func termLeaks(term, person string) func(string, []byte) []Finding {
+	re := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(term) + `\b`)
+	return func(_ string, data []byte) []Finding {
+		var fs []Finding
+		for _, loc := range re.FindAllIndex(data, -1) {
+			fs = append(fs, Finding{Start: loc[0], End: loc[1], PersonID: person, Kind: "name"})
+		}
+		return fs
+	}
+}
+
+func TestScanOutput(t *testing.T) {
+	out := t.TempDir()
+	write(t, out, "index.html", "<html>\n<p>Hello</p>\n<img src=\"/media/st-1/aa.jpg\" alt=\"\">\n</html>\n")
+	write(t, out, "stories/x/index.html", "<p>line one\nwith Zzyzx here</p>\n<img src=\"/media/st-9/bb.jpg\">\n<img src=\"https://tracker.example/pixel.png\">\n<img srcset=\"logo.png 1x\">\n")
+	write(t, out, "index.xml", "<rss><item><title>zzyzx</title></item></rss>")
+	write(t, out, "zzyzx.txt", "file name only")
+	write(t, out, "doc.pdf", "%PDF")
+	write(t, out, "logo.png", "png bytes")
+	verified := 0
+	ds, err := ScanOutput(OutputScan{
+		Dir:         out,
+		Leaks:       termLeaks("zzyzx", "p-0001"),
+		VerifyImage: func(string, []byte) error { verified++; return nil },
+		MediaPrefix: "/media/",
+		MediaKeys:   map[string]bool{"media/st-1/aa.jpg": true},
+		BaseURL:     "http://127.0.0.1:1313/",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.String())
+		if strings.Contains(strings.ToLower(d.Message), "zzyzx") {
+			t.Errorf("diagnostic repeats the matched term: %s", d)
+		}
+	}
+	want := []string{
+		"doc.pdf: error output-media: file type \".pdf\" cannot be proved clean; remove it from the site",
+		"index.xml:1:19: error output-leak: matches registry person p-0001 (name)",
+		"stories/x/index.html:2:6: error output-leak: matches registry person p-0001 (name)",
+		"stories/x/index.html:3:11: error output-image: media URL is not a consented object in data/media.json",
+		"stories/x/index.html:4:11: error output-image: image on another host \"tracker.example\": no third-party requests",
+		"stories/x/index.html:5:14: error output-image: image URL points at no file in the built site",
+		"zzyzx.txt: error output-leak: file name matches registry person p-0001 (name)",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("diagnostics:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+	if verified != 1 {
+		t.Fatalf("want logo.png verified once, got %d", verified)
+	}
+}
+
+func TestSiteObjectsAndPurgeURLs(t *testing.T) {
+	out := t.TempDir()
+	write(t, out, "index.html", "home")
+	write(t, out, "es/stories/x/index.html", "x")
+	write(t, out, "sitemap.xml", "<urlset/>")
+	objs, err := SiteObjects(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range objs {
+		keys = append(keys, o.Key)
+	}
+	if !slices.Equal(keys, []string{"site/es/stories/x/index.html", "site/index.html", "site/sitemap.xml"}) {
+		t.Fatalf("keys %q", keys)
+	}
+	// sha256("home")
+	if objs[1].SHA256 != "4ea140588150773ce3aace786aeef7f4049ce100fa649c94fbbddb960f1da942" || objs[1].Size != 4 {
+		t.Fatalf("digest or size wrong: %+v", objs[1])
+	}
+	urls := PublicURLs("https://stories.example.org/", append(keys, "media/st-1/ab.jpg"))
+	want := []string{
+		"https://stories.example.org/",
+		"https://stories.example.org/es/stories/x/",
+		"https://stories.example.org/es/stories/x/index.html",
+		"https://stories.example.org/index.html",
+		"https://stories.example.org/media/st-1/ab.jpg",
+		"https://stories.example.org/sitemap.xml",
+	}
+	if !slices.Equal(urls, want) {
+		t.Fatalf("urls\n got %q\nwant %q", urls, want)
+	}
+	write(t, out, "bad name.html", "")
+	if _, err := SiteObjects(out); err == nil {
+		t.Fatal("a file name with a space must be refused as a key")
+	}
+}
+
+func TestAppendAudit(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "vault", "audit.log")
+	for i := range 2 {
+		e := AuditEntry{Time: time.Date(2026, 11, 29, 10, i, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-1", Role: "storyteller", ObjectVersions: i + 1, Result: "complete"}
+		if err := AppendAudit(p, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("audit log mode %v, want 0600", fi.Mode().Perm())
+	}
+	f, _ := os.Open(p)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		var e AuditEntry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("line %d: %v", n+1, err)
+		}
+		n++
+		if e.ObjectVersions != n || e.StoryID != "st-1" {
+			t.Fatalf("line %d: %+v", n, e)
+		}
+	}
+	if n != 2 {
+		t.Fatalf("want 2 lines appended, got %d", n)
+	}
+}
