@@ -1,12 +1,8 @@
 package publish
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -45,17 +41,11 @@ func SiteObjects(outDir string) ([]SiteObject, error) {
 		if strings.ContainsAny(rel, " \\\x00\r\n\t") || strings.Contains(rel, "..") {
 			return fmt.Errorf("%s: not usable as an object key", rel)
 		}
-		f, err := os.Open(p)
+		sum, n, err := HashFile(p)
 		if err != nil {
 			return err
 		}
-		h := sha256.New()
-		n, err := io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		objs = append(objs, SiteObject{Key: "site/" + rel, File: p, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+		objs = append(objs, SiteObject{Key: "site/" + rel, File: p, Size: n, SHA256: sum})
 		return nil
 	})
 	slices.SortFunc(objs, func(a, b SiteObject) int { return strings.Compare(a.Key, b.Key) })

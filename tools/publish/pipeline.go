@@ -1,0 +1,435 @@
+// Package publish runs Storyguard's pipeline: check, scrub and verify media,
+// build the site with Hugo from a stage holding only what passed, scan the
+// built output, upload media, write data/media.json, deploy the site, prune
+// what is no longer consented, and purge old versions. It also takes a story
+// down on withdrawal.
+//
+// The package holds the order of the steps and the rules between them; the
+// parts (the checker, the media scrubber, the object store, Hugo, the leak
+// scanner) are passed in as a Parts value, wired by cmd/storyguard, so that
+// this package does not link Hugo and its tests stay quick.
+package publish
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"storyguard/tools/diag"
+	"storyguard/tools/manifest"
+)
+
+// ErrBlocked is returned, wrapped, when findings at error level stopped the
+// pipeline before anything public changed. The findings are in the Result.
+var ErrBlocked = errors.New("publication blocked by findings at error level")
+
+// Plan is what the checker decided may be published.
+type Plan struct {
+	// Pages are the content files that passed every check, as slash paths
+	// relative to the site root ("content/stories/x/index.es.md"), including
+	// the site's own pages (home, advocacy, partners).
+	Pages []string
+	// Stories are every story the checker saw, publishable or not.
+	Stories []Story
+}
+
+// Story is one story bundle as the pipeline needs it: ids and paths only.
+type Story struct {
+	ID     string
+	Bundle string // "stories/<slug>", relative to content/
+	// Files are the bundle's language files, slash paths from the site root.
+	Files []string
+	// Langs are the languages of Files, in the same order.
+	Langs []string
+	// Publishable reports whether at least one language passed every check.
+	Publishable bool
+	// Status is consent.status as written.
+	Status string
+	// Expires is consent.expires; zero when absent or unparseable.
+	Expires time.Time
+	// Approved reports whether every language's approval digest matches.
+	Approved bool
+	// Media are the media ids the story places, in order, without repeats.
+	Media []string
+	// PagePrefixes are the site object key prefixes of the story's own pages
+	// ("site/stories/<slug>/", "site/es/stories/<slug>/").
+	PagePrefixes []string
+}
+
+// Media is one processed medium, ready to upload: File is a scrubbed and
+// verified file in the pipeline's work folder.
+type Media struct {
+	manifest.Object
+	File string
+}
+
+// MediaProcessor scrubs the original at src into a file in workDir, proves
+// it clean with an independent verifier, and makes the variants for
+// srcset. It returns the main object first, then the variants narrowest
+// first. Keys follow "media/<story id>/<sha256>.<ext>".
+type MediaProcessor func(ctx context.Context, storyID, src, workDir string) (Media, []Media, error)
+
+// Upload is one object to store; Open streams its bytes.
+type Upload struct {
+	Key, SHA256, ContentType string
+	Size                     int64
+	Open                     func() (io.ReadCloser, error)
+}
+
+// SyncResult counts what a Sync did; Changed lists the keys uploaded and
+// Deleted the keys pruned.
+type SyncResult struct {
+	Uploaded, Unchanged int
+	Changed, Deleted    []string
+}
+
+// PurgeResult counts what a purge removed.
+type PurgeResult struct {
+	Versions, DeleteMarkers, Uploads int
+}
+
+// Store is the object storage as the pipeline uses it.
+type Store interface {
+	// Sync makes the objects under prefix match want: it uploads what is
+	// missing or has another digest and, with prune, deletes the rest.
+	Sync(ctx context.Context, prefix string, want []Upload, prune bool) (SyncResult, error)
+	// PurgePrefix deletes every version, delete marker and incomplete upload
+	// under prefix, lists again and fails if anything is left.
+	PurgePrefix(ctx context.Context, prefix string) (PurgeResult, error)
+	// PurgeNoncurrent deletes every version of keys under prefix that is not
+	// a key's current version, and every delete marker, so that the prefix
+	// holds exactly its current objects.
+	PurgeNoncurrent(ctx context.Context, prefix string) (PurgeResult, error)
+	// EnsurePolicy sets (or verifies) anonymous read on media/ and site/
+	// only, with no listing.
+	EnsurePolicy(ctx context.Context) error
+}
+
+// Parts are the pipeline's components.
+type Parts struct {
+	// Check loads and checks the site as of now.
+	Check func(ctx context.Context, now time.Time) (*Plan, []diag.Diagnostic, error)
+	// ProcessMedia scrubs and verifies one original.
+	ProcessMedia MediaProcessor
+	// Build runs Hugo on the stage src into the empty folder dst.
+	Build func(ctx context.Context, src, dst, baseURL string) error
+	// Leaks and VerifyImage scan the built output (see OutputScan).
+	Leaks       func(path string, data []byte) []Finding
+	VerifyImage func(path string, data []byte) error
+	// Store opens the object store; the closer stops an embedded gateway.
+	Store func(ctx context.Context) (Store, io.Closer, error)
+	// SetWithdrawn sets consent.status to withdrawn and consent.withdrawn
+	// to the date in one content file, keeping the rest of it as it is.
+	SetWithdrawn func(file string, date time.Time) error
+}
+
+// Options are one run's settings.
+type Options struct {
+	// Root is the site root; Vault the vault folder (absolute or relative to
+	// the working directory).
+	Root, Vault string
+	// Now is the date consent is judged against.
+	Now time.Time
+	// BaseURL is the public URL of the site, ending in "/".
+	BaseURL string
+	// MediaBaseURL is the prefix media keys are served under ("/" or a CDN).
+	MediaBaseURL string
+	// DryRun computes and prints the plan and changes nothing: no upload,
+	// no deletion, no data/media.json.
+	DryRun bool
+	// Log receives one line per step; nil discards.
+	Log io.Writer
+	// KeepWork keeps the work folder (stage, output, scrubbed media) for
+	// inspection; its path is in the Result.
+	KeepWork bool
+	// Lenient leaves failing pages out instead of blocking (withdrawal's
+	// rebuild: taking something down must never wait on unrelated errors).
+	Lenient bool
+}
+
+// Result is what a run did.
+type Result struct {
+	Diagnostics []diag.Diagnostic
+	Plan        *Plan
+	Manifest    *manifest.Manifest
+	Media       SyncResult
+	Site        SyncResult
+	MediaPruned SyncResult
+	Purged      PurgeResult
+	// OutputDir is Hugo's output (kept only with KeepWork).
+	OutputDir string
+	// ChangedURLs are the public URLs whose content changed or went away.
+	ChangedURLs []string
+}
+
+func (o *Options) logf(format string, args ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", args...)
+	}
+}
+
+// Publish runs the whole pipeline. Any failure before deployment leaves the
+// bucket and data/media.json untouched; the order guarantees that:
+//
+//  1. check: findings at error level stop here (ErrBlocked);
+//  2. scrub and verify every medium of every publishable story; compute the
+//     manifest in memory;
+//  3. stage only the passing pages with that manifest, build with Hugo into
+//     a fresh folder, scan every built file (output-* rules): any finding
+//     stops here (ErrBlocked), nothing was uploaded;
+//  4. upload media (no pruning yet: the live site still points at them);
+//  5. write data/media.json atomically, only now that its objects exist;
+//  6. deploy site/ with pruning;
+//  7. prune media no longer in the manifest;
+//  8. purge every noncurrent version and delete marker under site/ and
+//     media/, so no stored byte still holds what is no longer consented.
+//
+// A run interrupted anywhere can be rerun and converges: uploads are
+// content-addressed and compared by digest, and pruning follows the new
+// state.
+func Publish(ctx context.Context, p Parts, o Options) (*Result, error) {
+	return publish(ctx, p, o, nil)
+}
+
+// publish is Publish with an optionally already-open store (withdrawal opens
+// one store for all its steps: one embedded gateway per folder at a time).
+func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error) {
+	res := &Result{}
+	o.logf("check: loading and checking content")
+	plan, ds, err := p.Check(ctx, o.Now)
+	if err != nil {
+		return res, err
+	}
+	res.Plan, res.Diagnostics = plan, ds
+	if diag.HasErrors(ds) && !o.Lenient {
+		return res, fmt.Errorf("check: %d errors: %w", diag.Count(ds, diag.Error), ErrBlocked)
+	}
+	work, err := os.MkdirTemp("", "storyguard-*")
+	if err != nil {
+		return res, err
+	}
+	if o.KeepWork {
+		o.logf("work folder kept: %s", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+
+	// 2. Media.
+	m := &manifest.Manifest{Version: manifest.Version, Media: map[string]manifest.Entry{}}
+	var mediaUploads []Upload
+	for _, s := range plan.Stories {
+		if !s.Publishable {
+			continue
+		}
+		for _, id := range s.Media {
+			if _, dup := m.Media[id]; dup {
+				return res, fmt.Errorf("media %s: placed by two stories; a medium belongs to one story's consent", id)
+			}
+			src, err := FindOriginal(o.Vault, id)
+			if err != nil {
+				return res, err
+			}
+			main, variants, err := p.ProcessMedia(ctx, s.ID, src, filepath.Join(work, "media"))
+			if err != nil {
+				return res, fmt.Errorf("media %s of story %s: %w", id, s.ID, err)
+			}
+			e := manifest.Entry{StoryID: s.ID, Object: main.Object}
+			mediaUploads = append(mediaUploads, fileUpload(main))
+			for _, v := range variants {
+				e.Variants = append(e.Variants, v.Object)
+				mediaUploads = append(mediaUploads, fileUpload(v))
+			}
+			m.Media[id] = e
+		}
+	}
+	res.Manifest = m
+	o.logf("media: %d media, %d objects scrubbed and verified", len(m.Media), len(mediaUploads))
+
+	// 3. Stage, build, scan.
+	stage, out := filepath.Join(work, "stage"), filepath.Join(work, "public")
+	if err := Stage(o.Root, stage, plan.Pages, m); err != nil {
+		return res, err
+	}
+	o.logf("build: %d pages staged; running Hugo", len(plan.Pages))
+	if err := p.Build(ctx, stage, out, o.BaseURL); err != nil {
+		return res, fmt.Errorf("build: %w", err)
+	}
+	if o.KeepWork {
+		res.OutputDir = out
+	}
+	keys := map[string]bool{}
+	for _, k := range m.Keys() {
+		keys[k] = true
+	}
+	scan, err := ScanOutput(OutputScan{
+		Dir: out, Leaks: p.Leaks, VerifyImage: p.VerifyImage,
+		MediaPrefix: mediaPrefix(o.MediaBaseURL), MediaKeys: keys, BaseURL: o.BaseURL,
+	})
+	if err != nil {
+		return res, fmt.Errorf("scan of built output: %w", err)
+	}
+	for i := range scan {
+		scan[i].File = "public/" + scan[i].File
+	}
+	res.Diagnostics = append(res.Diagnostics, scan...)
+	if len(scan) > 0 {
+		return res, fmt.Errorf("scan of built output: %d findings, nothing deployed: %w", len(scan), ErrBlocked)
+	}
+	objs, err := SiteObjects(out)
+	if err != nil {
+		return res, err
+	}
+	o.logf("scan: %d built files clean", len(objs))
+	if o.DryRun {
+		o.logf("dry run: would upload up to %d media objects and %d site objects, prune the rest; nothing changed", len(mediaUploads), len(objs))
+		return res, nil
+	}
+
+	// 4-8. Deploy.
+	if st == nil {
+		var closer io.Closer
+		st, closer, err = p.Store(ctx)
+		if err != nil {
+			return res, fmt.Errorf("object storage: %w", err)
+		}
+		defer closer.Close()
+	}
+	if err := st.EnsurePolicy(ctx); err != nil {
+		return res, fmt.Errorf("bucket policy: %w", err)
+	}
+	if res.Media, err = st.Sync(ctx, "media/", mediaUploads, false); err != nil {
+		return res, fmt.Errorf("upload media: %w", err)
+	}
+	o.logf("media: %d uploaded, %d unchanged", res.Media.Uploaded, res.Media.Unchanged)
+	if err := manifest.Write(filepath.Join(o.Root, "data", "media.json"), m); err != nil {
+		return res, fmt.Errorf("write data/media.json: %w", err)
+	}
+	siteUploads := make([]Upload, len(objs))
+	for i, ob := range objs {
+		siteUploads[i] = Upload{Key: ob.Key, SHA256: ob.SHA256, Size: ob.Size, ContentType: ContentType(ob.Key), Open: opener(ob.File)}
+	}
+	if res.Site, err = st.Sync(ctx, "site/", siteUploads, true); err != nil {
+		return res, fmt.Errorf("deploy site: %w", err)
+	}
+	o.logf("site: %d uploaded, %d unchanged, %d removed", res.Site.Uploaded, res.Site.Unchanged, len(res.Site.Deleted))
+	if res.MediaPruned, err = st.Sync(ctx, "media/", mediaUploads, true); err != nil {
+		return res, fmt.Errorf("prune media: %w", err)
+	}
+	for _, prefix := range []string{"site/", "media/"} {
+		pr, err := st.PurgeNoncurrent(ctx, prefix)
+		if err != nil {
+			return res, fmt.Errorf("purge old versions under %s: %w", prefix, err)
+		}
+		res.Purged.Versions += pr.Versions
+		res.Purged.DeleteMarkers += pr.DeleteMarkers
+		res.Purged.Uploads += pr.Uploads
+	}
+	o.logf("prune: %d media removed; %d old versions and %d delete markers purged", len(res.MediaPruned.Deleted), res.Purged.Versions, res.Purged.DeleteMarkers)
+	changed := slices.Concat(res.Site.Changed, res.Site.Deleted, res.MediaPruned.Deleted)
+	res.ChangedURLs = PublicURLs(o.BaseURL, changed)
+	return res, nil
+}
+
+// mediaExt are the extensions FindOriginal accepts, in the vault's media/.
+var mediaExt = []string{".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".avif", ".gif", ".tif", ".tiff", ".mp4", ".mov", ".svg", ".pdf"}
+
+// FindOriginal returns the one original in <vault>/media/ named by media
+// id ("<id>.<ext>"). No file, or more than one, is an error naming the id.
+// Unsupported formats are found here and refused by the scrubber, so that
+// the message names the format.
+func FindOriginal(vault, id string) (string, error) {
+	if id == "" || strings.ContainsAny(id, `/\`) || strings.HasPrefix(id, ".") {
+		return "", fmt.Errorf("media id %q: not a valid id", id)
+	}
+	var found []string
+	for _, ext := range mediaExt {
+		for _, e := range []string{ext, strings.ToUpper(ext)} {
+			p := filepath.Join(vault, "media", id+e)
+			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+				found = append(found, p)
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("media %s: no original in %s", id, filepath.Join(vault, "media"))
+	case 1:
+		return found[0], nil
+	default:
+		return "", fmt.Errorf("media %s: %d originals in the vault; keep exactly one", id, len(found))
+	}
+}
+
+func fileUpload(m Media) Upload {
+	return Upload{Key: m.Key, SHA256: m.SHA256, Size: m.Bytes, ContentType: m.ContentType, Open: opener(m.File)}
+}
+
+func opener(file string) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) { return os.Open(file) }
+}
+
+// mediaPrefix is the URL prefix media keys appear under in the built site.
+func mediaPrefix(base string) string {
+	if base == "" {
+		base = "/"
+	}
+	return strings.TrimSuffix(base, "/") + "/media/"
+}
+
+// ContentType returns the Content-Type for a site key by its extension,
+// with charset for text. Unknown extensions are application/octet-stream.
+func ContentType(key string) string {
+	switch strings.ToLower(path.Ext(key)) {
+	case ".html", ".htm":
+		return "text/html; charset=utf-8"
+	case ".xml":
+		return "application/xml; charset=utf-8"
+	case ".json":
+		return "application/json; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".txt":
+		return "text/plain; charset=utf-8"
+	case ".svg":
+		return "image/svg+xml"
+	case ".ico":
+		return "image/vnd.microsoft.icon"
+	case ".png":
+		return "image/png"
+	case ".jpg", ".jpeg":
+		return "image/jpeg"
+	case ".webp":
+		return "image/webp"
+	case ".woff2":
+		return "font/woff2"
+	case ".webmanifest":
+		return "application/manifest+json"
+	}
+	return "application/octet-stream"
+}
+
+// HashFile returns the lowercase hex SHA-256 of a file and its size.
+func HashFile(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("%s: %w", p, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}

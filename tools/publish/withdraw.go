@@ -1,0 +1,143 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Roles are who may ask for a withdrawal, as recorded in the audit log.
+var Roles = []string{"storyteller", "guardian", "comms", "legal"}
+
+// WithdrawOptions are a withdrawal's settings on top of the pipeline's.
+type WithdrawOptions struct {
+	Options
+	// Story is the story id ("st-7q2k9m") or its bundle slug.
+	Story string
+	// Reason is free text for the audit log. It must name nobody: it is
+	// scanned against the registry and refused if it matches.
+	Reason string
+	// Role is who asked, one of Roles.
+	Role string
+	// AuditLog is the audit log's path.
+	AuditLog string
+}
+
+// WithdrawResult is what a withdrawal did.
+type WithdrawResult struct {
+	StoryID string
+	// Removed counts what was deleted under the story's own prefixes.
+	Removed PurgeResult
+	// Rebuild is the redeploy of the rest of the site; nil when it failed.
+	Rebuild *Result
+	// PurgeURLs are the public URLs a CDN must purge: the story's pages and
+	// media and every site object that changed.
+	PurgeURLs []string
+}
+
+// Withdraw takes a story down everywhere, in an order that puts the story's
+// own objects out of reach first:
+//
+//  1. find the story (by id or slug); refuse a reason that names anyone;
+//  2. set consent.status: withdrawn and consent.withdrawn: <date> in every
+//     language file of the bundle, so no later publish can bring it back;
+//  3. delete every version, delete marker and incomplete upload under
+//     media/<story id>/ and under each of the story's page prefixes, then
+//     list again and fail if anything is left;
+//  4. rebuild the site without the story and redeploy it (home page, lists,
+//     taxonomies, feeds and sitemap no longer name it), leaving out any page
+//     that fails its checks rather than waiting on it, and purge every old
+//     version and delete marker under site/ and media/;
+//  5. append the audit entry (ids, counts, role; the result) and return the
+//     URLs a CDN must purge.
+//
+// An error at any step is returned after the audit entry records it; the
+// steps are idempotent, so running Withdraw again finishes the job.
+func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
+	if !slices.Contains(Roles, o.Role) {
+		return nil, fmt.Errorf("role %q: want one of %s", o.Role, strings.Join(Roles, ", "))
+	}
+	if f := p.Leaks("reason", []byte(o.Reason)); len(f) > 0 {
+		return nil, fmt.Errorf("reason: matches registry person %s; the audit log holds ids only, write the reason without names or details", f[0].PersonID)
+	}
+	plan, _, err := p.Check(ctx, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(plan.Stories, func(s Story) bool {
+		return s.ID == o.Story || filepath.Base(s.Bundle) == o.Story
+	})
+	if i < 0 {
+		return nil, fmt.Errorf("story %q: no story with that id or slug under content/stories", o.Story)
+	}
+	s := plan.Stories[i]
+	res := &WithdrawResult{StoryID: s.ID}
+	entry := AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: o.Reason}
+	fail := func(err error) (*WithdrawResult, error) {
+		entry.Time = time.Now().UTC()
+		entry.Result = "failed: " + err.Error()
+		if aerr := AppendAudit(o.AuditLog, entry); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+		return res, err
+	}
+
+	for _, f := range s.Files {
+		if err := p.SetWithdrawn(filepath.Join(o.Root, filepath.FromSlash(f)), o.Now); err != nil {
+			return fail(fmt.Errorf("mark %s withdrawn: %w", f, err))
+		}
+	}
+	o.logf("withdraw %s: consent marked withdrawn in %d files", s.ID, len(s.Files))
+
+	st, closer, err := p.Store(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("object storage: %w", err))
+	}
+	defer closer.Close()
+	prefixes := append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
+	var removedKeys []string
+	for _, prefix := range prefixes {
+		pr, err := st.PurgePrefix(ctx, prefix)
+		if err != nil {
+			return fail(fmt.Errorf("delete %s: %w", prefix, err))
+		}
+		res.Removed.Versions += pr.Versions
+		res.Removed.DeleteMarkers += pr.DeleteMarkers
+		res.Removed.Uploads += pr.Uploads
+		removedKeys = append(removedKeys, prefix)
+	}
+	entry.ObjectVersions, entry.DeleteMarkers, entry.Uploads = res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads
+	o.logf("withdraw %s: %d object versions, %d delete markers, %d incomplete uploads removed", s.ID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads)
+
+	ro := o.Options
+	ro.Lenient = true
+	rebuild, err := publish(ctx, p, ro, st)
+	if err != nil {
+		return fail(fmt.Errorf("the story's own objects are gone, but the rest of the site was not redeployed, so lists and feeds may still name it: %w", err))
+	}
+	res.Rebuild = rebuild
+	entry.SiteObjectsChanged = rebuild.Site.Uploaded + len(rebuild.Site.Deleted)
+	entry.NoncurrentPurged = rebuild.Purged.Versions + rebuild.Purged.DeleteMarkers
+
+	// Prove it: the story's prefixes are empty, every version included.
+	for _, prefix := range prefixes {
+		pr, err := st.PurgePrefix(ctx, prefix)
+		if err != nil {
+			return fail(fmt.Errorf("verify %s is empty: %w", prefix, err))
+		}
+		if pr.Versions+pr.DeleteMarkers+pr.Uploads > 0 {
+			return fail(fmt.Errorf("verify %s: %d versions reappeared after the rebuild", prefix, pr.Versions+pr.DeleteMarkers))
+		}
+	}
+	res.PurgeURLs = PublicURLs(o.BaseURL, slices.Concat(removedKeys, rebuild.Site.Changed, rebuild.Site.Deleted))
+	entry.Time = time.Now().UTC()
+	entry.Result = "complete"
+	if err := AppendAudit(o.AuditLog, entry); err != nil {
+		return res, err
+	}
+	return res, nil
+}
