@@ -414,6 +414,9 @@ func (ps *parser) consent(s *Story, expiryKey string) *Consent {
 	if c.GuardianRecord != "" && !recordRe.MatchString(c.GuardianRecord) {
 		ps.errAt(r, "consent.guardian_record", true, "field consent.guardian_record: not a consent record id (cr- and letters, digits or hyphens)")
 	}
+	if !c.Withdrawn.IsZero() && c.Status != Withdrawn {
+		ps.errAt(r, "consent.withdrawn", true, "field consent.withdrawn is set but consent.status is %s; a withdrawn consent has status withdrawn", c.Status)
+	}
 	if !c.Given.IsZero() && !c.Expires.IsZero() {
 		if c.Expires.Before(c.Given) {
 			ps.errAt(r, "consent.expires", true, "field consent.expires (%s) is before consent.given (%s)", c.Expires.Format(time.DateOnly), c.Given.Format(time.DateOnly))
