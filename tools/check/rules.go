@@ -65,7 +65,7 @@ func (r expiredRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	// consent.expires: from that day on, the consent no longer covers it.
 	if !c.Now.Before(s.Consent.Expires) {
 		return []diag.Diagnostic{finding(r, s, s.Page.ValueOffset("consent.expires"),
-			"consent %s expired on %s; renew it with the storyteller or withdraw the story", s.Consent.Record, s.Consent.Expires.Format(time.DateOnly))}
+			"consent %s expired on %s; renew it with the storyteller or withdraw the story", s.Consent.SafeRecord(), s.Consent.Expires.Format(time.DateOnly))}
 	}
 	return nil
 }
@@ -81,7 +81,7 @@ func (r expiringRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	left := s.Consent.Expires.Sub(c.Now)
 	if left > 0 && left <= ExpiringWithin {
 		return []diag.Diagnostic{finding(r, s, s.Page.ValueOffset("consent.expires"),
-			"consent %s expires on %s, in %d days; ask the storyteller about renewal", s.Consent.Record, s.Consent.Expires.Format(time.DateOnly), int(left.Hours()/24))}
+			"consent %s expires on %s, in %d day(s); ask the storyteller about renewal", s.Consent.SafeRecord(), s.Consent.Expires.Format(time.DateOnly), int(left.Hours()/24))}
 	}
 	return nil
 }
@@ -95,7 +95,7 @@ func (r channelRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 		return nil
 	}
 	return []diag.Diagnostic{finding(r, s, s.Page.FieldOffset("consent.channels"),
-		"consent %s does not include the website channel; this page cannot be published on the site", s.Consent.Record)}
+		"consent %s does not include the website channel; this page cannot be published on the site", s.Consent.SafeRecord())}
 }
 
 type languageRule struct{}
@@ -107,7 +107,7 @@ func (r languageRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 		return nil
 	}
 	return []diag.Diagnostic{finding(r, s, s.Page.FieldOffset("consent.languages"),
-		"consent %s does not include language %q; this translation cannot be published", s.Consent.Record, s.Page.Lang)}
+		"consent %s does not include language %q; this translation cannot be published", s.Consent.SafeRecord(), s.Page.Lang)}
 }
 
 type guardianRule struct{}
@@ -119,7 +119,7 @@ func (r guardianRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 		return nil
 	}
 	return []diag.Diagnostic{finding(r, s, s.Page.FieldOffset("consent.guardian_record"),
-		"storyteller is a minor and consent %s has no guardian_record; a guardian's consent is required", s.Consent.Record)}
+		"storyteller is a minor and consent %s has no guardian_record; a guardian's consent is required", s.Consent.SafeRecord())}
 }
 
 type pseudonymRule struct{}
@@ -135,9 +135,9 @@ func (r pseudonymRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	off := s.Page.ValueOffset("storyteller.display_name")
 	switch {
 	case st.NameKind == "pseudonym" && !marked:
-		return []diag.Diagnostic{finding(r, s, off, "byline of %s is a pseudonym without its * marker; write it with a final *", st.Person)}
+		return []diag.Diagnostic{finding(r, s, off, "byline of story %s is a pseudonym without its * marker; write it with a final *", s.SafeID())}
 	case st.NameKind != "pseudonym" && marked:
-		return []diag.Diagnostic{finding(r, s, off, "byline of %s carries the pseudonym marker * but name_kind is %s", st.Person, st.NameKind)}
+		return []diag.Diagnostic{finding(r, s, off, "byline of story %s carries the pseudonym marker * but name_kind is not pseudonym", s.SafeID())}
 	}
 	return nil
 }
@@ -152,12 +152,12 @@ func (r digestRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	}
 	if s.Review.ApprovedSHA256 == "" || s.Review.Approved.IsZero() {
 		return []diag.Diagnostic{finding(r, s, s.Page.FieldOffset("review.approved_sha256"),
-			"story %s has no recorded approval; the storyteller reads the page, then run: storyguard approve %s --lang %s", s.ID, s.ID, s.Page.Lang)}
+			"story %s has no recorded approval; the storyteller reads the page, then run: storyguard approve %s --lang %s", s.SafeID(), s.SafeID(), s.Page.Lang)}
 	}
 	if got := consent.ApprovalDigest(s.Page); got != s.Review.ApprovedSHA256 {
 		return []diag.Diagnostic{finding(r, s, s.Page.ValueOffset("review.approved_sha256"),
 			"text of story %s (%s) changed since the storyteller approved it on %s; after they approve the new text, run: storyguard approve %s --lang %s",
-			s.ID, s.Page.Lang, s.Review.Approved.Format(time.DateOnly), s.ID, s.Page.Lang)}
+			s.SafeID(), s.Page.Lang, s.Review.Approved.Format(time.DateOnly), s.SafeID(), s.Page.Lang)}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -257,10 +258,22 @@ func (ps *parser) date(rule, path string, required bool) time.Time {
 	}
 	t, err := htime.ToTimeInDefaultLocationE(v, time.UTC)
 	if err != nil {
-		ps.errAt(rule, path, true, "field %s: %q is not a date Hugo reads; write it as YYYY-MM-DD, for example 2026-12-31", path, fmt.Sprint(v))
+		ps.errAt(rule, path, true, "field %s: %s is not a date Hugo reads; write it as YYYY-MM-DD, for example 2026-12-31", path, quoteDateish(fmt.Sprint(v)))
 		return time.Time{}
 	}
 	return Day(t)
+}
+
+var dateish = regexp.MustCompile(`^[0-9 /.:+TZ-]{1,40}$`)
+
+// quoteDateish quotes v when it holds only digits and date punctuation, and
+// otherwise says "the value": messages never repeat free text, which could
+// be a name.
+func quoteDateish(v string) string {
+	if dateish.MatchString(v) {
+		return strconv.Quote(v)
+	}
+	return "the value"
 }
 
 // Day truncates t to its calendar date at 00:00 UTC.
@@ -296,7 +309,7 @@ func (ps *parser) list(rule, path string, required bool) []string {
 
 func (ps *parser) enum(rule, path, v string, allowed []string) {
 	if v != "" && !slices.Contains(allowed, v) {
-		ps.errAt(rule, path, true, "field %s: unknown value %q (want one of %s)", path, v, strings.Join(allowed, ", "))
+		ps.errAt(rule, path, true, "field %s: unknown value (want one of %s)", path, strings.Join(allowed, ", "))
 	}
 }
 
@@ -333,7 +346,7 @@ func Parse(p *content.Page) (*Story, []diag.Diagnostic) {
 	if s.IsStory {
 		s.ID = ps.str(RuleStoryID, "story_id", true)
 		if s.ID != "" && !storyIDRe.MatchString(s.ID) {
-			ps.errAt(RuleStoryID, "story_id", true, "field story_id: %q is not an opaque story id (st- and 4 to 32 lowercase letters or digits)", s.ID)
+			ps.errAt(RuleStoryID, "story_id", true, "field story_id: not an opaque story id (st- and 4 to 32 lowercase letters or digits, never derived from a name or the slug)")
 		}
 		s.Storyteller = ps.storyteller()
 		s.Consent = ps.consent(s, expiryKey)
@@ -495,4 +508,23 @@ func (ps *parser) media() []Media {
 		out = append(out, m)
 	}
 	return out
+}
+
+// SafeID returns the story id for messages: ID when it is a well-formed
+// opaque id, otherwise "(no valid story_id)", so a name written by mistake
+// into story_id never reaches output.
+func (s *Story) SafeID() string {
+	if storyIDRe.MatchString(s.ID) {
+		return s.ID
+	}
+	return "(no valid story_id)"
+}
+
+// SafeRecord returns the consent record id for messages, or "(no valid
+// record id)" when it is not a well-formed cr- id.
+func (c *Consent) SafeRecord() string {
+	if recordRe.MatchString(c.Record) {
+		return c.Record
+	}
+	return "(no valid record id)"
 }

@@ -1,6 +1,9 @@
 package content
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -182,4 +185,40 @@ func FuzzLoadPage(f *testing.F) {
 			_, _ = SetFields(p, []Assignment{{"review.approved_sha256", "abc"}})
 		}
 	})
+}
+
+func TestLoadSiteSymlinksAndSize(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(dir, "config.toml"), []byte("[languages.en]\n[languages.es]\n"), 0o644))
+	must(os.MkdirAll(filepath.Join(dir, "content", "stories", "a"), 0o755))
+	must(os.WriteFile(filepath.Join(outside, "secret.md"), []byte("---\ntitle: x\n---\n"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "content", "inside.md"), []byte("---\ntitle: x\n---\n"), 0o644))
+	must(os.Symlink(filepath.Join(outside, "secret.md"), filepath.Join(dir, "content", "stories", "a", "index.md")))
+	must(os.Symlink(filepath.Join(dir, "content", "inside.md"), filepath.Join(dir, "content", "link.md")))
+	must(os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "content", "dangling.md")))
+	big := append([]byte("---\ntitle: x\n---\n"), bytes.Repeat([]byte("a"), 20<<20)...)
+	must(os.WriteFile(filepath.Join(dir, "content", "big.md"), big, 0o644))
+	s, err := LoadSite(dir)
+	must(err)
+	var got []string
+	for _, d := range s.Diagnostics {
+		got = append(got, d.File+" "+d.Rule)
+	}
+	want := []string{"content/big.md content-too-large", "content/dangling.md content-symlink", "content/stories/a/index.md content-symlink"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(s.Pages) != 2 || s.Pages[0].Path != "content/big.md" || !s.Pages[0].Invalid || s.Pages[1].Path != "content/inside.md" {
+		t.Errorf("pages %v", s.Pages)
+	}
+	if strings.Join(s.Languages, ",") != "en,es" || s.DefaultLanguage != "en" {
+		t.Errorf("languages %v default %s", s.Languages, s.DefaultLanguage)
+	}
 }
