@@ -130,6 +130,12 @@ func LoadPage(rel, lang string, raw []byte) (*Page, []diag.Diagnostic) {
 			if line > 0 {
 				off = offsetOfLine(raw, p.FrontMatterStart, line, col)
 			}
+			fmLine, _ := p.Position(p.FrontMatterStart)
+			msg = yamlAt.ReplaceAllStringFunc(msg, func(m string) string {
+				sub := yamlAt.FindStringSubmatch(m)
+				n, _ := strconv.Atoi(sub[1])
+				return " on line " + strconv.Itoa(n+fmLine-1)
+			})
 			bad(RuleSyntax, off, "front matter (%s): %s", p.Format, msg)
 			return p, ds
 		}
@@ -162,6 +168,7 @@ func LoadPage(rel, lang string, raw []byte) (*Page, []diag.Diagnostic) {
 
 var (
 	yamlErrPos = regexp.MustCompile(`^\[(\d+):(\d+)\]\s*`)
+	yamlAt     = regexp.MustCompile(` at \[(\d+):(\d+)\]`)
 )
 
 // decodeErrorPosition extracts the 1-based line and column, relative to the
