@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"storyguard/tools/consent"
+	"storyguard/tools/content"
+)
+
+func init() { register(newApproveCmd) }
+
+func newApproveCmd(a *app) *cobra.Command {
+	var langs []string
+	var date string
+	cmd := &cobra.Command{
+		Use:   "approve STORY",
+		Short: "Record the storyteller's approval of a story's current text",
+		Long: `Approve records that the storyteller has read and approved the current text
+of a story: it computes the approval digest of each language file (title,
+description, byline, body, media captions and alt text; see
+tools/consent.ApprovalDigest) and writes review.approved and
+review.approved_sha256 into its front matter, leaving every other line,
+comment and key order as it was. STORY is a story_id (st-...) or a slug.
+Run it only after the storyteller approved exactly this text: any later
+change makes storyguard check fail until they approve again.
+
+` + helpExitCodes,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			day := time.Now()
+			if date != "" {
+				var err error
+				if day, err = parseDay(date); err != nil {
+					return fmt.Errorf("flag --date: %w", err)
+				}
+			}
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			site, err := content.LoadSite(cfg.Root)
+			if err != nil {
+				return err
+			}
+			pages, err := consent.FindStory(site, args[0])
+			if err != nil {
+				return withHint(err, "storyguard check lists every story with its file")
+			}
+			if len(langs) > 0 {
+				var keep []*content.Page
+				for _, l := range langs {
+					i := slices.IndexFunc(pages, func(p *content.Page) bool { return p.Lang == l })
+					if i < 0 {
+						return fmt.Errorf("story %s has no %q translation", args[0], l)
+					}
+					keep = append(keep, pages[i])
+				}
+				pages = keep
+			}
+			type out struct {
+				p      *content.Page
+				raw    []byte
+				digest string
+			}
+			var outs []out
+			// Compute every file first, so an error writes nothing.
+			for _, p := range pages {
+				raw, digest, err := consent.Approve(p, day)
+				if err != nil {
+					return err
+				}
+				outs = append(outs, out{p, raw, digest})
+			}
+			for _, o := range outs {
+				if err := content.WriteFileAtomic(filepath.Join(cfg.Root, filepath.FromSlash(o.p.Path)), o.raw); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "approved %s (%s) on %s: sha256 %s\n", o.p.Path, o.p.Lang, consent.Day(day).Format(time.DateOnly), o.digest)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringSliceVar(&langs, "lang", nil, "languages to approve, for example en or en,es (default: every language of the story)")
+	cmd.Flags().StringVar(&date, "date", "", "date of the approval, YYYY-MM-DD (default: today)")
+	return cmd
+}

@@ -1,0 +1,126 @@
+package check
+
+import (
+	"bytes"
+	"sort"
+
+	"github.com/yuin/goldmark/ast"
+
+	"storyguard/tools/content"
+)
+
+// Prose is the text of a page that a reader reads as words: the title, the
+// description, and the body's text nodes outside code spans and code
+// blocks, joined with spaces, with a map back to offsets in Page.Raw.
+type Prose struct {
+	// Text is the prose, each piece separated from the next by a space.
+	Text []byte
+	// Images are the body's Markdown images, links and autolinks with
+	// their destinations, and raw HTML, for the media-path rule.
+	Images []Ref
+	HTML   []Ref
+	Links  []Ref
+
+	pieces []piece
+}
+
+// Ref is a destination (or raw HTML) found in the body, with its offset
+// in Page.Raw.
+type Ref struct {
+	Value  string
+	Offset int
+}
+
+type piece struct{ at, raw int }
+
+// Offset maps an index into Text back to an offset in Page.Raw.
+func (pr *Prose) Offset(i int) int {
+	k := sort.Search(len(pr.pieces), func(k int) bool { return pr.pieces[k].at > i }) - 1
+	if k < 0 {
+		return 0
+	}
+	return pr.pieces[k].raw + (i - pr.pieces[k].at)
+}
+
+func (pr *Prose) add(b []byte, raw int) {
+	if len(b) == 0 {
+		return
+	}
+	if len(pr.Text) > 0 {
+		pr.Text = append(pr.Text, ' ')
+	}
+	pr.pieces = append(pr.pieces, piece{at: len(pr.Text), raw: raw})
+	pr.Text = append(pr.Text, b...)
+}
+
+func buildProse(p *content.Page) *Prose {
+	pr := &Prose{Text: make([]byte, 0, len(p.Raw))}
+	for _, f := range []string{"title", "description"} {
+		if fl, ok := p.Field(f); ok && fl.ValueEnd > fl.Value {
+			v := p.Raw[fl.Value:fl.ValueEnd]
+			start := fl.Value
+			if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') {
+				v, start = v[1:len(v)-1], start+1
+			}
+			pr.add(v, start)
+		}
+	}
+	if p.Doc == nil {
+		return pr
+	}
+	body := p.Body()
+	base := p.BodyOffset
+	blockStart := 0
+	_ = ast.Walk(p.Doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		if n.Type() == ast.TypeBlock {
+			if l := n.Lines(); l != nil && l.Len() > 0 {
+				blockStart = l.At(0).Start
+			}
+		}
+		switch n := n.(type) {
+		case *ast.CodeBlock, *ast.FencedCodeBlock, *ast.CodeSpan:
+			return ast.WalkSkipChildren, nil
+		case *ast.Text:
+			seg := n.Segment
+			pr.add(seg.Value(body), base+seg.Start)
+		case *ast.String:
+			// Not produced without the typographer; nothing to read.
+		case *ast.Image:
+			pr.Images = append(pr.Images, Ref{Value: string(n.Destination), Offset: base + find(body, blockStart, n.Destination)})
+		case *ast.Link:
+			pr.Links = append(pr.Links, Ref{Value: string(n.Destination), Offset: base + find(body, blockStart, n.Destination)})
+		case *ast.AutoLink:
+			u := n.URL(body)
+			pr.Links = append(pr.Links, Ref{Value: string(u), Offset: base + find(body, blockStart, u)})
+		case *ast.RawHTML:
+			for i := 0; i < n.Segments.Len(); i++ {
+				s := n.Segments.At(i)
+				pr.HTML = append(pr.HTML, Ref{Value: string(s.Value(body)), Offset: base + s.Start})
+			}
+		case *ast.HTMLBlock:
+			for i := 0; i < n.Lines().Len(); i++ {
+				s := n.Lines().At(i)
+				pr.HTML = append(pr.HTML, Ref{Value: string(s.Value(body)), Offset: base + s.Start})
+			}
+			if n.HasClosure() {
+				pr.HTML = append(pr.HTML, Ref{Value: string(n.ClosureLine.Value(body)), Offset: base + n.ClosureLine.Start})
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return pr
+}
+
+// find returns the offset of needle in body at or after from, or from.
+func find(body []byte, from int, needle []byte) int {
+	if from > len(body) {
+		from = 0
+	}
+	if i := bytes.Index(body[from:], needle); i >= 0 && len(needle) > 0 {
+		return from + i
+	}
+	return from
+}

@@ -1,0 +1,62 @@
+package consent
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"storyguard/tools/content"
+)
+
+// ErrNoStory is wrapped by FindStory when nothing matches.
+var ErrNoStory = errors.New("no such story")
+
+// FindStory returns the pages of the story named by story, which is a
+// story_id ("st-7q2k9m"), a slug (the bundle folder, "finding-my-voice") or
+// a bundle path ("stories/finding-my-voice"), sorted by path. It is an
+// error when nothing matches, when the name matches pages of more than one
+// bundle, or when a matching page could not be loaded.
+func FindStory(site *content.Site, story string) ([]*content.Page, error) {
+	var out []*content.Page
+	bundles := map[string]bool{}
+	for _, p := range site.Pages {
+		id, _ := p.Get("story_id")
+		if id == story || p.Bundle == story || (p.Section == "stories" && path.Base(p.Bundle) == story && !p.IsIndex) {
+			out = append(out, p)
+			bundles[p.Bundle] = true
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("story %s: %w under content/ (give a story_id or a slug)", story, ErrNoStory)
+	}
+	if len(bundles) > 1 {
+		return nil, fmt.Errorf("story %s matches %d bundles; give its story_id", story, len(bundles))
+	}
+	for _, p := range out {
+		if p.Invalid {
+			return nil, fmt.Errorf("%s: the page could not be loaded; run storyguard check and fix it first", p.Path)
+		}
+	}
+	slices.SortFunc(out, func(a, b *content.Page) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
+}
+
+// Approve records the storyteller's approval of p's current text: it
+// returns p's file with review.approved set to day (YYYY-MM-DD) and
+// review.approved_sha256 set to ApprovalDigest(p), every other byte kept,
+// and the digest. The caller writes the file (content.WriteFileAtomic).
+// Errors name the file and field; nothing is written on error.
+func Approve(p *content.Page, day time.Time) (raw []byte, digest string, err error) {
+	digest = ApprovalDigest(p)
+	raw, err = content.SetFields(p, []content.Assignment{
+		{Path: "review.approved", Value: Day(day)},
+		{Path: "review.approved_sha256", Value: digest},
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return raw, digest, nil
+}

@@ -1,0 +1,108 @@
+package consent
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"storyguard/tools/content"
+)
+
+func page(t *testing.T, raw string) *content.Page {
+	t.Helper()
+	p, ds := content.LoadPage("content/stories/a/index.md", "en", []byte(raw))
+	if len(ds) > 0 {
+		t.Fatalf("load: %v", ds)
+	}
+	return p
+}
+
+// TestApprovalDigestSpec recomputes the digest from its doc comment by
+// hand, so the definition and the code cannot drift apart.
+func TestApprovalDigestSpec(t *testing.T) {
+	raw := "---\r\ntitle: \"Cafe\u0301 \"\r\ndescription: d\r\nstoryteller:\r\n  display_name: \"Ana*\"\r\nmedia:\r\n  - id: m-01\r\n    alt: \"A\"\r\n  - id: m-02\r\n    caption: \"C2\"\r\n---\r\n\r\nLine one.  \r\nLine two\r\n\r\n"
+	p := page(t, raw)
+	var b strings.Builder
+	b.WriteString("storyguard-approval-v1\n")
+	for _, r := range [][2]string{
+		{"title", "Café"}, {"description", "d"}, {"byline", "Ana*"}, {"body", "Line one.\nLine two"},
+		{"media[0].alt", "A"}, {"media[0].caption", ""}, {"media[1].alt", ""}, {"media[1].caption", "C2"},
+	} {
+		b.WriteString(r[0] + "\n" + itoa(len(r[1])) + "\n" + r[1] + "\n")
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	if got, want := ApprovalDigest(p), hex.EncodeToString(sum[:]); got != want {
+		t.Fatalf("digest %s, want %s", got, want)
+	}
+	// The same text with LF endings, NFC and no trailing blanks has the same digest.
+	lf := strings.ReplaceAll(strings.ReplaceAll(raw, "\r\n", "\n"), "Cafe\u0301 ", "Café")
+	lf = strings.Replace(lf, "Line one.  ", "Line one.", 1)
+	if ApprovalDigest(page(t, lf)) != ApprovalDigest(p) {
+		t.Error("normalisation: LF/NFC/trailing-blank variant differs")
+	}
+	// Any change a reader sees changes it.
+	for _, change := range [][2]string{{"Line two", "Line 2"}, {"\"A\"", "\"B\""}, {"Ana*", "Ana"}, {"description: d", "description: e"}} {
+		if ApprovalDigest(page(t, strings.Replace(raw, change[0], change[1], 1))) == ApprovalDigest(p) {
+			t.Errorf("changing %q did not change the digest", change[0])
+		}
+	}
+	// Review fields do not count.
+	if ApprovalDigest(page(t, strings.Replace(raw, "description: d\r\n", "description: d\r\nreview:\r\n  approved: 2026-01-01\r\n", 1))) != ApprovalDigest(p) {
+		t.Error("review fields changed the digest")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestParseDates(t *testing.T) {
+	base := "---\nstory_id: st-aaaa1\nexpiryDate: %E\nstoryteller: {display_name: \"A*\", name_kind: pseudonym, person: p-0001, preferred_term: survivor}\nconsent:\n  record: cr-2026-0011\n  status: given\n  given: %G\n  expires: %X\n  channels: [website]\n  languages: [en]\n  identifiers: {name: false, face: false, voice: false, location: none}\n  search_engines: true\n  minor: false\n---\n"
+	cases := []struct {
+		name, given, expires, expiry, want string
+	}{
+		{"iso", "2026-03-02", "2029-03-01", "2029-03-01", ""},
+		{"rfc3339", "2026-03-02T09:00:00Z", "\"2029-03-01\"", "2029-03-01T00:00:00Z", ""},
+		{"day-first", "2026-03-02", "31/12/2026", "2026-12-31", `consent.expires: "31/12/2026" is not a date Hugo reads`},
+		{"list", "[2026, 3, 2]", "2029-03-01", "2029-03-01", "consent.given: want a date (YYYY-MM-DD), got a list"},
+		{"number", "20260302", "2029-03-01", "2029-03-01", "consent.given: want a date (YYYY-MM-DD), got a number"},
+		{"before", "2026-03-02", "2026-03-01", "2026-03-01", "is before consent.given"},
+		{"too-long", "2026-03-02", "2029-03-03", "2029-03-03", "more than 3 years after"},
+		{"expiry-mismatch", "2026-03-02", "2029-03-01", "2029-03-02", "differs from consent.expires"},
+		{"expiry-missing", "2026-03-02", "2029-03-01", "\"\"", "field expiryDate is missing"},
+	}
+	for _, c := range cases {
+		raw := strings.NewReplacer("%G", c.given, "%X", c.expires, "%E", c.expiry).Replace(base)
+		s, ds := Parse(page(t, raw))
+		got := ""
+		for _, d := range ds {
+			got += d.String() + "\n"
+		}
+		if c.want == "" && got != "" || c.want != "" && !strings.Contains(got, c.want) {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+		if c.want == "" && !s.Consent.Given.Equal(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("%s: given = %v", c.name, s.Consent.Given)
+		}
+	}
+}
+
+func TestApproveWritesOnlyReview(t *testing.T) {
+	raw := "---\n# a comment\ntitle: \"T\"   # keep me\nstory_id: st-aaaa1\nreview:\n  approved: \"\"\n  approved_sha256: \"\"\nzeta: 1\n---\nBody\n"
+	p := page(t, raw)
+	out, digest, err := Approve(p, time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(raw, "approved: \"\"", "approved: 2026-11-29", 1)
+	want = strings.Replace(want, "approved_sha256: \"\"", "approved_sha256: \""+digest+"\"", 1)
+	if string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	np := page(t, string(out))
+	s, _ := Parse(np)
+	if s.Review.ApprovedSHA256 != ApprovalDigest(np) {
+		t.Error("approved digest does not match the written page")
+	}
+}

@@ -1,0 +1,293 @@
+package content
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gohugoio/hugo/parser/metadecoders"
+
+	"storyguard/tools/diag"
+)
+
+// Site is every content file of a Hugo site, loaded.
+type Site struct {
+	// Root is the site root as given to LoadSite.
+	Root string
+	// Languages are the language codes of config.toml's [languages] table,
+	// sorted, for example ["en", "es"]; just DefaultLanguage when the site
+	// declares none.
+	Languages []string
+	// DefaultLanguage is defaultContentLanguage, "en" when unset (Hugo's
+	// default).
+	DefaultLanguage string
+	// Pages are the Markdown pages under content/, sorted by Path,
+	// including those that could not be loaded (Page.Invalid).
+	Pages []*Page
+	// Diagnostics are the load problems, each naming a file, line and
+	// field; sorted.
+	Diagnostics []diag.Diagnostic
+}
+
+// Bundles groups the pages by Bundle (a story's translations together), in
+// the order of Pages.
+func (s *Site) Bundles() [][]*Page {
+	idx := map[string]int{}
+	var out [][]*Page
+	for _, p := range s.Pages {
+		i, ok := idx[p.Bundle]
+		if !ok {
+			i = len(out)
+			idx[p.Bundle] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], p)
+	}
+	return out
+}
+
+// ErrNoContent is returned by LoadSite when the site root has no content/
+// folder.
+var ErrNoContent = errors.New("no content folder")
+
+// LoadSite loads every page under <root>/content in every language of
+// <root>/config.toml (or hugo.toml), reading each file once, on all cores.
+// A problem with one file (bad front matter, not UTF-8, too large, a
+// symlink leading outside content/, a media file) is a diagnostic in
+// Site.Diagnostics, never an abort. LoadSite returns an error only when the
+// site cannot be read at all: no configuration, a configuration that does
+// not parse, no content folder, or an I/O failure walking the tree.
+func LoadSite(root string) (*Site, error) {
+	s := &Site{Root: root}
+	if err := s.readConfig(); err != nil {
+		return nil, err
+	}
+	contentDir := filepath.Join(root, "content")
+	fi, err := os.Stat(contentDir)
+	if err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("%s: %w", contentDir, ErrNoContent)
+	}
+	realContent, err := filepath.EvalSymlinks(contentDir)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", contentDir, err)
+	}
+	realContent, _ = filepath.Abs(realContent)
+
+	type job struct {
+		rel  string
+		abs  string
+		size int64
+	}
+	var jobs []job
+	err = filepath.WalkDir(contentDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("walk %s: %w", path, err)
+		}
+		relOS, _ := filepath.Rel(root, path)
+		rel := filepath.ToSlash(relOS)
+		if d.IsDir() {
+			if path != contentDir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := filepath.EvalSymlinks(path)
+			if err != nil {
+				s.add(rel, RuleSymlink, "symlink leads nowhere; remove it")
+				return nil
+			}
+			target, _ = filepath.Abs(target)
+			if target != realContent && !strings.HasPrefix(target, realContent+string(filepath.Separator)) {
+				s.add(rel, RuleSymlink, "symlink leads outside content/; copy the file in or remove the link")
+				return nil
+			}
+			// A link within content/: its target is loaded where it lives.
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			s.add(rel, RuleFormat, "not a regular file")
+			return nil
+		}
+		if isMediaFile(rel) {
+			s.add(rel, RuleMediaFile, "media file in content/: originals live in the vault under their media id and are placed through the front-matter media list")
+			return nil
+		}
+		if !isMarkdown(rel) {
+			if isContentFormat(rel) {
+				s.add(rel, RuleFormat, fmt.Sprintf("content format %q is not one Storyguard checks; write the page in Markdown (.md)", ext(rel)))
+			}
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return fmt.Errorf("stat %s: %w", path, err)
+		}
+		jobs = append(jobs, job{rel: rel, abs: path, size: info.Size()})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	pages := make([]*Page, len(jobs))
+	diags := make([][]diag.Diagnostic, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var ioErr error
+	var ioOnce sync.Once
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				j := jobs[i]
+				lang, ds := s.langOf(j.rel)
+				if j.size > MaxFileSize {
+					p := &Page{Path: j.rel, Lang: lang, FrontMatter: map[string]any{}, Invalid: true}
+					p.Section, p.Bundle, p.IsIndex = placement(j.rel)
+					pages[i] = p
+					diags[i] = append(ds, diag.Diagnostic{File: j.rel, Rule: RuleTooLarge, Severity: diag.Error,
+						Message: fmt.Sprintf("file is %d bytes, more than the %d a content file may hold", j.size, MaxFileSize)})
+					continue
+				}
+				raw, err := os.ReadFile(j.abs)
+				if err != nil {
+					ioOnce.Do(func() { ioErr = fmt.Errorf("read %s: %w", j.rel, err) })
+					return
+				}
+				p, pds := LoadPage(j.rel, lang, raw)
+				if len(ds) > 0 {
+					p.Invalid = true
+				}
+				pages[i] = p
+				diags[i] = append(ds, pds...)
+			}
+		})
+	}
+	wg.Wait()
+	if ioErr != nil {
+		return nil, ioErr
+	}
+	s.Pages = pages
+	slices.SortFunc(s.Pages, func(a, b *Page) int { return strings.Compare(a.Path, b.Path) })
+	for _, ds := range diags {
+		s.Diagnostics = append(s.Diagnostics, ds...)
+	}
+	diag.Sort(s.Diagnostics)
+	return s, nil
+}
+
+func (s *Site) add(rel, rule, msg string) {
+	s.Diagnostics = append(s.Diagnostics, diag.Diagnostic{File: rel, Rule: rule, Severity: diag.Error, Message: msg})
+}
+
+var langCode = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{2,8})?$`)
+
+// langOf returns the language of a content file from its name, as Hugo
+// does: "index.es.md" is "es" when es is a site language; a name without
+// a language is the default language. A name carrying a language code the
+// site does not declare is an error: Hugo would not build it as the page
+// its author meant.
+func (s *Site) langOf(rel string) (string, []diag.Diagnostic) {
+	base := rel[strings.LastIndexByte(rel, '/')+1:]
+	parts := strings.Split(base, ".")
+	if len(parts) >= 3 {
+		code := strings.ToLower(parts[len(parts)-2])
+		if slices.Contains(s.Languages, code) {
+			return code, nil
+		}
+		if langCode.MatchString(code) {
+			return s.DefaultLanguage, []diag.Diagnostic{{File: rel, Rule: RuleFormat, Severity: diag.Error,
+				Message: fmt.Sprintf("file name names language %q, which config.toml does not declare", code)}}
+		}
+	}
+	return s.DefaultLanguage, nil
+}
+
+// readConfig reads the languages from config.toml (or hugo.toml) with
+// Hugo's metadecoders.
+func (s *Site) readConfig() error {
+	var data []byte
+	var name string
+	for _, n := range []string{"config.toml", "hugo.toml"} {
+		b, err := os.ReadFile(filepath.Join(s.Root, n))
+		if err == nil {
+			data, name = b, n
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("read %s: %w", n, err)
+		}
+	}
+	if name == "" {
+		return fmt.Errorf("no config.toml in %s: run storyguard in the site root or pass --root", s.Root)
+	}
+	m, err := metadecoders.Default.UnmarshalToMap(data, metadecoders.TOML)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	s.DefaultLanguage = "en"
+	if v, ok := lookupKey(m, "defaultContentLanguage"); ok {
+		str, ok := v.(string)
+		if !ok || str == "" {
+			return fmt.Errorf("%s: field defaultContentLanguage: want a language code, got %T", name, v)
+		}
+		s.DefaultLanguage = strings.ToLower(str)
+	}
+	if v, ok := lookupKey(m, "languages"); ok {
+		langs, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: field languages: want a table of languages, got %T", name, v)
+		}
+		for code, lv := range langs {
+			if lm, ok := lv.(map[string]any); ok {
+				if _, ok := lookupKey(lm, "contentDir"); ok {
+					return fmt.Errorf("%s: field languages.%s.contentDir: a content folder per language is not supported; use index.<lang>.md file names", name, code)
+				}
+				if d, ok := lookupKey(lm, "disabled"); ok && d == true {
+					continue
+				}
+			}
+			s.Languages = append(s.Languages, strings.ToLower(code))
+		}
+	}
+	if len(s.Languages) == 0 {
+		s.Languages = []string{s.DefaultLanguage}
+	}
+	slices.Sort(s.Languages)
+	if !slices.Contains(s.Languages, s.DefaultLanguage) {
+		return fmt.Errorf("%s: field defaultContentLanguage: %q is not among the languages %v", name, s.DefaultLanguage, s.Languages)
+	}
+	return nil
+}
+
+func isMediaFile(rel string) bool {
+	switch ext(rel) {
+	case "jpg", "jpeg", "png", "gif", "webp", "avif", "heic", "heif", "tif", "tiff", "bmp", "svg", "ico",
+		"mp4", "m4v", "mov", "webm", "mkv", "avi", "mp3", "m4a", "wav", "ogg", "oga", "flac", "aac", "opus", "pdf":
+		return true
+	}
+	return false
+}
+
+func isContentFormat(rel string) bool {
+	switch ext(rel) {
+	case "html", "htm", "org", "adoc", "asciidoc", "pdc", "pandoc", "rst", "mmark":
+		return true
+	}
+	return false
+}
