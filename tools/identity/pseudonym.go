@@ -14,12 +14,12 @@ import (
 
 // Rule ids the pseudonym functions report.
 const (
-	RuleBylineMarker       = "pseudonym-byline-marker"     // name_kind pseudonym without "*"
-	RuleBylineMismatch     = "pseudonym-byline-registry"   // display_name differs from the registry
-	RuleBylineUnknown      = "pseudonym-byline-person"     // person id not in the registry
-	RuleFirstMentionMarker = "pseudonym-first-mention"     // first mention in the text without "*"
-	RuleInconsistent       = "pseudonym-inconsistent"      // different names for one person
-	RuleRealNameByline     = "pseudonym-byline-real-name"  // byline is a real (non-public) name
+	RuleBylineMarker       = "pseudonym-byline-marker"    // name_kind pseudonym without "*"
+	RuleBylineMismatch     = "pseudonym-byline-registry"  // display_name differs from the registry
+	RuleBylineUnknown      = "pseudonym-byline-person"    // person id not in the registry
+	RuleFirstMentionMarker = "pseudonym-first-mention"    // first mention in the text without "*"
+	RuleInconsistent       = "pseudonym-inconsistent"     // different names for one person
+	RuleRealNameByline     = "pseudonym-byline-real-name" // byline is a real (non-public) name
 )
 
 // Finding is a pseudonym-rule violation. Path is the page; Start and End

@@ -44,7 +44,7 @@ var recognisers = []recogniser{
 	{kind: "dpi", re: regexp.MustCompile(`\b[0-9]{4}[ \-]?[0-9]{5}[ \-]?[0-9]{4}\b`), check: validCUI},
 	// GPS decimal degrees "14.6349, -90.5069": both parts with at least
 	// four decimals (about 11 m), latitude within ±90 and longitude ±180.
-	{kind: "gps", re: regexp.MustCompile(`-?[0-9]{1,2}\.[0-9]{4,}°?\s*[NS]?\s*,\s*-?[0-9]{1,3}\.[0-9]{4,}°?\s*[EWO]?`), check: latLon},
+	{kind: "gps", re: regexp.MustCompile(`-?[0-9]{1,2}\.[0-9]{4,}°?(?: ?[NS]\b)?\s*,\s*-?[0-9]{1,3}\.[0-9]{4,}°?(?: ?[EWO]\b)?`), check: latLon},
 	// GPS degrees, minutes, seconds: 14°38'05.6"N 90°30'25.0"W.
 	{kind: "gps", re: regexp.MustCompile(`[0-9]{1,3}\s*°\s*[0-9]{1,2}\s*['′]\s*(?:[0-9]{1,2}(?:[.,][0-9]+)?\s*(?:"|″|''|&quot;)\s*)?[NSEWO]\b`)},
 	// Spanish (Guatemalan) street addresses: "3a Avenida 12-45 Zona 1",
@@ -101,6 +101,9 @@ func boundary(s string, a, b int) bool {
 		if (r == '.' || r == ',') && a > 1 && s[a-2] >= '0' && s[a-2] <= '9' {
 			return false
 		}
+		if (r == '-' || r == '/') && a > 1 && isAlnum(s[a-2]) {
+			return false // part of an id or a date: cr-2026-0011, 29/11/2026
+		}
 	}
 	if b < len(s) {
 		r, _ := utf8.DecodeRuneInString(s[b:])
@@ -108,6 +111,9 @@ func boundary(s string, a, b int) bool {
 			return false
 		}
 		if (r == '.' || r == ',') && b+1 < len(s) && isDigitByte(s[b+1]) {
+			return false
+		}
+		if (r == '-' || r == '/') && b+1 < len(s) && isAlnum(s[b+1]) {
 			return false
 		}
 	}
