@@ -312,7 +312,11 @@ func (r *Registry) Validate() error { return r.validate("registry") }
 
 func (r *Registry) validate(name string) error {
 	bad := func(line int, field, format string, args ...any) error {
-		return fmt.Errorf("%w: %s:%d: %s: %s", ErrInvalid, name, line, field, fmt.Sprintf(format, args...))
+		where := name
+		if line > 0 {
+			where = fmt.Sprintf("%s:%d", name, line)
+		}
+		return fmt.Errorf("%w: %s: %s: %s", ErrInvalid, where, field, fmt.Sprintf(format, args...))
 	}
 	if r.Version != 1 {
 		return bad(0, "version", "want 1")
@@ -427,4 +431,21 @@ func (r *Registry) Marshal() ([]byte, error) {
 		return nil, fmt.Errorf("encode registry: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// ParsePerson decodes one person (a YAML mapping with the fields of a
+// registry entry, see the package comment) for `storyguard registry add`.
+// The person is not validated against a registry yet; errors wrap
+// ErrInvalid and name file, line and field.
+func ParsePerson(name string, data []byte) (Person, error) {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+		return Person{}, fmt.Errorf("%w: %s: %s", ErrInvalid, name, redactYAMLError(err))
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return Person{}, fmt.Errorf("%w: %s: empty document", ErrInvalid, name)
+	}
+	p := &parser{name: name}
+	per := p.person(doc.Content[0], "person")
+	return per, p.err
 }

@@ -233,7 +233,8 @@ func ParseRecipients(recipients []string) ([]age.Recipient, error) {
 
 // SaveRegistry validates reg, encrypts it to reg.Recipients and replaces
 // path atomically (a temporary file in the same folder, synced, renamed
-// over path; mode 0600). On any error path is left as it was.
+// over path; mode 0600). On any error path is left as it was. YAML comments
+// of an earlier version are not kept (see SealRegistry).
 func SaveRegistry(path string, reg *Registry) error {
 	if err := reg.Validate(); err != nil {
 		return err
@@ -243,11 +244,27 @@ func SaveRegistry(path string, reg *Registry) error {
 		return err
 	}
 	defer clear(plain)
+	_, err = SealRegistry(path, plain)
+	return err
+}
+
+// SealRegistry parses and validates registry YAML text, then encrypts the
+// text as given (comments and layout kept) to the recipients it lists and
+// replaces path atomically, as SaveRegistry does. Invalid text returns an
+// ErrInvalid error (naming path, line and field) and leaves path untouched.
+func SealRegistry(path string, plain []byte) (*Registry, error) {
+	reg, err := ParseRegistry(path, plain)
+	if err != nil {
+		return nil, err
+	}
+	if len(reg.Recipients) == 0 {
+		return nil, fmt.Errorf("%w: %s: recipients: at least one age recipient is needed to encrypt the registry", ErrInvalid, path)
+	}
 	ct, err := Encrypt(plain, reg.Recipients)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return writeAtomic(path, ct)
+	return reg, writeAtomic(path, ct)
 }
 
 func writeAtomic(path string, data []byte) error {
