@@ -506,6 +506,9 @@ func verifyWebP(br *bufio.Reader, opts Options, info *Info) (int, error) {
 	if len(data) < 20 || string(data[:4]) != "RIFF" || string(data[8:12]) != "WEBP" {
 		return 0, vEOF(io.ErrUnexpectedEOF, "RIFF header")
 	}
+	if len(data) >= 21 && string(data[12:16]) == "VP8X" && data[20]&vp8xAnim != 0 {
+		return 0, &UnsupportedError{Format: "webp (animated)"}
+	}
 	if int64(binary.LittleEndian.Uint32(data[4:]))+8 != int64(len(data)) {
 		return 0, notClean("RIFF size does not match the file size")
 	}
