@@ -342,6 +342,9 @@ func checkExt(name string, f Format) error {
 	case ".webp":
 		want = WebP
 	}
+	if want == "" && f.ContentType() == "" {
+		return nil // neither name nor content is supported: refused as unsupported
+	}
 	if want != f {
 		return &ExtensionError{Ext: ext, Format: string(f)}
 	}

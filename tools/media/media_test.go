@@ -19,7 +19,7 @@ import (
 	"golang.org/x/image/webp"
 
 	"storyguard/tools/media"
-	"storyguard/tools/media/internal/fixture"
+	"storyguard/tools/media/fixture"
 )
 
 // standardICC is a profile on media.KnownProfiles (see testdata/README.md).
