@@ -275,6 +275,9 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		case m >= mAPP0 && m <= mAP15, m == mCOM:
 			rep.remove(appName(m, p))
 		case m == mDQT, m == mDHT, m == mDRI:
+			if err := scanShort(p, "table segment"); err != nil {
+				return malformed("metadata marker in a table segment")
+			}
 			kept = append(kept, jpegSeg{m, p})
 		case m == mSOF0, m == mSOF1, m == mSOF2:
 			if sof != nil {
@@ -285,10 +288,19 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 				return err
 			}
 			sof = &s
+			if err := scanShort(p, "SOF"); err != nil {
+				return malformed("metadata marker in SOF")
+			}
 			kept = append(kept, jpegSeg{m, p})
 		case m >= 0xC3 && m <= 0xCF:
 			return &UnsupportedError{Format: "jpeg (lossless, hierarchical or arithmetic-coded)"}
 		case m == mSOS:
+			if err := checkSOS(p); err != nil {
+				return err
+			}
+			if err := scanShort(p, "SOS"); err != nil {
+				return malformed("metadata marker in SOS")
+			}
 			sos = p
 		default:
 			return malformed("unexpected marker 0x%02X before the first scan", m)
@@ -350,6 +362,9 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 			}
 			switch {
 			case m == mDHT, m == mDQT, m == mDRI:
+				if err := scanShort(p, "table segment"); err != nil {
+					return malformed("metadata marker in a table segment")
+				}
 				if err := (jpegSeg{m, p}).writeTo(head); err != nil {
 					return err
 				}
@@ -368,6 +383,12 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		p, err := readSegment(br, mSOS)
 		if err != nil {
 			return err
+		}
+		if err := checkSOS(p); err != nil {
+			return err
+		}
+		if err := scanShort(p, "SOS"); err != nil {
+			return malformed("metadata marker in SOS")
 		}
 		if err := (jpegSeg{mSOS, p}).writeTo(head); err != nil {
 			return err
@@ -492,4 +513,13 @@ func without(list []string, s string) []string {
 		}
 	}
 	return out
+}
+
+// checkSOS checks a scan header's length against its component count
+// (T.81 B.2.3).
+func checkSOS(p []byte) error {
+	if len(p) < 1 || p[0] < 1 || p[0] > 4 || len(p) != 4+2*int(p[0]) {
+		return malformed("SOS header")
+	}
+	return nil
 }

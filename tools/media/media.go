@@ -442,13 +442,20 @@ func Scrub(r io.Reader, w io.Writer, opts Options) (Report, error) {
 		return Report{Format: f}, err
 	}
 	rep := Report{Format: f, ContentType: f.ContentType(), Ext: f.Ext(), Orientation: OrientationNone, ICC: ICCNone}
+	sw := &scanWriter{w: w}
 	switch f {
 	case JPEG:
-		err = scrubJPEG(br, w, opts, &rep)
+		err = scrubJPEG(br, sw, opts, &rep)
 	case PNG:
-		err = scrubPNG(br, w, opts, &rep)
+		err = scrubPNG(br, sw, opts, &rep)
 	case WebP:
-		err = scrubWebP(br, w, opts, &rep)
+		err = scrubWebP(br, sw, opts, &rep)
+	}
+	if err == nil && sw.s.found != "" {
+		err = malformed("metadata marker %q left in image data", printable(sw.s.found))
+	}
+	if err == nil && (rep.ICC == ICCNone || rep.ICC == ICCDropped) && sw.s.icc > 0 {
+		err = malformed("marker %q left in image data", iccMarker)
 	}
 	if err != nil {
 		return rep, fmt.Errorf("%s: %w", f, err)

@@ -183,6 +183,11 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		if binary.BigEndian.Uint32(crcBytes[:]) != crc.Sum32() {
 			return malformed("chunk %q CRC mismatch", typ)
 		}
+		if typ != "iCCP" {
+			if err := scanShort(data, "chunk "+typ); err != nil {
+				return malformed("metadata marker in chunk %s", typ)
+			}
+		}
 		if typ != "IHDR" && typ != "IEND" && idatState != 0 {
 			return malformed("chunk %q after IDAT", typ)
 		}

@@ -104,6 +104,13 @@ type markerScanner struct {
 
 func (s *markerScanner) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
+	s.feed(p[:n])
+	return n, err
+}
+
+// feed scans the next bytes of the stream.
+func (s *markerScanner) feed(p []byte) {
+	n := len(p)
 	if n > 0 && s.found == "" {
 		const keep = 32 // longer than the longest marker
 		// Search the carried tail joined to the head of p, then p itself.
@@ -119,7 +126,18 @@ func (s *markerScanner) Read(p []byte) (int, error) {
 			}
 		}
 	}
-	return n, err
+}
+
+// scanWriter passes writes through a markerScanner, so that Scrub fails
+// closed on anything Verify's marker scan would reject.
+type scanWriter struct {
+	w io.Writer
+	s markerScanner
+}
+
+func (sw *scanWriter) Write(p []byte) (int, error) {
+	sw.s.feed(p)
+	return sw.w.Write(p)
 }
 
 // scan searches b; in a joint buffer, only matches that straddle the seam
