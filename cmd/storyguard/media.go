@@ -131,6 +131,11 @@ func scrubFile(in, dir string, opts media.Options, used map[string]string) (stri
 	}
 	base := filepath.Base(in)
 	dst := filepath.Join(dir, strings.TrimSuffix(base, filepath.Ext(base))+rep.Ext)
+	if fi, err := os.Stat(dst); err == nil {
+		if si, err := f.Stat(); err == nil && os.SameFile(fi, si) {
+			return "", rep, fmt.Errorf("output %s would overwrite its input; the original stays in the vault", dst)
+		}
+	}
 	if prev, ok := used[dst]; ok {
 		return "", rep, fmt.Errorf("output %s already written for %s", dst, prev)
 	}

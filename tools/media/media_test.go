@@ -461,7 +461,7 @@ func FuzzVerify(f *testing.F) {
 // BenchmarkScrubVerify scrubs and verifies a noise-heavy 4 MB phone-style
 // JPEG with EXIF, XMP and the other fixture metadata (issue #4 budget).
 func BenchmarkScrubVerify(b *testing.B) {
-	data := fixture.JPEG(fixture.JPEGOptions{Image: fixture.Noise(1600, 1200, 1), Quality: 95})
+	data := fixture.JPEG(fixture.JPEGOptions{Image: fixture.Noise(2200, 1600, 1), Quality: 95})
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	var out bytes.Buffer
