@@ -1,0 +1,188 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"storyguard/tools/media"
+)
+
+func init() { register(newMediaCmd) }
+
+const helpMediaExit = `Exit codes:
+  0  every file is clean
+  1  some file could not be scrubbed or failed verification
+  2  usage error, or a file or folder could not be read or written`
+
+func newMediaCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "media",
+		Short: "Scrub identifying metadata from images and prove them clean",
+		Long: `Scrub removes EXIF (GPS, serial numbers, thumbnails), XMP, IPTC, comments,
+non-standard ICC profiles, trailers after the image and text chunks from JPEG,
+PNG and WebP files, applying the EXIF orientation first. Verify re-reads a
+file with an independent strict parser. Every other format is refused.
+Output names files and removed segments, never metadata values.`,
+	}
+	var opts media.Options
+	pf := cmd.PersistentFlags()
+	pf.Int64Var(&opts.MaxBytes, "max-bytes", media.DefaultMaxBytes, "largest file accepted, in bytes")
+	pf.Int64Var(&opts.MaxPixels, "max-pixels", media.DefaultMaxPixels, "largest width*height accepted, in pixels")
+	cmd.AddCommand(newMediaScrubCmd(a, &opts), newMediaVerifyCmd(a, &opts))
+	return cmd
+}
+
+// fileFailure tallies per-file outcomes: findings exit 1, I/O failures 2.
+type fileFailure struct{ findings, io int }
+
+func (f fileFailure) err(total int) error {
+	if f.io > 0 {
+		return fmt.Errorf("%d of %d files could not be read or written", f.io, total)
+	}
+	if f.findings > 0 {
+		return errFindings
+	}
+	return nil
+}
+
+// ioError reports whether err is a file-system failure rather than a
+// verdict about the file's content.
+func ioError(err error) bool {
+	var pe *fs.PathError
+	var le *os.LinkError
+	return errors.As(err, &pe) || errors.As(err, &le)
+}
+
+func newMediaScrubCmd(a *app, opts *media.Options) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "scrub IN... --out DIR",
+		Short: "Write metadata-free copies of images into DIR, each verified",
+		Long: `Scrub writes DIR/<name><.jpg|.png|.webp> for each input (the extension
+follows the real format, which must match the input's extension), verifies
+each output with the strict parser, and prints per file the format, the
+size, what was removed and how the orientation was handled.
+
+` + helpMediaExit,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return withHint(errors.New("media scrub: --out is required"), "give a folder for the scrubbed copies")
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			var fail fileFailure
+			used := map[string]string{}
+			for _, in := range args {
+				dst, rep, err := scrubFile(in, out, *opts, used)
+				if err != nil {
+					fmt.Fprintf(a.stdout, "%s: FAILED: %v\n", in, err)
+					if ioError(err) {
+						fail.io++
+					} else {
+						fail.findings++
+					}
+					continue
+				}
+				removed := "nothing"
+				if len(rep.Removed) > 0 {
+					removed = strings.Join(rep.Removed, ", ")
+				}
+				fmt.Fprintf(a.stdout, "%s -> %s: %s %dx%d; removed %s; orientation %s; icc %s; verified\n",
+					in, dst, rep.Format, rep.Width, rep.Height, removed, rep.Orientation, rep.ICC)
+			}
+			return fail.err(len(args))
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "folder for the scrubbed copies (created if missing)")
+	return cmd
+}
+
+// scrubFile scrubs in into a temporary file in dir, verifies it and renames
+// it into place.
+func scrubFile(in, dir string, opts media.Options, used map[string]string) (string, media.Report, error) {
+	f, err := os.Open(in)
+	if err != nil {
+		return "", media.Report{}, err
+	}
+	defer f.Close()
+	tmp, err := os.CreateTemp(dir, ".scrub-*")
+	if err != nil {
+		return "", media.Report{}, err
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	opts.Name = in
+	rep, err := media.Scrub(f, tmp, opts)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", rep, err
+	}
+	if _, err := verifyFile(tmp.Name(), media.Options{MaxBytes: opts.MaxBytes, MaxPixels: opts.MaxPixels}); err != nil {
+		return "", rep, fmt.Errorf("scrubbed output failed verification: %w", err)
+	}
+	base := filepath.Base(in)
+	dst := filepath.Join(dir, strings.TrimSuffix(base, filepath.Ext(base))+rep.Ext)
+	if fi, err := os.Stat(dst); err == nil {
+		if si, err := f.Stat(); err == nil && os.SameFile(fi, si) {
+			return "", rep, fmt.Errorf("output %s would overwrite its input; the original stays in the vault", dst)
+		}
+	}
+	if prev, ok := used[dst]; ok {
+		return "", rep, fmt.Errorf("output %s already written for %s", dst, prev)
+	}
+	used[dst] = in
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return "", rep, err
+	}
+	return dst, rep, nil
+}
+
+func verifyFile(path string, opts media.Options) (media.Info, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return media.Info{}, err
+	}
+	defer f.Close()
+	return media.Verify(f, opts)
+}
+
+func newMediaVerifyCmd(a *app, opts *media.Options) *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify FILE...",
+		Short: "Check that images carry no metadata, with an independent strict parser",
+		Long: `Verify accepts only the structure a scrubbed JPEG, PNG or WebP may have and
+scans the bytes for known metadata markers. It prints "clean" or the reason
+per file; publishing trusts this check, never the scrubber's report.
+
+` + helpMediaExit,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var fail fileFailure
+			for _, p := range args {
+				o := *opts
+				o.Name = p
+				info, err := verifyFile(p, o)
+				if err != nil {
+					fmt.Fprintf(a.stdout, "%s: FAILED: %v\n", p, err)
+					if ioError(err) {
+						fail.io++
+					} else {
+						fail.findings++
+					}
+					continue
+				}
+				fmt.Fprintf(a.stdout, "%s: clean %s %dx%d\n", p, info.Format, info.Width, info.Height)
+			}
+			return fail.err(len(args))
+		},
+	}
+}

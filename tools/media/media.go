@@ -1,0 +1,464 @@
+// Package media removes identifying metadata from images and proves the
+// result clean.
+//
+// Three entry points:
+//
+//   - Scrub copies an image from a reader to a writer, dropping every
+//     metadata segment or chunk that is not on the allow-list below, and
+//     reports what it removed (names only, never values).
+//   - Verify is an independent strict parser: it accepts only the allowed
+//     structure and fails on anything else, and it scans the bytes for
+//     known metadata markers. Publishing trusts Verify, never Scrub's report.
+//   - Variant decodes a verified image and writes a narrower rendition for
+//     srcset that itself passes Verify.
+//
+// Supported formats: JPEG (baseline, extended sequential and progressive
+// Huffman, ITU-T T.81 Annex B), PNG (ISO/IEC 15948, W3C PNG 3rd edition)
+// and still WebP (RIFF container, Google "WebP Container Specification").
+// Everything else (HEIC/HEIF, AVIF, GIF, TIFF, BMP, MP4/MOV, audio, PDF,
+// SVG, HTML, animated WebP, arithmetic-coded or lossless JPEG) is refused
+// with an *UnsupportedError naming the detected format.
+//
+// What survives, per format:
+//
+//   - JPEG: SOI, a JFIF APP0 rewritten to its 14-byte core without
+//     thumbnail, an Adobe APP14 rewritten to its colour-transform byte where
+//     the decoder needs it (4 components, or 3 components marked RGB), an
+//     ICC profile only if its SHA-256 digest is a known standard profile
+//     (KnownProfiles), DQT, DHT, DRI, SOF0/1/2, SOS and the entropy-coded
+//     data byte for byte, EOI. Dropped: every other APPn (Exif, XMP,
+//     Photoshop/IPTC, MPF, ...), COM, and every byte after EOI (trailers,
+//     MPF second images, motion-photo video).
+//   - PNG: IHDR, PLTE, IDAT, IEND and the ancillary allow-list tRNS, gAMA,
+//     cHRM, sRGB, pHYs, plus iCCP only for a known standard profile (renamed
+//     to a neutral profile name). Every other chunk (tEXt, zTXt, iTXt, eXIf,
+//     tIME, acTL/fcTL/fdAT, private chunks) and every byte after IEND is
+//     dropped. Every chunk CRC is validated.
+//   - WebP: VP8/VP8L image data, ALPH, and ICCP only for a known profile;
+//     EXIF, XMP and unknown chunks dropped; VP8X flags and the RIFF size
+//     rewritten. Animated WebP (ANIM/ANMF) is refused.
+package media
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+)
+
+// Default limits applied when an Options field is zero. 50 MiB is well above
+// a full-resolution phone JPEG (typically 3-12 MB); 50 megapixels is above a
+// 48 MP phone sensor and keeps a decoded RGBA frame under 200 MB, which
+// bounds a decompression bomb.
+const (
+	DefaultMaxBytes  int64 = 50 << 20
+	DefaultMaxPixels int64 = 50_000_000
+)
+
+// Options sets the safety limits of Scrub, Verify and Variant.
+type Options struct {
+	// MaxBytes is the largest input accepted, in bytes; 0 means
+	// DefaultMaxBytes. A larger input fails with ErrTooLarge.
+	MaxBytes int64
+	// MaxPixels is the largest width*height accepted, in pixels; 0 means
+	// DefaultMaxPixels. A larger image fails with ErrTooManyPixels before
+	// any pixel is decoded.
+	MaxPixels int64
+	// Name is the input's file name, optional. When set, its extension must
+	// name the sniffed format (".jpg"/".jpeg", ".png", ".webp", any case),
+	// otherwise the call fails with an *ExtensionError naming both.
+	Name string
+}
+
+func (o Options) maxBytes() int64 {
+	if o.MaxBytes > 0 {
+		return o.MaxBytes
+	}
+	return DefaultMaxBytes
+}
+
+func (o Options) maxPixels() int64 {
+	if o.MaxPixels > 0 {
+		return o.MaxPixels
+	}
+	return DefaultMaxPixels
+}
+
+// Format is a sniffed file format, named as in error messages: "jpeg",
+// "png", "webp" are supported; anything else (see Sniff) is refused.
+type Format string
+
+// Supported formats.
+const (
+	JPEG Format = "jpeg"
+	PNG  Format = "png"
+	WebP Format = "webp"
+)
+
+// ContentType returns the IANA media type of a supported format, or "" for
+// an unsupported one.
+func (f Format) ContentType() string {
+	switch f {
+	case JPEG:
+		return "image/jpeg"
+	case PNG:
+		return "image/png"
+	case WebP:
+		return "image/webp"
+	}
+	return ""
+}
+
+// Ext returns the canonical file extension of a supported format, with the
+// dot (".jpg", ".png", ".webp"), or "" for an unsupported one.
+func (f Format) Ext() string {
+	switch f {
+	case JPEG:
+		return ".jpg"
+	case PNG:
+		return ".png"
+	case WebP:
+		return ".webp"
+	}
+	return ""
+}
+
+// Sentinel errors; test with errors.Is. Every error returned by this package
+// wraps one of these or is an *UnsupportedError or *ExtensionError.
+var (
+	// ErrEmpty: the input has zero bytes.
+	ErrEmpty = errors.New("empty file")
+	// ErrTooLarge: the input exceeds Options.MaxBytes.
+	ErrTooLarge = errors.New("file exceeds the size limit")
+	// ErrTooManyPixels: width*height exceeds Options.MaxPixels, or a
+	// dimension is zero.
+	ErrTooManyPixels = errors.New("image dimensions exceed the pixel limit")
+	// ErrTruncated: the input ends inside a segment, chunk or scan.
+	ErrTruncated = errors.New("file is truncated")
+	// ErrMalformed: the structure is invalid (bad length, bad CRC, missing
+	// or misplaced mandatory part).
+	ErrMalformed = errors.New("malformed image")
+	// ErrUnsupportedFormat: the format is not one Storyguard can scrub. The
+	// concrete error is an *UnsupportedError carrying the format.
+	ErrUnsupportedFormat = errors.New("unsupported format")
+	// ErrExtensionMismatch: Options.Name's extension does not match the
+	// sniffed format. The concrete error is an *ExtensionError.
+	ErrExtensionMismatch = errors.New("file extension does not match its content")
+	// ErrNotClean: Verify found something outside the allowed structure or
+	// a metadata marker.
+	ErrNotClean = errors.New("not clean")
+	// ErrNoVariantNeeded: Variant was asked for a width at or above the
+	// image's own width; publish the original instead.
+	ErrNoVariantNeeded = errors.New("image is already no wider than the variant width")
+)
+
+// UnsupportedError reports a format that is refused. Format is the sniffed
+// format ("heif", "avif", "gif", "tiff", "mp4", "pdf", "svg", "html",
+// "unknown", "webp (animated)", "jpeg (arithmetic)", ...). It matches
+// ErrUnsupportedFormat under errors.Is.
+type UnsupportedError struct {
+	Format string
+}
+
+func (e *UnsupportedError) Error() string {
+	return "unsupported format " + e.Format + ": only jpeg, png and still webp can be scrubbed"
+}
+
+// Is reports whether target is ErrUnsupportedFormat.
+func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupportedFormat }
+
+// ExtensionError reports a file whose extension names another format than
+// its content, such as a ".jpg" that is a PNG or an HTML page. It matches
+// ErrExtensionMismatch under errors.Is.
+type ExtensionError struct {
+	Ext    string // the extension as given, with the dot
+	Format string // the sniffed format
+}
+
+func (e *ExtensionError) Error() string {
+	return fmt.Sprintf("extension %q but content is %s", e.Ext, e.Format)
+}
+
+// Is reports whether target is ErrExtensionMismatch.
+func (e *ExtensionError) Is(target error) bool { return target == ErrExtensionMismatch }
+
+// Orientation handling values of Report.Orientation.
+const (
+	// OrientationNone: no EXIF orientation, or orientation 1 (normal); the
+	// image data was copied untouched.
+	OrientationNone = "none"
+	// OrientationLossless: reserved for a lossless DCT-domain transform;
+	// not produced yet (see Scrub).
+	OrientationLossless = "lossless"
+	// OrientationReencoded: EXIF orientation 2-8 was applied by decoding,
+	// transforming and re-encoding at JPEG quality 92.
+	OrientationReencoded = "re-encoded"
+)
+
+// ICC handling values of Report.ICC.
+const (
+	ICCNone    = "none"      // the input had no ICC profile
+	ICCKept    = "kept sRGB" // a known sRGB profile was kept
+	ICCKeptP3  = "kept Display P3"
+	ICCDropped = "dropped" // a profile not on the known list was removed
+)
+
+// Report is what Scrub did. It names what was removed, never its content.
+type Report struct {
+	Format      Format
+	ContentType string // IANA media type, "image/jpeg"
+	Ext         string // canonical extension with the dot, ".jpg"
+	Width       int    // pixels, after orientation
+	Height      int    // pixels, after orientation
+	// Orientation is OrientationNone, OrientationLossless or
+	// OrientationReencoded.
+	Orientation string
+	// Removed lists the names of removed segments or chunks, in order of
+	// first appearance, each once: "APP1 Exif", "APP1 XMP", "APP13
+	// Photoshop/IPTC", "APP2 MPF", "COM", "tEXt", "EXIF", "trailer after
+	// EOI", ...
+	Removed []string
+	// ICC is ICCNone, ICCKept, ICCKeptP3 or ICCDropped.
+	ICC string
+}
+
+func (r *Report) remove(name string) {
+	for _, n := range r.Removed {
+		if n == name {
+			return
+		}
+	}
+	r.Removed = append(r.Removed, name)
+}
+
+// Info is what Verify proved about a clean image.
+type Info struct {
+	Format      Format
+	ContentType string // IANA media type
+	Ext         string // canonical extension with the dot
+	Width       int    // pixels
+	Height      int    // pixels
+}
+
+// Sniff identifies a format from the first bytes of a file (at least 12
+// bytes for RIFF and ISO-BMFF formats; 512 for text formats). It never looks
+// at a file name. Unsupported formats are named for error messages:
+// "gif", "tiff", "bmp", "ico", "heif", "avif", "mp4", "mov", "m4a", "3gp",
+// "webm", "avi", "wav", "mp3", "flac", "ogg", "pdf", "svg", "html", "xml",
+// "jpeg xl", "psd", "zip", "unknown".
+func Sniff(head []byte) Format {
+	h := head
+	switch {
+	case len(h) == 0:
+		return "empty"
+	case bytes.HasPrefix(h, []byte{0xFF, 0xD8, 0xFF}):
+		return JPEG
+	case bytes.HasPrefix(h, []byte("\x89PNG\r\n\x1a\n")):
+		return PNG
+	case len(h) >= 12 && string(h[:4]) == "RIFF":
+		switch string(h[8:12]) {
+		case "WEBP":
+			return WebP
+		case "WAVE":
+			return "wav"
+		case "AVI ":
+			return "avi"
+		}
+		return "riff"
+	case bytes.HasPrefix(h, []byte("GIF87a")), bytes.HasPrefix(h, []byte("GIF89a")):
+		return "gif"
+	case bytes.HasPrefix(h, []byte("II*\x00")), bytes.HasPrefix(h, []byte("MM\x00*")):
+		return "tiff"
+	case bytes.HasPrefix(h, []byte("BM")):
+		return "bmp"
+	case bytes.HasPrefix(h, []byte{0, 0, 1, 0}):
+		return "ico"
+	case bytes.HasPrefix(h, []byte("8BPS")):
+		return "psd"
+	case bytes.HasPrefix(h, []byte{0xFF, 0x0A}), bytes.HasPrefix(h, []byte("\x00\x00\x00\x0cJXL \r\n\x87\n")):
+		return "jpeg xl"
+	case len(h) >= 12 && string(h[4:8]) == "ftyp":
+		brand := string(h[8:12])
+		switch brand {
+		case "heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "mif2":
+			return "heif"
+		case "avif", "avis":
+			return "avif"
+		case "qt  ":
+			return "mov"
+		case "M4A ", "M4B ", "M4P ", "F4A ":
+			return "m4a"
+		case "3gp4", "3gp5", "3gp6", "3g2a":
+			return "3gp"
+		case "crx ":
+			return "raw (cr3)"
+		}
+		return "mp4"
+	case bytes.HasPrefix(h, []byte{0x1A, 0x45, 0xDF, 0xA3}):
+		return "webm"
+	case bytes.HasPrefix(h, []byte("ID3")), len(h) >= 2 && h[0] == 0xFF && h[1]&0xE0 == 0xE0:
+		return "mp3"
+	case bytes.HasPrefix(h, []byte("fLaC")):
+		return "flac"
+	case bytes.HasPrefix(h, []byte("OggS")):
+		return "ogg"
+	case bytes.HasPrefix(h, []byte("%PDF-")):
+		return "pdf"
+	case bytes.HasPrefix(h, []byte("PK\x03\x04")):
+		return "zip"
+	}
+	t := bytes.TrimLeft(bytes.TrimPrefix(h, []byte("\xEF\xBB\xBF")), " \t\r\n")
+	lower := strings.ToLower(string(t[:min(len(t), 512)]))
+	switch {
+	case strings.HasPrefix(lower, "<!doctype html"), strings.HasPrefix(lower, "<html"),
+		strings.HasPrefix(lower, "<head"), strings.HasPrefix(lower, "<body"), strings.HasPrefix(lower, "<script"):
+		return "html"
+	case strings.HasPrefix(lower, "<svg"), strings.HasPrefix(lower, "<?xml") && strings.Contains(lower, "<svg"):
+		return "svg"
+	case strings.HasPrefix(lower, "<?xml"), strings.HasPrefix(lower, "<!--"):
+		if strings.Contains(lower, "<html") {
+			return "html"
+		}
+		return "xml"
+	}
+	return "unknown"
+}
+
+// checkExt compares a file name's extension with the sniffed format.
+func checkExt(name string, f Format) error {
+	if name == "" {
+		return nil
+	}
+	ext := filepath.Ext(name)
+	var want Format
+	switch strings.ToLower(ext) {
+	case ".jpg", ".jpeg", ".jpe", ".jfif":
+		want = JPEG
+	case ".png":
+		want = PNG
+	case ".webp":
+		want = WebP
+	}
+	if want == "" && f.ContentType() == "" {
+		return nil // neither name nor content is supported: refused as unsupported
+	}
+	if want != f {
+		return &ExtensionError{Ext: ext, Format: string(f)}
+	}
+	return nil
+}
+
+// limitedReader fails with ErrTooLarge once more than max bytes are read.
+type limitedReader struct {
+	r   io.Reader
+	n   int64 // bytes read so far
+	max int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n > l.max {
+		return 0, ErrTooLarge
+	}
+	if rem := l.max + 1 - l.n; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.n > l.max {
+		return n, fmt.Errorf("more than %d bytes: %w", l.max, ErrTooLarge)
+	}
+	return n, err
+}
+
+// open wraps r with the size limit and a buffer, sniffs the format and
+// checks it against the name and the supported set.
+func open(r io.Reader, opts Options, bufSize int) (*bufio.Reader, Format, error) {
+	br := bufio.NewReaderSize(&limitedReader{r: r, max: opts.maxBytes()}, bufSize)
+	head, err := br.Peek(512)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, "", err
+	}
+	if len(head) == 0 {
+		return nil, "", ErrEmpty
+	}
+	f := Sniff(head)
+	if err := checkExt(opts.Name, f); err != nil {
+		return nil, f, err
+	}
+	switch f {
+	case JPEG, PNG, WebP:
+		return br, f, nil
+	}
+	return nil, f, &UnsupportedError{Format: string(f)}
+}
+
+// truncated maps an unexpected end of input to ErrTruncated.
+func truncated(err error, where string) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%s: %w", where, ErrTruncated)
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrMalformed)
+}
+
+func checkPixels(w, h int, opts Options) error {
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("dimensions %dx%d: %w", w, h, ErrTooManyPixels)
+	}
+	if int64(w)*int64(h) > opts.maxPixels() {
+		return fmt.Errorf("dimensions %dx%d over %d pixels: %w", w, h, opts.maxPixels(), ErrTooManyPixels)
+	}
+	return nil
+}
+
+// Scrub copies the image in r to w without its metadata and reports what it
+// removed. It sniffs the format from the magic bytes (never the name; but
+// see Options.Name), enforces opts' limits, and streams: memory stays
+// bounded by the header segments (each at most 64 KiB for JPEG) except for
+// WebP, which is held in memory (bounded by MaxBytes), and the JPEG
+// re-encode path below.
+//
+// JPEG orientation: EXIF orientation 1 or absent keeps the entropy-coded
+// data byte for byte (Report.Orientation "none"). Orientations 2-8 are
+// applied by decoding, flipping/rotating and re-encoding at quality 92
+// (Report.Orientation "re-encoded"); lossless DCT-domain rotation (as
+// jpegtran -perfect does) is not implemented, so an oriented photo loses a
+// little quality and holds the decoded image in memory (about 3 bytes per
+// pixel, bounded by MaxPixels).
+//
+// On error, whatever was written to w is incomplete and must be discarded.
+// Errors wrap ErrEmpty, ErrTooLarge, ErrTooManyPixels, ErrTruncated,
+// ErrMalformed, or are an *UnsupportedError or *ExtensionError. Scrub's
+// report is informative only: publish only what Verify accepts.
+func Scrub(r io.Reader, w io.Writer, opts Options) (Report, error) {
+	br, f, err := open(r, opts, 64<<10)
+	if err != nil {
+		return Report{Format: f}, err
+	}
+	rep := Report{Format: f, ContentType: f.ContentType(), Ext: f.Ext(), Orientation: OrientationNone, ICC: ICCNone}
+	sw := &scanWriter{w: w}
+	switch f {
+	case JPEG:
+		err = scrubJPEG(br, sw, opts, &rep)
+	case PNG:
+		err = scrubPNG(br, sw, opts, &rep)
+	case WebP:
+		err = scrubWebP(br, sw, opts, &rep)
+	}
+	if err == nil && sw.s.found != "" {
+		err = malformed("metadata marker %q left in image data", printable(sw.s.found))
+	}
+	if err == nil && (rep.ICC == ICCNone || rep.ICC == ICCDropped) && sw.s.icc > 0 {
+		err = malformed("marker %q left in image data", iccMarker)
+	}
+	if err != nil {
+		return rep, fmt.Errorf("%s: %w", f, err)
+	}
+	return rep, nil
+}

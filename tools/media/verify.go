@@ -1,0 +1,618 @@
+package media
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+)
+
+// Verify proves that the image in r carries no metadata. It is written
+// independently of Scrub (its own parsing code, not Scrub's) and is strict:
+// it accepts only the structure Scrub is meant to produce and fails on
+// anything else, even on harmless things Scrub would have removed.
+//
+// Accepted structure:
+//   - JPEG: SOI; an optional JFIF APP0 of exactly 14 bytes with no
+//     thumbnail, first; an optional Adobe APP14 of exactly 12 bytes with
+//     zero flags; APP2 ICC_PROFILE chunks only if the reassembled profile is
+//     in KnownProfiles; DQT, DHT, DRI; one SOF0, SOF1 or SOF2; scans (SOS,
+//     entropy-coded data with RSTn) with DHT, DQT or DRI between them; EOI
+//     as the last two bytes of the file.
+//   - PNG: valid signature and CRCs; IHDR first; before the IDAT run at
+//     most one each of PLTE, tRNS, gAMA, cHRM, sRGB, pHYs (with their
+//     specified lengths) and iCCP with a known profile; one consecutive
+//     IDAT run; IEND as the last chunk and nothing after it.
+//   - WebP: RIFF size equal to the file size; either one VP8/VP8L chunk, or
+//     VP8X (only the ICC and alpha flags, reserved bits zero, canvas equal
+//     to the image size), an optional ICCP with a known profile (iff its
+//     flag), an optional ALPH, one VP8/VP8L, and nothing else.
+//
+// Marker scan, on top of the parse: the whole file is searched for
+// metadata markers long enough never to occur by chance in compressed data
+// ("Exif\0\0", "http://ns.adobe.com/xap/1.0/", "http://ns.adobe.com/xmp",
+// "<x:xmpmeta", "<?xpacket", "Photoshop 3.0", "adobe:ns:meta", "JFXX\0";
+// "ICC_PROFILE" only as often as the accepted ICC chunks). Every byte
+// outside entropy-coded, IDAT and image chunk data (segment and chunk
+// headers and payloads) is also searched for the short markers "8BIM",
+// "Exif", "EXIF", "XMP ", "MPF\0", "tEXt", "zTXt", "iTXt", "eXIf", "tIME".
+// A 4-byte marker is not searched in compressed image data: by chance alone
+// one of ten such markers would occur in about 1 in 100 files of 5 MB.
+//
+// Errors wrap ErrNotClean (structure outside the allow-list, or a marker
+// found), ErrTruncated, ErrMalformed, ErrTooLarge, ErrTooManyPixels,
+// ErrEmpty, or are an *UnsupportedError or *ExtensionError. Messages name
+// segments, chunks and markers, never metadata values.
+func Verify(r io.Reader, opts Options) (Info, error) {
+	sc := &markerScanner{r: r}
+	br, f, err := open(sc, opts, 64<<10)
+	if err != nil {
+		return Info{Format: f}, err
+	}
+	info := Info{Format: f, ContentType: f.ContentType(), Ext: f.Ext()}
+	var iccChunks int
+	switch f {
+	case JPEG:
+		iccChunks, err = verifyJPEG(br, opts, &info)
+	case PNG:
+		iccChunks, err = verifyPNG(br, opts, &info)
+	case WebP:
+		iccChunks, err = verifyWebP(br, opts, &info)
+	}
+	if err == nil {
+		// Drain what the parser did not need so the scanner sees every byte.
+		if _, derr := io.Copy(io.Discard, br); derr != nil {
+			err = derr
+		}
+	}
+	if err == nil {
+		err = sc.result(iccChunks)
+	}
+	if err != nil {
+		return info, fmt.Errorf("verify %s: %w", f, err)
+	}
+	return info, nil
+}
+
+func notClean(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrNotClean)
+}
+
+// longMarkers are searched over every byte of the file.
+var longMarkers = []string{
+	"Exif\x00\x00", "http://ns.adobe.com/xap/1.0/", "http://ns.adobe.com/xmp", "<x:xmpmeta",
+	"<?xpacket", "Photoshop 3.0", "adobe:ns:meta", "JFXX\x00",
+}
+
+// shortMarkers are searched in structural bytes only.
+var shortMarkers = []string{"8BIM", "Exif", "EXIF", "XMP ", "MPF\x00", "tEXt", "zTXt", "iTXt", "eXIf", "tIME", "ICC_PROFILE", "http://"}
+
+const iccMarker = "ICC_PROFILE"
+
+// markerScanner searches every byte read through it for longMarkers and
+// counts "ICC_PROFILE".
+type markerScanner struct {
+	r     io.Reader
+	carry []byte
+	found string
+	icc   int
+}
+
+func (s *markerScanner) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.feed(p[:n])
+	return n, err
+}
+
+// feed scans the next bytes of the stream.
+func (s *markerScanner) feed(p []byte) {
+	n := len(p)
+	if n > 0 && s.found == "" {
+		const keep = 32 // longer than the longest marker
+		// Search the carried tail joined to the head of p, then p itself.
+		joint := append(s.carry, p[:min(n, keep)]...)
+		s.scan(joint, len(s.carry))
+		s.scan(p[:n], 0)
+		if n >= keep {
+			s.carry = append(s.carry[:0], p[n-keep+1:n]...)
+		} else {
+			s.carry = append(s.carry, p[:n]...)
+			if len(s.carry) > keep-1 {
+				s.carry = s.carry[len(s.carry)-(keep-1):]
+			}
+		}
+	}
+}
+
+// scanWriter passes writes through a markerScanner, so that Scrub fails
+// closed on anything Verify's marker scan would reject.
+type scanWriter struct {
+	w io.Writer
+	s markerScanner
+}
+
+func (sw *scanWriter) Write(p []byte) (int, error) {
+	sw.s.feed(p)
+	return sw.w.Write(p)
+}
+
+// scan searches b; in a joint buffer, only matches that straddle the seam
+// at offset seam are counted (the others are found in their own buffer).
+func (s *markerScanner) scan(b []byte, seam int) {
+	for _, m := range longMarkers {
+		if i := bytes.Index(b, []byte(m)); i >= 0 && (seam == 0 || (i < seam && i+len(m) > seam)) {
+			s.found = m
+			return
+		}
+	}
+	for off := 0; ; {
+		i := bytes.Index(b[off:], []byte(iccMarker))
+		if i < 0 {
+			break
+		}
+		at := off + i
+		if seam == 0 || (at < seam && at+len(iccMarker) > seam) {
+			s.icc++
+		}
+		off = at + 1
+	}
+}
+
+func (s *markerScanner) result(iccChunks int) error {
+	if s.found != "" {
+		return notClean("metadata marker %q in file", printable(s.found))
+	}
+	if s.icc != iccChunks {
+		return notClean("metadata marker %q outside an accepted ICC profile", iccMarker)
+	}
+	return nil
+}
+
+// scanShort searches structural bytes for short markers.
+func scanShort(b []byte, where string) error {
+	for _, m := range shortMarkers {
+		if bytes.Contains(b, []byte(m)) {
+			return notClean("metadata marker %q in %s", printable(m), where)
+		}
+	}
+	for _, m := range longMarkers {
+		if bytes.Contains(b, []byte(m)) {
+			return notClean("metadata marker %q in %s", printable(m), where)
+		}
+	}
+	return nil
+}
+
+func printable(m string) string { return string(bytes.ReplaceAll([]byte(m), []byte{0}, []byte(`\0`))) }
+
+// vEOF maps an unexpected end to ErrTruncated.
+func vEOF(err error, where string) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%s: %w", where, ErrTruncated)
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}
+
+// vSegment reads a JPEG marker (no fill bytes accepted outside scans) and,
+// for markers with a length, the payload.
+func vMarker(br *bufio.Reader) (byte, error) {
+	var m [2]byte
+	if _, err := io.ReadFull(br, m[:]); err != nil {
+		return 0, vEOF(err, "marker")
+	}
+	if m[0] != 0xFF || m[1] == 0xFF || m[1] == 0 {
+		return 0, notClean("bytes 0x%02X%02X where a marker must be", m[0], m[1])
+	}
+	return m[1], nil
+}
+
+func vPayload(br *bufio.Reader, m byte) ([]byte, error) {
+	var l [2]byte
+	if _, err := io.ReadFull(br, l[:]); err != nil {
+		return nil, vEOF(err, "segment length")
+	}
+	n := int(l[0])<<8 | int(l[1])
+	if n < 2 {
+		return nil, notClean("segment 0x%02X length %d", m, n)
+	}
+	p := make([]byte, n-2)
+	if _, err := io.ReadFull(br, p); err != nil {
+		return nil, vEOF(err, fmt.Sprintf("segment 0x%02X", m))
+	}
+	return p, nil
+}
+
+// vSkipScan reads entropy-coded data up to and including the next marker
+// that is not RSTn, and returns that marker.
+func vSkipScan(br *bufio.Reader) (byte, error) {
+	for {
+		buf, err := br.Peek(1)
+		if err != nil {
+			return 0, vEOF(err, "entropy-coded data")
+		}
+		buf, _ = br.Peek(br.Buffered())
+		i := bytes.IndexByte(buf, 0xFF)
+		if i < 0 {
+			br.Discard(len(buf))
+			continue
+		}
+		br.Discard(i + 1)
+		for {
+			b, err := br.ReadByte()
+			if err != nil {
+				return 0, vEOF(err, "entropy-coded data")
+			}
+			if b == 0xFF {
+				continue
+			}
+			if b == 0x00 || (b >= 0xD0 && b <= 0xD7) {
+				break
+			}
+			return b, nil
+		}
+	}
+}
+
+func verifyJPEG(br *bufio.Reader, opts Options, info *Info) (int, error) {
+	var soi [2]byte
+	if _, err := io.ReadFull(br, soi[:]); err != nil || soi[0] != 0xFF || soi[1] != 0xD8 {
+		return 0, notClean("missing SOI")
+	}
+	var (
+		first    = true
+		frame    bool
+		adobe    bool
+		icc      [][]byte
+		iccTotal int
+		comps    int
+	)
+	m, err := vMarker(br)
+	for ; err == nil && m != 0xDA; m, err = vMarker(br) {
+		p, perr := vPayload(br, m)
+		if perr != nil {
+			return 0, perr
+		}
+		switch m {
+		case 0xE0:
+			if !first || len(p) != 14 || !bytes.Equal(p[:5], []byte("JFIF\x00")) || p[12] != 0 || p[13] != 0 {
+				return 0, notClean("APP0 other than a bare JFIF header first")
+			}
+		case 0xEE:
+			if adobe || len(p) != 12 || !bytes.Equal(p[:5], []byte("Adobe")) || p[7]|p[8]|p[9]|p[10] != 0 || p[11] > 2 {
+				return 0, notClean("APP14 other than one bare Adobe colour-transform segment")
+			}
+			adobe = true
+		case 0xE2:
+			if len(p) < 14 || !bytes.Equal(p[:12], []byte("ICC_PROFILE\x00")) {
+				return 0, notClean("APP2 other than ICC_PROFILE")
+			}
+			seq, n := int(p[12]), int(p[13])
+			if n == 0 || seq != len(icc)+1 || (iccTotal != 0 && n != iccTotal) {
+				return 0, notClean("ICC_PROFILE chunks out of sequence")
+			}
+			iccTotal = n
+			icc = append(icc, p[14:])
+			first = false
+			continue // profile bytes are checked by digest, not scanned
+		case 0xDB, 0xC4, 0xDD:
+		case 0xC0, 0xC1, 0xC2:
+			if frame || len(p) < 6 {
+				return 0, notClean("second or short SOF")
+			}
+			frame = true
+			h, w := int(p[1])<<8|int(p[2]), int(p[3])<<8|int(p[4])
+			comps = int(p[5])
+			if (comps != 1 && comps != 3 && comps != 4) || len(p) != 6+3*comps {
+				return 0, notClean("SOF with %d components and length %d", comps, len(p))
+			}
+			if err := checkPixels(w, h, opts); err != nil {
+				return 0, err
+			}
+			info.Width, info.Height = w, h
+		default:
+			if m >= 0xE0 && m <= 0xEF {
+				return 0, notClean("segment APP%d", m-0xE0)
+			}
+			if m == 0xFE {
+				return 0, notClean("segment COM")
+			}
+			return 0, notClean("marker 0x%02X before the first scan", m)
+		}
+		first = false
+		if err := scanShort(p, fmt.Sprintf("segment 0x%02X", m)); err != nil {
+			return 0, err
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	if !frame {
+		return 0, notClean("scan before SOF")
+	}
+	if len(icc) > 0 {
+		if len(icc) != iccTotal {
+			return 0, notClean("ICC_PROFILE chunks incomplete")
+		}
+		if knownProfile(bytes.Join(icc, nil)) == "" {
+			return 0, notClean("ICC profile not a known standard profile")
+		}
+	}
+	for {
+		// m is SOS here.
+		p, err := vPayload(br, m)
+		if err != nil {
+			return 0, err
+		}
+		if len(p) < 1 || int(p[0]) < 1 || int(p[0]) > 4 || len(p) != 4+2*int(p[0]) {
+			return 0, notClean("SOS header")
+		}
+		if m, err = vSkipScan(br); err != nil {
+			return 0, err
+		}
+		for m == 0xC4 || m == 0xDB || m == 0xDD {
+			p, err := vPayload(br, m)
+			if err != nil {
+				return 0, err
+			}
+			if err := scanShort(p, fmt.Sprintf("segment 0x%02X", m)); err != nil {
+				return 0, err
+			}
+			if m, err = vMarker(br); err != nil {
+				return 0, err
+			}
+		}
+		switch m {
+		case 0xDA:
+			continue
+		case 0xD9:
+			if _, err := br.ReadByte(); err != io.EOF {
+				return 0, notClean("bytes after EOI")
+			}
+			return len(icc), nil
+		}
+		return 0, notClean("marker 0x%02X between scans", m)
+	}
+}
+
+func verifyPNG(br *bufio.Reader, opts Options, info *Info) (int, error) {
+	var sig [8]byte
+	if _, err := io.ReadFull(br, sig[:]); err != nil || string(sig[:]) != "\x89PNG\r\n\x1a\n" {
+		return 0, notClean("PNG signature")
+	}
+	lengths := map[string]int{"gAMA": 4, "cHRM": 32, "sRGB": 1, "pHYs": 9, "IEND": 0, "IHDR": 13}
+	seen := map[string]bool{}
+	var (
+		ctype byte = 255
+		head  [8]byte
+		tail  [4]byte
+		buf   = make([]byte, 32<<10)
+		idat  int // 0 before IDAT, 1 in the IDAT run, 2 after it
+	)
+	for {
+		if _, err := io.ReadFull(br, head[:]); err != nil {
+			return 0, vEOF(err, "chunk header")
+		}
+		n := binary.BigEndian.Uint32(head[:])
+		typ := string(head[4:])
+		if err := scanShort(head[4:], "chunk type"); err != nil {
+			return 0, err
+		}
+		if n > 1<<31-1 {
+			return 0, notClean("chunk length")
+		}
+		if !seen["IHDR"] && typ != "IHDR" {
+			return 0, notClean("first chunk is not IHDR")
+		}
+		if want, ok := lengths[typ]; ok && int(n) != want {
+			return 0, notClean("chunk %s length %d", typ, n)
+		}
+		crc := crc32.NewIEEE()
+		crc.Write(head[4:])
+		if typ == "IDAT" {
+			if idat == 2 {
+				return 0, notClean("IDAT chunks not consecutive")
+			}
+			idat = 1
+			left := int64(n)
+			for left > 0 {
+				b := buf[:min(int64(len(buf)), left)]
+				if _, err := io.ReadFull(br, b); err != nil {
+					return 0, vEOF(err, "IDAT")
+				}
+				crc.Write(b)
+				left -= int64(len(b))
+			}
+		} else {
+			switch typ {
+			case "IHDR", "PLTE", "tRNS", "gAMA", "cHRM", "sRGB", "pHYs", "iCCP":
+				if idat != 0 || seen[typ] {
+					return 0, notClean("chunk %s repeated or after IDAT", typ)
+				}
+			case "IEND":
+				if idat == 0 {
+					return 0, notClean("IEND before IDAT")
+				}
+			default:
+				return 0, notClean("chunk %q not allowed", typ)
+			}
+			if idat == 1 {
+				idat = 2
+			}
+			if n > maxPNGChunk {
+				return 0, notClean("chunk %s too large", typ)
+			}
+			data := make([]byte, n)
+			if _, err := io.ReadFull(br, data); err != nil {
+				return 0, vEOF(err, typ)
+			}
+			crc.Write(data)
+			switch typ {
+			case "IHDR":
+				if len(data) != 13 {
+					return 0, notClean("IHDR length")
+				}
+				w, h := binary.BigEndian.Uint32(data), binary.BigEndian.Uint32(data[4:])
+				if w > 1<<31-1 || h > 1<<31-1 {
+					return 0, notClean("IHDR dimensions")
+				}
+				if err := checkPixels(int(w), int(h), opts); err != nil {
+					return 0, err
+				}
+				ctype = data[9]
+				if data[10] != 0 || data[11] != 0 || data[12] > 1 || ctype > 6 || ctype == 1 || ctype == 5 {
+					return 0, notClean("IHDR methods or colour type")
+				}
+				info.Width, info.Height = int(w), int(h)
+			case "PLTE":
+				if ctype == 0 || ctype == 4 || n%3 != 0 || n == 0 || n > 768 {
+					return 0, notClean("PLTE")
+				}
+			case "tRNS":
+				if ctype == 3 && !seen["PLTE"] {
+					return 0, notClean("tRNS before PLTE")
+				}
+			case "iCCP":
+				i := bytes.IndexByte(data, 0)
+				if i < 1 || i > 79 || i+2 > len(data) || data[i+1] != 0 {
+					return 0, notClean("iCCP header")
+				}
+				zr, err := zlib.NewReader(bytes.NewReader(data[i+2:]))
+				if err != nil {
+					return 0, notClean("iCCP data")
+				}
+				prof, err := io.ReadAll(io.LimitReader(zr, maxICC+1))
+				if err != nil || knownProfile(prof) == "" {
+					return 0, notClean("iCCP profile not a known standard profile")
+				}
+				if name := string(data[:i]); name != "sRGB" && name != "Display P3" {
+					return 0, notClean("iCCP profile name not neutral")
+				}
+				data = data[:i]
+			}
+			if err := scanShort(data, "chunk "+typ); err != nil {
+				return 0, err
+			}
+			seen[typ] = true
+		}
+		if _, err := io.ReadFull(br, tail[:]); err != nil {
+			return 0, vEOF(err, "CRC")
+		}
+		if binary.BigEndian.Uint32(tail[:]) != crc.Sum32() {
+			return 0, notClean("chunk %s CRC mismatch", typ)
+		}
+		if typ == "IDAT" && ctype == 3 && !seen["PLTE"] {
+			return 0, notClean("palette image without PLTE")
+		}
+		if typ == "IEND" {
+			if _, err := br.ReadByte(); err != io.EOF {
+				return 0, notClean("bytes after IEND")
+			}
+			return 0, nil
+		}
+	}
+}
+
+func verifyWebP(br *bufio.Reader, opts Options, info *Info) (int, error) {
+	data, err := io.ReadAll(br)
+	if err != nil {
+		return 0, err
+	}
+	if len(data) < 20 || string(data[:4]) != "RIFF" || string(data[8:12]) != "WEBP" {
+		return 0, vEOF(io.ErrUnexpectedEOF, "RIFF header")
+	}
+	if len(data) >= 21 && string(data[12:16]) == "VP8X" && data[20]&vp8xAnim != 0 {
+		return 0, &UnsupportedError{Format: "webp (animated)"}
+	}
+	if int64(binary.LittleEndian.Uint32(data[4:]))+8 != int64(len(data)) {
+		return 0, notClean("RIFF size does not match the file size")
+	}
+	type chunk struct {
+		id   string
+		data []byte
+	}
+	var cs []chunk
+	for b := data[12:]; len(b) > 0; {
+		if len(b) < 8 {
+			return 0, vEOF(io.ErrUnexpectedEOF, "chunk header")
+		}
+		n := int64(binary.LittleEndian.Uint32(b[4:]))
+		if 8+n+n&1 > int64(len(b)) {
+			return 0, vEOF(io.ErrUnexpectedEOF, "chunk")
+		}
+		cs = append(cs, chunk{string(b[:4]), b[8 : 8+n]})
+		if err := scanShort(b[:4], "chunk id"); err != nil {
+			return 0, err
+		}
+		b = b[8+n+n&1:]
+	}
+	dims := func(c chunk) (int, int, error) {
+		p := c.data
+		switch c.id {
+		case "VP8 ":
+			if len(p) < 10 || p[0]&1 != 0 || !bytes.Equal(p[3:6], []byte{0x9d, 0x01, 0x2a}) {
+				return 0, 0, notClean("VP8 frame header")
+			}
+			return int(binary.LittleEndian.Uint16(p[6:]) & 0x3fff), int(binary.LittleEndian.Uint16(p[8:]) & 0x3fff), nil
+		case "VP8L":
+			if len(p) < 5 || p[0] != 0x2f || p[4]>>5 != 0 {
+				return 0, 0, notClean("VP8L header")
+			}
+			v := binary.LittleEndian.Uint32(p[1:])
+			return int(v&0x3fff) + 1, int(v>>14&0x3fff) + 1, nil
+		}
+		return 0, 0, notClean("chunk %q where image data must be", c.id)
+	}
+	var w, h int
+	iccCount := 0
+	switch {
+	case len(cs) == 1:
+		if w, h, err = dims(cs[0]); err != nil {
+			return 0, err
+		}
+	case len(cs) >= 2 && cs[0].id == "VP8X":
+		x := cs[0].data
+		if len(x) != 10 || x[0]&^(vp8xICC|vp8xAlpha) != 0 || x[1]|x[2]|x[3] != 0 {
+			return 0, notClean("VP8X flags other than ICC and alpha")
+		}
+		if err := scanShort(x, "VP8X"); err != nil {
+			return 0, err
+		}
+		rest := cs[1:]
+		hasICC := len(rest) > 0 && rest[0].id == "ICCP"
+		if hasICC != (x[0]&vp8xICC != 0) {
+			return 0, notClean("VP8X ICC flag does not match the chunks")
+		}
+		if hasICC {
+			if knownProfile(rest[0].data) == "" {
+				return 0, notClean("ICCP profile not a known standard profile")
+			}
+			iccCount = bytes.Count(rest[0].data, []byte(iccMarker))
+			rest = rest[1:]
+		}
+		if len(rest) == 2 && rest[0].id == "ALPH" && rest[1].id == "VP8 " {
+			rest = rest[1:]
+		}
+		if len(rest) != 1 {
+			return 0, notClean("chunks other than VP8X, ICCP, ALPH and one image chunk")
+		}
+		if w, h, err = dims(rest[0]); err != nil {
+			return 0, err
+		}
+		cw := int(uint32(x[4])|uint32(x[5])<<8|uint32(x[6])<<16) + 1
+		ch := int(uint32(x[7])|uint32(x[8])<<8|uint32(x[9])<<16) + 1
+		if cw != w || ch != h {
+			return 0, notClean("VP8X canvas does not match the image")
+		}
+	default:
+		return 0, notClean("chunks other than one image chunk")
+	}
+	if err := checkPixels(w, h, opts); err != nil {
+		return 0, err
+	}
+	info.Width, info.Height = w, h
+	return iccCount, nil
+}
