@@ -334,7 +334,8 @@ type GatewayOptions struct {
 	Addr string
 	// AccessKey and SecretKey; default fresh random ones for this run.
 	AccessKey, SecretKey string
-	// Log receives the child's stderr and extra stdout (nil: discarded).
+	// Log receives the child's stderr and extra stdout (nil: discarded;
+	// the last 4 KiB are quoted in a start failure's error either way).
 	Log io.Writer
 	// StartTimeout bounds the start (0: 20 s).
 	StartTimeout time.Duration
@@ -385,8 +386,12 @@ func StartGateway(ctx context.Context, o GatewayOptions) (*Gateway, error) {
 	if o.StartTimeout == 0 {
 		o.StartTimeout = 20 * time.Second
 	}
+	// Keep the child's last messages for a start failure's error.
+	tail := &tailBuffer{max: 4 << 10}
 	if o.Log == nil {
-		o.Log = io.Discard
+		o.Log = tail
+	} else {
+		o.Log = io.MultiWriter(o.Log, tail)
 	}
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil {
@@ -437,7 +442,7 @@ func StartGateway(ctx context.Context, o GatewayOptions) (*Gateway, error) {
 		g.Endpoint = ep
 		return g, nil
 	case <-g.waited:
-		return nil, fmt.Errorf("gateway over %s exited before it was ready (%v); its messages went to the log", dir, g.waitErr)
+		return nil, fmt.Errorf("gateway over %s exited before it was ready (%v): %s", dir, g.waitErr, strings.TrimSpace(tail.String()))
 	case <-timer.C:
 		g.Close()
 		return nil, fmt.Errorf("gateway over %s not ready after %s", dir, o.StartTimeout)
@@ -567,4 +572,27 @@ func RunServe(ctx context.Context, c GatewayConfig, exitWithStdin bool, stdin io
 		}
 	}
 	return ServeGateway(ctx, c)
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > t.max {
+		t.b = append([]byte(nil), t.b[len(t.b)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
 }
