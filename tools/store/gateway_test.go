@@ -38,7 +38,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	stopRepublishFixture()
+	os.Exit(code)
 }
 
 // testCommand re-executes this test binary as the gateway.
