@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"storyguard/tools/check"
-	"storyguard/tools/config"
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
 )
@@ -76,17 +75,6 @@ or refused stories are reported at info level and not checked further.
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or sarif")
 	cmd.Flags().StringVar(&now, "now", "", "check as of this date (YYYY-MM-DD) instead of today")
 	return cmd
-}
-
-// registryRules is the one place where rules that need the identity
-// registry (the leak scanner, pseudonym first mentions, location level,
-// media consent) join storyguard check. It returns no rules yet; once the
-// registry lands it must load it and fail closed: a registry that cannot be
-// read or decrypted is an error (exit 2), never a skipped check.
-func registryRules(cfg config.Config, site *content.Site) ([]check.Rule, error) {
-	_ = cfg
-	_ = site
-	return nil, nil
 }
 
 // parseDay reads a date as Hugo reads front-matter dates (YYYY-MM-DD,

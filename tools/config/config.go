@@ -24,6 +24,8 @@ import (
 type Config struct {
 	// Root is the site root holding config.toml and content/. Default ".".
 	Root string
+	// BaseURL is config.toml's top-level baseURL: the public URL of the site.
+	BaseURL string
 	// Vault is the private vault folder holding registry.age and media/.
 	// Key "vault", env STORYGUARD_VAULT. Default "private".
 	Vault string
@@ -98,6 +100,15 @@ func Load(root string, getenv func(string) string) (Config, error) {
 	m, err := metadecoders.Default.UnmarshalToMap(data, metadecoders.TOML)
 	if err != nil {
 		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, "baseURL") {
+			s, ok := v.(string)
+			if !ok {
+				return c, fmt.Errorf("%s: field baseURL: want a string, got %T", path, v)
+			}
+			c.BaseURL = s
+		}
 	}
 	if err := c.applyParams(path, m); err != nil {
 		return c, err

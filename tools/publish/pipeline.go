@@ -112,6 +112,10 @@ type Store interface {
 	// EnsurePolicy sets (or verifies) anonymous read on media/ and site/
 	// only, with no listing.
 	EnsurePolicy(ctx context.Context) error
+	// Exists reports whether any current object has a key under prefix.
+	Exists(ctx context.Context, prefix string) (bool, error)
+	// Endpoint is the S3 endpoint's base URL, for anonymous reads.
+	Endpoint() string
 }
 
 // Parts are the pipeline's components.

@@ -54,6 +54,10 @@ var textExt = map[string]bool{
 	".css": true, ".js": true, ".svg": true, ".webmanifest": true, ".md": true,
 }
 
+// plainTextNames are extensionless files a static host reads as text: the
+// HTTP headers and redirects files of Netlify and Cloudflare Pages.
+var plainTextNames = map[string]bool{"_headers": true, "_redirects": true}
+
 // imageExt are the output files verified as images.
 var imageExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".webp": true}
 
@@ -105,6 +109,9 @@ func ScanOutput(o OutputScan) ([]diag.Diagnostic, error) {
 			return err
 		}
 		ext := strings.ToLower(path.Ext(rel))
+		if plainTextNames[path.Base(rel)] {
+			ext = ".txt"
+		}
 		for _, f := range o.Leaks(rel, []byte(rel)) {
 			add(rel, nil, 0, "output-leak", fmt.Sprintf("file name matches registry person %s (%s)", f.PersonID, f.Kind))
 		}

@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"storyguard/tools/diag"
+	"storyguard/tools/publish"
+)
+
+func init() {
+	register(newPublishCmd)
+	register(newPreviewCmd)
+	register(newWithdrawCmd)
+	register(newStatusCmd)
+}
+
+// pipelineFlags are the flags publish, preview, withdraw and status share.
+type pipelineFlags struct {
+	now     string
+	baseURL string
+	format  string
+}
+
+func (f *pipelineFlags) add(c *cobra.Command, base bool) {
+	c.Flags().StringVar(&f.now, "now", "", "judge consent as of this date (YYYY-MM-DD); default today")
+	if base {
+		c.Flags().StringVar(&f.baseURL, "base-url", "", "public URL of the site; default baseURL from config.toml")
+	}
+}
+
+// nowDate parses --now, or returns today in UTC.
+func (f *pipelineFlags) nowDate() (time.Time, error) {
+	if f.now == "" {
+		return time.Now().UTC(), nil
+	}
+	t, err := time.Parse(time.DateOnly, f.now)
+	if err != nil {
+		return t, fmt.Errorf("--now %q: want a date YYYY-MM-DD", f.now)
+	}
+	return t, nil
+}
+
+// printDiagnostics writes findings (warnings and errors; info only with
+// verbose) to stderr as text.
+func (a *app) printDiagnostics(ds []diag.Diagnostic) {
+	diag.Sort(ds)
+	var shown []diag.Diagnostic
+	for _, d := range ds {
+		if d.Severity >= diag.Warning {
+			shown = append(shown, d)
+		}
+	}
+	diag.Write(a.stderr, diag.Text, shown)
+}
+
+func newPublishCmd(a *app) *cobra.Command {
+	var f pipelineFlags
+	var dryRun, keep bool
+	c := &cobra.Command{
+		Use:   "publish",
+		Short: "Check, scrub, build, scan and deploy the site to object storage",
+		Long: `publish runs the whole pipeline: check (with the registry scan), scrub and verify
+media, build the site with Hugo from a stage holding only the pages that passed,
+scan every built file for registry names and unconsented images, upload media,
+write data/media.json, deploy site/ incrementally and prune what is no longer
+consented. Nothing public changes unless every step before deployment passed.
+
+` + helpExitCodes,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			w, err := a.wire(c.Context(), &f, false)
+			if err != nil {
+				return err
+			}
+			w.opts.DryRun = dryRun
+			w.opts.KeepWork = keep
+			res, err := publish.Publish(c.Context(), w.parts, w.opts)
+			a.printDiagnostics(res.Diagnostics)
+			if errors.Is(err, publish.ErrBlocked) {
+				fmt.Fprintf(a.stderr, "storyguard: %v\n", err)
+				return errFindings
+			}
+			if err != nil {
+				return err
+			}
+			if !dryRun {
+				fmt.Fprintf(a.stdout, "published: %d site objects uploaded, %d removed; %d media objects uploaded, %d removed\n",
+					res.Site.Uploaded, len(res.Site.Deleted), res.Media.Uploaded, len(res.MediaPruned.Deleted))
+				for _, u := range res.ChangedURLs {
+					fmt.Fprintf(a.stdout, "purge %s\n", u)
+				}
+			}
+			return nil
+		},
+	}
+	f.add(c, true)
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "check, scrub, build and scan, print the plan, change nothing")
+	c.Flags().BoolVar(&keep, "keep-work", false, "keep the work folder (stage, built output) and print its path")
+	return c
+}
+
+func newPreviewCmd(a *app) *cobra.Command {
+	var f pipelineFlags
+	var addr string
+	c := &cobra.Command{
+		Use:   "preview",
+		Short: "Publish into the embedded local store and serve the site on localhost",
+		Long: `preview does all of publish into the embedded local object store (a real S3
+gateway over .storyguard/), then serves the site on localhost exactly as the
+bucket's anonymous-read policy serves it to the public, until interrupted.
+A configured endpoint is ignored: preview never touches production.
+
+` + helpExitCodes,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return withHint(fmt.Errorf("listen on %s: %w", addr, err), "pass --addr 127.0.0.1:0 to pick a free port")
+			}
+			defer ln.Close()
+			f.baseURL = "http://" + ln.Addr().String() + "/"
+			w, err := a.wire(ctx, &f, true)
+			if err != nil {
+				return err
+			}
+			st, closer, err := w.parts.Store(ctx)
+			if err != nil {
+				return fmt.Errorf("embedded object store: %w", err)
+			}
+			defer closer.Close()
+			w.parts.Store = func(context.Context) (publish.Store, io.Closer, error) { return st, io.NopCloser(nil), nil }
+			fmt.Fprintln(a.stderr, "storyguard: publishing into the embedded store (the first run compiles nothing more, but Hugo builds the whole site)")
+			res, err := publish.Publish(ctx, w.parts, w.opts)
+			a.printDiagnostics(res.Diagnostics)
+			if errors.Is(err, publish.ErrBlocked) {
+				fmt.Fprintf(a.stderr, "storyguard: %v\n", err)
+				return errFindings
+			}
+			if err != nil {
+				return err
+			}
+			endpoint, err := url.Parse(st.Endpoint())
+			if err != nil {
+				return err
+			}
+			srv := &http.Server{Handler: publish.PublicHandler(endpoint, w.cfg.Bucket), ReadHeaderTimeout: 10 * time.Second}
+			fmt.Fprintf(a.stdout, "Serving the published site at %s (press Ctrl-C to stop)\n", f.baseURL)
+			errc := make(chan error, 1)
+			go func() { errc <- srv.Serve(ln) }()
+			select {
+			case <-ctx.Done():
+				shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				srv.Shutdown(shutdown)
+				return nil
+			case err := <-errc:
+				return err
+			}
+		},
+	}
+	f.add(c, false)
+	c.Flags().StringVar(&addr, "addr", "127.0.0.1:1313", "loopback address to serve the site on")
+	return c
+}
+
+func newWithdrawCmd(a *app) *cobra.Command {
+	var f pipelineFlags
+	var reason, role string
+	c := &cobra.Command{
+		Use:   "withdraw STORY",
+		Short: "Take a story down everywhere: pages, feeds, sitemap, every object and version",
+		Long: `withdraw marks the story's consent withdrawn in every language file, deletes
+every version and delete marker of its media and pages from the bucket, aborts
+incomplete uploads, rebuilds and redeploys the rest of the site so no list,
+feed or sitemap names it, purges old versions of everything that changed,
+proves the story's prefixes are empty, appends to the audit log (ids, counts
+and role only) and prints the URLs a CDN must purge.
+
+STORY is the story id (st-...) or its bundle slug. If any step fails it says
+so and exits 2; running it again finishes the job.
+
+` + helpExitCodes,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			w, err := a.wire(c.Context(), &f, false)
+			if err != nil {
+				return err
+			}
+			res, err := publish.Withdraw(c.Context(), w.parts, publish.WithdrawOptions{
+				Options: w.opts, Story: args[0], Reason: reason, Role: role,
+				AuditLog: filepath.Join(w.opts.Vault, "audit.log"),
+			})
+			if res != nil && res.Rebuild != nil {
+				a.printDiagnostics(res.Rebuild.Diagnostics)
+			}
+			if err != nil {
+				return withHint(err, "run the same withdraw command again once the cause is fixed; every step is safe to repeat")
+			}
+			fmt.Fprintf(a.stdout, "withdrawn: %s; %d object versions, %d delete markers, %d incomplete uploads removed; site redeployed\n",
+				res.StoryID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads)
+			for _, u := range res.PurgeURLs {
+				fmt.Fprintf(a.stdout, "purge %s\n", u)
+			}
+			return nil
+		},
+	}
+	f.add(c, true)
+	c.Flags().StringVar(&reason, "reason", "", "why, for the audit log; names nobody (required)")
+	c.Flags().StringVar(&role, "by", "storyteller", "who asked, as a role: "+strings.Join(publish.Roles, ", "))
+	c.MarkFlagRequired("reason")
+	return c
+}
+
+// statusRow is one story in storyguard status.
+type statusRow struct {
+	Story    string `json:"story_id"`
+	Bundle   string `json:"bundle"`
+	Langs    string `json:"languages"`
+	Status   string `json:"status"`
+	Expires  string `json:"expires,omitempty"`
+	DaysLeft *int   `json:"days_left,omitempty"`
+	Approved bool   `json:"approved"`
+	Ready    bool   `json:"publishable"`
+	Live     bool   `json:"live"`
+	Note     string `json:"note,omitempty"`
+}
+
+func newStatusCmd(a *app) *cobra.Command {
+	var f pipelineFlags
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "List live stories, approvals pending and consents expiring within 60 days",
+		Long: `status lists every story with its consent status and expiry, whether its
+approval is current, whether it may be published, and whether its pages are
+live in the bucket. Expiring within 60 days and awaiting approval are noted.
+
+` + helpExitCodes,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			format, err := diag.ParseFormat(f.format)
+			if err != nil || format == diag.SARIF {
+				return fmt.Errorf("--format %q: want text or json", f.format)
+			}
+			w, err := a.wire(ctx, &f, false)
+			if err != nil {
+				return err
+			}
+			plan, _, err := w.parts.Check(ctx, w.opts.Now)
+			if err != nil {
+				return err
+			}
+			st, closer, err := w.parts.Store(ctx)
+			if err != nil {
+				return fmt.Errorf("object storage: %w", err)
+			}
+			defer closer.Close()
+			var rows []statusRow
+			for _, s := range plan.Stories {
+				r := statusRow{Story: s.ID, Bundle: s.Bundle, Langs: strings.Join(s.Langs, ","), Status: s.Status, Approved: s.Approved, Ready: s.Publishable}
+				if !s.Expires.IsZero() {
+					r.Expires = s.Expires.Format(time.DateOnly)
+					d := int(s.Expires.Sub(w.opts.Now).Hours() / 24)
+					r.DaysLeft = &d
+					if d < 0 {
+						r.Note = "expired"
+					} else if d <= 60 {
+						r.Note = "expires within 60 days: ask to renew"
+					}
+				}
+				for _, p := range s.PagePrefixes {
+					live, err := st.Exists(ctx, p)
+					if err != nil {
+						return err
+					}
+					r.Live = r.Live || live
+				}
+				if !s.Approved && (s.Status == "given" || s.Status == "renewed") {
+					r.Note = strings.TrimPrefix(r.Note+"; awaiting approval", "; ")
+				}
+				rows = append(rows, r)
+			}
+			if format == diag.JSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				if rows == nil {
+					rows = []statusRow{}
+				}
+				return enc.Encode(rows)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "STORY\tBUNDLE\tLANG\tSTATUS\tEXPIRES\tAPPROVED\tLIVE\tNOTE")
+			yes := map[bool]string{true: "yes", false: "no"}
+			for _, r := range rows {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Story, r.Bundle, r.Langs, r.Status, r.Expires, yes[r.Approved], yes[r.Live], r.Note)
+			}
+			return tw.Flush()
+		},
+	}
+	f.add(c, false)
+	c.Flags().StringVar(&f.format, "format", "text", "output format: text or json")
+	return c
+}

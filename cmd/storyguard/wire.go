@@ -1,0 +1,433 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"storyguard/tools/check"
+	"storyguard/tools/config"
+	"storyguard/tools/consent"
+	"storyguard/tools/content"
+	"storyguard/tools/diag"
+	"storyguard/tools/identity"
+	"storyguard/tools/media"
+	"storyguard/tools/publish"
+	"storyguard/tools/site"
+	"storyguard/tools/store"
+)
+
+// variantWidths are the srcset widths made for every image wider than them,
+// in pixels: a phone in portrait (480) and a tablet or laptop column (960).
+var variantWidths = []int{480, 960}
+
+// vault holds the decrypted registry and its scanner for one command.
+type vault struct {
+	dir     string
+	reg     *identity.Registry
+	scanner *identity.Scanner
+}
+
+// openVault loads the age identities and the registry, failing closed: no
+// identity, a missing, plaintext, git-tracked or undecryptable registry each
+// stop the command with an error (exit 2), never a skipped check.
+func openVault(cfg config.Config, getenv func(string) string) (*vault, error) {
+	dir := cfg.Path(cfg.Vault)
+	ids, err := identity.LoadIdentities(cfg.IdentityFile, getenv)
+	if err != nil {
+		return nil, withHint(err, "pass --identity-file FILE or set STORYGUARD_AGE_IDENTITY; for the demo: --vault examples/vault --identity-file examples/vault/demo-identity.txt")
+	}
+	reg, err := identity.OpenRegistry(filepath.Join(dir, "registry.age"), ids)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := identity.NewScanner(reg)
+	if err != nil {
+		return nil, fmt.Errorf("registry %s: %w", filepath.Join(dir, "registry.age"), err)
+	}
+	return &vault{dir: dir, reg: reg, scanner: sc}, nil
+}
+
+// checkSite loads the site and runs every rule, the registry's included.
+func checkSite(cfg config.Config, v *vault, now time.Time) (*content.Site, []diag.Diagnostic, error) {
+	s, err := content.LoadSite(cfg.Root)
+	if err != nil {
+		return nil, nil, err
+	}
+	rules := append(check.RegistryRules(v.reg, v.scanner, cfg.AllowContacts, v.dir), check.ConsistencyRule(v.reg, s))
+	return s, check.Run(s, check.Options{Now: now, Rules: rules}), nil
+}
+
+// registryRules is the one place where rules that need the identity
+// registry join storyguard check: it loads the registry and fails closed.
+func registryRules(cfg config.Config, s *content.Site) ([]check.Rule, error) {
+	v, err := openVault(cfg, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return append(check.RegistryRules(v.reg, v.scanner, cfg.AllowContacts, v.dir), check.ConsistencyRule(v.reg, s)), nil
+}
+
+// wired is everything a pipeline command needs, built once.
+type wired struct {
+	cfg   config.Config
+	vault *vault
+	parts publish.Parts
+	opts  publish.Options
+}
+
+// wire loads the configuration and the vault and assembles the pipeline
+// from the real parts. embedded forces the embedded local store (preview).
+func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	if embedded {
+		cfg.Endpoint = ""
+	}
+	now, err := f.nowDate()
+	if err != nil {
+		return nil, err
+	}
+	v, err := openVault(cfg, a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	base := f.baseURL
+	if base == "" {
+		base = cfg.BaseURL
+	}
+	if base == "" {
+		return nil, errors.New("no base URL: set baseURL in config.toml or pass --base-url")
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	w := &wired{cfg: cfg, vault: v}
+	w.opts = publish.Options{
+		Root: cfg.Root, Vault: v.dir, Now: now, BaseURL: base,
+		MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr,
+	}
+	// withdrawn collects the persons whose stories are withdrawn, so the
+	// output scan also refuses their public names and pseudonyms.
+	var withdrawn, live []string
+	w.parts = publish.Parts{
+		Check: func(ctx context.Context, now time.Time) (*publish.Plan, []diag.Diagnostic, error) {
+			s, ds, err := checkSite(cfg, v, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			plan := planFor(s, ds)
+			withdrawn, live = personsByState(s, plan)
+			return plan, ds, nil
+		},
+		ProcessMedia: func(ctx context.Context, storyID, src, work string) (publish.Media, []publish.Media, error) {
+			return processMedia(storyID, src, work, media.Options{MaxBytes: cfg.MaxMediaBytes})
+		},
+		Build: func(ctx context.Context, src, dst, baseURL string) error {
+			return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: baseURL})
+		},
+		Leaks: func(p string, data []byte) []publish.Finding {
+			var fs []publish.Finding
+			for _, m := range v.scanner.ScanPage("", data, identity.ScanOptions{RestrictPublicNames: true, AllowPublicNames: live}) {
+				fs = append(fs, publish.Finding{Start: m.Start, End: m.End, PersonID: m.PersonID, Kind: m.Kind})
+			}
+			for _, m := range v.scanner.PseudonymMentions(data) {
+				if slices.Contains(withdrawn, m.PersonID) {
+					fs = append(fs, publish.Finding{Start: m.Start, End: m.End, PersonID: m.PersonID, Kind: "pseudonym of a withdrawn storyteller"})
+				}
+			}
+			return fs
+		},
+		VerifyImage: func(p string, data []byte) error {
+			_, err := media.Verify(bytes.NewReader(data), media.Options{Name: path.Base(p)})
+			return err
+		},
+		Store: func(ctx context.Context) (publish.Store, io.Closer, error) {
+			s3, closer, err := store.Open(ctx, cfg, store.OpenOptions{})
+			if err != nil {
+				return nil, nil, err
+			}
+			return &storeAdapter{s3: s3, workers: cfg.Workers, progress: store.ProgressWriter(os.Stderr)}, closer, nil
+		},
+		SetWithdrawn: setWithdrawn,
+	}
+	return w, nil
+}
+
+// planFor turns the checker's results into the pipeline's plan.
+func planFor(s *content.Site, ds []diag.Diagnostic) *publish.Plan {
+	plan := &publish.Plan{}
+	ok := map[string]bool{}
+	for _, p := range check.Publishable(s, ds) {
+		plan.Pages = append(plan.Pages, p.Path)
+		ok[p.Path] = true
+	}
+	for _, bundle := range s.Bundles() {
+		var st *publish.Story
+		for _, p := range bundle {
+			if p.Invalid || !consent.IsStoryPage(p) {
+				continue
+			}
+			story, _ := consent.Parse(p)
+			if st == nil {
+				st = &publish.Story{ID: story.ID, Bundle: p.Bundle, Approved: true}
+			}
+			st.Files = append(st.Files, p.Path)
+			st.Langs = append(st.Langs, p.Lang)
+			if ok[p.Path] {
+				st.Publishable = true
+				for _, m := range story.Media {
+					if !slices.Contains(st.Media, m.ID) {
+						st.Media = append(st.Media, m.ID)
+					}
+				}
+			}
+			if story.Consent != nil && (st.Status == "" || p.Lang == s.DefaultLanguage) {
+				st.Status = string(story.Consent.Status)
+				st.Expires = story.Consent.Expires
+			}
+			if story.Review.ApprovedSHA256 == "" || story.Review.ApprovedSHA256 != consent.ApprovalDigest(p) {
+				st.Approved = false
+			}
+			st.PagePrefixes = append(st.PagePrefixes, pagePrefix(s, p))
+		}
+		if st != nil && st.ID != "" {
+			plan.Stories = append(plan.Stories, *st)
+		}
+	}
+	return plan
+}
+
+// pagePrefix is the site key prefix of a page's own output folder, as Hugo
+// places it: "site/[<lang>/]<section>/<slug>/", honouring front-matter url
+// and slug.
+func pagePrefix(s *content.Site, p *content.Page) string {
+	lang := ""
+	if p.Lang != s.DefaultLanguage {
+		lang = p.Lang + "/"
+	}
+	if u, ok := p.Get("url"); ok {
+		if us, ok := u.(string); ok && us != "" {
+			return "site/" + strings.Trim(path.Clean("/"+us), "/") + "/"
+		}
+	}
+	dir := p.Bundle
+	if sl, ok := p.Get("slug"); ok {
+		if ss, ok := sl.(string); ok && ss != "" {
+			dir = path.Join(path.Dir(p.Bundle), ss)
+		}
+	}
+	return "site/" + lang + dir + "/"
+}
+
+// personsByState returns the storytellers of withdrawn or refused stories
+// that no publishable story names, and those of publishable stories.
+func personsByState(s *content.Site, plan *publish.Plan) (withdrawn, live []string) {
+	publishable := map[string]bool{}
+	for _, p := range plan.Pages {
+		publishable[p] = true
+	}
+	for _, p := range s.Pages {
+		if p.Invalid {
+			continue
+		}
+		story, _ := consent.Parse(p)
+		if story.Storyteller == nil || story.Storyteller.Person == "" {
+			continue
+		}
+		person := story.Storyteller.Person
+		switch {
+		case publishable[p.Path]:
+			live = append(live, person)
+		case story.Consent != nil && (story.Consent.Status == consent.Withdrawn || story.Consent.Status == consent.Refused):
+			withdrawn = append(withdrawn, person)
+		}
+	}
+	withdrawn = slices.DeleteFunc(withdrawn, func(id string) bool { return slices.Contains(live, id) })
+	slices.Sort(live)
+	slices.Sort(withdrawn)
+	return slices.Compact(withdrawn), slices.Compact(live)
+}
+
+// processMedia scrubs the original src into work, proves the result clean
+// with media.Verify (an independent parser), names it by its digest, and
+// makes the srcset variants, each verified too.
+func processMedia(storyID, src, work string, opts media.Options) (publish.Media, []publish.Media, error) {
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return publish.Media{}, nil, err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return publish.Media{}, nil, err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(work, "scrub-*")
+	if err != nil {
+		return publish.Media{}, nil, err
+	}
+	defer os.Remove(tmp.Name())
+	o := opts
+	o.Name = filepath.Base(src)
+	if _, err := media.Scrub(in, tmp, o); err != nil {
+		tmp.Close()
+		return publish.Media{}, nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return publish.Media{}, nil, err
+	}
+	main, err := verifiedObject(storyID, tmp.Name(), work, opts)
+	if err != nil {
+		return publish.Media{}, nil, fmt.Errorf("scrubbed copy fails verification: %w", err)
+	}
+	var variants []publish.Media
+	for _, width := range variantWidths {
+		f, err := os.Open(main.File)
+		if err != nil {
+			return main, nil, err
+		}
+		data, _, err := media.Variant(f, width, opts)
+		f.Close()
+		if errors.Is(err, media.ErrNoVariantNeeded) {
+			continue
+		}
+		if err != nil {
+			return main, nil, fmt.Errorf("variant %dpx: %w", width, err)
+		}
+		vf, err := os.CreateTemp(work, "variant-*")
+		if err != nil {
+			return main, nil, err
+		}
+		_, werr := vf.Write(data)
+		if cerr := vf.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return main, nil, werr
+		}
+		v, err := verifiedObject(storyID, vf.Name(), work, opts)
+		os.Remove(vf.Name())
+		if err != nil {
+			return main, nil, fmt.Errorf("variant %dpx fails verification: %w", width, err)
+		}
+		variants = append(variants, v)
+	}
+	return main, variants, nil
+}
+
+// verifiedObject verifies file, hashes it in the same read, and moves it to
+// work/<sha256><ext> under its key "media/<story id>/<sha256><ext>".
+func verifiedObject(storyID, file, work string, opts media.Options) (publish.Media, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return publish.Media{}, err
+	}
+	h := sha256.New()
+	info, err := media.Verify(io.TeeReader(f, h), opts)
+	if err == nil {
+		_, err = io.Copy(h, f) // Verify may stop before the end: hash every byte
+	}
+	f.Close()
+	if err != nil {
+		return publish.Media{}, err
+	}
+	fi, err := os.Stat(file)
+	if err != nil {
+		return publish.Media{}, err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	dst := filepath.Join(work, sum+info.Ext)
+	if err := os.Rename(file, dst); err != nil {
+		return publish.Media{}, err
+	}
+	m := publish.Media{File: dst}
+	m.Key = "media/" + storyID + "/" + sum + info.Ext
+	m.ContentType, m.Width, m.Height, m.Bytes, m.SHA256 = info.ContentType, info.Width, info.Height, fi.Size(), sum
+	return m, nil
+}
+
+// setWithdrawn writes consent.status: withdrawn and consent.withdrawn: date
+// into one content file in place, atomically.
+func setWithdrawn(file string, date time.Time) error {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	p, ds := content.LoadPage(filepath.ToSlash(file), "", raw)
+	if p == nil || p.Invalid {
+		msg := "cannot be loaded"
+		if len(ds) > 0 {
+			msg = ds[0].String()
+		}
+		return fmt.Errorf("%s: %s", file, msg)
+	}
+	out, err := content.SetFields(p, []content.Assignment{
+		{Path: "consent.status", Value: string(consent.Withdrawn)},
+		{Path: "consent.withdrawn", Value: consent.Day(date)},
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return content.WriteFileAtomic(file, out)
+}
+
+// storeAdapter is the pipeline's view of the minio-go store.
+type storeAdapter struct {
+	s3       *store.S3
+	workers  int
+	progress io.Writer
+}
+
+func (s *storeAdapter) Sync(ctx context.Context, prefix string, want []publish.Upload, prune bool) (publish.SyncResult, error) {
+	ups := make([]store.Upload, len(want))
+	for i, u := range want {
+		ups[i] = store.Upload{Key: u.Key, Size: u.Size, SHA256: u.SHA256, ContentType: u.ContentType, Open: u.Open}
+	}
+	r, err := store.Sync(ctx, s.s3, prefix, ups, store.SyncOptions{Workers: s.workers, Prune: prune, Progress: s.progress})
+	return publish.SyncResult{Uploaded: r.Uploaded, Unchanged: r.Unchanged, Changed: r.Changed, Deleted: r.Pruned}, err
+}
+
+func (s *storeAdapter) PurgePrefix(ctx context.Context, prefix string) (publish.PurgeResult, error) {
+	r, err := store.PurgePrefix(ctx, s.s3, prefix)
+	return publish.PurgeResult{Versions: r.Versions, DeleteMarkers: r.DeleteMarkers, Uploads: r.Uploads}, err
+}
+
+func (s *storeAdapter) PurgeNoncurrent(ctx context.Context, prefix string) (publish.PurgeResult, error) {
+	versions, err := s.s3.ListVersions(ctx, prefix)
+	if err != nil {
+		return publish.PurgeResult{}, err
+	}
+	var keys []string
+	for _, v := range versions {
+		if !v.IsLatest || v.IsDeleteMarker {
+			keys = append(keys, v.Key)
+		}
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	if len(keys) == 0 {
+		return publish.PurgeResult{}, nil
+	}
+	r, err := store.PurgeNoncurrent(ctx, s.s3, keys)
+	return publish.PurgeResult{Versions: r.Versions, DeleteMarkers: r.DeleteMarkers, Uploads: r.Uploads}, err
+}
+
+func (s *storeAdapter) EnsurePolicy(ctx context.Context) error { return s.s3.EnsurePolicy(ctx) }
+
+func (s *storeAdapter) Exists(ctx context.Context, prefix string) (bool, error) {
+	objs, err := s.s3.List(ctx, prefix)
+	return len(objs) > 0, err
+}
+
+func (s *storeAdapter) Endpoint() string { return s.s3.Endpoint }

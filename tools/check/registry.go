@@ -1,0 +1,241 @@
+package check
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"storyguard/tools/consent"
+	"storyguard/tools/content"
+	"storyguard/tools/diag"
+	"storyguard/tools/identity"
+)
+
+// Rule ids of the rules that need the identity registry or the vault.
+const (
+	RuleRegistryLeak       = "registry-leak"            // a registry name or detail in public text, front matter or path
+	RuleIdentifying        = "identifying-detail"       // a phone, e-mail, DPI/CUI, coordinates or street address not allow-listed
+	RuleMediaMissing       = "media-missing"            // no original for a media id in the vault
+	RuleMediaFace          = "media-face-not-consented" // a visible face the depicted storyteller did not allow
+	RuleMediaRelease       = "media-release-missing"    // media depicting someone other than the storyteller
+	RuleMediaPersonUnknown = "media-person-unknown"     // depicts an id the registry does not hold
+)
+
+// RegistryRules returns the rules that read the identity registry and the
+// vault, for Options.Rules:
+//
+//   - registry-leak (error): every registry name, nickname, family name and
+//     identifying detail, anywhere in the page file (front matter, body,
+//     shortcode arguments, raw HTML and comments) or its path, as
+//     identity.Scanner matches it (case, diacritics, spacing, emphasis);
+//   - the pseudonym rules of identity.CheckByline and
+//     identity.CheckFirstMentions (error), with their own rule ids;
+//   - identifying-detail (warning): identity.Recognise over what a reader
+//     reads and the body's raw text, except the allow-listed contacts;
+//   - media-missing, media-person-unknown, media-face-not-consented and
+//     media-release-missing (error): every medium has its original in
+//     <vault>/media/, depicts only registry persons, shows a face only where
+//     that person's consent allows it, and depicts nobody but the story's
+//     own storyteller (photo releases for other people are not yet
+//     recorded, so such media are refused: fail closed).
+//
+// Findings name person ids and rule ids only, never the matched text.
+func RegistryRules(reg *identity.Registry, sc *identity.Scanner, allow []string, vault string) []Rule {
+	return []Rule{
+		&registryLeak{sc: sc},
+		&registryPseudonymRule{reg: reg, sc: sc},
+		&detailRule{allow: allow},
+		&mediaRule{reg: reg, vault: vault},
+	}
+}
+
+type registryLeak struct{ sc *identity.Scanner }
+
+func (*registryLeak) ID() string              { return RuleRegistryLeak }
+func (*registryLeak) Severity() diag.Severity { return diag.Error }
+func (r *registryLeak) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
+	p := s.Page
+	var ds []diag.Diagnostic
+	for _, m := range r.sc.ScanPage(p.Path, p.Raw, identity.ScanOptions{}) {
+		d := diag.Diagnostic{File: p.Path, Rule: RuleRegistryLeak, Severity: diag.Error}
+		if m.InPath {
+			d.Message = fmt.Sprintf("the file path names registry person %s (%s); rename the bundle", m.PersonID, m.Kind)
+		} else {
+			d.Line, d.Col = p.Position(m.Start)
+			d.Message = fmt.Sprintf("names registry person %s (%s); remove it or use their pseudonym", m.PersonID, m.Kind)
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+type registryPseudonymRule struct {
+	reg *identity.Registry
+	sc  *identity.Scanner
+}
+
+func (*registryPseudonymRule) ID() string              { return identity.RuleBylineMarker }
+func (*registryPseudonymRule) Severity() diag.Severity { return diag.Error }
+func (r *registryPseudonymRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
+	p := s.Page
+	var ds []diag.Diagnostic
+	if st := s.Storyteller; st != nil {
+		line, col := p.FieldPosition("storyteller.display_name")
+		for _, f := range identity.CheckByline(r.reg, p.Path, st.DisplayName, st.NameKind, st.Person) {
+			ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: f.Rule, Severity: diag.Error, Message: f.Message})
+		}
+	}
+	pr := c.Prose(s)
+	for _, f := range identity.CheckFirstMentions(r.sc, p.Path, pr.Text) {
+		line, col := p.Position(pr.Offset(f.Start))
+		ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: f.Rule, Severity: diag.Error, Message: f.Message})
+	}
+	return ds
+}
+
+type detailRule struct{ allow []string }
+
+func (*detailRule) ID() string              { return RuleIdentifying }
+func (*detailRule) Severity() diag.Severity { return diag.Warning }
+func (r *detailRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
+	p := s.Page
+	seen := map[int]bool{}
+	var ds []diag.Diagnostic
+	add := func(off int, kind string) {
+		if seen[off] {
+			return
+		}
+		seen[off] = true
+		line, col := p.Position(off)
+		ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleIdentifying, Severity: diag.Warning,
+			Message: fmt.Sprintf("looks like a %s; remove it, or add the organisation's own contact to allow_contacts", kind)})
+	}
+	pr := c.Prose(s)
+	for _, m := range identity.Recognise(pr.Text, r.allow) {
+		add(pr.Offset(m.Start), m.Kind)
+	}
+	for _, m := range identity.Recognise(p.Body(), r.allow) {
+		add(p.BodyOffset+m.Start, m.Kind)
+	}
+	return ds
+}
+
+type mediaRule struct {
+	reg   *identity.Registry
+	vault string
+}
+
+func (*mediaRule) ID() string              { return RuleMediaMissing }
+func (*mediaRule) Severity() diag.Severity { return diag.Error }
+func (r *mediaRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
+	p := s.Page
+	var ds []diag.Diagnostic
+	add := func(field, rule, msg string) {
+		line, col := p.FieldPosition(field)
+		ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: rule, Severity: diag.Error, Message: msg})
+	}
+	for _, m := range s.Media {
+		field := fmt.Sprintf("media[%d]", m.Index)
+		if n := countOriginals(r.vault, m.ID); n != 1 {
+			if n == 0 {
+				add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has no original in the vault's media/ folder", safeID(m.ID)))
+			} else {
+				add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has %d originals in the vault; keep exactly one", safeID(m.ID), n))
+			}
+		}
+		for _, person := range m.Depicts {
+			switch {
+			case r.reg.Person(person) == nil:
+				add(field+".depicts", RuleMediaPersonUnknown, fmt.Sprintf("media %s depicts %s, who is not in the registry", safeID(m.ID), safeID(person)))
+			case s.Storyteller == nil || s.Storyteller.Person != person:
+				add(field+".depicts", RuleMediaRelease, fmt.Sprintf("media %s depicts %s, who is not this page's storyteller; no photo release is recorded for them", safeID(m.ID), person))
+			case m.FaceVisible && (s.Consent == nil || !s.Consent.Identifiers.Face):
+				add(field+".face_visible", RuleMediaFace, fmt.Sprintf("media %s shows the face of %s, whose consent does not allow their face", safeID(m.ID), person))
+			}
+		}
+	}
+	return ds
+}
+
+// countOriginals counts the files <vault>/media/<id>.<ext>.
+func countOriginals(vault, id string) int {
+	if id == "" || strings.ContainsAny(id, `/\`) || strings.HasPrefix(id, ".") {
+		return 0
+	}
+	matches, _ := filepath.Glob(filepath.Join(vault, "media", globEscape(id)+".*"))
+	n := 0
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() {
+			n++
+		}
+	}
+	return n
+}
+
+func globEscape(s string) string {
+	return strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`).Replace(s)
+}
+
+// safeID returns id when it looks like an id (letters, digits, '-', '_',
+// at most 40 bytes), else a placeholder: front matter is free text, and a
+// name typed where an id belongs must not be echoed into output.
+func safeID(id string) string {
+	if len(id) == 0 || len(id) > 40 {
+		return "(invalid id)"
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return "(invalid id)"
+		}
+	}
+	return id
+}
+
+// PseudonymConsistency checks across the whole site that each person has
+// the same byline on every page and in every language
+// (identity.CheckPseudonymConsistency), one diagnostic per inconsistent page.
+func PseudonymConsistency(reg *identity.Registry, site *content.Site) []diag.Diagnostic {
+	var uses []identity.PseudonymUse
+	pages := map[string]*content.Page{}
+	for _, p := range site.Pages {
+		if p.Invalid {
+			continue
+		}
+		s, _ := consent.Parse(p)
+		if s.Storyteller == nil || s.Draft {
+			continue
+		}
+		uses = append(uses, identity.PseudonymUse{Path: p.Path, Lang: p.Lang, Person: s.Storyteller.Person, DisplayName: s.Storyteller.DisplayName, NameKind: s.Storyteller.NameKind})
+		pages[p.Path] = p
+	}
+	var ds []diag.Diagnostic
+	for _, f := range identity.CheckPseudonymConsistency(reg, uses) {
+		d := diag.Diagnostic{File: f.Path, Rule: f.Rule, Severity: diag.Error, Message: f.Message}
+		if p := pages[f.Path]; p != nil {
+			d.Line, d.Col = p.FieldPosition("storyteller.display_name")
+		}
+		ds = append(ds, d)
+	}
+	slices.SortFunc(ds, func(a, b diag.Diagnostic) int { return strings.Compare(a.File, b.File) })
+	return ds
+}
+
+// ConsistencyRule returns PseudonymConsistency's findings for site as a
+// Rule, computed once here, so that they join Run's results page by page.
+func ConsistencyRule(reg *identity.Registry, site *content.Site) Rule {
+	by := map[string][]diag.Diagnostic{}
+	for _, d := range PseudonymConsistency(reg, site) {
+		by[d.File] = append(by[d.File], d)
+	}
+	return precomputed(by)
+}
+
+type precomputed map[string][]diag.Diagnostic
+
+func (precomputed) ID() string              { return identity.RuleBylineMismatch }
+func (precomputed) Severity() diag.Severity { return diag.Error }
+func (p precomputed) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
+	return p[s.Page.Path]
+}
