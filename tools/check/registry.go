@@ -34,6 +34,8 @@ const (
 //     identity.CheckFirstMentions (error), with their own rule ids;
 //   - identifying-detail (warning): identity.Recognise over what a reader
 //     reads and the body's raw text, except the allow-listed contacts;
+//   - location-too-precise (error): a place name finer than
+//     consent.identifiers.location allows (see places);
 //   - media-missing, media-person-unknown, media-face-not-consented and
 //     media-release-missing (error): every medium has its original in
 //     <vault>/media/, depicts only registry persons, shows a face only where
@@ -48,6 +50,7 @@ func RegistryRules(reg *identity.Registry, sc *identity.Scanner, allow []string,
 		&registryPseudonymRule{reg: reg, sc: sc},
 		&detailRule{allow: allow},
 		&mediaRule{reg: reg, vault: vault},
+		locationRule{},
 	}
 }
 

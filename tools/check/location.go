@@ -1,0 +1,172 @@
+package check
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"storyguard/tools/consent"
+	"storyguard/tools/diag"
+)
+
+// RuleLocation is the id of the location-level rule.
+const RuleLocation = "location-too-precise"
+
+// places is the gazetteer of the location-level rule, by level: the
+// countries of the Northern Triangle and Canada (where the source document's
+// visitors came from), the departments of Guatemala (22), Honduras (18) and
+// El Salvador (14) as regions, and the cities and municipalities most likely
+// to be named in the stories of the source material. Names are written as
+// usually capitalised; matching ignores case and diacritics but needs whole
+// words. A name that is both a department and its capital ("Huehuetenango")
+// counts as a region, the coarser level; "Guatemala" alone is the country.
+// Sources: the departments as listed by each country's national statistics
+// institute (INE Guatemala, INE Honduras, DIGESTYC El Salvador).
+var places = map[string][]string{
+	"country": {"Guatemala", "Honduras", "El Salvador", "Canada", "Canadá", "Mexico", "México", "Belize", "Belice", "Nicaragua", "Costa Rica"},
+	"region": {
+		// Guatemala's departments.
+		"Alta Verapaz", "Baja Verapaz", "Chimaltenango", "Chiquimula", "El Progreso", "Escuintla",
+		"Huehuetenango", "Izabal", "Jalapa", "Jutiapa", "Petén", "Quetzaltenango", "Quiché", "El Quiché",
+		"Retalhuleu", "Sacatepéquez", "San Marcos", "Santa Rosa", "Sololá", "Suchitepéquez",
+		"Totonicapán", "Zacapa",
+		// Honduras's departments.
+		"Atlántida", "Choluteca", "Colón", "Comayagua", "Copán", "Cortés", "El Paraíso", "Francisco Morazán",
+		"Gracias a Dios", "Intibucá", "Islas de la Bahía", "Lempira", "Ocotepeque", "Olancho", "Santa Bárbara", "Yoro",
+		// El Salvador's departments.
+		"Ahuachapán", "Cabañas", "Chalatenango", "Cuscatlán", "La Libertad", "La Unión", "Morazán",
+		"San Miguel", "San Vicente", "Santa Ana", "Sonsonate", "Usulután",
+		// Regions spoken of as such.
+		"Western Highlands", "Altiplano", "Occidente", "Oriente", "Northern Triangle", "Triángulo Norte", "Verapaces",
+	},
+	"city": {
+		"Guatemala City", "Ciudad de Guatemala", "Antigua", "Antigua Guatemala", "Xela", "Cobán", "Mixco",
+		"Villa Nueva", "Chichicastenango", "Panajachel", "Flores", "Puerto Barrios", "Mazatenango", "Salamá",
+		"Santa Cruz del Quiché", "Nebaj", "San Juan Sacatepéquez", "Amatitlán", "Santa Catarina Pinula",
+		"Tegucigalpa", "San Pedro Sula", "La Ceiba", "Danlí", "Juticalpa",
+		"San Salvador", "Soyapango", "Mejicanos", "Apopa", "Santa Tecla",
+		"Zona 1", "Zona 3", "Zona 6", "Zona 7", "Zona 18", "Zona 21",
+	},
+}
+
+// placeLevel maps each folded place name to its level's rank in
+// consent.LocationLevels; maxPlaceWords is the longest name in words.
+var placeLevel, maxPlaceWords = func() (map[string]int, int) {
+	m, longest := map[string]int{}, 0
+	for level, names := range places {
+		rank := slices.Index(consent.LocationLevels, level)
+		for _, n := range names {
+			key := strings.Join(foldWords(n), " ")
+			if old, ok := m[key]; !ok || rank < old {
+				m[key] = rank
+			}
+			longest = max(longest, len(foldWords(n)))
+		}
+	}
+	return m, longest
+}()
+
+// foldWords splits s into words of letters and digits, lowercased and
+// without diacritics (NFD, combining marks dropped).
+func foldWords(s string) []string {
+	var words []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			words = append(words, b.String())
+			b.Reset()
+		}
+	}
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			flush()
+		}
+	}
+	flush()
+	return words
+}
+
+// locationRule reports place names finer than consent.identifiers.location
+// allows in what a reader reads of a story (title, description, body text)
+// and in its countries taxonomy. Level "none" allows no place at all.
+type locationRule struct{}
+
+func (locationRule) ID() string              { return RuleLocation }
+func (locationRule) Severity() diag.Severity { return diag.Error }
+func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
+	if !story(s) {
+		return nil
+	}
+	allowed := slices.Index(consent.LocationLevels, s.Consent.Identifiers.Location)
+	if allowed < 0 {
+		return nil // an invalid level is reported by the consent parser
+	}
+	if allowed == len(consent.LocationLevels)-1 {
+		return nil // city: every place in the gazetteer is allowed
+	}
+	var ds []diag.Diagnostic
+	report := func(off, rank int) {
+		ds = append(ds, finding(r, s, off, "names a place at %s level; the storyteller's consent allows location %q",
+			consent.LocationLevels[rank], s.Consent.Identifiers.Location))
+	}
+	pr := c.Prose(s)
+	text := pr.Text
+	// Tokenise once, keeping each word's start offset, then look up every
+	// run of up to maxPlaceWords words: linear in the text.
+	type word struct {
+		w     string
+		start int
+	}
+	var words []word
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRune(text[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			j := i
+			for j < len(text) {
+				r2, s2 := utf8.DecodeRune(text[j:])
+				if !(unicode.IsLetter(r2) || unicode.IsDigit(r2) || unicode.Is(unicode.Mn, r2)) {
+					break
+				}
+				j += s2
+			}
+			for _, w := range foldWords(string(text[i:j])) {
+				words = append(words, word{w, i})
+			}
+			i = j
+			continue
+		}
+		i += size
+	}
+	for i := 0; i < len(words); i++ {
+		best, bestLen := -1, 0
+		for n := min(maxPlaceWords, len(words)-i); n >= 1; n-- {
+			parts := make([]string, n)
+			for k := range n {
+				parts[k] = words[i+k].w
+			}
+			if rank, ok := placeLevel[strings.Join(parts, " ")]; ok {
+				best, bestLen = rank, n
+				break
+			}
+		}
+		if best > allowed {
+			report(pr.Offset(words[i].start), best)
+		}
+		if bestLen > 1 {
+			i += bestLen - 1
+		}
+	}
+	if countries, ok := s.Page.Get("countries"); ok && allowed < slices.Index(consent.LocationLevels, "country") {
+		if list, ok := countries.([]any); ok && len(list) > 0 {
+			report(s.Page.ValueOffset("countries"), slices.Index(consent.LocationLevels, "country"))
+		}
+	}
+	return ds
+}

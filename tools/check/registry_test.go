@@ -1,0 +1,197 @@
+package check_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"storyguard/tools/check"
+	"storyguard/tools/content"
+	"storyguard/tools/diag"
+	"storyguard/tools/identity"
+)
+
+// demoVault opens the shipped demo registry with the demo key: the real
+// registry code path, on fictional people.
+func demoVault(t *testing.T) (*identity.Registry, *identity.Scanner) {
+	t.Helper()
+	ids, err := identity.LoadIdentities("../../examples/vault/demo-identity.txt", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := identity.OpenRegistry("../../examples/vault/registry.age", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := identity.NewScanner(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg, sc
+}
+
+// storyPage returns a story in the demo cast's shape for p-0001 with the
+// given front-matter lines replaced and body.
+func storyPage(replace map[string]string, body string) string {
+	fm := map[string]string{
+		"display":  `"Lucía*"`,
+		"kind":     "pseudonym",
+		"location": "country",
+		"face":     "false",
+		"media":    "[]",
+		"title":    `"A story"`,
+	}
+	for k, v := range replace {
+		fm[k] = v
+	}
+	return `---
+title: ` + fm["title"] + `
+date: 2026-04-02
+expiryDate: 2029-03-01
+story_id: st-7q2k9m
+storyteller:
+  display_name: ` + fm["display"] + `
+  name_kind: ` + fm["kind"] + `
+  person: p-0001
+  preferred_term: survivor leader
+consent:
+  record: cr-2026-0011
+  status: given
+  given: 2026-03-02
+  expires: 2029-03-01
+  channels: [website]
+  languages: [en]
+  identifiers: {name: false, face: ` + fm["face"] + `, voice: false, location: ` + fm["location"] + `}
+  search_engines: true
+  minor: false
+review:
+  approved: 2026-04-01
+  approved_sha256: ""
+content_warnings: [court proceedings]
+media: ` + fm["media"] + `
+---
+` + body
+}
+
+func runRegistry(t *testing.T, files map[string]string) []diag.Diagnostic {
+	t.Helper()
+	reg, sc := demoVault(t)
+	dir := t.TempDir()
+	files["config.toml"] = "defaultContentLanguage = 'en'\n[languages.en]\n"
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	site, err := content.LoadSite(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := append(check.RegistryRules(reg, sc, []string{"+502 2200 0000"}, filepath.Join(dir, "vault")), check.ConsistencyRule(reg, site))
+	return check.Run(site, check.Options{Now: now, Rules: rules})
+}
+
+// only keeps the findings of the registry-backed rules, as text.
+func only(ds []diag.Diagnostic, rules ...string) []string {
+	var out []string
+	for _, d := range ds {
+		for _, r := range rules {
+			if d.Rule == r {
+				out = append(out, d.String())
+			}
+		}
+	}
+	return out
+}
+
+func TestRegistryRules(t *testing.T) {
+	registryRules := []string{check.RuleRegistryLeak, check.RuleIdentifying, check.RuleMediaMissing, check.RuleMediaFace,
+		check.RuleMediaRelease, check.RuleMediaPersonUnknown, check.RuleLocation,
+		identity.RuleBylineMarker, identity.RuleBylineMismatch, identity.RuleBylineUnknown, identity.RuleFirstMentionMarker,
+		identity.RuleInconsistent, identity.RuleRealNameByline}
+	cases := []struct {
+		name  string
+		files map[string]string
+		want  []string // substrings, one per expected finding, in order
+	}{
+		{name: "clean story", files: map[string]string{
+			"content/stories/a/index.md": storyPage(nil, "Lucía* speaks. In Guatemala the court listened to Lucía.\n"),
+		}},
+		{name: "real family name split by emphasis", files: map[string]string{
+			"content/stories/a/index.md": storyPage(nil, "Lucía* grew up near the\nQui**ñó**nez family.\n"),
+		}, want: []string{"index.md:28:1: error registry-leak: names registry person p-0001 (family_name)",
+			// The aunt, p-0102, shares the family name.
+			"index.md:28:1: error registry-leak: names registry person p-0102 (family_name)"}},
+		{name: "village in a caption, across case and accents", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "A road", caption: "near SAN BARTOLO XOLA", depicts: []}]`}, "Lucía* text.\n"),
+			"vault/media/m-1.jpg":        "x",
+		}, want: []string{"registry-leak: names registry person p-0001 (village)"}},
+		{name: "nickname in an HTML comment", files: map[string]string{
+			"content/stories/a/index.md": storyPage(nil, "Lucía* text. <!-- ask Chola about the photo -->\n"),
+		}, want: []string{"registry-leak: names registry person p-0001 (nickname)"}},
+		{name: "name in the bundle path", files: map[string]string{
+			"content/stories/marisol-quinonez/index.md": storyPage(nil, "Lucía* text.\n"),
+		}, want: []string{"the file path names registry person p-0001 (family_name)",
+			"the file path names registry person p-0001 (given_name)", "the file path names registry person p-0102 (family_name)"}},
+		{name: "byline without its marker", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"display": `"Lucía"`}, "Lucía* text.\n"),
+		}, want: []string{"index.md:7:3: error pseudonym-byline-marker", "index.md:7:3: error pseudonym-byline-registry", "index.md:7:3: error pseudonym-inconsistent"}},
+		{name: "first mention without the marker", files: map[string]string{
+			"content/stories/a/index.md": storyPage(nil, "El Lobo was convicted. Later El Lobo* appealed.\n"),
+		}, want: []string{"index.md:27:1: error pseudonym-first-mention: first mention of the pseudonym of p-0101 lacks its * marker"}},
+		{name: "phone number warns, the allow-listed one does not", files: map[string]string{
+			"content/stories/a/index.md": storyPage(nil, "Lucía* text. Call +502 4455 1234 or our office on +502 2200 0000.\n"),
+		}, want: []string{"warning identifying-detail: looks like a phone"}},
+		{name: "media original missing", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-9, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
+		}, want: []string{"error media-missing: media m-9 has no original"}},
+		{name: "media depicts someone else", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: [p-0002]}]`}, "Lucía* text.\n"),
+			"vault/media/m-1.jpg":        "x",
+		}, want: []string{"error media-release-missing: media m-1 depicts p-0002"}},
+		{name: "face shown without consent", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: [p-0001], face_visible: true}]`}, "Lucía* text.\n"),
+			"vault/media/m-1.jpg":        "x",
+		}, want: []string{"error media-face-not-consented"}},
+		{name: "face shown with consent", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"face": "true", "media": `[{id: m-1, alt: "x", caption: "y", depicts: [p-0001], face_visible: true}]`}, "Lucía* text.\n"),
+			"vault/media/m-1.jpg":        "x",
+		}},
+		{name: "city named with country-level consent", files: map[string]string{
+			"content/stories/a/index.md": storyPage(nil, "Lucía* grew up in Guatemala, then moved to\nSan Pedro Sula and later Quetzaltenango.\n"),
+		}, want: []string{"index.md:28:1: error location-too-precise: names a place at city level", "index.md:28:26: error location-too-precise: names a place at region level"}},
+		{name: "region allowed at region level, city not", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"location": "region"}, "Lucía* lives in Quetzaltenango, near Xela.\n"),
+		}, want: []string{"error location-too-precise: names a place at city level"}},
+		{name: "no location at all", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"location": "none"}, "Lucía* lives in Honduras.\n"),
+		}, want: []string{"error location-too-precise: names a place at country level"}},
+		{name: "a byline that differs between pages", files: map[string]string{
+			"content/stories/a/index.md": storyPage(nil, "Lucía* text.\n"),
+			"content/stories/b/index.md": strings.Replace(storyPage(map[string]string{"display": `"Luz*"`}, "Luz* text.\n"), "st-7q2k9m", "st-other1", 1),
+		}, want: []string{"content/stories/b/index.md:7:3: error pseudonym-byline-registry", "content/stories/b/index.md:7:3: error pseudonym-inconsistent"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := only(runRegistry(t, tc.files), registryRules...)
+			if len(got) != len(tc.want) {
+				t.Fatalf("want %d findings, got %d:\n%s", len(tc.want), len(got), strings.Join(got, "\n"))
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("finding %d: want %q in\n%s", i, w, got[i])
+				}
+			}
+			for _, g := range got {
+				for _, secret := range []string{"Quiñónez", "Quinonez", "Marisol", "Chola", "Bartolo", "Xolá", "Ixcoy"} {
+					if strings.Contains(strings.ToLower(g), strings.ToLower(secret)) && !strings.Contains(g, "content/stories/marisol-quinonez/") {
+						t.Errorf("finding repeats a registry term: %s", g)
+					}
+				}
+			}
+		})
+	}
+}
