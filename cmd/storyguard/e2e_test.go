@@ -39,6 +39,10 @@ func TestScriptsE2E(t *testing.T) {
 				return err
 			}
 			env.Setenv("PORT", port)
+			if port, err = freePort(); err != nil {
+				return err
+			}
+			env.Setenv("PREVIEW_PORT", port)
 			env.Setenv("AWS_ACCESS_KEY_ID", "e2e-admin")
 			env.Setenv("AWS_SECRET_ACCESS_KEY", "e2e-secret-0123456789abcdef")
 			env.Setenv("STORYGUARD_ENDPOINT", "http://127.0.0.1:"+port)
@@ -114,7 +118,8 @@ func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: httpget url")
 	}
-	resp, err := http.Get(args[0])
+	client := &http.Client{Timeout: 3 * time.Minute} // preview answers once its publish is done
+	resp, err := client.Get(args[0])
 	if err != nil {
 		ts.Fatalf("GET %s: %v", args[0], err)
 	}
