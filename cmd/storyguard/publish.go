@@ -143,7 +143,7 @@ A configured endpoint is ignored: preview never touches production.
 			}
 			defer closer.Close()
 			w.parts.Store = func(context.Context) (publish.Store, io.Closer, error) { return st, io.NopCloser(nil), nil }
-			fmt.Fprintln(a.stderr, "storyguard: publishing into the embedded store (the first run compiles nothing more, but Hugo builds the whole site)")
+			fmt.Fprintf(a.stderr, "storyguard: publishing into the embedded store over %s\n", w.cfg.Path(w.cfg.StoreDir))
 			res, err := publish.Publish(ctx, w.parts, w.opts)
 			a.printDiagnostics(res.Diagnostics)
 			if errors.Is(err, publish.ErrBlocked) {
