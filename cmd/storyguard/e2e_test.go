@@ -70,6 +70,9 @@ func freePort() (string, error) {
 }
 
 func copyPath(src, dst string) error {
+	if _, err := os.Stat(src); os.IsNotExist(err) {
+		return nil // data/ exists only after a publish
+	}
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
