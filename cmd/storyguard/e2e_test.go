@@ -39,10 +39,11 @@ func TestScriptsE2E(t *testing.T) {
 				return err
 			}
 			env.Setenv("PORT", port)
-			if port, err = freePort(); err != nil {
+			previewPort, err := freePort()
+			if err != nil {
 				return err
 			}
-			env.Setenv("PREVIEW_PORT", port)
+			env.Setenv("PREVIEW_PORT", previewPort)
 			env.Setenv("AWS_ACCESS_KEY_ID", "e2e-admin")
 			env.Setenv("AWS_SECRET_ACCESS_KEY", "e2e-secret-0123456789abcdef")
 			env.Setenv("STORYGUARD_ENDPOINT", "http://127.0.0.1:"+port)
