@@ -177,10 +177,20 @@ func planFor(s *content.Site, ds []diag.Diagnostic) *publish.Plan {
 	for _, bundle := range s.Bundles() {
 		var st *publish.Story
 		for _, p := range bundle {
-			if p.Invalid || !consent.IsStoryPage(p) {
+			if p.Invalid {
 				continue
 			}
 			story, _ := consent.Parse(p)
+			if !consent.IsStoryPage(p) {
+				if ok[p.Path] {
+					for _, m := range story.Media {
+						if !slices.Contains(plan.OrgMedia, m.ID) {
+							plan.OrgMedia = append(plan.OrgMedia, m.ID)
+						}
+					}
+				}
+				continue
+			}
 			if st == nil {
 				st = &publish.Story{ID: story.ID, Bundle: p.Bundle, Approved: true}
 			}

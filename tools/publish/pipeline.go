@@ -40,7 +40,14 @@ type Plan struct {
 	Pages []string
 	// Stories are every story the checker saw, publishable or not.
 	Stories []Story
+	// OrgMedia are the media ids placed by the organisation's own
+	// publishable pages (advocacy, partners, about): no storyteller's
+	// consent covers them, so their keys are "media/org/<sha256>.<ext>".
+	OrgMedia []string
 }
+
+// OrgOwner is the owner id in the object keys of OrgMedia.
+const OrgOwner = "org"
 
 // Story is one story bundle as the pipeline needs it: ids and paths only.
 type Story struct {
@@ -230,7 +237,11 @@ func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error)
 	// 2. Media.
 	m := &manifest.Manifest{Version: manifest.Version, Media: map[string]manifest.Entry{}}
 	var mediaUploads []Upload
-	for _, s := range plan.Stories {
+	owners := plan.Stories
+	if len(plan.OrgMedia) > 0 {
+		owners = append(slices.Clip(owners), Story{ID: OrgOwner, Publishable: true, Media: plan.OrgMedia})
+	}
+	for _, s := range owners {
 		if !s.Publishable {
 			continue
 		}
