@@ -439,3 +439,41 @@ func TestLoopbackClassifier(t *testing.T) {
 		}
 	}
 }
+
+// TestScreenshots writes full-page screenshots of the home page and a story,
+// in both languages, at phone and desktop widths, into the folder named by
+// STORYGUARD_SCREENSHOTS. It is skipped when that variable is empty: it is a
+// tool for looking at the theme, not a check.
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("STORYGUARD_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set STORYGUARD_SCREENSHOTS to a folder to write screenshots")
+	}
+	base, _ := browserSite(t)
+	ctx := browser(t)
+	for name, page := range map[string]string{
+		"home": "", "home-es": "es/",
+		"story": "stories/finding-my-voice/", "story-es": "es/stories/from-survivor-to-advocate/",
+		"advocacy": "advocacy/guatemala-field-visit/",
+	} {
+		for size, width := range map[string]int64{"phone": 390, "desktop": 1280} {
+			if err := chromedp.Do(ctx,
+				chromedp.EmulateViewport(width, 900),
+				chromedp.Navigate(base+page),
+				chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("img").forEach(i => i.loading = "eager")`),
+			); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`[...document.images].every(i => i.complete && i.naturalWidth > 0)`)); err != nil {
+				t.Fatal(err)
+			}
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name+"-"+size+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
