@@ -396,3 +396,31 @@ media:
 ---
 Text.
 `
+
+// BenchmarkBuild measures one full build of the repository's site (both
+// languages, fixture media manifest) into a fresh folder.
+func BenchmarkBuild(b *testing.B) {
+	src := stage(b, nil, nil)
+	dst := filepath.Join(b.TempDir(), "public")
+	b.ResetTimer()
+	for b.Loop() {
+		if err := Build(context.Background(), BuildOptions{Source: src, Destination: dst, BaseURL: "http://127.0.0.1/"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// FuzzHugoErrors feeds arbitrary text as Hugo's output: hugoErrors must not
+// panic and must return only ERROR lines.
+func FuzzHugoErrors(f *testing.F) {
+	f.Add("Start building sites …\nERROR storyguard: story st-1 [en]: field consent.status\nTotal in 88 ms\n")
+	f.Add("\x1b[31mERROR\x1b[0m x\r\nError: error building site: logged 1 error(s)")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, out string) {
+		for _, l := range hugoErrors(out) {
+			if !strings.HasPrefix(l, "ERROR") && !strings.HasPrefix(l, "Error:") {
+				t.Fatalf("returned a line that is not an error: %q", l)
+			}
+		}
+	})
+}
