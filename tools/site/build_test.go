@@ -120,7 +120,19 @@ func TestNoIndexStoryLeftOutOfFeedsAndSitemaps(t *testing.T) {
 			t.Errorf("%s: no %s", p, noindex)
 		}
 	}
-	for _, p := range []string{"stories/finding-my-voice/index.html", "index.html", "advocacy/guatemala-field-visit/index.html"} {
+	// Term pages that list only that story would name it: they are noindex
+	// and left out of the sitemaps too.
+	for _, p := range []string{"themes/young-people/index.html", "es/themes/juventud/index.html"} {
+		if !strings.Contains(readOut(t, out, p), noindex) {
+			t.Errorf("%s: no %s", p, noindex)
+		}
+	}
+	for _, p := range []string{"en/sitemap.xml", "es/sitemap.xml"} {
+		if body := readOut(t, out, p); strings.Contains(body, "young-people") || strings.Contains(body, "juventud") {
+			t.Errorf("%s lists a term page that names only the noindex story", p)
+		}
+	}
+	for _, p := range []string{"stories/finding-my-voice/index.html", "index.html", "advocacy/guatemala-field-visit/index.html", "themes/justice/index.html"} {
 		if strings.Contains(readOut(t, out, p), noindex) {
 			t.Errorf("%s: unexpected noindex", p)
 		}
@@ -396,3 +408,71 @@ media:
 ---
 Text.
 `
+
+// BenchmarkBuild measures one full build of the repository's site (both
+// languages, fixture media manifest) into a fresh folder.
+func BenchmarkBuild(b *testing.B) {
+	src := stage(b, nil, nil)
+	dst := filepath.Join(b.TempDir(), "public")
+	b.ResetTimer()
+	for b.Loop() {
+		if err := Build(context.Background(), BuildOptions{Source: src, Destination: dst, BaseURL: "http://127.0.0.1/"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// FuzzHugoErrors feeds arbitrary text as Hugo's output: hugoErrors must not
+// panic and must return only ERROR lines.
+func FuzzHugoErrors(f *testing.F) {
+	f.Add("Start building sites …\nERROR storyguard: story st-1 [en]: field consent.status\nTotal in 88 ms\n")
+	f.Add("\x1b[31mERROR\x1b[0m x\r\nError: error building site: logged 1 error(s)")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, out string) {
+		for _, l := range hugoErrors(out) {
+			if !strings.HasPrefix(l, "ERROR") && !strings.HasPrefix(l, "Error:") {
+				t.Fatalf("returned a line that is not an error: %q", l)
+			}
+		}
+	})
+}
+
+// TestDraftsStayOutWhateverTheEnvironment: HUGO_BUILDDRAFTS and
+// HUGO_BUILDEXPIRED must not publish the pending draft story.
+func TestDraftsStayOutWhateverTheEnvironment(t *testing.T) {
+	t.Setenv("HUGO_BUILDDRAFTS", "true")
+	t.Setenv("HUGO_BUILDEXPIRED", "true")
+	src := stage(t, nil, nil)
+	dst := filepath.Join(t.TempDir(), "public")
+	err := Build(context.Background(), BuildOptions{Source: src, Destination: dst})
+	t.Logf("Build: %v", err)
+	if _, statErr := os.Stat(filepath.Join(dst, "stories", "waiting-for-the-verdict")); statErr == nil {
+		t.Fatalf("the pending draft story was built (Build error: %v)", err)
+	}
+	if err != nil && !strings.Contains(err.Error(), "st-5c1r8t") {
+		t.Fatalf("Build failed for another reason: %v", err)
+	}
+}
+
+// TestMediaBaseURLElsewhere: with media on another origin, image URLs use
+// it and the Content-Security-Policy allows exactly that origin for images.
+func TestMediaBaseURLElsewhere(t *testing.T) {
+	src := stage(t, nil, func(cfg string) string {
+		return strings.Replace(cfg, `media_base_url = "/"`, `media_base_url = "https://media.example.org/sg/"`, 1)
+	})
+	dst := filepath.Join(t.TempDir(), "public")
+	if err := Build(context.Background(), BuildOptions{Source: src, Destination: dst}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := fixtureMedia(t)
+	body := readOut(t, dst, "stories/finding-my-voice/index.html")
+	if !strings.Contains(body, `src="https://media.example.org/sg/`+m.Media["m-0101"].Key+`"`) {
+		t.Error("image does not use media_base_url")
+	}
+	if !strings.Contains(body, "img-src &#39;self&#39; https://media.example.org;") {
+		t.Error("CSP img-src does not allow the media origin")
+	}
+	if !strings.Contains(readOut(t, dst, "_headers"), "img-src 'self' https://media.example.org;") {
+		t.Error("_headers img-src does not allow the media origin")
+	}
+}

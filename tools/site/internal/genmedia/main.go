@@ -121,30 +121,26 @@ func ridge(x, base, amp float64, seed float64) float64 {
 	return base - amp*(0.55*math.Sin(u*6.1+seed)+0.3*math.Sin(u*13.7+seed*2.3)+0.15*math.Sin(u*29.3+seed*4.1))
 }
 
-func dawnMountains() image.Image {
+// layer is one ridge of a landscape: everything below it takes colour c.
+type layer struct {
+	base, amp, seed float64
+	c               color.RGBA
+}
+
+// landscape paints a sky and layered ridges, farthest first; paint, when
+// not nil, may change each pixel's colour last.
+func landscape(sky func(x, y int) color.RGBA, layers []layer, paint func(x, y int, c color.RGBA) color.RGBA) image.Image {
 	img := image.NewRGBA(image.Rect(0, 0, Width, Height))
-	top, horizon := color.RGBA{28, 43, 84, 255}, color.RGBA{244, 162, 89, 255}
-	layers := []struct {
-		base, amp, seed float64
-		c               color.RGBA
-	}{
-		{560, 120, 0.7, color.RGBA{70, 82, 128, 255}},
-		{680, 110, 2.1, color.RGBA{45, 56, 99, 255}},
-		{820, 90, 4.4, color.RGBA{24, 33, 66, 255}},
-	}
 	for y := 0; y < Height; y++ {
 		for x := 0; x < Width; x++ {
-			c := lerp(top, horizon, float64(y)/700)
-			dx, dy := float64(x)-1050, float64(y)-520
-			if d := math.Hypot(dx, dy); d < 90 {
-				c = color.RGBA{253, 236, 200, 255}
-			} else if d < 260 {
-				c = lerp(color.RGBA{250, 214, 160, 255}, c, (d-90)/170)
-			}
+			c := sky(x, y)
 			for _, l := range layers {
 				if float64(y) > ridge(float64(x), l.base, l.amp, l.seed) {
 					c = l.c
 				}
+			}
+			if paint != nil {
+				c = paint(x, y, c)
 			}
 			img.SetRGBA(x, y, c)
 		}
@@ -152,38 +148,45 @@ func dawnMountains() image.Image {
 	return img
 }
 
+func dawnMountains() image.Image {
+	top, horizon := color.RGBA{28, 43, 84, 255}, color.RGBA{244, 162, 89, 255}
+	sky := func(x, y int) color.RGBA {
+		c := lerp(top, horizon, float64(y)/700)
+		dx, dy := float64(x)-1050, float64(y)-520
+		if d := math.Hypot(dx, dy); d < 90 {
+			c = color.RGBA{253, 236, 200, 255}
+		} else if d < 260 {
+			c = lerp(color.RGBA{250, 214, 160, 255}, c, (d-90)/170)
+		}
+		return c
+	}
+	return landscape(sky, []layer{
+		{560, 120, 0.7, color.RGBA{70, 82, 128, 255}},
+		{680, 110, 2.1, color.RGBA{45, 56, 99, 255}},
+		{820, 90, 4.4, color.RGBA{24, 33, 66, 255}},
+	}, nil)
+}
+
 func morningHills() image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, Width, Height))
 	top, horizon := color.RGBA{170, 205, 226, 255}, color.RGBA{240, 238, 222, 255}
-	hills := []struct {
-		base, amp, seed float64
-		c               color.RGBA
-	}{
+	sky := func(x, y int) color.RGBA { return lerp(top, horizon, float64(y)/560) }
+	// A path winding from the foreground towards the hills.
+	path := func(x, y int, c color.RGBA) color.RGBA {
+		if y > 600 {
+			t := (float64(y) - 600) / 400
+			centre := 800 + 260*math.Sin(t*3.4)
+			half := 6 + 90*t*t
+			if math.Abs(float64(x)-centre) < half {
+				c = lerp(color.RGBA{226, 205, 160, 255}, color.RGBA{205, 180, 130, 255}, t)
+			}
+		}
+		return c
+	}
+	return landscape(sky, []layer{
 		{520, 80, 1.3, color.RGBA{143, 180, 140, 255}},
 		{640, 90, 3.2, color.RGBA{99, 150, 104, 255}},
 		{790, 70, 5.0, color.RGBA{60, 116, 80, 255}},
-	}
-	for y := 0; y < Height; y++ {
-		for x := 0; x < Width; x++ {
-			c := lerp(top, horizon, float64(y)/560)
-			for _, h := range hills {
-				if float64(y) > ridge(float64(x), h.base, h.amp, h.seed) {
-					c = h.c
-				}
-			}
-			// A path winding from the foreground towards the hills.
-			if y > 600 {
-				t := (float64(y) - 600) / 400
-				centre := 800 + 260*math.Sin(t*3.4)
-				half := 6 + 90*t*t
-				if math.Abs(float64(x)-centre) < half {
-					c = lerp(color.RGBA{226, 205, 160, 255}, color.RGBA{205, 180, 130, 255}, t)
-				}
-			}
-			img.SetRGBA(x, y, c)
-		}
-	}
-	return img
+	}, path)
 }
 
 func threeCircles() image.Image {
