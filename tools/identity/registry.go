@@ -1,0 +1,489 @@
+// Package identity holds Storyguard's private identity registry and the leak
+// scanner that checks everything public against it.
+//
+// The registry (DESIGN.md "Content model") is YAML encrypted with age
+// (filippo.io/age, X25519 recipients). It maps opaque person ids (p-NNNN) to
+// the names and details that would identify a person. It is the scanner's
+// deny-list. Nothing in this package ever prints a real name or detail:
+// errors and matches name person ids, field names, indexes and positions.
+//
+// Registry YAML, version 1:
+//
+//	version: 1                # required, 1
+//	demo: false               # true only for the fictional demo vault
+//	recipients:               # age recipients the file is encrypted to;
+//	  - age1...               # edit, add and rekey re-encrypt to these
+//	persons:
+//	  - id: p-0001            # required, p- and four or more digits, unique
+//	    role: storyteller     # storyteller | perpetrator | relative | other
+//	    pseudonym: "Lucía*"   # optional; as printed, ending in the "*" marker
+//	    public_name: ""       # optional; the name they consented to show
+//	    names: [...]          # real full names, matched as a whole
+//	    given_names: [...]    # real given names, each matched alone
+//	    family_names: [...]   # family names, each matched alone
+//	    nicknames: [...]      # nicknames, each matched alone
+//	    details:              # identifying details
+//	      - kind: village     # village | school | employer | phone | email | address | other
+//	        value: "..."
+//
+// A person needs at least one of names, given_names, family_names. Every term
+// must fold (see Normalise) to at least one letter or digit and to at most
+// maxTermBytes bytes. A pseudonym (without its "*") must not fold to any real
+// name, given name, family name or nickname of anyone in the registry.
+//
+// # Using it
+//
+// Open the registry once, fail closed on any error, build one Scanner, then
+// scan every public file (content pages and, after the Hugo build, every
+// HTML, XML, JSON and text file of the output):
+//
+//	ids, err := identity.LoadIdentities(cfg.IdentityFile, os.Getenv)
+//	reg, err := identity.OpenRegistry(path, ids)   // errors.Is: ErrRegistryMissing, ErrRegistryPlaintext, ErrWrongKey, ...
+//	sc, err := identity.NewScanner(reg)
+//	ms := sc.ScanPage(page.Path, page.Raw, identity.ScanOptions{})   // leaks: errors
+//	ms = append(ms, identity.Recognise(page.Raw, cfg.AllowContacts)...) // details: warnings
+//	ds := identity.Diagnostics(page.Path, page.Raw, ms)
+//
+// Pseudonym rules: CheckByline (front matter storyteller fields),
+// CheckFirstMentions (the "*" on the first mention in the text),
+// CheckPseudonymConsistency (across pages and languages); the registry
+// itself rejects a pseudonym equal to a real name.
+package identity
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"filippo.io/age"
+	"go.yaml.in/yaml/v3"
+)
+
+// Roles a person may have in the registry.
+var Roles = []string{"storyteller", "perpetrator", "relative", "other"}
+
+// DetailKinds are the kinds of identifying detail a person may have.
+var DetailKinds = []string{"village", "school", "employer", "phone", "email", "address", "other"}
+
+// maxTermBytes bounds a folded term; longer terms are rejected at load.
+const maxTermBytes = 400
+
+// Registry is the decrypted registry. Line fields are 1-based lines in the
+// YAML source, 0 when the registry was built in code.
+type Registry struct {
+	// Version of the format; 1.
+	Version int `yaml:"version"`
+	// Demo marks the fictional demo registry, the only one git may track
+	// (under examples/vault/).
+	Demo bool `yaml:"demo"`
+	// Recipients are the age recipients ("age1...") the file is encrypted
+	// to; saving re-encrypts to exactly these.
+	Recipients []string `yaml:"recipients"`
+	// Persons in file order.
+	Persons []Person `yaml:"persons"`
+}
+
+// Person is one entry of the registry. Only ID, Role and Pseudonym may ever
+// be printed.
+type Person struct {
+	// ID is the opaque person id, "p-" and four or more digits.
+	ID string `yaml:"id"`
+	// Role is one of Roles.
+	Role string `yaml:"role"`
+	// Pseudonym as printed, ending in "*"; public, never a leak.
+	Pseudonym string `yaml:"pseudonym,omitempty"`
+	// PublicName is the name the person consented to show (a first name);
+	// see ScanOptions for how the scanner treats it.
+	PublicName string `yaml:"public_name,omitempty"`
+	// Names are real full names, matched as whole sequences of words.
+	Names []string `yaml:"names,omitempty,flow"`
+	// GivenNames are real given names, each matched on its own.
+	GivenNames []string `yaml:"given_names,omitempty,flow"`
+	// FamilyNames are family names, each matched on its own.
+	FamilyNames []string `yaml:"family_names,omitempty,flow"`
+	// Nicknames are matched on their own.
+	Nicknames []string `yaml:"nicknames,omitempty,flow"`
+	// Details are identifying details (village, school, phone, ...).
+	Details []Detail `yaml:"details,omitempty"`
+	// Line is the 1-based line of the entry in the YAML, 0 if unknown.
+	Line int `yaml:"-"`
+}
+
+// Detail is one identifying detail of a person.
+type Detail struct {
+	// Kind is one of DetailKinds.
+	Kind string `yaml:"kind"`
+	// Value is matched like a name; a phone also by its digits.
+	Value string `yaml:"value"`
+	// Line is the 1-based line in the YAML, 0 if unknown.
+	Line int `yaml:"-"`
+}
+
+// Person returns the person with id, or nil.
+func (r *Registry) Person(id string) *Person {
+	for i := range r.Persons {
+		if r.Persons[i].ID == id {
+			return &r.Persons[i]
+		}
+	}
+	return nil
+}
+
+// NextID returns the lowest unused id of the form p-NNNN.
+func (r *Registry) NextID() string {
+	for n := 1; ; n++ {
+		id := fmt.Sprintf("p-%04d", n)
+		if r.Person(id) == nil {
+			return id
+		}
+	}
+}
+
+// ErrInvalid is wrapped by every registry content error (bad YAML, unknown
+// field, failed validation); the message names file, line and field.
+var ErrInvalid = errors.New("invalid registry")
+
+var idRe = regexp.MustCompile(`^p-[0-9]{4,}$`)
+
+// ParseRegistry decodes and validates registry YAML. name is the file name
+// used in errors ("private/registry.age"). Errors wrap ErrInvalid and read
+// "<name>:<line>: <field>: <problem>"; values of real names never appear in
+// them. It never panics on any input.
+func ParseRegistry(name string, data []byte) (*Registry, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%w: %s: %s", ErrInvalid, name, redactYAMLError(err))
+	}
+	p := &parser{name: name}
+	reg := p.registry(&doc)
+	if p.err != nil {
+		return nil, p.err
+	}
+	if err := reg.validate(name); err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
+// redactYAMLError keeps the line number of a YAML syntax error but drops
+// quoted source text, which might be a name.
+func redactYAMLError(err error) string {
+	s := err.Error()
+	s = regexp.MustCompile("`[^`]*`").ReplaceAllString(s, "`…`")
+	s = regexp.MustCompile(`"[^"]*"`).ReplaceAllString(s, `"…"`)
+	return strings.TrimPrefix(s, "yaml: ")
+}
+
+type parser struct {
+	name string
+	err  error
+}
+
+func (p *parser) fail(n *yaml.Node, field, format string, args ...any) {
+	if p.err == nil {
+		line := 0
+		if n != nil {
+			line = n.Line
+		}
+		p.err = fmt.Errorf("%w: %s:%d: %s: %s", ErrInvalid, p.name, line, field, fmt.Sprintf(format, args...))
+	}
+}
+
+func (p *parser) mapping(n *yaml.Node, field string, fn func(key string, k, v *yaml.Node)) {
+	if n.Kind == yaml.AliasNode {
+		p.fail(n, field, "aliases are not allowed")
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		p.fail(n, field, "want a mapping")
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			p.fail(k, field, "want a plain key")
+			return
+		}
+		if seen[k.Value] {
+			p.fail(k, field+"."+k.Value, "duplicate field")
+			return
+		}
+		seen[k.Value] = true
+		fn(k.Value, k, v)
+		if p.err != nil {
+			return
+		}
+	}
+}
+
+func (p *parser) str(n *yaml.Node, field string) string {
+	if n.Kind != yaml.ScalarNode {
+		p.fail(n, field, "want a string")
+		return ""
+	}
+	if n.Tag == "!!null" {
+		return ""
+	}
+	return n.Value
+}
+
+func (p *parser) strs(n *yaml.Node, field string) []string {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.fail(n, field, "want a list of strings")
+		return nil
+	}
+	out := make([]string, 0, len(n.Content))
+	for i, c := range n.Content {
+		out = append(out, p.str(c, fmt.Sprintf("%s[%d]", field, i)))
+	}
+	return out
+}
+
+func (p *parser) registry(doc *yaml.Node) *Registry {
+	reg := &Registry{}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		p.fail(doc, "registry", "empty document")
+		return reg
+	}
+	sawVersion := false
+	p.mapping(doc.Content[0], "registry", func(key string, k, v *yaml.Node) {
+		switch key {
+		case "version":
+			if v.Kind != yaml.ScalarNode || v.Value != "1" {
+				p.fail(v, "version", "want 1")
+			}
+			reg.Version, sawVersion = 1, true
+		case "demo":
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+				p.fail(v, "demo", "want true or false")
+				return
+			}
+			reg.Demo = v.Value == "true"
+		case "recipients":
+			reg.Recipients = p.strs(v, "recipients")
+		case "persons":
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				return
+			}
+			if v.Kind != yaml.SequenceNode {
+				p.fail(v, "persons", "want a list")
+				return
+			}
+			for i, c := range v.Content {
+				reg.Persons = append(reg.Persons, p.person(c, fmt.Sprintf("persons[%d]", i)))
+				if p.err != nil {
+					return
+				}
+			}
+		default:
+			p.fail(k, key, "unknown field")
+		}
+	})
+	if p.err == nil && !sawVersion {
+		p.fail(doc.Content[0], "version", "missing")
+	}
+	return reg
+}
+
+func (p *parser) person(n *yaml.Node, field string) Person {
+	per := Person{Line: n.Line}
+	p.mapping(n, field, func(key string, k, v *yaml.Node) {
+		f := field + "." + key
+		switch key {
+		case "id":
+			per.ID = p.str(v, f)
+		case "role":
+			per.Role = p.str(v, f)
+		case "pseudonym":
+			per.Pseudonym = p.str(v, f)
+		case "public_name":
+			per.PublicName = p.str(v, f)
+		case "names":
+			per.Names = p.strs(v, f)
+		case "given_names":
+			per.GivenNames = p.strs(v, f)
+		case "family_names":
+			per.FamilyNames = p.strs(v, f)
+		case "nicknames":
+			per.Nicknames = p.strs(v, f)
+		case "details":
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				return
+			}
+			if v.Kind != yaml.SequenceNode {
+				p.fail(v, f, "want a list")
+				return
+			}
+			for i, c := range v.Content {
+				df := fmt.Sprintf("%s[%d]", f, i)
+				d := Detail{Line: c.Line}
+				p.mapping(c, df, func(key string, k, v *yaml.Node) {
+					switch key {
+					case "kind":
+						d.Kind = p.str(v, df+".kind")
+					case "value":
+						d.Value = p.str(v, df+".value")
+					default:
+						p.fail(k, df+"."+key, "unknown field")
+					}
+				})
+				per.Details = append(per.Details, d)
+			}
+		default:
+			p.fail(k, f, "unknown field")
+		}
+	})
+	return per
+}
+
+// Validate checks the registry's content rules (see the package comment).
+// Errors wrap ErrInvalid and name the person id, line and field.
+func (r *Registry) Validate() error { return r.validate("registry") }
+
+func (r *Registry) validate(name string) error {
+	bad := func(line int, field, format string, args ...any) error {
+		where := name
+		if line > 0 {
+			where = fmt.Sprintf("%s:%d", name, line)
+		}
+		return fmt.Errorf("%w: %s: %s: %s", ErrInvalid, where, field, fmt.Sprintf(format, args...))
+	}
+	if r.Version != 1 {
+		return bad(0, "version", "want 1")
+	}
+	for i, rc := range r.Recipients {
+		if _, err := age.ParseX25519Recipient(rc); err != nil {
+			if _, err2 := age.ParseRecipients(strings.NewReader(rc)); err2 != nil {
+				return bad(0, fmt.Sprintf("recipients[%d]", i), "not an age recipient")
+			}
+		}
+	}
+	real := map[string]string{} // folded real-name term -> person id
+	ids := map[string]bool{}
+	for i := range r.Persons {
+		per := &r.Persons[i]
+		f := fmt.Sprintf("persons[%d]", i)
+		if !idRe.MatchString(per.ID) {
+			return bad(per.Line, f+".id", "want p- and four or more digits")
+		}
+		if ids[per.ID] {
+			return bad(per.Line, f+".id", "duplicate id %s", per.ID)
+		}
+		ids[per.ID] = true
+		f = per.ID
+		if !slices.Contains(Roles, per.Role) {
+			return bad(per.Line, f+".role", "want one of %s", strings.Join(Roles, ", "))
+		}
+		if len(per.Names)+len(per.GivenNames)+len(per.FamilyNames) == 0 {
+			return bad(per.Line, f+".names", "a person needs at least one of names, given_names, family_names")
+		}
+		for _, t := range per.terms() {
+			field := fmt.Sprintf("%s.%s[%d]", f, t.kind, t.index)
+			if t.kind != "public_name" && t.kind != "pseudonym" && t.kind != "names" && t.kind != "given_names" && t.kind != "family_names" && t.kind != "nicknames" {
+				field = fmt.Sprintf("%s.details[%d].value", f, t.index)
+			}
+			if t.kind == "public_name" || t.kind == "pseudonym" {
+				field = f + "." + t.kind
+			}
+			if len(t.folded) == 0 {
+				return bad(per.Line, field, "has no letter or digit")
+			}
+			if len(t.folded) > maxTermBytes {
+				return bad(per.Line, field, "longer than %d bytes once folded", maxTermBytes)
+			}
+		}
+		for k, d := range per.Details {
+			if !slices.Contains(DetailKinds, d.Kind) {
+				return bad(d.Line, fmt.Sprintf("%s.details[%d].kind", f, k), "want one of %s", strings.Join(DetailKinds, ", "))
+			}
+		}
+		if per.Pseudonym != "" && !strings.HasSuffix(strings.TrimSpace(per.Pseudonym), "*") {
+			return bad(per.Line, f+".pseudonym", "a pseudonym ends with its * marker")
+		}
+		for _, group := range [][]string{per.Names, per.GivenNames, per.FamilyNames, per.Nicknames} {
+			for _, n := range group {
+				real[Normalise(n)] = per.ID
+			}
+		}
+	}
+	for i := range r.Persons {
+		per := &r.Persons[i]
+		if per.Pseudonym == "" {
+			continue
+		}
+		if other, ok := real[Normalise(per.Pseudonym)]; ok {
+			return bad(per.Line, per.ID+".pseudonym", "equals a real name of %s", other)
+		}
+	}
+	return nil
+}
+
+// term is one searchable string of a person.
+type term struct {
+	kind   string // names, given_names, family_names, nicknames, public_name, pseudonym, or a detail kind
+	index  int
+	text   string
+	folded string
+}
+
+func (per *Person) terms() []term {
+	var out []term
+	add := func(kind string, list []string) {
+		for i, s := range list {
+			out = append(out, term{kind: kind, index: i, text: s, folded: Normalise(s)})
+		}
+	}
+	add("names", per.Names)
+	add("given_names", per.GivenNames)
+	add("family_names", per.FamilyNames)
+	add("nicknames", per.Nicknames)
+	for i, d := range per.Details {
+		out = append(out, term{kind: d.Kind, index: i, text: d.Value, folded: Normalise(d.Value)})
+	}
+	if per.PublicName != "" {
+		out = append(out, term{kind: "public_name", text: per.PublicName, folded: Normalise(per.PublicName)})
+	}
+	if per.Pseudonym != "" {
+		out = append(out, term{kind: "pseudonym", text: per.Pseudonym, folded: Normalise(per.Pseudonym)})
+	}
+	return out
+}
+
+// Marshal renders the registry as YAML, the inverse of ParseRegistry.
+func (r *Registry) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("encode registry: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("encode registry: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// ParsePerson decodes one person (a YAML mapping with the fields of a
+// registry entry, see the package comment) for `storyguard registry add`.
+// The person is not validated against a registry yet; errors wrap
+// ErrInvalid and name file, line and field.
+func ParsePerson(name string, data []byte) (Person, error) {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+		return Person{}, fmt.Errorf("%w: %s: %s", ErrInvalid, name, redactYAMLError(err))
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return Person{}, fmt.Errorf("%w: %s: empty document", ErrInvalid, name)
+	}
+	p := &parser{name: name}
+	per := p.person(doc.Content[0], "person")
+	return per, p.err
+}

@@ -1,0 +1,85 @@
+package identity
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+)
+
+func TestParseRegistryErrors(t *testing.T) {
+	const head = "version: 1\npersons:\n"
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"syntax", "version: 1\npersons: [\n", "reg.yaml: "},
+		{"no version", "persons: []\n", "reg.yaml:1: version: missing"},
+		{"version 2", "version: 2\n", "reg.yaml:1: version: want 1"},
+		{"unknown top field", "version: 1\nowner: x\n", "reg.yaml:2: owner: unknown field"},
+		{"unknown person field", head + "  - id: p-0001\n    role: other\n    names: [X]\n    age: 3\n", "reg.yaml:6: persons[0].age: unknown field"},
+		{"bad id", head + "  - id: 7\n    role: other\n    names: [X]\n", "reg.yaml:3: persons[0].id: want p- and four or more digits"},
+		{"duplicate id", head + "  - {id: p-0001, role: other, names: [X]}\n  - {id: p-0001, role: other, names: [Y]}\n", "reg.yaml:4: persons[1].id: duplicate id p-0001"},
+		{"bad role", head + "  - {id: p-0001, role: friend, names: [X]}\n", "reg.yaml:3: p-0001.role: want one of"},
+		{"no names", head + "  - {id: p-0001, role: other, nicknames: [X]}\n", "p-0001.names: a person needs"},
+		{"empty term", head + "  - {id: p-0001, role: other, names: [\"**\"]}\n", "p-0001.names[0]: has no letter or digit"},
+		{"bad detail kind", head + "  - id: p-0001\n    role: other\n    names: [X]\n    details:\n      - {kind: shoe, value: x}\n", "reg.yaml:7: p-0001.details[0].kind: want one of"},
+		{"names not a list", head + "  - {id: p-0001, role: other, names: X}\n", "reg.yaml:3: persons[0].names: want a list of strings"},
+		{"pseudonym without marker", head + "  - {id: p-0001, role: other, names: [X], pseudonym: Lupe}\n", "p-0001.pseudonym: a pseudonym ends with its * marker"},
+		{"pseudonym equals a real name", head + "  - {id: p-0001, role: other, names: [X], pseudonym: \"Zoila*\"}\n  - {id: p-0002, role: other, given_names: [ZOILA]}\n", "p-0001.pseudonym: equals a real name of p-0002"},
+		{"bad recipient", "version: 1\nrecipients: [nope]\n", "recipients[0]: not an age recipient"},
+		{"duplicate key", "version: 1\nversion: 1\n", "duplicate"},
+		{"alias", head + "  - &a {id: p-0001, role: other, names: [X]}\n  - *a\n", "aliases are not allowed"},
+		{"not a mapping", "- 1\n", "registry: want a mapping"},
+		{"empty", "", "reg.yaml: EOF"},
+	}
+	for _, tt := range tests {
+		_, err := ParseRegistry("reg.yaml", []byte(tt.yaml))
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want ErrInvalid containing %q", tt.name, err, tt.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "Zoila") || strings.Contains(err.Error(), "ZOILA")) {
+			t.Errorf("%s: error leaks a name: %v", tt.name, err)
+		}
+	}
+}
+
+func TestRegistryRoundTrip(t *testing.T) {
+	reg := testRegistry(t)
+	data, err := reg.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ParseRegistry("x", data)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	d2, _ := again.Marshal()
+	if !bytes.Equal(data, d2) {
+		t.Errorf("round trip differs:\n%s\n---\n%s", data, d2)
+	}
+	if again.Person("p-0001").Details[2].Kind != "phone" || again.NextID() != "p-0004" {
+		t.Errorf("round trip lost data")
+	}
+}
+
+func TestOpenRegistryArmored(t *testing.T) {
+	_, rc, ids := newKey(t)
+	plain, _ := os.ReadFile("testdata/registry.yaml")
+	r, _ := age.ParseX25519Recipient(rc)
+	var buf bytes.Buffer
+	aw := armor.NewWriter(&buf)
+	w, _ := age.Encrypt(aw, r)
+	w.Write(plain)
+	w.Close()
+	aw.Close()
+	path := filepath.Join(t.TempDir(), "registry.age")
+	os.WriteFile(path, buf.Bytes(), 0o600)
+	if _, err := OpenRegistry(path, ids); err != nil {
+		t.Fatalf("armored registry: %v", err)
+	}
+}

@@ -1,0 +1,317 @@
+package identity
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+)
+
+// Errors OpenRegistry and LoadIdentities return, wrapped with the file
+// concerned. Callers tell them apart with errors.Is; every one of them must
+// stop check and publish (fail closed).
+var (
+	// ErrNoIdentity: neither STORYGUARD_AGE_IDENTITY nor an identity file
+	// was given, or the one given holds no usable identity.
+	ErrNoIdentity = errors.New("no age identity to decrypt the registry")
+	// ErrRegistryMissing: the registry file does not exist.
+	ErrRegistryMissing = errors.New("registry not found")
+	// ErrRegistryPlaintext: the file is not age-encrypted (no age header).
+	ErrRegistryPlaintext = errors.New("registry is not age-encrypted")
+	// ErrWrongKey: the file is age-encrypted, but to none of the identities.
+	ErrWrongKey = errors.New("registry is not encrypted to this age identity")
+	// ErrRegistryCorrupt: the age header or payload is damaged or cut short.
+	ErrRegistryCorrupt = errors.New("registry is truncated or corrupt")
+	// ErrRegistryTracked: git tracks the file, and it is not the demo
+	// registry under examples/vault declaring demo: true.
+	ErrRegistryTracked = errors.New("registry is tracked by git")
+)
+
+// EnvIdentity and EnvIdentityFile are the environment variables
+// LoadIdentities reads.
+const (
+	EnvIdentity     = "STORYGUARD_AGE_IDENTITY"
+	EnvIdentityFile = "STORYGUARD_AGE_IDENTITY_FILE"
+)
+
+// LoadIdentities returns the age identities that decrypt the registry, from,
+// in order: the secret key text in STORYGUARD_AGE_IDENTITY (getenv), the
+// identity file named by file (the --identity-file flag, or the config's
+// IdentityFile), the file named in STORYGUARD_AGE_IDENTITY_FILE. The file
+// holds lines "AGE-SECRET-KEY-1..." with "#" comments (age's identity file
+// format). Nothing is looked up by default, least of all in the repository.
+// Errors wrap ErrNoIdentity and never contain key material.
+func LoadIdentities(file string, getenv func(string) string) ([]age.Identity, error) {
+	if text := strings.TrimSpace(getenv(EnvIdentity)); text != "" {
+		ids, err := age.ParseIdentities(strings.NewReader(text + "\n"))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s holds no valid age secret key", ErrNoIdentity, EnvIdentity)
+		}
+		return ids, nil
+	}
+	if file == "" {
+		file = getenv(EnvIdentityFile)
+	}
+	if file == "" {
+		return nil, fmt.Errorf("%w: set %s to the secret key, or %s or --identity-file to a key file outside the repository", ErrNoIdentity, EnvIdentity, EnvIdentityFile)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%w: read identity file %s: %w", ErrNoIdentity, file, errors.Unwrap(err))
+	}
+	ids, err := age.ParseIdentities(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: identity file %s holds no valid age secret key", ErrNoIdentity, file)
+	}
+	return ids, nil
+}
+
+const (
+	ageMagic   = "age-encryption.org/"
+	armorMagic = "-----BEGIN AGE ENCRYPTED FILE-----"
+)
+
+// OpenRegistry reads, checks, decrypts and parses the registry at path.
+// It fails closed, in this order, with errors wrapping:
+//
+//   - ErrRegistryMissing when the file does not exist;
+//   - ErrRegistryTracked when git tracks it (asked with `git ls-files
+//     --error-unmatch` in the file's folder, when git is installed and the
+//     folder is in a work tree), unless it lies under examples/vault/ of that
+//     repository and, once decrypted, declares demo: true;
+//   - ErrRegistryPlaintext when it does not start with an age header
+//     (binary or ASCII-armored);
+//   - ErrNoIdentity when ids is empty;
+//   - ErrWrongKey when it is encrypted to none of ids;
+//   - ErrRegistryCorrupt when the header or payload is damaged or truncated;
+//   - ErrInvalid when the YAML is bad (file, line and field named).
+func OpenRegistry(path string, ids []age.Identity) (*Registry, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s", ErrRegistryMissing, path)
+		}
+		return nil, fmt.Errorf("read registry %s: %w", path, err)
+	}
+	tracked, demoPlace, err := gitTracked(path)
+	if err != nil {
+		return nil, err
+	}
+	if tracked && !demoPlace {
+		return nil, fmt.Errorf("%w: %s: a real registry lives in the gitignored vault (private/), never in git", ErrRegistryTracked, path)
+	}
+	plain, err := Decrypt(path, raw, ids)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := ParseRegistry(path, plain)
+	clear(plain)
+	if err != nil {
+		return nil, err
+	}
+	if tracked && !reg.Demo {
+		return nil, fmt.Errorf("%w: %s: only the demo registry (demo: true) may be committed", ErrRegistryTracked, path)
+	}
+	return reg, nil
+}
+
+// Decrypt decrypts an age file's bytes (binary or armored) with ids. name is
+// the file name for errors. See OpenRegistry for the errors.
+func Decrypt(name string, raw []byte, ids []age.Identity) ([]byte, error) {
+	var src io.Reader = bytes.NewReader(raw)
+	trimmed := bytes.TrimLeft(raw, " \t\r\n")
+	switch {
+	case bytes.HasPrefix(raw, []byte(ageMagic)):
+	case bytes.HasPrefix(trimmed, []byte(armorMagic)):
+		src = armor.NewReader(bytes.NewReader(trimmed))
+	default:
+		return nil, fmt.Errorf("%w: %s has no age header (is it plaintext?)", ErrRegistryPlaintext, name)
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%w: decrypt %s", ErrNoIdentity, name)
+	}
+	r, err := age.Decrypt(src, ids...)
+	if err != nil {
+		var nm *age.NoIdentityMatchError
+		if errors.As(err, &nm) || errors.Is(err, age.ErrIncorrectIdentity) {
+			return nil, fmt.Errorf("%w: %s", ErrWrongKey, name)
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrRegistryCorrupt, name, err)
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil {
+		clear(plain)
+		return nil, fmt.Errorf("%w: %s: %v", ErrRegistryCorrupt, name, err)
+	}
+	return plain, nil
+}
+
+// gitTracked asks git whether path is tracked, and whether it lies under
+// examples/vault/ of its repository. No git, or no repository: not tracked.
+func gitTracked(path string) (tracked, demoPlace bool, err error) {
+	git, lookErr := exec.LookPath("git")
+	if lookErr != nil {
+		return false, false, nil
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false, false, fmt.Errorf("registry %s: %w", path, err)
+	}
+	dir, base := filepath.Split(abs)
+	top, err := exec.Command(git, "-C", dir, "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return false, false, nil // not in a work tree
+	}
+	cmd := exec.Command(git, "-C", dir, "ls-files", "--error-unmatch", "--", base)
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return false, false, nil // exit 1: not tracked
+		}
+		return false, false, fmt.Errorf("registry %s: ask git whether it is tracked: %w", path, err)
+	}
+	root, err := filepath.EvalSymlinks(strings.TrimSpace(string(top)))
+	if err != nil {
+		return true, false, nil
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return true, false, nil
+	}
+	rel, err := filepath.Rel(root, real)
+	if err != nil {
+		return true, false, nil
+	}
+	return true, filepath.ToSlash(filepath.Dir(rel)) == "examples/vault", nil
+}
+
+// Encrypt encrypts plain to the registry's recipients (age X25519 or any
+// recipient age.ParseRecipients accepts), binary format.
+func Encrypt(plain []byte, recipients []string) ([]byte, error) {
+	if len(recipients) == 0 {
+		return nil, errors.New("encrypt registry: no recipients")
+	}
+	rs, err := ParseRecipients(recipients)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, rs...)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt registry: %w", err)
+	}
+	if _, err := w.Write(plain); err != nil {
+		return nil, fmt.Errorf("encrypt registry: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("encrypt registry: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// ParseRecipients parses age recipient strings ("age1..."), one per entry.
+func ParseRecipients(recipients []string) ([]age.Recipient, error) {
+	var out []age.Recipient
+	for i, s := range recipients {
+		rs, err := age.ParseRecipients(strings.NewReader(s + "\n"))
+		if err != nil || len(rs) == 0 {
+			return nil, fmt.Errorf("recipients[%d]: not an age recipient", i)
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+// SaveRegistry validates reg, encrypts it to reg.Recipients and replaces
+// path atomically (a temporary file in the same folder, synced, renamed
+// over path; mode 0600). On any error path is left as it was. YAML comments
+// of an earlier version are not kept (see SealRegistry).
+func SaveRegistry(path string, reg *Registry) error {
+	if err := reg.Validate(); err != nil {
+		return err
+	}
+	plain, err := reg.Marshal()
+	if err != nil {
+		return err
+	}
+	defer clear(plain)
+	_, err = SealRegistry(path, plain)
+	return err
+}
+
+// SealRegistry parses and validates registry YAML text, then encrypts the
+// text as given (comments and layout kept) to the recipients it lists and
+// replaces path atomically, as SaveRegistry does. Invalid text returns an
+// ErrInvalid error (naming path, line and field) and leaves path untouched.
+func SealRegistry(path string, plain []byte) (*Registry, error) {
+	reg, err := ParseRegistry(path, plain)
+	if err != nil {
+		return nil, err
+	}
+	if len(reg.Recipients) == 0 {
+		return nil, fmt.Errorf("%w: %s: recipients: at least one age recipient is needed to encrypt the registry", ErrInvalid, path)
+	}
+	ct, err := Encrypt(plain, reg.Recipients)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return reg, writeAtomic(path, ct)
+}
+
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	name := tmp.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(name)
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	w := bufio.NewWriter(tmp)
+	if _, err := w.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(name, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	ok = true
+	return nil
+}
+
+// NewIdentity generates an age X25519 identity and returns the identity
+// file text (a "# created by storyguard" comment, the public key comment
+// and the secret key line, as age-keygen writes it) and its recipient.
+func NewIdentity(comment string) (fileText, recipient string, err error) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return "", "", fmt.Errorf("generate age identity: %w", err)
+	}
+	rc := id.Recipient().String()
+	return fmt.Sprintf("# %s\n# public key: %s\n%s\n", comment, rc, id.String()), rc, nil
+}
