@@ -20,7 +20,7 @@ import "unicode/utf8"
 // cost 5 bytes of memory traffic per input byte. The automaton is small and
 // tested here against a naive matcher by a fuzz target.
 //
-// Patterns are folded terms wrapped in spaces (" rosa cutzal "), and the
+// Patterns are folded terms wrapped in spaces (" tomasa mendoza "), and the
 // folded stream starts and ends with a space, so a match is always a run of
 // whole words: the word-boundary rule ("Ana" never inside "Mariana").
 

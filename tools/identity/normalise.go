@@ -20,12 +20,12 @@ import (
 //     ł → "l", þ → "th", ı → "i".
 //   - Ignorable, dropped without a trace so that the letters around them
 //     join: "*" and "~" (Markdown emphasis and strikethrough, which
-//     CommonMark and GFM allow inside a word: "Mari**sol**"), combining
+//     CommonMark and GFM allow inside a word: "Ana**bel**"), combining
 //     marks, format characters (soft hyphen, zero-width space and joiners,
 //     BOM: Unicode category Cf), HTML comments and inline HTML tags
 //     (a, abbr, b, bdi, bdo, cite, code, data, del, dfn, em, font, i, ins,
 //     kbd, mark, q, s, samp, small, span, strong, sub, sup, time, u, var,
-//     wbr: "Mari<em>sol</em>").
+//     wbr: "Ana<em>bel</em>").
 //   - Everything else separates words and is folded to one space, runs of
 //     separators collapsing into one: spaces and line breaks, hyphens and
 //     dashes, "_" (CommonMark has no intraword "_" emphasis), punctuation,
@@ -36,6 +36,8 @@ import (
 //     terminated form with ";"), URL percent-encoding of UTF-8 ("%C3%B1"),
 //     JSON escapes ("\u00e9", surrogate pairs; "\n", "\r", "\t" are
 //     separators).
+//   - HTML escaped inside XML (RSS and Atom descriptions: "&lt;em&gt;")
+//     is treated as the tags it stands for.
 //   - The inside of an HTML tag (attribute names and values: alt, title,
 //     href, content) and of an HTML comment is folded into a second,
 //     "aside" stream, so that attribute text is scanned without splitting
@@ -222,6 +224,12 @@ func (f *folder) escape(i, hi int, st *stream, tags bool) int {
 			return end
 		}
 	case '&':
+		// An escaped tag, as RSS and Atom carry HTML: "&lt;em&gt;".
+		if tags && hasPrefixAt(data, i, hi, "&lt;") {
+			if end, ok := f.tagBody(i, i+4, hi, "&gt;", st); ok {
+				return end
+			}
+		}
 		j := i + 1
 		for j < hi && j-i < 33 && (isAlnum(data[j]) || data[j] == '#') {
 			j++
@@ -275,11 +283,18 @@ func (f *folder) tag(i, hi int, st *stream) (int, bool) {
 		f.toAside(lo, stop)
 		return end, true // a comment renders as nothing: ignorable
 	}
-	j := i + 1
-	if data[j] == '/' {
+	return f.tagBody(i, i+1, hi, ">", st)
+}
+
+// tagBody handles a tag whose "<" (or escaped "&lt;") spans data[i:j] and
+// which closes with closer (">" or "&gt;").
+func (f *folder) tagBody(i, j, hi int, closer string, st *stream) (int, bool) {
+	data := f.data
+	open := j
+	if j < hi && data[j] == '/' {
 		j++
 	}
-	if j >= hi || !(isAlpha(data[j]) || (j == i+1 && (data[j] == '!' || data[j] == '?'))) {
+	if j >= hi || !(isAlpha(data[j]) || (j == open && (data[j] == '!' || data[j] == '?'))) {
 		return 0, false
 	}
 	nameStart := j
@@ -287,15 +302,15 @@ func (f *folder) tag(i, hi int, st *stream) (int, bool) {
 		j++
 	}
 	name := strings.ToLower(string(data[nameStart:j]))
-	gt := indexByteFrom(data, j, min(hi, i+maxTagLen), '>')
+	gt := indexFrom(data, j, min(hi, i+maxTagLen), closer)
 	if gt < 0 {
 		return 0, false
 	}
 	f.toAside(j, gt)
 	if !inlineTags[name] {
-		st.sep(i, gt+1)
+		st.sep(i, gt+len(closer))
 	}
-	return gt + 1, true
+	return gt + len(closer), true
 }
 
 func (f *folder) toAside(lo, hi int) {
@@ -437,8 +452,8 @@ func indexByteFrom(data []byte, lo, hi int, c byte) int {
 
 // Normalise folds s by the rules above and returns the main stream with
 // single spaces between words and none at either end; the text of HTML tags
-// and comments is left out. Normalise("Mari**sol** PÉREZ-Ajú") is
-// "marisol perez aju". It never fails: invalid UTF-8 is a separator.
+// and comments is left out. Normalise("Ana**bel** PÉREZ-Noj") is
+// "anabel perez noj". It never fails: invalid UTF-8 is a separator.
 func Normalise(s string) string {
 	initFold()
 	st := &stream{collect: true}

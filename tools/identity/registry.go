@@ -30,6 +30,24 @@
 // must fold (see Normalise) to at least one letter or digit and to at most
 // maxTermBytes bytes. A pseudonym (without its "*") must not fold to any real
 // name, given name, family name or nickname of anyone in the registry.
+//
+// # Using it
+//
+// Open the registry once, fail closed on any error, build one Scanner, then
+// scan every public file (content pages and, after the Hugo build, every
+// HTML, XML, JSON and text file of the output):
+//
+//	ids, err := identity.LoadIdentities(cfg.IdentityFile, os.Getenv)
+//	reg, err := identity.OpenRegistry(path, ids)   // errors.Is: ErrRegistryMissing, ErrRegistryPlaintext, ErrWrongKey, ...
+//	sc, err := identity.NewScanner(reg)
+//	ms := sc.ScanPage(page.Path, page.Raw, identity.ScanOptions{})   // leaks: errors
+//	ms = append(ms, identity.Recognise(page.Raw, cfg.AllowContacts)...) // details: warnings
+//	ds := identity.Diagnostics(page.Path, page.Raw, ms)
+//
+// Pseudonym rules: CheckByline (front matter storyteller fields),
+// CheckFirstMentions (the "*" on the first mention in the text),
+// CheckPseudonymConsistency (across pages and languages); the registry
+// itself rejects a pseudonym equal to a real name.
 package identity
 
 import (
@@ -56,32 +74,52 @@ const maxTermBytes = 400
 // Registry is the decrypted registry. Line fields are 1-based lines in the
 // YAML source, 0 when the registry was built in code.
 type Registry struct {
-	Version    int      `yaml:"version"`
-	Demo       bool     `yaml:"demo"`
+	// Version of the format; 1.
+	Version int `yaml:"version"`
+	// Demo marks the fictional demo registry, the only one git may track
+	// (under examples/vault/).
+	Demo bool `yaml:"demo"`
+	// Recipients are the age recipients ("age1...") the file is encrypted
+	// to; saving re-encrypts to exactly these.
 	Recipients []string `yaml:"recipients"`
-	Persons    []Person `yaml:"persons"`
+	// Persons in file order.
+	Persons []Person `yaml:"persons"`
 }
 
 // Person is one entry of the registry. Only ID, Role and Pseudonym may ever
 // be printed.
 type Person struct {
-	ID          string   `yaml:"id"`
-	Role        string   `yaml:"role"`
-	Pseudonym   string   `yaml:"pseudonym,omitempty"`
-	PublicName  string   `yaml:"public_name,omitempty"`
-	Names       []string `yaml:"names,omitempty,flow"`
-	GivenNames  []string `yaml:"given_names,omitempty,flow"`
+	// ID is the opaque person id, "p-" and four or more digits.
+	ID string `yaml:"id"`
+	// Role is one of Roles.
+	Role string `yaml:"role"`
+	// Pseudonym as printed, ending in "*"; public, never a leak.
+	Pseudonym string `yaml:"pseudonym,omitempty"`
+	// PublicName is the name the person consented to show (a first name);
+	// see ScanOptions for how the scanner treats it.
+	PublicName string `yaml:"public_name,omitempty"`
+	// Names are real full names, matched as whole sequences of words.
+	Names []string `yaml:"names,omitempty,flow"`
+	// GivenNames are real given names, each matched on its own.
+	GivenNames []string `yaml:"given_names,omitempty,flow"`
+	// FamilyNames are family names, each matched on its own.
 	FamilyNames []string `yaml:"family_names,omitempty,flow"`
-	Nicknames   []string `yaml:"nicknames,omitempty,flow"`
-	Details     []Detail `yaml:"details,omitempty"`
-	Line        int      `yaml:"-"`
+	// Nicknames are matched on their own.
+	Nicknames []string `yaml:"nicknames,omitempty,flow"`
+	// Details are identifying details (village, school, phone, ...).
+	Details []Detail `yaml:"details,omitempty"`
+	// Line is the 1-based line of the entry in the YAML, 0 if unknown.
+	Line int `yaml:"-"`
 }
 
 // Detail is one identifying detail of a person.
 type Detail struct {
-	Kind  string `yaml:"kind"`
+	// Kind is one of DetailKinds.
+	Kind string `yaml:"kind"`
+	// Value is matched like a name; a phone also by its digits.
 	Value string `yaml:"value"`
-	Line  int    `yaml:"-"`
+	// Line is the 1-based line in the YAML, 0 if unknown.
+	Line int `yaml:"-"`
 }
 
 // Person returns the person with id, or nil.

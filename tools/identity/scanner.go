@@ -52,8 +52,8 @@ func (m Match) String() string {
 // Public names: a person's public_name is the name they consented to show
 // (first name "Rosa"), so by default it is never a leak anywhere, and any of
 // that person's own terms inside an occurrence of their public name are not
-// reported either (public full name "Rosa Cutzal" does not report family name
-// "Cutzal" where it is part of "Rosa Cutzal"; "Rosa Elvira Cutzal" is still
+// reported either (public full name "Tomasa Mendoza" does not report family name
+// "Mendoza" where it is part of "Tomasa Mendoza"; "Tomasa Ixchel Mendoza" is still
 // reported). A pseudonym is never a leak.
 type ScanOptions struct {
 	// RestrictPublicNames makes every public_name a leak (Kind
@@ -99,7 +99,10 @@ var kindNames = map[string]string{
 // nickname and detail value; a phone detail also matches as its digits
 // only, and without its country code (+502, +503, +504, +1) as the local
 // number grouped 4-4 (Central America) or 3-3-4 (NANP) or ungrouped.
-// Public names are added as allow patterns (see ScanOptions).
+// A full name also matches written without spaces ("#AnaPerezQuinorez"),
+// and a family name also glued to each of the person's given names
+// ("anaperez@...", reported as the family name). Public names are added as
+// allow patterns (see ScanOptions).
 func NewScanner(reg *Registry) (*Scanner, error) {
 	if err := reg.Validate(); err != nil {
 		return nil, err
@@ -138,6 +141,17 @@ func NewScanner(reg *Registry) (*Scanner, error) {
 			case "phone":
 				for _, v := range phoneVariants(t.text) {
 					add(v, e, &s.pats, &pats, index)
+				}
+			case "name":
+				// Written without spaces: hashtags, user names, slugs.
+				if j := strings.ReplaceAll(t.folded, " ", ""); j != t.folded {
+					add(j, e, &s.pats, &pats, index)
+				}
+			case "family_name":
+				// Given name glued to the family name: #AnaPerez,
+				// anaperez@..., /anaperez/.
+				for _, g := range per.GivenNames {
+					add(strings.ReplaceAll(Normalise(g)+t.folded, " ", ""), e, &s.pats, &pats, index)
 				}
 			}
 			add(t.folded, e, &s.pats, &pats, index)
