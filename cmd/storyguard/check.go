@@ -53,7 +53,7 @@ or refused stories are reported at info level and not checked further.
 			if err != nil {
 				return err
 			}
-			extra, err := registryRules(cfg, site)
+			extra, err := a.registryRules(cfg, site)
 			if err != nil {
 				return err
 			}

@@ -38,24 +38,18 @@ type vault struct {
 	scanner *identity.Scanner
 }
 
-// openVault loads the age identities and the registry, failing closed: no
-// identity, a missing, plaintext, git-tracked or undecryptable registry each
-// stop the command with an error (exit 2), never a skipped check.
-func openVault(cfg config.Config, getenv func(string) string) (*vault, error) {
-	dir := cfg.Path(cfg.Vault)
-	ids, err := identity.LoadIdentities(cfg.IdentityFile, getenv)
-	if err != nil {
-		return nil, withHint(err, "pass --identity-file FILE or set STORYGUARD_AGE_IDENTITY; for the demo: --vault examples/vault --identity-file examples/vault/demo-identity.txt")
-	}
-	reg, err := identity.OpenRegistry(filepath.Join(dir, "registry.age"), ids)
+// openVault opens the registry as openRegistry does (failing closed, with a
+// hint for each kind of failure) and builds its scanner.
+func (a *app) openVault(cfg config.Config) (*vault, error) {
+	reg, path, _, err := a.openRegistry()
 	if err != nil {
 		return nil, err
 	}
 	sc, err := identity.NewScanner(reg)
 	if err != nil {
-		return nil, fmt.Errorf("registry %s: %w", filepath.Join(dir, "registry.age"), err)
+		return nil, fmt.Errorf("registry %s: %w", path, err)
 	}
-	return &vault{dir: dir, reg: reg, scanner: sc}, nil
+	return &vault{dir: cfg.Path(cfg.Vault), reg: reg, scanner: sc}, nil
 }
 
 // checkSite loads the site and runs every rule, the registry's included.
@@ -70,8 +64,8 @@ func checkSite(cfg config.Config, v *vault, now time.Time) (*content.Site, []dia
 
 // registryRules is the one place where rules that need the identity
 // registry join storyguard check: it loads the registry and fails closed.
-func registryRules(cfg config.Config, s *content.Site) ([]check.Rule, error) {
-	v, err := openVault(cfg, os.Getenv)
+func (a *app) registryRules(cfg config.Config, s *content.Site) ([]check.Rule, error) {
+	v, err := a.openVault(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +94,7 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 	if err != nil {
 		return nil, err
 	}
-	v, err := openVault(cfg, a.getenv)
+	v, err := a.openVault(cfg)
 	if err != nil {
 		return nil, err
 	}
