@@ -89,7 +89,7 @@ func (d *DryRun) Put(ctx context.Context, key string, body io.Reader, size int64
 }
 
 func (d *DryRun) Delete(ctx context.Context, key string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := validateDeleteKey(key); err != nil {
 		return err
 	}
 	d.add(Action{Op: "delete", Key: key})
@@ -101,7 +101,7 @@ func (d *DryRun) ListVersions(ctx context.Context, prefix string) ([]Version, er
 }
 
 func (d *DryRun) DeleteVersion(ctx context.Context, key, versionID string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := validateDeleteKey(key); err != nil {
 		return err
 	}
 	d.add(Action{Op: "delete-version", Key: key, ID: versionID})
@@ -113,7 +113,7 @@ func (d *DryRun) ListUploads(ctx context.Context, prefix string) ([]PendingUploa
 }
 
 func (d *DryRun) AbortUpload(ctx context.Context, key, uploadID string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := validateDeleteKey(key); err != nil {
 		return err
 	}
 	d.add(Action{Op: "abort-upload", Key: key, ID: uploadID})

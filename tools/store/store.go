@@ -92,8 +92,10 @@ const (
 	VersioningSuspended VersioningStatus = "Suspended"
 )
 
-// Store is the storage Storyguard publishes to. All keys are validated by
-// the implementation (ValidateKey); prefixes are "" or end in "/". Methods
+// Store is the storage Storyguard publishes to. Keys are validated by the
+// implementation: ValidateKey for reads and Put; Delete, DeleteVersion and
+// AbortUpload accept any key under media/, site/ or state/ so that objects
+// put there by hand can still be removed. Prefixes follow ValidatePrefix. Methods
 // are safe for concurrent use. Errors name the key or prefix concerned;
 // a missing object is ErrNotFound, refused credentials ErrAccessDenied, a
 // missing bucket ErrNoBucket (all matched with errors.Is).
@@ -329,4 +331,19 @@ func checkMeta(key string, meta Meta) (Meta, error) {
 		meta.CacheControl = CacheControlFor(key)
 	}
 	return meta, nil
+}
+
+// validateDeleteKey is the looser rule for deleting: any key under media/,
+// site/ or state/ that is valid UTF-8 without control characters, so that
+// an object put there by hand with a name Storyguard would never make (and
+// which the bucket policy may still serve) can be pruned and purged.
+func validateDeleteKey(key string) error {
+	if ValidateKey(key) == nil {
+		return nil
+	}
+	if !(strings.HasPrefix(key, MediaPrefix) || strings.HasPrefix(key, SitePrefix) || strings.HasPrefix(key, StatePrefix)) ||
+		len(key) > maxKeyBytes || !utf8.ValidString(key) || strings.IndexFunc(key, unicode.IsControl) >= 0 {
+		return fmt.Errorf("key %q: cannot delete: not under media/, site/ or state/, or not a valid key: %w", key, ErrBadKey)
+	}
+	return nil
 }

@@ -129,6 +129,12 @@ func TestSyncIncrementalAndPrune(t *testing.T) {
 		t.Fatalf("second sync made versions: %d -> %d", len(versionsBefore), len(versionsAfter))
 	}
 
+	// An object put by hand under site/ with a name Storyguard never makes
+	// is public too: prune removes it.
+	odd := "site/Photo of someone.JPG"
+	if _, err := s.client.PutObject(ctx, s.bucket, odd, strings.NewReader("x"), 1, minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	// Change two pages, drop three, add one: exactly those move.
 	next := append([]Upload{}, want[3:]...)
 	next[0] = upload(next[0].Key, []byte("<p>changed</p>"))
@@ -139,10 +145,10 @@ func TestSyncIncrementalAndPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Uploaded != 3 || rep.Deleted != 3 || rep.Unchanged != 45 {
+	if rep.Uploaded != 3 || rep.Deleted != 4 || rep.Unchanged != 45 {
 		t.Fatalf("third sync: %+v", rep)
 	}
-	if want := []string{"site/p/0000/index.html", "site/p/0001/index.html", "site/p/0002/index.html"}; !slices.Equal(rep.Pruned, want) {
+	if want := []string{odd, "site/p/0000/index.html", "site/p/0001/index.html", "site/p/0002/index.html"}; !slices.Equal(rep.Pruned, want) {
 		t.Fatalf("pruned %v, want %v", rep.Pruned, want)
 	}
 	assertExactly(t, s, "site/", next)
@@ -369,6 +375,10 @@ func TestPurgePrefix(t *testing.T) {
 	if _, err := core.PutObjectPart(ctx, s.bucket, pend, uid, 1, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	odd := story + "Photo of someone.JPG"
+	if _, err := s.client.PutObject(ctx, s.bucket, odd, strings.NewReader("x"), 1, minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if ups, _ := s.ListUploads(ctx, story); len(ups) != 1 {
 		t.Fatalf("setup: %d incomplete uploads, want 1", len(ups))
 	}
@@ -377,10 +387,10 @@ func TestPurgePrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Versions != 3 || rep.DeleteMarkers != 1 || rep.Uploads != 1 || rep.Versioning != VersioningEnabled {
-		t.Fatalf("report %+v; want 3 versions, 1 delete marker, 1 upload", rep)
+	if rep.Versions != 4 || rep.DeleteMarkers != 1 || rep.Uploads != 1 || rep.Versioning != VersioningEnabled {
+		t.Fatalf("report %+v; want 4 versions, 1 delete marker, 1 upload", rep)
 	}
-	if want := []string{a1.Key, a2.Key, pend}; !slices.Equal(rep.Keys, sortedKeys(map[string]bool{want[0]: true, want[1]: true, want[2]: true})) {
+	if want := []string{a1.Key, a2.Key, pend, odd}; !slices.Equal(rep.Keys, sortedKeys(map[string]bool{want[0]: true, want[1]: true, want[2]: true, want[3]: true})) {
 		t.Fatalf("keys %v", rep.Keys)
 	}
 	// Proof from the server itself: nothing under the story, in any form.
