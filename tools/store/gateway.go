@@ -48,10 +48,16 @@ const (
 	versionsDir   = "versions"
 	sidecarDir    = "meta"
 	readyLine     = "storyguard-store-ready "
-	MetaAuto      = "auto"
-	MetaXattr     = "xattr"
-	MetaSidecar   = "sidecar"
 	defaultRegion = "us-east-1"
+)
+
+// Metadata modes of the embedded gateway (GatewayConfig.Meta, `store serve
+// --meta`): MetaAuto picks MetaXattr when the filesystem stores user.*
+// extended attributes, else MetaSidecar (files under meta/).
+const (
+	MetaAuto    = "auto"
+	MetaXattr   = "xattr"
+	MetaSidecar = "sidecar"
 )
 
 // GatewayConfig configures ServeGateway.

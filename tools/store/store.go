@@ -13,6 +13,32 @@
 //
 // Each object carries exactly one piece of user metadata, its sha256
 // (x-amz-meta-sha256, lowercase hex), plus Content-Type and Cache-Control.
+//
+// # Publishing
+//
+//	st, closer, err := store.Open(ctx, cfg, store.OpenOptions{})
+//	defer closer.Close()          // stops the embedded gateway, if any
+//	err = st.EnsurePolicy(ctx)    // or st.VerifyPolicy for --dry-run
+//	rep, err := store.Sync(ctx, st, store.MediaPrefix, mediaUploads, store.SyncOptions{
+//		Workers: cfg.Workers, Prune: true, Progress: store.ProgressWriter(os.Stderr)})
+//	// only now write data/media.json (temp file + rename), build, scan
+//	rep, err = store.Sync(ctx, st, store.SitePrefix, siteUploads, opts)
+//
+// For --dry-run wrap the store: d := &store.DryRun{Inner: st}; Sync(ctx, d,
+// ...) returns the same report and d.Plan() lists the changes not made.
+//
+// # Withdrawing
+//
+//	for _, p := range []string{"media/" + storyID + "/", "site/stories/<slug>/", "site/es/<...>/"} {
+//		rep, err := store.PurgePrefix(ctx, st, p) // err wraps ErrNotGone if anything is left
+//	}
+//	// rebuild and redeploy (Sync of site/ with Prune, which deletes the
+//	// story's pages with all their versions), then, for every key the
+//	// redeploy changed (SyncReport.Changed):
+//	rep, err := store.PurgeNoncurrent(ctx, st, changedKeys)
+//	store.AppendAudit(path, store.AuditEntry{...})
+//
+// Every step fails with an error; none can half-happen silently.
 package store
 
 import (
