@@ -98,7 +98,7 @@ func (s *S3) Bucket() string { return s.bucket }
 func (s *S3) Check(ctx context.Context) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return s.wrap("check bucket", "", err)
+		return s.wrap("check", "", err)
 	}
 	if !ok {
 		return fmt.Errorf("bucket %s at %s: %w", s.bucket, s.Endpoint, ErrNoBucket)
@@ -121,7 +121,7 @@ func (s *S3) Check(ctx context.Context) error {
 func (s *S3) EnsureBucket(ctx context.Context, create bool) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return s.wrap("check bucket", "", err)
+		return s.wrap("check", "", err)
 	}
 	if !ok {
 		if !create {
