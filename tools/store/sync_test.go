@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -583,5 +584,32 @@ func TestPolicyAnonymousAccess(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("anonymous PUT: %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestSyncProgress(t *testing.T) {
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	var buf bytes.Buffer
+	want := siteSet(10, "p")
+	if _, err := Sync(ctx, s, "site/", want, SyncOptions{Progress: &buf}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "uploading site/") {
+		t.Fatalf("no progress bar drawn: %q", buf.String())
+	}
+	buf.Reset()
+	if _, err := Sync(ctx, s, "site/", want, SyncOptions{Progress: &buf}); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() != 0 {
+		t.Fatalf("progress drawn with nothing to upload: %q", buf.String())
+	}
+	if ProgressWriter(nil) != nil {
+		t.Fatal("ProgressWriter(nil) != nil")
+	}
+	f, _ := os.CreateTemp(t.TempDir(), "notatty")
+	if ProgressWriter(f) != nil {
+		t.Fatal("a plain file is not a terminal")
 	}
 }
