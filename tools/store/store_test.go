@@ -1,14 +1,20 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/minio/minio-go/v7"
 )
 
 var okSHA = strings.Repeat("ab", 32)
@@ -216,5 +222,32 @@ func TestAppendAudit(t *testing.T) {
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("audit log mode %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestIsTransient(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"503", minio.ErrorResponse{StatusCode: 503, Code: "ServiceUnavailable"}, true},
+		{"500", minio.ErrorResponse{StatusCode: 500}, true},
+		{"slow down", minio.ErrorResponse{StatusCode: 503, Code: "SlowDown"}, true},
+		{"429", minio.ErrorResponse{StatusCode: 429}, true},
+		{"refused", &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, true},
+		{"reset", fmt.Errorf("put: %w", syscall.ECONNRESET), true},
+		{"eof", fmt.Errorf("put: %w", io.ErrUnexpectedEOF), true},
+		{"403", minio.ErrorResponse{StatusCode: 403, Code: "AccessDenied"}, false},
+		{"404", minio.ErrorResponse{StatusCode: 404, Code: "NoSuchKey"}, false},
+		{"400", minio.ErrorResponse{StatusCode: 400, Code: "InvalidArgument"}, false},
+		{"denied sentinel", fmt.Errorf("x: %w", ErrAccessDenied), false},
+		{"bad key", fmt.Errorf("x: %w", ErrBadKey), false},
+		{"canceled", context.Canceled, false},
+		{"nil", nil, false},
+	} {
+		if got := IsTransient(tc.err); got != tc.want {
+			t.Errorf("%s: IsTransient(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
 	}
 }
