@@ -613,3 +613,29 @@ func TestSyncProgress(t *testing.T) {
 		t.Fatal("a plain file is not a terminal")
 	}
 }
+
+func TestSyncAbortsLeftoverUploads(t *testing.T) {
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	core := minio.Core{Client: s.client}
+	big := upload("media/st-7q2k9m/", []byte("a big video, interrupted"))
+	uid, err := core.NewMultipartUpload(ctx, s.bucket, big.Key, minio.PutObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := bytes.Repeat([]byte("v"), 5<<20)
+	if _, err := core.PutObjectPart(ctx, s.bucket, big.Key, uid, 1, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Sync(ctx, s, "media/", []Upload{big}, SyncOptions{Prune: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.AbortedUploads != 1 || rep.Uploaded != 1 {
+		t.Fatalf("report %+v; want 1 aborted upload and 1 upload", rep)
+	}
+	if ups, _ := s.ListUploads(ctx, "media/"); len(ups) != 0 {
+		t.Fatalf("uploads left: %+v", ups)
+	}
+	assertExactly(t, s, "media/", []Upload{big})
+}
