@@ -63,6 +63,7 @@ HTTP: never expose it to a network without a TLS proxy.
 
 Folder layout under --dir:
   LAYOUT     format marker and metadata mode (xattr or sidecar), fixed
+  LOCK       locked by the one server using the folder
   data/      the gateway root: data/<bucket>/<key> is each current object
   versions/  noncurrent versions and delete markers
   meta/      object metadata, when the filesystem lacks extended attributes

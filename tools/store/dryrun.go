@@ -60,18 +60,22 @@ func (d *DryRun) add(a Action) {
 	d.mu.Unlock()
 }
 
+// List reads from the inner store.
 func (d *DryRun) List(ctx context.Context, prefix string) (map[string]Object, error) {
 	return d.Inner.List(ctx, prefix)
 }
 
+// Stat reads from the inner store.
 func (d *DryRun) Stat(ctx context.Context, key string) (Object, error) {
 	return d.Inner.Stat(ctx, key)
 }
 
+// Get reads from the inner store.
 func (d *DryRun) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	return d.Inner.Get(ctx, key)
 }
 
+// Put validates key and meta, reads body to its end and records a "put".
 func (d *DryRun) Put(ctx context.Context, key string, body io.Reader, size int64, meta Meta) (Object, error) {
 	meta, err := checkMeta(key, meta)
 	if err != nil {
@@ -88,38 +92,44 @@ func (d *DryRun) Put(ctx context.Context, key string, body io.Reader, size int64
 	return Object{Key: key, Size: size, SHA256: meta.SHA256, ContentType: meta.ContentType, CacheControl: meta.CacheControl}, nil
 }
 
+// Delete records a "delete".
 func (d *DryRun) Delete(ctx context.Context, key string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := validateDeleteKey(key); err != nil {
 		return err
 	}
 	d.add(Action{Op: "delete", Key: key})
 	return nil
 }
 
+// ListVersions reads from the inner store.
 func (d *DryRun) ListVersions(ctx context.Context, prefix string) ([]Version, error) {
 	return d.Inner.ListVersions(ctx, prefix)
 }
 
+// DeleteVersion records a "delete-version".
 func (d *DryRun) DeleteVersion(ctx context.Context, key, versionID string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := validateDeleteKey(key); err != nil {
 		return err
 	}
 	d.add(Action{Op: "delete-version", Key: key, ID: versionID})
 	return nil
 }
 
+// ListUploads reads from the inner store.
 func (d *DryRun) ListUploads(ctx context.Context, prefix string) ([]PendingUpload, error) {
 	return d.Inner.ListUploads(ctx, prefix)
 }
 
+// AbortUpload records an "abort-upload".
 func (d *DryRun) AbortUpload(ctx context.Context, key, uploadID string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := validateDeleteKey(key); err != nil {
 		return err
 	}
 	d.add(Action{Op: "abort-upload", Key: key, ID: uploadID})
 	return nil
 }
 
+// Versioning reads from the inner store.
 func (d *DryRun) Versioning(ctx context.Context) (VersioningStatus, error) {
 	return d.Inner.Versioning(ctx)
 }

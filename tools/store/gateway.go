@@ -29,6 +29,7 @@ import (
 //
 //	LAYOUT      "storyguard-store 1" and "meta=xattr" or "meta=sidecar",
 //	            written once when the folder is first used
+//	LOCK        held (flock) by the one gateway serving the folder
 //	data/       the gateway root: data/<bucket>/<key> holds each current object
 //	versions/   versitygw's versioning directory: noncurrent versions and
 //	            delete markers (it must lie outside the root, hence a sibling)
@@ -41,15 +42,22 @@ import (
 // would orphan every object's metadata.
 const (
 	layoutFile    = "LAYOUT"
+	lockFile      = "LOCK"
 	layoutHeader  = "storyguard-store 1"
 	dataDir       = "data"
 	versionsDir   = "versions"
 	sidecarDir    = "meta"
 	readyLine     = "storyguard-store-ready "
-	MetaAuto      = "auto"
-	MetaXattr     = "xattr"
-	MetaSidecar   = "sidecar"
 	defaultRegion = "us-east-1"
+)
+
+// Metadata modes of the embedded gateway (GatewayConfig.Meta, `store serve
+// --meta`): MetaAuto picks MetaXattr when the filesystem stores user.*
+// extended attributes, else MetaSidecar (files under meta/).
+const (
+	MetaAuto    = "auto"
+	MetaXattr   = "xattr"
+	MetaSidecar = "sidecar"
 )
 
 // GatewayConfig configures ServeGateway.
@@ -105,6 +113,11 @@ func ServeGateway(ctx context.Context, c GatewayConfig) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var ms meta.MetadataStorer = meta.XattrMeta{}
 	popts := posix.PosixOpts{VersioningDir: filepath.Join(dir, versionsDir)}
 	if metaMode == MetaSidecar {
@@ -230,6 +243,22 @@ func freePort(host string) (string, error) {
 	addr := l.Addr().String()
 	l.Close()
 	return addr, nil
+}
+
+// lockDir takes an exclusive advisory lock on dir/LOCK, so that two
+// gateways never serve one store dir at once (versitygw's posix backend
+// does not promise to be safe for that).
+func lockDir(dir string) (func(), error) {
+	p := filepath.Join(dir, lockFile)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock store dir: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("store dir %s is in use by another storyguard (a running preview or store serve?): %w", dir, err)
+	}
+	return func() { f.Close() }, nil
 }
 
 // prepareLayout creates the store dir's folders and LAYOUT, or checks an

@@ -162,6 +162,16 @@ func TestGatewayLayoutAndRestart(t *testing.T) {
 	}
 }
 
+func TestGatewayOneServerPerDir(t *testing.T) {
+	dir := t.TempDir()
+	startGateway(t, dir, GatewayOptions{})
+	log := &logBuf{}
+	_, err := StartGateway(context.Background(), GatewayOptions{Command: testCommand(), Dir: dir, Log: log, StartTimeout: 10 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "in use by another storyguard") {
+		t.Fatalf("second gateway over one dir: %v", err)
+	}
+}
+
 func TestGatewayChildDiesWithParentPipe(t *testing.T) {
 	// The child exits when its stdin closes, which is what happens when
 	// the parent dies: close the pipe and the process must be gone.

@@ -98,7 +98,7 @@ func (s *S3) Bucket() string { return s.bucket }
 func (s *S3) Check(ctx context.Context) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return s.wrap("check bucket", "", err)
+		return s.wrap("check", "", err)
 	}
 	if !ok {
 		return fmt.Errorf("bucket %s at %s: %w", s.bucket, s.Endpoint, ErrNoBucket)
@@ -121,7 +121,7 @@ func (s *S3) Check(ctx context.Context) error {
 func (s *S3) EnsureBucket(ctx context.Context, create bool) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return s.wrap("check bucket", "", err)
+		return s.wrap("check", "", err)
 	}
 	if !ok {
 		if !create {
@@ -214,7 +214,7 @@ func (s *S3) Put(ctx context.Context, key string, body io.Reader, size int64, me
 
 // Delete implements Store.
 func (s *S3) Delete(ctx context.Context, key string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := validateDeleteKey(key); err != nil {
 		return err
 	}
 	if err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}); err != nil {
@@ -242,7 +242,7 @@ func (s *S3) ListVersions(ctx context.Context, prefix string) ([]Version, error)
 // DeleteVersion implements Store. Deleting a version that is already gone
 // succeeds (S3 answers 204), so purges are idempotent.
 func (s *S3) DeleteVersion(ctx context.Context, key, versionID string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := validateDeleteKey(key); err != nil {
 		return err
 	}
 	if versionID == "" {
@@ -271,7 +271,7 @@ func (s *S3) ListUploads(ctx context.Context, prefix string) ([]PendingUpload, e
 
 // AbortUpload implements Store.
 func (s *S3) AbortUpload(ctx context.Context, key, uploadID string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := validateDeleteKey(key); err != nil {
 		return err
 	}
 	if err := s.core.AbortMultipartUpload(ctx, s.bucket, key, uploadID); err != nil {

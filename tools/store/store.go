@@ -13,6 +13,32 @@
 //
 // Each object carries exactly one piece of user metadata, its sha256
 // (x-amz-meta-sha256, lowercase hex), plus Content-Type and Cache-Control.
+//
+// # Publishing
+//
+//	st, closer, err := store.Open(ctx, cfg, store.OpenOptions{})
+//	defer closer.Close()          // stops the embedded gateway, if any
+//	err = st.EnsurePolicy(ctx)    // or st.VerifyPolicy for --dry-run
+//	rep, err := store.Sync(ctx, st, store.MediaPrefix, mediaUploads, store.SyncOptions{
+//		Workers: cfg.Workers, Prune: true, Progress: store.ProgressWriter(os.Stderr)})
+//	// only now write data/media.json (temp file + rename), build, scan
+//	rep, err = store.Sync(ctx, st, store.SitePrefix, siteUploads, opts)
+//
+// For --dry-run wrap the store: d := &store.DryRun{Inner: st}; Sync(ctx, d,
+// ...) returns the same report and d.Plan() lists the changes not made.
+//
+// # Withdrawing
+//
+//	for _, p := range []string{"media/" + storyID + "/", "site/stories/<slug>/", "site/es/<...>/"} {
+//		rep, err := store.PurgePrefix(ctx, st, p) // err wraps ErrNotGone if anything is left
+//	}
+//	// rebuild and redeploy (Sync of site/ with Prune, which deletes the
+//	// story's pages with all their versions), then, for every key the
+//	// redeploy changed (SyncReport.Changed):
+//	rep, err := store.PurgeNoncurrent(ctx, st, changedKeys)
+//	store.AppendAudit(path, store.AuditEntry{...})
+//
+// Every step fails with an error; none can half-happen silently.
 package store
 
 import (
@@ -92,8 +118,10 @@ const (
 	VersioningSuspended VersioningStatus = "Suspended"
 )
 
-// Store is the storage Storyguard publishes to. All keys are validated by
-// the implementation (ValidateKey); prefixes are "" or end in "/". Methods
+// Store is the storage Storyguard publishes to. Keys are validated by the
+// implementation: ValidateKey for reads and Put; Delete, DeleteVersion and
+// AbortUpload accept any key under media/, site/ or state/ so that objects
+// put there by hand can still be removed. Prefixes follow ValidatePrefix. Methods
 // are safe for concurrent use. Errors name the key or prefix concerned;
 // a missing object is ErrNotFound, refused credentials ErrAccessDenied, a
 // missing bucket ErrNoBucket (all matched with errors.Is).
@@ -329,4 +357,19 @@ func checkMeta(key string, meta Meta) (Meta, error) {
 		meta.CacheControl = CacheControlFor(key)
 	}
 	return meta, nil
+}
+
+// validateDeleteKey is the looser rule for deleting: any key under media/,
+// site/ or state/ that is valid UTF-8 without control characters, so that
+// an object put there by hand with a name Storyguard would never make (and
+// which the bucket policy may still serve) can be pruned and purged.
+func validateDeleteKey(key string) error {
+	if ValidateKey(key) == nil {
+		return nil
+	}
+	if !(strings.HasPrefix(key, MediaPrefix) || strings.HasPrefix(key, SitePrefix) || strings.HasPrefix(key, StatePrefix)) ||
+		len(key) > maxKeyBytes || !utf8.ValidString(key) || strings.IndexFunc(key, unicode.IsControl) >= 0 {
+		return fmt.Errorf("key %q: cannot delete: not under media/, site/ or state/, or not a valid key: %w", key, ErrBadKey)
+	}
+	return nil
 }

@@ -70,6 +70,9 @@ type SyncReport struct {
 	// Deleted objects (pruned), and DeletedVersions the versions and
 	// delete markers removed with them.
 	Deleted, DeletedVersions int
+	// AbortedUploads counts incomplete multipart uploads under the prefix
+	// that Sync aborted (left by an interrupted earlier run).
+	AbortedUploads int
 	// Changed lists the uploaded keys, sorted; Pruned the deleted ones.
 	Changed, Pruned []string
 }
@@ -115,7 +118,9 @@ func IndexKey(prefix string) string {
 	return StatePrefix + "index/" + hex.EncodeToString(h[:8]) + ".json"
 }
 
-// Sync makes the objects under prefix exactly want: one listing, then only
+// Sync makes the objects under prefix exactly want: it aborts incomplete
+// multipart uploads under prefix (an interrupted run's leftovers), then one
+// listing, then only
 // the missing or changed objects are uploaded, by opts.Workers workers,
 // each transient failure retried with backoff; with opts.Prune, objects
 // under prefix not in want are deleted with all their versions. A second
@@ -164,6 +169,20 @@ func Sync(ctx context.Context, st Store, prefix string, want []Upload, opts Sync
 		seen[u.Key] = true
 		u.ContentType, u.CacheControl = m.ContentType, m.CacheControl
 		items = append(items, u)
+	}
+
+	// An interrupted earlier run may have left incomplete multipart
+	// uploads: their parts are stored bytes nobody can see. Abort them
+	// (Storyguard assumes one publish at a time per bucket).
+	ups, err := st.ListUploads(ctx, prefix)
+	if err != nil {
+		return rep, fmt.Errorf("sync %s: %w", prefix, err)
+	}
+	for _, u := range ups {
+		if err := st.AbortUpload(ctx, u.Key, u.UploadID); err != nil {
+			return rep, fmt.Errorf("sync %s: %w", prefix, err)
+		}
+		rep.AbortedUploads++
 	}
 
 	listed, err := st.List(ctx, prefix)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -129,6 +130,12 @@ func TestSyncIncrementalAndPrune(t *testing.T) {
 		t.Fatalf("second sync made versions: %d -> %d", len(versionsBefore), len(versionsAfter))
 	}
 
+	// An object put by hand under site/ with a name Storyguard never makes
+	// is public too: prune removes it.
+	odd := "site/Photo of someone.JPG"
+	if _, err := s.client.PutObject(ctx, s.bucket, odd, strings.NewReader("x"), 1, minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	// Change two pages, drop three, add one: exactly those move.
 	next := append([]Upload{}, want[3:]...)
 	next[0] = upload(next[0].Key, []byte("<p>changed</p>"))
@@ -139,10 +146,10 @@ func TestSyncIncrementalAndPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Uploaded != 3 || rep.Deleted != 3 || rep.Unchanged != 45 {
+	if rep.Uploaded != 3 || rep.Deleted != 4 || rep.Unchanged != 45 {
 		t.Fatalf("third sync: %+v", rep)
 	}
-	if want := []string{"site/p/0000/index.html", "site/p/0001/index.html", "site/p/0002/index.html"}; !slices.Equal(rep.Pruned, want) {
+	if want := []string{odd, "site/p/0000/index.html", "site/p/0001/index.html", "site/p/0002/index.html"}; !slices.Equal(rep.Pruned, want) {
 		t.Fatalf("pruned %v, want %v", rep.Pruned, want)
 	}
 	assertExactly(t, s, "site/", next)
@@ -369,6 +376,10 @@ func TestPurgePrefix(t *testing.T) {
 	if _, err := core.PutObjectPart(ctx, s.bucket, pend, uid, 1, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	odd := story + "Photo of someone.JPG"
+	if _, err := s.client.PutObject(ctx, s.bucket, odd, strings.NewReader("x"), 1, minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if ups, _ := s.ListUploads(ctx, story); len(ups) != 1 {
 		t.Fatalf("setup: %d incomplete uploads, want 1", len(ups))
 	}
@@ -377,10 +388,10 @@ func TestPurgePrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Versions != 3 || rep.DeleteMarkers != 1 || rep.Uploads != 1 || rep.Versioning != VersioningEnabled {
-		t.Fatalf("report %+v; want 3 versions, 1 delete marker, 1 upload", rep)
+	if rep.Versions != 4 || rep.DeleteMarkers != 1 || rep.Uploads != 1 || rep.Versioning != VersioningEnabled {
+		t.Fatalf("report %+v; want 4 versions, 1 delete marker, 1 upload", rep)
 	}
-	if want := []string{a1.Key, a2.Key, pend}; !slices.Equal(rep.Keys, sortedKeys(map[string]bool{want[0]: true, want[1]: true, want[2]: true})) {
+	if want := []string{a1.Key, a2.Key, pend, odd}; !slices.Equal(rep.Keys, sortedKeys(map[string]bool{want[0]: true, want[1]: true, want[2]: true, want[3]: true})) {
 		t.Fatalf("keys %v", rep.Keys)
 	}
 	// Proof from the server itself: nothing under the story, in any form.
@@ -574,4 +585,57 @@ func TestPolicyAnonymousAccess(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("anonymous PUT: %d, want 403", resp.StatusCode)
 	}
+}
+
+func TestSyncProgress(t *testing.T) {
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	var buf bytes.Buffer
+	want := siteSet(10, "p")
+	if _, err := Sync(ctx, s, "site/", want, SyncOptions{Progress: &buf}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "uploading site/") {
+		t.Fatalf("no progress bar drawn: %q", buf.String())
+	}
+	buf.Reset()
+	if _, err := Sync(ctx, s, "site/", want, SyncOptions{Progress: &buf}); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() != 0 {
+		t.Fatalf("progress drawn with nothing to upload: %q", buf.String())
+	}
+	if ProgressWriter(nil) != nil {
+		t.Fatal("ProgressWriter(nil) != nil")
+	}
+	f, _ := os.CreateTemp(t.TempDir(), "notatty")
+	if ProgressWriter(f) != nil {
+		t.Fatal("a plain file is not a terminal")
+	}
+}
+
+func TestSyncAbortsLeftoverUploads(t *testing.T) {
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	core := minio.Core{Client: s.client}
+	big := upload("media/st-7q2k9m/", []byte("a big video, interrupted"))
+	uid, err := core.NewMultipartUpload(ctx, s.bucket, big.Key, minio.PutObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := bytes.Repeat([]byte("v"), 5<<20)
+	if _, err := core.PutObjectPart(ctx, s.bucket, big.Key, uid, 1, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Sync(ctx, s, "media/", []Upload{big}, SyncOptions{Prune: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.AbortedUploads != 1 || rep.Uploaded != 1 {
+		t.Fatalf("report %+v; want 1 aborted upload and 1 upload", rep)
+	}
+	if ups, _ := s.ListUploads(ctx, "media/"); len(ups) != 0 {
+		t.Fatalf("uploads left: %+v", ups)
+	}
+	assertExactly(t, s, "media/", []Upload{big})
 }
