@@ -5,8 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"time"
 )
+
+// auditStoryID is the form of a story id (consent package: "st-" and 4 to 32
+// lowercase letters or digits).
+var auditStoryID = regexp.MustCompile(`^st-[a-z0-9]{4,32}$`)
 
 // AuditEntry is one line of the audit log (JSON Lines, one object per line,
 // appended, never rewritten). It records what happened to which story, by
@@ -36,8 +42,25 @@ type AuditEntry struct {
 }
 
 // AppendAudit appends e to the audit log at path (created 0600 with its
-// folder if missing) and syncs it to disk before returning.
+// folder 0700 if missing) and syncs it to disk before returning. It refuses
+// an entry whose action is not withdraw or publish, whose story is not a
+// story id, whose role is not one of Roles, or that has no time, naming the
+// field: no name can enter the log through the fields it controls. (Reason
+// is free text: Withdraw scans it against the registry before it gets here.)
 func AppendAudit(path string, e AuditEntry) error {
+	switch {
+	case e.Action != "withdraw" && e.Action != "publish":
+		return fmt.Errorf("audit log %s: field action %q: want withdraw or publish", path, e.Action)
+	case e.StoryID != "" && !auditStoryID.MatchString(e.StoryID):
+		return fmt.Errorf("audit log %s: field story_id: want a story id", path)
+	case e.Action == "withdraw" && e.StoryID == "":
+		return fmt.Errorf("audit log %s: field story_id: a withdrawal names its story", path)
+	case !slices.Contains(Roles, e.Role):
+		return fmt.Errorf("audit log %s: field role: want one of %v, never a name", path, Roles)
+	case e.Time.IsZero():
+		return fmt.Errorf("audit log %s: field time: missing", path)
+	}
+	e.Time = e.Time.UTC().Truncate(time.Second)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("audit log %s: %w", path, err)
 	}

@@ -181,7 +181,7 @@ func TestSiteObjectsAndPurgeURLs(t *testing.T) {
 func TestAppendAudit(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "vault", "audit.log")
 	for i := range 2 {
-		e := AuditEntry{Time: time.Date(2026, 11, 29, 10, i, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-1", Role: "storyteller", ObjectVersions: i + 1, Result: "complete"}
+		e := AuditEntry{Time: time.Date(2026, 11, 29, 10, i, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-7q2k9m", Role: "storyteller", ObjectVersions: i + 1, Result: "complete"}
 		if err := AppendAudit(p, e); err != nil {
 			t.Fatal(err)
 		}
@@ -203,11 +203,25 @@ func TestAppendAudit(t *testing.T) {
 			t.Fatalf("line %d: %v", n+1, err)
 		}
 		n++
-		if e.ObjectVersions != n || e.StoryID != "st-1" {
+		if e.ObjectVersions != n || e.StoryID != "st-7q2k9m" {
 			t.Fatalf("line %d: %+v", n, e)
 		}
 	}
 	if n != 2 {
 		t.Fatalf("want 2 lines appended, got %d", n)
+	}
+	when := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	for _, bad := range []AuditEntry{
+		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "Some Person"},
+		{Time: when, Action: "withdraw", StoryID: "finding my voice", Role: "comms"},
+		{Time: when, Action: "withdraw", Role: "comms"},
+		{Time: when, Action: "erase", StoryID: "st-7q2k9m", Role: "comms"},
+		{Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms"},
+	} {
+		if err := AppendAudit(p, bad); err == nil {
+			t.Errorf("accepted %+v", bad)
+		} else if strings.Contains(err.Error(), "Some Person") || strings.Contains(err.Error(), "finding my voice") {
+			t.Errorf("error repeats the bad value: %v", err)
+		}
 	}
 }

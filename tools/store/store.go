@@ -36,7 +36,7 @@
 //	// story's pages with all their versions), then, for every key the
 //	// redeploy changed (SyncReport.Changed):
 //	rep, err := store.PurgeNoncurrent(ctx, st, changedKeys)
-//	store.AppendAudit(path, store.AuditEntry{...})
+//	// and the audit entry (publish.AppendAudit, in the pipeline)
 //
 // Every step fails with an error; none can half-happen silently.
 package store

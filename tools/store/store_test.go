@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/minio/minio-go/v7"
@@ -191,39 +189,6 @@ func FuzzCheckPolicy(f *testing.F) {
 	})
 }
 
-func TestAppendAudit(t *testing.T) {
-	path := t.TempDir() + "/logs/audit.jsonl"
-	when := time.Date(2026, 11, 29, 18, 30, 5, 999, time.FixedZone("x", 3600))
-	ok := AuditEntry{Time: when, Action: "withdraw", Story: "st-7q2k9m", Role: "comms", Versions: 3, DeleteMarkers: 1, Objects: 2, Versioning: VersioningEnabled}
-	if err := AppendAudit(path, ok); err != nil {
-		t.Fatal(err)
-	}
-	if err := AppendAudit(path, ok); err != nil {
-		t.Fatal(err)
-	}
-	for _, bad := range []AuditEntry{
-		{Time: when, Action: "withdraw", Story: "st-7q2k9m", Role: "Marisol Quiñónez"},
-		{Time: when, Action: "withdraw", Story: "finding my voice", Role: "comms"},
-		{Time: when, Action: "withdraw", Role: "comms"},
-		{Time: when, Action: "erase", Story: "st-7q2k9m", Role: "comms"},
-		{Action: "withdraw", Story: "st-7q2k9m", Role: "comms"},
-	} {
-		if err := AppendAudit(path, bad); err == nil {
-			t.Errorf("accepted %+v", bad)
-		}
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `{"time":"2026-11-29T17:30:05Z","action":"withdraw","story":"st-7q2k9m","role":"comms","versions":3,"delete_markers":1,"uploads":0,"objects":2,"versioning":"Enabled"}` + "\n"
-	if string(b) != want+want {
-		t.Fatalf("audit log:\n%s\nwant twice:\n%s", b, want)
-	}
-	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
-		t.Errorf("audit log mode %v, want 0600", fi.Mode().Perm())
-	}
-}
 
 func TestIsTransient(t *testing.T) {
 	for _, tc := range []struct {
