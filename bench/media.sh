@@ -4,6 +4,7 @@
 # `exiftool -all= -overwrite_original`, all in the same run.
 #
 # Usage: bench/media.sh [N_FILES] [RUNS]      (defaults 200 and 5)
+# MEDIA_BENCH_SRC=DIR keeps the generated JPEGs in DIR for the next run.
 # Needs: go, exiftool (scripts/install-test-deps.sh), GNU time (apt: time).
 # Prints per-run times, the median of each, the ratios and peak memory.
 set -euo pipefail
@@ -18,12 +19,19 @@ command -v exiftool >/dev/null || { echo "exiftool missing: run scripts/install-
 
 echo "building storyguard and generating $n JPEGs (noise, EXIF/GPS/thumbnail, XMP, IPTC, ICC, MPF, trailer)..."
 go build -o "$work/storyguard" ./cmd/storyguard
-go run ./tools/media/fixture/mediagen -n "$n" -out "$work/src"
-total=$(du -cb "$work"/src/*.jpg | tail -1 | cut -f1)
-min=$(stat -c %s "$work"/src/*.jpg | sort -n | head -1)
-max=$(stat -c %s "$work"/src/*.jpg | sort -n | tail -1)
+src=${MEDIA_BENCH_SRC:-}
+if [ -z "$src" ]; then
+  src="$work/src"
+fi
+if [ "$(ls "$src"/*.jpg 2>/dev/null | wc -l)" -lt "$n" ]; then
+  go run ./tools/media/fixture/mediagen -n "$n" -out "$src"
+fi
+ln -sfn "$src" "$work/src.link"
+total=$(du -cb "$src"/*.jpg | tail -1 | cut -f1)
+min=$(stat -c %s "$src"/*.jpg | sort -n | head -1)
+max=$(stat -c %s "$src"/*.jpg | sort -n | tail -1)
 echo "files: $n, total $((total / 1000000)) MB, smallest $min B, largest $max B"
-cat "$work"/src/*.jpg > /dev/null # warm the page cache for every contender alike
+cat "$src"/*.jpg > /dev/null # warm the page cache for every contender alike
 
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 cp_t=() sg_t=() ex_t=()
@@ -31,15 +39,15 @@ for r in $(seq "$runs"); do
   rm -rf "$work/cp" "$work/sg" "$work/ex"
   mkdir -p "$work/cp" "$work/ex"
 
-  t=$(date +%s%N); cp "$work"/src/*.jpg "$work/cp/"; cp_t+=("$(ms "$t")")
+  t=$(date +%s%N); cp "$src"/*.jpg "$work/cp/"; cp_t+=("$(ms "$t")")
 
   t=$(date +%s%N)
-  /usr/bin/time -f "%M" -o "$work/sg.mem" "$work/storyguard" media scrub "$work"/src/*.jpg --out "$work/sg" > "$work/sg.log"
+  /usr/bin/time -f "%M" -o "$work/sg.mem" "$work/storyguard" media scrub "$src"/*.jpg --out "$work/sg" > "$work/sg.log"
   sg_t+=("$(ms "$t")")
 
-  cp "$work"/src/*.jpg "$work/ex/"
+  cp "$src"/*.jpg "$work/ex/"
   t=$(date +%s%N)
-  /usr/bin/time -f "%M" -o "$work/ex.mem" exiftool -q -all= -overwrite_original "$work"/ex/*.jpg
+  /usr/bin/time -f "%M" -o "$work/ex.mem" exiftool -q -q -all= -overwrite_original "$work"/ex/*.jpg 2>"$work/ex.err"
   ex_t+=("$(ms "$t")")
   echo "run $r: cp ${cp_t[-1]} ms, storyguard scrub+verify ${sg_t[-1]} ms, exiftool ${ex_t[-1]} ms"
 done

@@ -458,7 +458,8 @@ func FuzzVerify(f *testing.F) {
 	})
 }
 
-// BenchmarkScrubVerify scrubs and verifies a noise-heavy 4 MB phone-style
+// BenchmarkScrubVerify scrubs and verifies (ScrubVerify: Verify runs
+// concurrently over the bytes written) a noise-heavy 4 MB phone-style
 // JPEG with EXIF, XMP and the other fixture metadata (issue #4 budget).
 func BenchmarkScrubVerify(b *testing.B) {
 	data := fixture.JPEG(fixture.JPEGOptions{Image: fixture.Noise(2200, 1600, 1), Quality: 95})
@@ -467,10 +468,7 @@ func BenchmarkScrubVerify(b *testing.B) {
 	var out bytes.Buffer
 	for b.Loop() {
 		out.Reset()
-		if _, err := media.Scrub(bytes.NewReader(data), &out, media.Options{}); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := media.Verify(bytes.NewReader(out.Bytes()), media.Options{}); err != nil {
+		if _, _, err := media.ScrubVerify(bytes.NewReader(data), &out, media.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -478,3 +476,25 @@ func BenchmarkScrubVerify(b *testing.B) {
 }
 
 func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
+
+// TestScrubVerify checks the combined call: same output as Scrub, and a
+// marker hidden in entropy-coded data (which Scrub copies byte for byte) is
+// caught by the concurrent Verify.
+func TestScrubVerify(t *testing.T) {
+	src := fixture.JPEG(fixture.JPEGOptions{})
+	want, _ := scrub(t, src, media.Options{})
+	var out bytes.Buffer
+	rep, info, err := media.ScrubVerify(bytes.NewReader(src), &out, media.Options{})
+	if err != nil || !bytes.Equal(out.Bytes(), want) || info.Width != rep.Width || len(rep.Removed) == 0 {
+		t.Fatalf("ScrubVerify: %v, report %+v, info %+v, same output %v", err, rep, info, bytes.Equal(out.Bytes(), want))
+	}
+	hidden := slices.Clone(want)
+	sos := bytes.Index(hidden, []byte{0xFF, 0xDA})
+	copy(hidden[sos+(len(hidden)-sos)/2:], "Photoshop 3.0")
+	if _, _, err := media.ScrubVerify(bytes.NewReader(hidden), &bytes.Buffer{}, media.Options{}); !errors.Is(err, media.ErrNotClean) {
+		t.Errorf("ScrubVerify(hidden marker) = %v, want ErrNotClean", err)
+	}
+	if _, err := media.Scrub(bytes.NewReader(hidden), &bytes.Buffer{}, media.Options{}); !errors.Is(err, media.ErrMalformed) {
+		t.Errorf("Scrub(hidden marker) = %v, want ErrMalformed", err)
+	}
+}
