@@ -26,7 +26,6 @@ fi
 if [ "$(ls "$src"/*.jpg 2>/dev/null | wc -l)" -lt "$n" ]; then
   go run ./tools/media/fixture/mediagen -n "$n" -out "$src"
 fi
-ln -sfn "$src" "$work/src.link"
 total=$(du -cb "$src"/*.jpg | tail -1 | cut -f1)
 min=$(stat -c %s "$src"/*.jpg | sort -n | head -1)
 max=$(stat -c %s "$src"/*.jpg | sort -n | tail -1)

@@ -200,10 +200,10 @@ const (
 
 // ICC handling values of Report.ICC.
 const (
-	ICCNone    = "none"      // the input had no ICC profile
-	ICCKept    = "kept sRGB" // a known sRGB profile was kept
-	ICCKeptP3  = "kept Display P3"
-	ICCDropped = "dropped" // a profile not on the known list was removed
+	ICCNone    = "none"            // the input had no ICC profile
+	ICCKept    = "kept sRGB"       // a known sRGB profile was kept
+	ICCKeptP3  = "kept Display P3" // a known Display P3 profile was kept
+	ICCDropped = "dropped"         // a profile not on the known list was removed
 )
 
 // Report is what Scrub did. It names what was removed, never its content.

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"golang.org/x/image/webp"
 
@@ -496,5 +497,24 @@ func TestScrubVerify(t *testing.T) {
 	}
 	if _, err := media.Scrub(bytes.NewReader(hidden), &bytes.Buffer{}, media.Options{}); !errors.Is(err, media.ErrMalformed) {
 		t.Errorf("Scrub(hidden marker) = %v, want ErrMalformed", err)
+	}
+}
+
+// TestVerifyByteAtATime feeds Verify one byte per Read, so every marker
+// straddles a block boundary of the marker scan.
+func TestVerifyByteAtATime(t *testing.T) {
+	for _, s := range append(samples(), sample{"srgb.jpg", "", fixture.JPEG(fixture.JPEGOptions{ICC: standardICC(t)})}) {
+		out, _ := scrub(t, s.data, media.Options{})
+		if _, err := media.Verify(iotest.OneByteReader(bytes.NewReader(out)), media.Options{}); err != nil {
+			t.Errorf("%s: %v", s.name, err)
+		}
+		if s.name == "sticker.webp" {
+			continue
+		}
+		hidden := slices.Clone(out)
+		copy(hidden[len(hidden)-60:], "<x:xmpmeta")
+		if _, err := media.Verify(iotest.OneByteReader(bytes.NewReader(hidden)), media.Options{}); !errors.Is(err, media.ErrNotClean) {
+			t.Errorf("%s with hidden marker: %v, want ErrNotClean", s.name, err)
+		}
 	}
 }

@@ -129,7 +129,8 @@ const scanKeep = 31
 // and counts "ICC_PROFILE".
 type markerScanner struct {
 	r     io.Reader
-	buf   []byte // carried tail followed by the current block
+	tail  []byte // the last scanKeep bytes seen
+	seam  []byte // scratch: tail followed by the head of the next block
 	found string
 	icc   int
 }
@@ -140,15 +141,31 @@ func (s *markerScanner) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// feed scans the next bytes of the stream. A match is counted in the block
-// where it ends, so none is missed or counted twice across blocks.
+// feed scans the next block of the stream in place. Matches that start in
+// the carried tail and end in the block are found in a small seam buffer;
+// matches inside the block in the block itself. Each match is counted once.
 func (s *markerScanner) feed(p []byte) {
 	if len(p) == 0 || s.found != "" {
 		return
 	}
-	carried := len(s.buf)
-	s.buf = append(s.buf, p...)
-	b := s.buf
+	if len(s.tail) > 0 {
+		s.seam = append(append(s.seam[:0], s.tail...), p[:min(len(p), scanKeep)]...)
+		s.scanBlock(s.seam, len(s.tail))
+	}
+	s.scanBlock(p, 0)
+	if len(p) >= scanKeep {
+		s.tail = append(s.tail[:0], p[len(p)-scanKeep:]...)
+	} else {
+		s.tail = append(s.tail, p...)
+		if len(s.tail) > scanKeep {
+			s.tail = s.tail[len(s.tail)-scanKeep:]
+		}
+	}
+}
+
+// scanBlock records matches in b; with seam > 0 only those that start
+// before seam and end after it.
+func (s *markerScanner) scanBlock(b []byte, seam int) {
 	for anchor, list := range anchors {
 		for off := 0; off < len(b); {
 			i := bytes.IndexByte(b[off:], anchor)
@@ -160,20 +177,19 @@ func (s *markerScanner) feed(p []byte) {
 			for _, a := range list {
 				start := pos - a.at
 				end := start + len(a.marker)
-				if start < 0 || end > len(b) || end <= carried || string(b[start:end]) != a.marker {
+				if start < 0 || end > len(b) || string(b[start:end]) != a.marker {
+					continue
+				}
+				if seam > 0 && (start >= seam || end <= seam) {
 					continue
 				}
 				if a.marker == iccMarker {
 					s.icc++
-				} else {
+				} else if s.found == "" {
 					s.found = a.marker
-					return
 				}
 			}
 		}
-	}
-	if len(b) > scanKeep {
-		s.buf = append(s.buf[:0], b[len(b)-scanKeep:]...)
 	}
 }
 
