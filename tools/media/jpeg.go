@@ -104,46 +104,52 @@ func readSegment(br *bufio.Reader, m byte) ([]byte, error) {
 }
 
 // copyScan copies entropy-coded data (with stuffed bytes and RSTn markers)
-// from br to w and returns the marker that ends it, consumed.
+// from br to w and returns the marker that ends it, consumed. Fill bytes
+// (0xFF before a marker, T.81 B.1.1.2) are dropped. It works on whole
+// buffered blocks: one Write per block, not per 0xFF.
 func copyScan(br *bufio.Reader, w io.Writer) (byte, error) {
 	for {
-		if br.Buffered() == 0 {
-			if _, err := br.Peek(1); err != nil {
-				return 0, truncated(err, "entropy-coded data")
-			}
-		}
-		buf, _ := br.Peek(br.Buffered())
-		i := bytes.IndexByte(buf, 0xFF)
-		if i < 0 {
-			if _, err := w.Write(buf); err != nil {
-				return 0, err
-			}
-			br.Discard(len(buf))
-			continue
-		}
-		if i > 0 {
-			if _, err := w.Write(buf[:i]); err != nil {
-				return 0, err
-			}
-			br.Discard(i)
-		}
-		b, err := br.Peek(2)
-		if err != nil {
+		if _, err := br.Peek(2); err != nil {
 			return 0, truncated(err, "entropy-coded data")
 		}
-		m := b[1]
-		switch {
-		case m == 0x00 || (m >= 0xD0 && m <= 0xD7):
-			if _, err := w.Write(b); err != nil {
-				return 0, err
+		buf, _ := br.Peek(br.Buffered())
+		if buf[0] == 0xFF && buf[1] == 0xFF {
+			br.Discard(1)
+			continue
+		}
+		i := 0
+		for {
+			j := bytes.IndexByte(buf[i:], 0xFF)
+			if j < 0 {
+				i = len(buf)
+				break
 			}
-			br.Discard(2)
-		case m == 0xFF:
-			br.Discard(1) // fill byte before a marker
-		default:
-			br.Discard(2)
+			k := i + j
+			if k+1 >= len(buf) {
+				i = k
+				break
+			}
+			m := buf[k+1]
+			if m == 0x00 || (m >= 0xD0 && m <= 0xD7) {
+				i = k + 2
+				continue
+			}
+			if m == 0xFF {
+				i = k
+				break
+			}
+			if k > 0 {
+				if _, err := w.Write(buf[:k]); err != nil {
+					return 0, err
+				}
+			}
+			br.Discard(k + 2)
 			return m, nil
 		}
+		if _, err := w.Write(buf[:i]); err != nil {
+			return 0, err
+		}
+		br.Discard(i)
 	}
 }
 

@@ -276,30 +276,35 @@ func vPayload(br *bufio.Reader, m byte) ([]byte, error) {
 // that is not RSTn, and returns that marker.
 func vSkipScan(br *bufio.Reader) (byte, error) {
 	for {
-		buf, err := br.Peek(1)
-		if err != nil {
+		if _, err := br.Peek(2); err != nil {
 			return 0, vEOF(err, "entropy-coded data")
 		}
-		buf, _ = br.Peek(br.Buffered())
-		i := bytes.IndexByte(buf, 0xFF)
-		if i < 0 {
-			br.Discard(len(buf))
-			continue
-		}
-		br.Discard(i + 1)
+		buf, _ := br.Peek(br.Buffered())
+		i := 0
 		for {
-			b, err := br.ReadByte()
-			if err != nil {
-				return 0, vEOF(err, "entropy-coded data")
-			}
-			if b == 0xFF {
-				continue
-			}
-			if b == 0x00 || (b >= 0xD0 && b <= 0xD7) {
+			j := bytes.IndexByte(buf[i:], 0xFF)
+			if j < 0 {
+				i = len(buf)
 				break
 			}
-			return b, nil
+			k := i + j
+			if k+1 >= len(buf) {
+				i = k
+				break
+			}
+			switch m := buf[k+1]; {
+			case m == 0x00 || (m >= 0xD0 && m <= 0xD7):
+				i = k + 2
+				continue
+			case m == 0xFF:
+				i = k + 1
+				continue
+			default:
+				br.Discard(k + 2)
+				return m, nil
+			}
 		}
+		br.Discard(i)
 	}
 }
 
