@@ -352,8 +352,13 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 	if err := (jpegSeg{mSOS, sos}).writeTo(head); err != nil {
 		return err
 	}
+	if err := head.Flush(); err != nil {
+		return err
+	}
+	// Scans go to w directly (large blocks); the few segments between
+	// scans are small writes.
 	for {
-		m, err := copyScan(br, head)
+		m, err := copyScan(br, w)
 		if err != nil {
 			return err
 		}
@@ -371,7 +376,7 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 				if err := scanShort(p, "table segment"); err != nil {
 					return malformed("metadata marker in a table segment")
 				}
-				if err := (jpegSeg{m, p}).writeTo(head); err != nil {
+				if err := (jpegSeg{m, p}).writeTo(w); err != nil {
 					return err
 				}
 			case m >= mAPP0 && m <= mAP15, m == mCOM:
@@ -396,15 +401,17 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		if err := scanShort(p, "SOS"); err != nil {
 			return malformed("metadata marker in SOS")
 		}
-		if err := (jpegSeg{mSOS, p}).writeTo(head); err != nil {
+		if err := (jpegSeg{mSOS, p}).writeTo(w); err != nil {
 			return err
 		}
 	}
-	head.Write([]byte{0xFF, mEOI})
+	if _, err := w.Write([]byte{0xFF, mEOI}); err != nil {
+		return err
+	}
 	if b, err := br.Peek(1); err == nil && len(b) > 0 {
 		rep.remove("trailer after EOI")
 	}
-	return head.Flush()
+	return nil
 }
 
 // writeHeader writes JFIF, Adobe and ICC segments then the kept tables.

@@ -100,8 +100,21 @@ type anchored struct {
 	at     int
 }
 
+// anchorNext[a][b] is true when some marker has byte b right after anchor
+// a: a one-lookup filter before any string comparison.
+var anchorNext = map[byte]*[256]bool{}
+
 var anchors = func() map[byte][]anchored {
 	m := map[byte][]anchored{}
+	defer func() {
+		for b, list := range m {
+			t := new([256]bool)
+			for _, a := range list {
+				t[a.marker[a.at+1]] = true
+			}
+			anchorNext[b] = t
+		}
+	}()
 	for _, mk := range append(slices.Clone(longMarkers), iccMarker) {
 		i := strings.IndexByte(mk, 'x')
 		b := byte('x')
@@ -167,6 +180,7 @@ func (s *markerScanner) feed(p []byte) {
 // before seam and end after it.
 func (s *markerScanner) scanBlock(b []byte, seam int) {
 	for anchor, list := range anchors {
+		next := anchorNext[anchor]
 		for off := 0; off < len(b); {
 			i := bytes.IndexByte(b[off:], anchor)
 			if i < 0 {
@@ -174,6 +188,9 @@ func (s *markerScanner) scanBlock(b []byte, seam int) {
 			}
 			pos := off + i
 			off = pos + 1
+			if pos+1 < len(b) && !next[b[pos+1]] {
+				continue
+			}
 			for _, a := range list {
 				start := pos - a.at
 				end := start + len(a.marker)
