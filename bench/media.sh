@@ -33,22 +33,26 @@ echo "files: $n, total $((total / 1000000)) MB, smallest $min B, largest $max B"
 cat "$src"/*.jpg > /dev/null # warm the page cache for every contender alike
 
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-cp_t=() sg_t=() ex_t=()
+# CPU time (user+sys, ms) of a /usr/bin/time -f "%U %S %M" record.
+cpu() { awk '{printf "%d", ($1 + $2) * 1000}' "$1"; }
+cp_t=() sg_t=() ex_t=() cp_c=() sg_c=() ex_c=()
 for r in $(seq "$runs"); do
   rm -rf "$work/cp" "$work/sg" "$work/ex"
   mkdir -p "$work/cp" "$work/ex"
 
-  t=$(date +%s%N); cp "$src"/*.jpg "$work/cp/"; cp_t+=("$(ms "$t")")
+  t=$(date +%s%N)
+  /usr/bin/time -f "%U %S %M" -o "$work/cp.time" cp "$src"/*.jpg "$work/cp/"
+  cp_t+=("$(ms "$t")"); cp_c+=("$(cpu "$work/cp.time")")
 
   t=$(date +%s%N)
-  /usr/bin/time -f "%M" -o "$work/sg.mem" "$work/storyguard" media scrub "$src"/*.jpg --out "$work/sg" > "$work/sg.log"
-  sg_t+=("$(ms "$t")")
+  /usr/bin/time -f "%U %S %M" -o "$work/sg.time" "$work/storyguard" media scrub "$src"/*.jpg --out "$work/sg" > "$work/sg.log"
+  sg_t+=("$(ms "$t")"); sg_c+=("$(cpu "$work/sg.time")")
 
   cp "$src"/*.jpg "$work/ex/"
   t=$(date +%s%N)
-  /usr/bin/time -f "%M" -o "$work/ex.mem" exiftool -q -q -all= -overwrite_original "$work"/ex/*.jpg 2>"$work/ex.err"
-  ex_t+=("$(ms "$t")")
-  echo "run $r: cp ${cp_t[-1]} ms, storyguard scrub+verify ${sg_t[-1]} ms, exiftool ${ex_t[-1]} ms"
+  /usr/bin/time -f "%U %S %M" -o "$work/ex.time" exiftool -q -q -all= -overwrite_original "$work"/ex/*.jpg 2>"$work/ex.err"
+  ex_t+=("$(ms "$t")"); ex_c+=("$(cpu "$work/ex.time")")
+  echo "run $r: wall (cpu) ms: cp ${cp_t[-1]} (${cp_c[-1]}), storyguard scrub+verify ${sg_t[-1]} (${sg_c[-1]}), exiftool ${ex_t[-1]} (${ex_c[-1]})"
 done
 
 # The scrubbed files must verify clean (separately, so this is not timed above).
@@ -56,12 +60,13 @@ done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 cp_m=$(median "${cp_t[@]}"); sg_m=$(median "${sg_t[@]}"); ex_m=$(median "${ex_t[@]}")
+cp_cm=$(median "${cp_c[@]}"); sg_cm=$(median "${sg_c[@]}"); ex_cm=$(median "${ex_c[@]}")
 echo
-echo "median of $runs runs over $n files:"
-echo "  cp                        ${cp_m} ms"
-echo "  storyguard scrub+verify   ${sg_m} ms   peak RSS $(cat "$work/sg.mem") KB"
-echo "  exiftool -all=            ${ex_m} ms   peak RSS $(cat "$work/ex.mem") KB"
-awk -v s="$sg_m" -v c="$cp_m" -v e="$ex_m" 'BEGIN {
-  printf "  storyguard / cp      = %.2fx (budget <= 1.5x)\n", s / c
-  printf "  exiftool / storyguard = %.2fx (budget >= 3x)\n", e / s
+echo "median of $runs runs over $n files (wall ms, cpu user+sys ms, peak RSS of the last run):"
+echo "  cp                        ${cp_m}  cpu ${cp_cm}  rss $(awk '{print $3}' "$work/cp.time") KB"
+echo "  storyguard scrub+verify   ${sg_m}  cpu ${sg_cm}  rss $(awk '{print $3}' "$work/sg.time") KB"
+echo "  exiftool -all=            ${ex_m}  cpu ${ex_cm}  rss $(awk '{print $3}' "$work/ex.time") KB"
+awk -v s="$sg_m" -v c="$cp_m" -v e="$ex_m" -v sc="$sg_cm" -v cc="$cp_cm" -v ec="$ex_cm" 'BEGIN {
+  printf "  wall: storyguard / cp = %.2fx (budget <= 1.5x); exiftool / storyguard = %.2fx (budget >= 3x)\n", s / c, e / s
+  printf "  cpu:  storyguard / cp = %.2fx;                  exiftool / storyguard = %.2fx\n", sc / cc, ec / sc
 }'

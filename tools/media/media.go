@@ -460,9 +460,6 @@ func scrub(r io.Reader, w io.Writer, opts Options, scan bool) (Report, error) {
 	if err == nil && sw.s.found != "" {
 		err = malformed("metadata marker %q left in image data", printable(sw.s.found))
 	}
-	if err == nil && (rep.ICC == ICCNone || rep.ICC == ICCDropped) && sw.s.icc > 0 {
-		err = malformed("marker %q left in image data", iccMarker)
-	}
 	if err != nil {
 		return rep, fmt.Errorf("%s: %w", f, err)
 	}

@@ -491,7 +491,7 @@ func TestScrubVerify(t *testing.T) {
 	}
 	hidden := slices.Clone(want)
 	sos := bytes.Index(hidden, []byte{0xFF, 0xDA})
-	copy(hidden[sos+(len(hidden)-sos)/2:], "Photoshop 3.0")
+	copy(hidden[sos+(len(hidden)-sos)/2:], "<x:xmpmeta")
 	if _, _, err := media.ScrubVerify(bytes.NewReader(hidden), &bytes.Buffer{}, media.Options{}); !errors.Is(err, media.ErrNotClean) {
 		t.Errorf("ScrubVerify(hidden marker) = %v, want ErrNotClean", err)
 	}
