@@ -155,6 +155,10 @@ func scrubFile(in, stem string, opts media.Options) (string, media.Report, error
 		return "", media.Report{}, err
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return "", media.Report{}, err
+	}
 	opts.Name = in
 	rep, _, err := media.ScrubVerify(f, tmp, opts)
 	if cerr := tmp.Close(); err == nil {
