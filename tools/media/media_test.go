@@ -518,3 +518,56 @@ func TestVerifyByteAtATime(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherLayouts covers layouts the phone fixtures do not: a palette PNG
+// with transparency (PLTE and tRNS kept), a grayscale JPEG rotated through
+// the one-plane path, and a simple-format WebP.
+func TestOtherLayouts(t *testing.T) {
+	pal := image.NewPaletted(image.Rect(0, 0, 20, 10), color.Palette{color.NRGBA{0, 0, 0, 0}, color.NRGBA{200, 10, 10, 255}})
+	for i := range pal.Pix {
+		pal.Pix[i] = uint8(i % 2)
+	}
+	var pb bytes.Buffer
+	if err := png.Encode(&pb, pal); err != nil {
+		t.Fatal(err)
+	}
+	out, rep := scrub(t, pb.Bytes(), media.Options{})
+	if !bytes.Contains(out, []byte("PLTE")) || !bytes.Contains(out, []byte("tRNS")) || len(rep.Removed) != 0 {
+		t.Errorf("palette png: removed %v, PLTE/tRNS kept %v", rep.Removed, bytes.Contains(out, []byte("tRNS")))
+	}
+	if _, err := media.Verify(bytes.NewReader(out), media.Options{}); err != nil {
+		t.Errorf("palette png: %v", err)
+	}
+
+	gray := image.NewGray(image.Rect(0, 0, 48, 32))
+	for y := 0; y < 32; y++ {
+		for x := 0; x < 48; x++ {
+			if x < 24 && y < 16 {
+				gray.Pix[y*gray.Stride+x] = 250 // bright top-left quadrant
+			}
+		}
+	}
+	gj := fixture.JPEG(fixture.JPEGOptions{Image: gray, Orientation: 8})
+	out, rep = scrub(t, gj, media.Options{})
+	img := decode(t, media.JPEG, out)
+	if rep.Orientation != media.OrientationReencoded || img.Bounds().Dx() != 32 || img.Bounds().Dy() != 48 {
+		t.Fatalf("gray jpeg: %+v, bounds %v", rep, img.Bounds())
+	}
+	// Orientation 8 (rotate 90 counter-clockwise to display): the source's
+	// top-left quadrant ends at the bottom left.
+	if y, _, _, _ := img.At(4, 44).RGBA(); y>>8 < 200 {
+		t.Errorf("gray jpeg: bottom-left is %d, want bright", y>>8)
+	}
+	if y, _, _, _ := img.At(4, 4).RGBA(); y>>8 > 60 {
+		t.Errorf("gray jpeg: top-left is %d, want dark", y>>8)
+	}
+
+	sw := fixture.SimpleWebP(12, 6)
+	out, rep = scrub(t, sw, media.Options{})
+	if !bytes.Equal(out, sw) || len(rep.Removed) != 0 {
+		t.Errorf("simple webp changed: removed %v", rep.Removed)
+	}
+	if info, err := media.Verify(bytes.NewReader(out), media.Options{}); err != nil || info.Width != 12 || info.Height != 6 {
+		t.Errorf("simple webp: %+v, %v", info, err)
+	}
+}
