@@ -277,6 +277,9 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 			iccCount = cnt
 			iccChunks[seq] = p[14:]
 		case m == mAP14 && len(p) >= 12 && string(p[:5]) == adobeSig && adobe == nil:
+			if p[11] > 2 {
+				return malformed("Adobe colour transform %d", p[11])
+			}
 			adobe = []byte{'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, p[11]}
 		case m >= mAPP0 && m <= mAP15, m == mCOM:
 			rep.remove(appName(m, p))
