@@ -4,6 +4,7 @@
 # `exiftool -all= -overwrite_original`, all in the same run.
 #
 # Usage: bench/media.sh [N_FILES] [RUNS]      (defaults 200 and 5)
+# MEDIA_BENCH_SRC=DIR keeps the generated JPEGs in DIR for the next run.
 # Needs: go, exiftool (scripts/install-test-deps.sh), GNU time (apt: time).
 # Prints per-run times, the median of each, the ratios and peak memory.
 set -euo pipefail
@@ -18,30 +19,40 @@ command -v exiftool >/dev/null || { echo "exiftool missing: run scripts/install-
 
 echo "building storyguard and generating $n JPEGs (noise, EXIF/GPS/thumbnail, XMP, IPTC, ICC, MPF, trailer)..."
 go build -o "$work/storyguard" ./cmd/storyguard
-go run ./tools/media/fixture/mediagen -n "$n" -out "$work/src"
-total=$(du -cb "$work"/src/*.jpg | tail -1 | cut -f1)
-min=$(stat -c %s "$work"/src/*.jpg | sort -n | head -1)
-max=$(stat -c %s "$work"/src/*.jpg | sort -n | tail -1)
+src=${MEDIA_BENCH_SRC:-}
+if [ -z "$src" ]; then
+  src="$work/src"
+fi
+if [ "$(ls "$src"/*.jpg 2>/dev/null | wc -l)" -lt "$n" ]; then
+  go run ./tools/media/fixture/mediagen -n "$n" -out "$src"
+fi
+total=$(du -cb "$src"/*.jpg | tail -1 | cut -f1)
+min=$(stat -c %s "$src"/*.jpg | sort -n | head -1)
+max=$(stat -c %s "$src"/*.jpg | sort -n | tail -1)
 echo "files: $n, total $((total / 1000000)) MB, smallest $min B, largest $max B"
-cat "$work"/src/*.jpg > /dev/null # warm the page cache for every contender alike
+cat "$src"/*.jpg > /dev/null # warm the page cache for every contender alike
 
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-cp_t=() sg_t=() ex_t=()
+# CPU time (user+sys, ms) of a /usr/bin/time -f "%U %S %M" record.
+cpu() { awk '{printf "%d", ($1 + $2) * 1000}' "$1"; }
+cp_t=() sg_t=() ex_t=() cp_c=() sg_c=() ex_c=()
 for r in $(seq "$runs"); do
   rm -rf "$work/cp" "$work/sg" "$work/ex"
   mkdir -p "$work/cp" "$work/ex"
 
-  t=$(date +%s%N); cp "$work"/src/*.jpg "$work/cp/"; cp_t+=("$(ms "$t")")
+  t=$(date +%s%N)
+  /usr/bin/time -f "%U %S %M" -o "$work/cp.time" cp "$src"/*.jpg "$work/cp/"
+  cp_t+=("$(ms "$t")"); cp_c+=("$(cpu "$work/cp.time")")
 
   t=$(date +%s%N)
-  /usr/bin/time -f "%M" -o "$work/sg.mem" "$work/storyguard" media scrub "$work"/src/*.jpg --out "$work/sg" > "$work/sg.log"
-  sg_t+=("$(ms "$t")")
+  /usr/bin/time -f "%U %S %M" -o "$work/sg.time" "$work/storyguard" media scrub "$src"/*.jpg --out "$work/sg" > "$work/sg.log"
+  sg_t+=("$(ms "$t")"); sg_c+=("$(cpu "$work/sg.time")")
 
-  cp "$work"/src/*.jpg "$work/ex/"
+  cp "$src"/*.jpg "$work/ex/"
   t=$(date +%s%N)
-  /usr/bin/time -f "%M" -o "$work/ex.mem" exiftool -q -all= -overwrite_original "$work"/ex/*.jpg
-  ex_t+=("$(ms "$t")")
-  echo "run $r: cp ${cp_t[-1]} ms, storyguard scrub+verify ${sg_t[-1]} ms, exiftool ${ex_t[-1]} ms"
+  /usr/bin/time -f "%U %S %M" -o "$work/ex.time" exiftool -q -q -all= -overwrite_original "$work"/ex/*.jpg 2>"$work/ex.err"
+  ex_t+=("$(ms "$t")"); ex_c+=("$(cpu "$work/ex.time")")
+  echo "run $r: wall (cpu) ms: cp ${cp_t[-1]} (${cp_c[-1]}), storyguard scrub+verify ${sg_t[-1]} (${sg_c[-1]}), exiftool ${ex_t[-1]} (${ex_c[-1]})"
 done
 
 # The scrubbed files must verify clean (separately, so this is not timed above).
@@ -49,12 +60,13 @@ done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 cp_m=$(median "${cp_t[@]}"); sg_m=$(median "${sg_t[@]}"); ex_m=$(median "${ex_t[@]}")
+cp_cm=$(median "${cp_c[@]}"); sg_cm=$(median "${sg_c[@]}"); ex_cm=$(median "${ex_c[@]}")
 echo
-echo "median of $runs runs over $n files:"
-echo "  cp                        ${cp_m} ms"
-echo "  storyguard scrub+verify   ${sg_m} ms   peak RSS $(cat "$work/sg.mem") KB"
-echo "  exiftool -all=            ${ex_m} ms   peak RSS $(cat "$work/ex.mem") KB"
-awk -v s="$sg_m" -v c="$cp_m" -v e="$ex_m" 'BEGIN {
-  printf "  storyguard / cp      = %.2fx (budget <= 1.5x)\n", s / c
-  printf "  exiftool / storyguard = %.2fx (budget >= 3x)\n", e / s
+echo "median of $runs runs over $n files (wall ms, cpu user+sys ms, peak RSS of the last run):"
+echo "  cp                        ${cp_m}  cpu ${cp_cm}  rss $(awk '{print $3}' "$work/cp.time") KB"
+echo "  storyguard scrub+verify   ${sg_m}  cpu ${sg_cm}  rss $(awk '{print $3}' "$work/sg.time") KB"
+echo "  exiftool -all=            ${ex_m}  cpu ${ex_cm}  rss $(awk '{print $3}' "$work/ex.time") KB"
+awk -v s="$sg_m" -v c="$cp_m" -v e="$ex_m" -v sc="$sg_cm" -v cc="$cp_cm" -v ec="$ex_cm" 'BEGIN {
+  printf "  wall: storyguard / cp = %.2fx (budget <= 1.5x); exiftool / storyguard = %.2fx (budget >= 3x)\n", s / c, e / s
+  printf "  cpu:  storyguard / cp = %.2fx;                  exiftool / storyguard = %.2fx\n", sc / cc, ec / sc
 }'

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -78,13 +80,47 @@ size, what was removed and how the orientation was handled.
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err
 			}
-			var fail fileFailure
+			// Files are scrubbed by one worker per CPU; results print in
+			// argument order.
+			type result struct {
+				dst string
+				rep media.Report
+				err error
+			}
+			results := make([]result, len(args))
+			dsts := make([]string, len(args))
 			used := map[string]string{}
-			for _, in := range args {
-				dst, rep, err := scrubFile(in, out, *opts, used)
-				if err != nil {
-					fmt.Fprintf(a.stdout, "%s: FAILED: %v\n", in, err)
-					if ioError(err) {
+			for i, in := range args {
+				base := filepath.Base(in)
+				dsts[i] = filepath.Join(out, strings.TrimSuffix(base, filepath.Ext(base)))
+				if prev, ok := used[dsts[i]]; ok {
+					results[i].err = fmt.Errorf("output name %s already taken by %s", dsts[i], prev)
+					dsts[i] = ""
+					continue
+				}
+				used[dsts[i]] = in
+			}
+			var wg sync.WaitGroup
+			sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+			for i, in := range args {
+				if dsts[i] == "" {
+					continue
+				}
+				wg.Add(1)
+				sem <- struct{}{}
+				go func() {
+					defer func() { <-sem; wg.Done() }()
+					r := &results[i]
+					r.dst, r.rep, r.err = scrubFile(in, dsts[i], *opts)
+				}()
+			}
+			wg.Wait()
+			var fail fileFailure
+			for i, in := range args {
+				r := results[i]
+				if r.err != nil {
+					fmt.Fprintf(a.stdout, "%s: FAILED: %v\n", in, r.err)
+					if ioError(r.err) {
 						fail.io++
 					} else {
 						fail.findings++
@@ -92,11 +128,11 @@ size, what was removed and how the orientation was handled.
 					continue
 				}
 				removed := "nothing"
-				if len(rep.Removed) > 0 {
-					removed = strings.Join(rep.Removed, ", ")
+				if len(r.rep.Removed) > 0 {
+					removed = strings.Join(r.rep.Removed, ", ")
 				}
 				fmt.Fprintf(a.stdout, "%s -> %s: %s %dx%d; removed %s; orientation %s; icc %s; verified\n",
-					in, dst, rep.Format, rep.Width, rep.Height, removed, rep.Orientation, rep.ICC)
+					in, r.dst, r.rep.Format, r.rep.Width, r.rep.Height, removed, r.rep.Orientation, r.rep.ICC)
 			}
 			return fail.err(len(args))
 		},
@@ -105,41 +141,38 @@ size, what was removed and how the orientation was handled.
 	return cmd
 }
 
-// scrubFile scrubs in into a temporary file in dir, verifies it and renames
-// it into place.
-func scrubFile(in, dir string, opts media.Options, used map[string]string) (string, media.Report, error) {
+// scrubFile scrubs in into a temporary file next to stem, verifying the
+// bytes as they are written (media.ScrubVerify), and renames it to stem
+// plus the format's extension.
+func scrubFile(in, stem string, opts media.Options) (string, media.Report, error) {
 	f, err := os.Open(in)
 	if err != nil {
 		return "", media.Report{}, err
 	}
 	defer f.Close()
-	tmp, err := os.CreateTemp(dir, ".scrub-*")
+	tmp, err := os.CreateTemp(filepath.Dir(stem), ".scrub-*")
 	if err != nil {
 		return "", media.Report{}, err
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return "", media.Report{}, err
+	}
 	opts.Name = in
-	rep, err := media.Scrub(f, tmp, opts)
+	rep, _, err := media.ScrubVerify(f, tmp, opts)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return "", rep, err
 	}
-	if _, err := verifyFile(tmp.Name(), media.Options{MaxBytes: opts.MaxBytes, MaxPixels: opts.MaxPixels}); err != nil {
-		return "", rep, fmt.Errorf("scrubbed output failed verification: %w", err)
-	}
-	base := filepath.Base(in)
-	dst := filepath.Join(dir, strings.TrimSuffix(base, filepath.Ext(base))+rep.Ext)
+	dst := stem + rep.Ext
 	if fi, err := os.Stat(dst); err == nil {
 		if si, err := f.Stat(); err == nil && os.SameFile(fi, si) {
 			return "", rep, fmt.Errorf("output %s would overwrite its input; the original stays in the vault", dst)
 		}
 	}
-	if prev, ok := used[dst]; ok {
-		return "", rep, fmt.Errorf("output %s already written for %s", dst, prev)
-	}
-	used[dst] = in
 	if err := os.Rename(tmp.Name(), dst); err != nil {
 		return "", rep, err
 	}

@@ -104,46 +104,52 @@ func readSegment(br *bufio.Reader, m byte) ([]byte, error) {
 }
 
 // copyScan copies entropy-coded data (with stuffed bytes and RSTn markers)
-// from br to w and returns the marker that ends it, consumed.
+// from br to w and returns the marker that ends it, consumed. Fill bytes
+// (0xFF before a marker, T.81 B.1.1.2) are dropped. It works on whole
+// buffered blocks: one Write per block, not per 0xFF.
 func copyScan(br *bufio.Reader, w io.Writer) (byte, error) {
 	for {
-		if br.Buffered() == 0 {
-			if _, err := br.Peek(1); err != nil {
-				return 0, truncated(err, "entropy-coded data")
-			}
-		}
-		buf, _ := br.Peek(br.Buffered())
-		i := bytes.IndexByte(buf, 0xFF)
-		if i < 0 {
-			if _, err := w.Write(buf); err != nil {
-				return 0, err
-			}
-			br.Discard(len(buf))
-			continue
-		}
-		if i > 0 {
-			if _, err := w.Write(buf[:i]); err != nil {
-				return 0, err
-			}
-			br.Discard(i)
-		}
-		b, err := br.Peek(2)
-		if err != nil {
+		if _, err := br.Peek(2); err != nil {
 			return 0, truncated(err, "entropy-coded data")
 		}
-		m := b[1]
-		switch {
-		case m == 0x00 || (m >= 0xD0 && m <= 0xD7):
-			if _, err := w.Write(b); err != nil {
-				return 0, err
+		buf, _ := br.Peek(br.Buffered())
+		if buf[0] == 0xFF && buf[1] == 0xFF {
+			br.Discard(1)
+			continue
+		}
+		i := 0
+		for {
+			j := bytes.IndexByte(buf[i:], 0xFF)
+			if j < 0 {
+				i = len(buf)
+				break
 			}
-			br.Discard(2)
-		case m == 0xFF:
-			br.Discard(1) // fill byte before a marker
-		default:
-			br.Discard(2)
+			k := i + j
+			if k+1 >= len(buf) {
+				i = k
+				break
+			}
+			m := buf[k+1]
+			if m == 0x00 || (m >= 0xD0 && m <= 0xD7) {
+				i = k + 2
+				continue
+			}
+			if m == 0xFF {
+				i = k
+				break
+			}
+			if k > 0 {
+				if _, err := w.Write(buf[:k]); err != nil {
+					return 0, err
+				}
+			}
+			br.Discard(k + 2)
 			return m, nil
 		}
+		if _, err := w.Write(buf[:i]); err != nil {
+			return 0, err
+		}
+		br.Discard(i)
 	}
 }
 
@@ -271,6 +277,9 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 			iccCount = cnt
 			iccChunks[seq] = p[14:]
 		case m == mAP14 && len(p) >= 12 && string(p[:5]) == adobeSig && adobe == nil:
+			if p[11] > 2 {
+				return malformed("Adobe colour transform %d", p[11])
+			}
 			adobe = []byte{'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, p[11]}
 		case m >= mAPP0 && m <= mAP15, m == mCOM:
 			rep.remove(appName(m, p))
@@ -346,8 +355,13 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 	if err := (jpegSeg{mSOS, sos}).writeTo(head); err != nil {
 		return err
 	}
+	if err := head.Flush(); err != nil {
+		return err
+	}
+	// Scans go to w directly (large blocks); the few segments between
+	// scans are small writes.
 	for {
-		m, err := copyScan(br, head)
+		m, err := copyScan(br, w)
 		if err != nil {
 			return err
 		}
@@ -365,7 +379,7 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 				if err := scanShort(p, "table segment"); err != nil {
 					return malformed("metadata marker in a table segment")
 				}
-				if err := (jpegSeg{m, p}).writeTo(head); err != nil {
+				if err := (jpegSeg{m, p}).writeTo(w); err != nil {
 					return err
 				}
 			case m >= mAPP0 && m <= mAP15, m == mCOM:
@@ -390,15 +404,17 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		if err := scanShort(p, "SOS"); err != nil {
 			return malformed("metadata marker in SOS")
 		}
-		if err := (jpegSeg{mSOS, p}).writeTo(head); err != nil {
+		if err := (jpegSeg{mSOS, p}).writeTo(w); err != nil {
 			return err
 		}
 	}
-	head.Write([]byte{0xFF, mEOI})
+	if _, err := w.Write([]byte{0xFF, mEOI}); err != nil {
+		return err
+	}
 	if b, err := br.Peek(1); err == nil && len(b) > 0 {
 		rep.remove("trailer after EOI")
 	}
-	return head.Flush()
+	return nil
 }
 
 // writeHeader writes JFIF, Adobe and ICC segments then the kept tables.

@@ -200,10 +200,10 @@ const (
 
 // ICC handling values of Report.ICC.
 const (
-	ICCNone    = "none"      // the input had no ICC profile
-	ICCKept    = "kept sRGB" // a known sRGB profile was kept
-	ICCKeptP3  = "kept Display P3"
-	ICCDropped = "dropped" // a profile not on the known list was removed
+	ICCNone    = "none"            // the input had no ICC profile
+	ICCKept    = "kept sRGB"       // a known sRGB profile was kept
+	ICCKeptP3  = "kept Display P3" // a known Display P3 profile was kept
+	ICCDropped = "dropped"         // a profile not on the known list was removed
 )
 
 // Report is what Scrub did. It names what was removed, never its content.
@@ -437,12 +437,18 @@ func checkPixels(w, h int, opts Options) error {
 // ErrMalformed, or are an *UnsupportedError or *ExtensionError. Scrub's
 // report is informative only: publish only what Verify accepts.
 func Scrub(r io.Reader, w io.Writer, opts Options) (Report, error) {
+	return scrub(r, w, opts, true)
+}
+
+// scrub is Scrub; with scan false it leaves the marker scan of the output
+// to a Verify that reads the same bytes (ScrubVerify).
+func scrub(r io.Reader, w io.Writer, opts Options, scan bool) (Report, error) {
 	br, f, err := open(r, opts, 64<<10)
 	if err != nil {
 		return Report{Format: f}, err
 	}
 	rep := Report{Format: f, ContentType: f.ContentType(), Ext: f.Ext(), Orientation: OrientationNone, ICC: ICCNone}
-	sw := &scanWriter{w: w}
+	sw := &scanWriter{w: w, off: !scan}
 	switch f {
 	case JPEG:
 		err = scrubJPEG(br, sw, opts, &rep)
@@ -454,11 +460,39 @@ func Scrub(r io.Reader, w io.Writer, opts Options) (Report, error) {
 	if err == nil && sw.s.found != "" {
 		err = malformed("metadata marker %q left in image data", printable(sw.s.found))
 	}
-	if err == nil && (rep.ICC == ICCNone || rep.ICC == ICCDropped) && sw.s.icc > 0 {
-		err = malformed("marker %q left in image data", iccMarker)
-	}
 	if err != nil {
 		return rep, fmt.Errorf("%s: %w", f, err)
 	}
 	return rep, nil
+}
+
+// ScrubVerify scrubs r into w and, at the same time, runs Verify over the
+// very bytes written to w (through a pipe, in a second goroutine), so the
+// output is proven clean without being read back. It returns Scrub's report
+// and Verify's info. An error from either fails the call: a Verify error
+// wraps ErrNotClean (or another Verify sentinel) after "scrubbed output
+// failed verification: ". On error, w holds an incomplete or unclean image
+// that must be discarded. Memory: both sides stream (see Scrub).
+func ScrubVerify(r io.Reader, w io.Writer, opts Options) (Report, Info, error) {
+	pr, pw := io.Pipe()
+	type result struct {
+		info Info
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		info, err := Verify(pr, Options{MaxBytes: opts.MaxBytes, MaxPixels: opts.MaxPixels})
+		io.Copy(io.Discard, pr) // let the writer finish even after a failure
+		done <- result{info, err}
+	}()
+	rep, err := scrub(r, io.MultiWriter(w, pw), opts, false)
+	pw.CloseWithError(err)
+	v := <-done
+	if err != nil {
+		return rep, v.info, err
+	}
+	if v.err != nil {
+		return rep, v.info, fmt.Errorf("scrubbed output failed verification: %w", v.err)
+	}
+	return rep, v.info, nil
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"golang.org/x/image/webp"
 
@@ -458,7 +459,8 @@ func FuzzVerify(f *testing.F) {
 	})
 }
 
-// BenchmarkScrubVerify scrubs and verifies a noise-heavy 4 MB phone-style
+// BenchmarkScrubVerify scrubs and verifies (ScrubVerify: Verify runs
+// concurrently over the bytes written) a noise-heavy 4 MB phone-style
 // JPEG with EXIF, XMP and the other fixture metadata (issue #4 budget).
 func BenchmarkScrubVerify(b *testing.B) {
 	data := fixture.JPEG(fixture.JPEGOptions{Image: fixture.Noise(2200, 1600, 1), Quality: 95})
@@ -467,10 +469,7 @@ func BenchmarkScrubVerify(b *testing.B) {
 	var out bytes.Buffer
 	for b.Loop() {
 		out.Reset()
-		if _, err := media.Scrub(bytes.NewReader(data), &out, media.Options{}); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := media.Verify(bytes.NewReader(out.Bytes()), media.Options{}); err != nil {
+		if _, _, err := media.ScrubVerify(bytes.NewReader(data), &out, media.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -478,3 +477,97 @@ func BenchmarkScrubVerify(b *testing.B) {
 }
 
 func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
+
+// TestScrubVerify checks the combined call: same output as Scrub, and a
+// marker hidden in entropy-coded data (which Scrub copies byte for byte) is
+// caught by the concurrent Verify.
+func TestScrubVerify(t *testing.T) {
+	src := fixture.JPEG(fixture.JPEGOptions{})
+	want, _ := scrub(t, src, media.Options{})
+	var out bytes.Buffer
+	rep, info, err := media.ScrubVerify(bytes.NewReader(src), &out, media.Options{})
+	if err != nil || !bytes.Equal(out.Bytes(), want) || info.Width != rep.Width || len(rep.Removed) == 0 {
+		t.Fatalf("ScrubVerify: %v, report %+v, info %+v, same output %v", err, rep, info, bytes.Equal(out.Bytes(), want))
+	}
+	hidden := slices.Clone(want)
+	sos := bytes.Index(hidden, []byte{0xFF, 0xDA})
+	copy(hidden[sos+(len(hidden)-sos)/2:], "<x:xmpmeta")
+	if _, _, err := media.ScrubVerify(bytes.NewReader(hidden), &bytes.Buffer{}, media.Options{}); !errors.Is(err, media.ErrNotClean) {
+		t.Errorf("ScrubVerify(hidden marker) = %v, want ErrNotClean", err)
+	}
+	if _, err := media.Scrub(bytes.NewReader(hidden), &bytes.Buffer{}, media.Options{}); !errors.Is(err, media.ErrMalformed) {
+		t.Errorf("Scrub(hidden marker) = %v, want ErrMalformed", err)
+	}
+}
+
+// TestVerifyByteAtATime feeds Verify one byte per Read, so every marker
+// straddles a block boundary of the marker scan.
+func TestVerifyByteAtATime(t *testing.T) {
+	for _, s := range append(samples(), sample{"srgb.jpg", "", fixture.JPEG(fixture.JPEGOptions{ICC: standardICC(t)})}) {
+		out, _ := scrub(t, s.data, media.Options{})
+		if _, err := media.Verify(iotest.OneByteReader(bytes.NewReader(out)), media.Options{}); err != nil {
+			t.Errorf("%s: %v", s.name, err)
+		}
+		if s.name == "sticker.webp" {
+			continue
+		}
+		hidden := slices.Clone(out)
+		copy(hidden[len(hidden)-60:], "<x:xmpmeta")
+		if _, err := media.Verify(iotest.OneByteReader(bytes.NewReader(hidden)), media.Options{}); !errors.Is(err, media.ErrNotClean) {
+			t.Errorf("%s with hidden marker: %v, want ErrNotClean", s.name, err)
+		}
+	}
+}
+
+// TestOtherLayouts covers layouts the phone fixtures do not: a palette PNG
+// with transparency (PLTE and tRNS kept), a grayscale JPEG rotated through
+// the one-plane path, and a simple-format WebP.
+func TestOtherLayouts(t *testing.T) {
+	pal := image.NewPaletted(image.Rect(0, 0, 20, 10), color.Palette{color.NRGBA{0, 0, 0, 0}, color.NRGBA{200, 10, 10, 255}})
+	for i := range pal.Pix {
+		pal.Pix[i] = uint8(i % 2)
+	}
+	var pb bytes.Buffer
+	if err := png.Encode(&pb, pal); err != nil {
+		t.Fatal(err)
+	}
+	out, rep := scrub(t, pb.Bytes(), media.Options{})
+	if !bytes.Contains(out, []byte("PLTE")) || !bytes.Contains(out, []byte("tRNS")) || len(rep.Removed) != 0 {
+		t.Errorf("palette png: removed %v, PLTE/tRNS kept %v", rep.Removed, bytes.Contains(out, []byte("tRNS")))
+	}
+	if _, err := media.Verify(bytes.NewReader(out), media.Options{}); err != nil {
+		t.Errorf("palette png: %v", err)
+	}
+
+	gray := image.NewGray(image.Rect(0, 0, 48, 32))
+	for y := 0; y < 32; y++ {
+		for x := 0; x < 48; x++ {
+			if x < 24 && y < 16 {
+				gray.Pix[y*gray.Stride+x] = 250 // bright top-left quadrant
+			}
+		}
+	}
+	gj := fixture.JPEG(fixture.JPEGOptions{Image: gray, Orientation: 8})
+	out, rep = scrub(t, gj, media.Options{})
+	img := decode(t, media.JPEG, out)
+	if rep.Orientation != media.OrientationReencoded || img.Bounds().Dx() != 32 || img.Bounds().Dy() != 48 {
+		t.Fatalf("gray jpeg: %+v, bounds %v", rep, img.Bounds())
+	}
+	// Orientation 8 (rotate 90 counter-clockwise to display): the source's
+	// top-left quadrant ends at the bottom left.
+	if y, _, _, _ := img.At(4, 44).RGBA(); y>>8 < 200 {
+		t.Errorf("gray jpeg: bottom-left is %d, want bright", y>>8)
+	}
+	if y, _, _, _ := img.At(4, 4).RGBA(); y>>8 > 60 {
+		t.Errorf("gray jpeg: top-left is %d, want dark", y>>8)
+	}
+
+	sw := fixture.SimpleWebP(12, 6)
+	out, rep = scrub(t, sw, media.Options{})
+	if !bytes.Equal(out, sw) || len(rep.Removed) != 0 {
+		t.Errorf("simple webp changed: removed %v", rep.Removed)
+	}
+	if info, err := media.Verify(bytes.NewReader(out), media.Options{}); err != nil || info.Width != 12 || info.Height != 6 {
+		t.Errorf("simple webp: %+v, %v", info, err)
+	}
+}

@@ -19,6 +19,9 @@ const maxICC = 8 << 20
 // maxPNGChunk bounds a kept non-IDAT chunk held in memory.
 const maxPNGChunk = 16 << 20
 
+// pngLengths are the fixed chunk lengths (PNG 3rd ed. section 11).
+var pngLengths = map[string]int{"IHDR": 13, "gAMA": 4, "cHRM": 32, "sRGB": 1, "pHYs": 9, "IEND": 0}
+
 // pngAncillaryKept is the ancillary chunk allow-list (issue #4): colour and
 // transparency information without text. iCCP is handled separately.
 var pngAncillaryKept = map[string]bool{"tRNS": true, "gAMA": true, "cHRM": true, "sRGB": true, "pHYs": true}
@@ -102,6 +105,7 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		first     = true
 		seenPLTE  bool
 		idatState int // 0 none yet, 1 in IDAT run, 2 after IDAT run
+		seen      = map[string]bool{}
 		buf       = make([]byte, 32<<10)
 		chunkHead [8]byte
 		crcBytes  [4]byte
@@ -191,6 +195,13 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		if typ != "IHDR" && typ != "IEND" && idatState != 0 {
 			return malformed("chunk %q after IDAT", typ)
 		}
+		if want, ok := pngLengths[typ]; ok && len(data) != want {
+			return malformed("chunk %s length %d", typ, len(data))
+		}
+		if seen[typ] {
+			return malformed("chunk %s repeated", typ)
+		}
+		seen[typ] = true
 		switch typ {
 		case "IHDR":
 			first = false
@@ -204,7 +215,14 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 			hdr = h
 			rep.Width, rep.Height = h.width, h.height
 		case "PLTE":
+			if hdr.ctype == 0 || hdr.ctype == 4 || len(data)%3 != 0 || len(data) == 0 || len(data) > 768 {
+				return malformed("PLTE for colour type %d with length %d", hdr.ctype, len(data))
+			}
 			seenPLTE = true
+		case "tRNS":
+			if hdr.ctype == 3 && !seenPLTE {
+				return malformed("tRNS before PLTE")
+			}
 		case "iCCP":
 			rep.ICC = ICCDropped
 			_, prof, comp, err := inflateICC(data)
