@@ -189,7 +189,6 @@ func FuzzCheckPolicy(f *testing.F) {
 	})
 }
 
-
 func TestIsTransient(t *testing.T) {
 	for _, tc := range []struct {
 		name string
