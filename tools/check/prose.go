@@ -3,6 +3,8 @@ package check
 import (
 	"bytes"
 	"sort"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark/ast"
 
@@ -22,6 +24,41 @@ type Prose struct {
 	Links  []Ref
 
 	pieces []piece
+	fold   []byte
+}
+
+// Fold returns Text case-folded without changing any byte offset: every
+// letter whose lowercase form has the same UTF-8 length is lowercased
+// (ASCII and accented Latin letters), and tabs, CR and LF become spaces.
+// Offsets into Fold are offsets into Text.
+func (pr *Prose) Fold() []byte {
+	if pr.fold != nil {
+		return pr.fold
+	}
+	f := make([]byte, len(pr.Text))
+	for i := 0; i < len(pr.Text); {
+		c := pr.Text[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			case c == '\t' || c == '\n' || c == '\r':
+				c = ' '
+			}
+			f[i] = c
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(pr.Text[i:])
+		if l := unicode.ToLower(r); l != r && utf8.RuneLen(l) == n {
+			utf8.EncodeRune(f[i:], l)
+		} else {
+			copy(f[i:i+n], pr.Text[i:i+n])
+		}
+		i += n
+	}
+	pr.fold = f
+	return f
 }
 
 // Ref is a destination (or raw HTML) found in the body, with its offset
