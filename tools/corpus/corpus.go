@@ -26,7 +26,8 @@ var Today = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 
 // Generate writes into dir (created if missing; existing files with the
 // same names are overwritten) a Hugo site: config.toml with languages en
-// and es, minimal layouts (baseof, home, single, list and the media
+// and es and the site's taxonomies (countries, themes; Hugo's default
+// outputs: RSS, sitemap), minimal layouts (baseof, home, single, list and the media
 // shortcode), and n story bundles content/stories/story-NNNNN/index.md and
 // index.es.md, each about StoryBytes, with one media entry, a consent
 // record valid on Today and review.approved_sha256 set to the approval
@@ -40,7 +41,9 @@ func Generate(dir string, n int, seed int64) error {
 		"config.toml": `baseURL = "https://corpus.example/"
 title = "Corpus"
 defaultContentLanguage = "en"
-disableKinds = ["taxonomy", "term", "RSS", "sitemap"]
+[taxonomies]
+country = "countries"
+theme = "themes"
 [languages.en]
 weight = 1
 [languages.es]

@@ -42,4 +42,3 @@ func TestGeneratePassesCheck(t *testing.T) {
 	}
 	_ = diag.Error
 }
-
