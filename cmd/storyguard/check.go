@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/gohugoio/hugo/common/htime"
@@ -49,6 +50,10 @@ or refused stories are reported at info level and not checked further.
 			if err != nil {
 				return err
 			}
+			// A check is short-lived and allocates many small objects it
+			// keeps to the end: collect garbage less often (the heap of a
+			// 10,000-story site stays well under a gigabyte).
+			defer debug.SetGCPercent(debug.SetGCPercent(400))
 			site, err := content.LoadSite(cfg.Root)
 			if err != nil {
 				return err

@@ -3,6 +3,8 @@ package check
 import (
 	"bytes"
 	"sort"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark/ast"
 
@@ -22,6 +24,41 @@ type Prose struct {
 	Links  []Ref
 
 	pieces []piece
+	fold   []byte
+}
+
+// Fold returns Text case-folded without changing any byte offset: every
+// letter whose lowercase form has the same UTF-8 length is lowercased
+// (ASCII and accented Latin letters), and tabs, CR and LF become spaces.
+// Offsets into Fold are offsets into Text.
+func (pr *Prose) Fold() []byte {
+	if pr.fold != nil {
+		return pr.fold
+	}
+	f := make([]byte, len(pr.Text))
+	for i := 0; i < len(pr.Text); {
+		c := pr.Text[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			case c == '\t' || c == '\n' || c == '\r':
+				c = ' '
+			}
+			f[i] = c
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(pr.Text[i:])
+		if l := unicode.ToLower(r); l != r && utf8.RuneLen(l) == n {
+			utf8.EncodeRune(f[i:], l)
+		} else {
+			copy(f[i:i+n], pr.Text[i:i+n])
+		}
+		i += n
+	}
+	pr.fold = f
+	return f
 }
 
 // Ref is a destination (or raw HTML) found in the body, with its offset
@@ -46,7 +83,7 @@ func (pr *Prose) add(b []byte, raw int) {
 	if len(b) == 0 {
 		return
 	}
-	if len(pr.Text) > 0 {
+	if n := len(pr.Text); n > 0 && pr.Text[n-1] != ' ' && b[0] != ' ' {
 		pr.Text = append(pr.Text, ' ')
 	}
 	pr.pieces = append(pr.pieces, piece{at: len(pr.Text), raw: raw})
@@ -65,13 +102,21 @@ func buildProse(p *content.Page) *Prose {
 			pr.add(v, start)
 		}
 	}
-	if p.Doc == nil {
+	if p.Invalid {
 		return pr
 	}
+	if plainBody(p.Body()) {
+		// Nothing goldmark could turn into an image, raw HTML or code:
+		// the body's bytes are its prose (markup characters only add
+		// word boundaries), and media paths in links show in the text.
+		pr.add(p.Body(), p.BodyOffset)
+		return pr
+	}
+	doc := p.Markdown()
 	body := p.Body()
 	base := p.BodyOffset
 	blockStart := 0
-	_ = ast.Walk(p.Doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
@@ -112,6 +157,31 @@ func buildProse(p *content.Page) *Prose {
 		return ast.WalkContinue, nil
 	})
 	return pr
+}
+
+// plainBody reports whether goldmark could find in body no image, raw
+// HTML, autolink or code: no "![", no "<" other than a shortcode's "{{<",
+// no backtick, no "~~~" fence, no "://" or "www." (linkify), no "@"
+// (e-mail autolinks) and no line indented by a tab or four spaces
+// (indented code, or a list continuation, which takes the slow path).
+// Then the raw body is the page's prose for every rule here.
+func plainBody(b []byte) bool {
+	if bytes.Contains(b, []byte("![")) || bytes.IndexByte(b, '`') >= 0 || bytes.Contains(b, []byte("~~~")) ||
+		bytes.Contains(b, []byte("://")) || bytes.Contains(b, []byte("www.")) || bytes.IndexByte(b, '@') >= 0 ||
+		bytes.Contains(b, []byte("\n\t")) || bytes.Contains(b, []byte("\n    ")) || bytes.HasPrefix(b, []byte("    ")) || bytes.HasPrefix(b, []byte("\t")) {
+		return false
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '<')
+		if j < 0 {
+			return true
+		}
+		at := i + j
+		if at < 2 || b[at-1] != '{' || b[at-2] != '{' {
+			return false
+		}
+		i = at + 1
+	}
 }
 
 // find returns the offset of needle in body at or after from, or from.

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
@@ -166,8 +167,52 @@ func (r digestRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 // extension (with an optional query or fragment).
 var mediaExt = regexp.MustCompile(`(?i)\.(jpe?g|png|gif|webp|avif|heic|heif|tiff?|bmp|svg|ico|mp4|m4v|mov|webm|mkv|avi|mp3|m4a|wav|ogg|oga|flac|aac|opus)(\?[^\s"')>]*)?(#[^\s"')>]*)?$`)
 
-// mediaPathInText matches a path or URL to a media file inside prose.
-var mediaPathInText = regexp.MustCompile(`(?i)[\w./:%~-]+\.(jpe?g|png|gif|webp|avif|heic|heif|tiff?|bmp|svg|mp4|m4v|mov|webm|mp3|m4a|wav|ogg|flac)\b`)
+// textMediaExts are the extensions mediaPathsInText looks for.
+var textMediaExts = []string{"jpg", "jpeg", "png", "gif", "webp", "avif", "heic", "heif", "tif", "tiff", "bmp", "svg", "mp4", "m4v", "mov", "webm", "mp3", "m4a", "wav", "ogg", "flac"}
+
+// mediaPathsInText returns the start of every file name or URL ending in a
+// media extension in folded prose: a run of letters, digits and path
+// characters, a ".", one of textMediaExts, then no further letter or digit.
+func mediaPathsInText(fold []byte) []int {
+	var out []int
+	last := -1
+	for from := 0; ; {
+		i := bytes.IndexByte(fold[from:], '.')
+		if i < 0 {
+			return out
+		}
+		dot := from + i
+		from = dot + 1
+		if dot == 0 || !isPathByte(fold[dot-1]) {
+			continue
+		}
+		for _, e := range textMediaExts {
+			end := dot + 1 + len(e)
+			if end <= len(fold) && string(fold[dot+1:end]) == e && (end == len(fold) || !isPathByte(fold[end]) || fold[end] == '.' || fold[end] == '/') {
+				if end < len(fold) && (fold[end] == '/' || isWordByte(fold[end])) {
+					continue
+				}
+				start := dot
+				for start > 0 && isPathByte(fold[start-1]) {
+					start--
+				}
+				if start > last {
+					out = append(out, start)
+					last = dot
+				}
+				break
+			}
+		}
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c >= 0x80
+}
+
+func isPathByte(c byte) bool {
+	return isWordByte(c) || c == '.' || c == '/' || c == ':' || c == '%' || c == '~' || c == '-'
+}
 
 // mediaTag matches raw HTML that places media or embeds another document.
 var mediaTag = regexp.MustCompile(`(?i)<\s*(img|picture|source|video|audio|image|object|embed|iframe|track)\b|url\s*\(`)
@@ -207,8 +252,8 @@ func (r mediaPathRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 			ds = append(ds, finding(r, s, h.Offset+loc[0], "raw HTML %s places media; %s", strings.ToLower(strings.TrimSpace(h.Value[loc[0]:loc[1]])), how))
 		}
 	}
-	for _, loc := range mediaPathInText.FindAllIndex(pr.Text, -1) {
-		ds = append(ds, finding(r, s, pr.Offset(loc[0]), "path to a media file in the text; %s", how))
+	for _, at := range mediaPathsInText(pr.Fold()) {
+		ds = append(ds, finding(r, s, pr.Offset(at), "path to a media file in the text; %s", how))
 	}
 	for _, sc := range p.Shortcodes {
 		if slices.Contains(imageShortcodes, strings.ToLower(sc.Name)) {

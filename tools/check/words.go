@@ -1,8 +1,11 @@
 package check
 
 import (
-	"regexp"
+	"bytes"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"storyguard/tools/consent"
 	"storyguard/tools/diag"
@@ -53,29 +56,18 @@ type wordRule struct {
 	sev   diag.Severity
 	mode  wordMode
 	msg   string
-	res   map[string]*regexp.Regexp
-	canon map[string]map[string]string // lang -> lowercase match -> listed term
+	terms map[string][][]byte // lang -> lowercase terms
 }
 
-// newWordRule compiles one case-insensitive regexp per language from
-// lists; it panics on a bad list, which is a programming error caught by
-// the package tests.
+// newWordRule builds a rule over lists: lowercase terms, matched in
+// Prose.Fold (case-folded, whitespace as single spaces) with letter-aware
+// word boundaries.
 func newWordRule(id string, sev diag.Severity, lists map[string][]string, mode wordMode, msg string) *wordRule {
-	r := &wordRule{id: id, sev: sev, mode: mode, msg: msg, res: map[string]*regexp.Regexp{}, canon: map[string]map[string]string{}}
+	r := &wordRule{id: id, sev: sev, mode: mode, msg: msg, terms: map[string][][]byte{}}
 	for lang, words := range lists {
-		alts := make([]string, len(words))
-		r.canon[lang] = map[string]string{}
-		for i, w := range words {
-			parts := strings.Fields(w)
-			for j, p := range parts {
-				parts[j] = regexp.QuoteMeta(p)
-			}
-			alts[i] = strings.Join(parts, `\s+`)
-			r.canon[lang][w] = w
+		for _, w := range words {
+			r.terms[lang] = append(r.terms[lang], []byte(strings.Join(strings.Fields(strings.ToLower(w)), " ")))
 		}
-		// Word boundaries that understand accented letters: no letter or
-		// digit right before or after the match.
-		r.res[lang] = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(` + strings.Join(alts, "|") + `)(?:$|[^\p{L}\p{N}])`)
 	}
 	return r
 }
@@ -94,26 +86,60 @@ func (r *wordRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 			return nil
 		}
 	}
-	re := r.res[s.Page.Lang]
-	if re == nil {
+	terms := r.terms[s.Page.Lang]
+	if len(terms) == 0 {
 		return nil
 	}
 	pr := c.Prose(s)
-	var ds []diag.Diagnostic
-	for _, m := range re.FindAllSubmatchIndex(pr.Text, -1) {
-		word := strings.Join(strings.Fields(strings.ToLower(string(pr.Text[m[2]:m[3]]))), " ")
-		term := r.canon[s.Page.Lang][word]
-		if term == "" {
-			term = word
+	fold := pr.Fold()
+	type hit struct {
+		at   int
+		term []byte
+	}
+	var hits []hit
+	for _, t := range terms {
+		for from := 0; from < len(fold); {
+			i := bytes.Index(fold[from:], t)
+			if i < 0 {
+				break
+			}
+			at := from + i
+			if boundaryBefore(fold, at) && boundaryAfter(fold, at+len(t)) {
+				hits = append(hits, hit{at, t})
+			}
+			from = at + len(t)
 		}
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	slices.SortFunc(hits, func(a, b hit) int { return a.at - b.at })
+	var ds []diag.Diagnostic
+	for _, h := range hits {
 		if r.mode == wordPreferredTerm {
-			ds = append(ds, finding(r, s, pr.Offset(m[2]), r.msg, term, s.Storyteller.PreferredTerm))
+			ds = append(ds, finding(r, s, pr.Offset(h.at), r.msg, string(h.term), s.Storyteller.PreferredTerm))
 		} else {
-			ds = append(ds, finding(r, s, pr.Offset(m[2]), r.msg, term))
+			ds = append(ds, finding(r, s, pr.Offset(h.at), r.msg, string(h.term)))
 		}
 		if r.mode == wordCWNeeded {
 			break // one finding says what to do
 		}
 	}
 	return ds
+}
+
+func boundaryBefore(b []byte, i int) bool {
+	if i == 0 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRune(b[:i])
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+}
+
+func boundaryAfter(b []byte, i int) bool {
+	if i >= len(b) {
+		return true
+	}
+	r, _ := utf8.DecodeRune(b[i:])
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 }

@@ -49,7 +49,7 @@ var PreferredTerms = []string{"survivor", "survivor leader", "victim"}
 // coarsest first.
 var LocationLevels = []string{"none", "country", "region", "city"}
 
-// MaxTerm is the longest a consent may run: expires is at most three
+// MaxTermYears is the longest a consent may run, in years: expires is at most three
 // years after given (DESIGN.md "Content model").
 const MaxTermYears = 3
 

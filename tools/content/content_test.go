@@ -146,6 +146,8 @@ func TestLoadPageBadInput(t *testing.T) {
 		{"unterminated", "---\ntitle: x\n", RuleSyntax, "unterminated front matter: no closing ---", 1},
 		{"duplicate-yaml", "---\ntitle: x\ntitle: y\n---\n", RuleSyntax, `mapping key "title" already defined`, 3},
 		{"duplicate-json", "{\"title\": \"x\", \"Title\": \"y\"}\n", RuleSyntax, `duplicate key "title"`, 1},
+		{"duplicate-yaml-case", "---\ntitle: x\nconsent:\n  status: given\n  Status: withdrawn\n---\n", RuleSyntax, `duplicate key "consent.status"`, 5},
+		{"duplicate-toml-case", "+++\ntitle = 'x'\nTitle = 'y'\n+++\n", RuleSyntax, `duplicate key "title"`, 3},
 		{"duplicate-toml", "+++\ntitle = 'x'\ntitle = 'y'\n+++\n", RuleSyntax, "already defined", 3},
 		{"not-utf8", "---\ntitle: \xff\n---\n", RuleEncoding, "not UTF-8", 2},
 		{"empty", "", RuleEmpty, "empty", 1},

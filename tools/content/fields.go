@@ -20,16 +20,18 @@ func scanFields(raw []byte, start, end int, f metadecoders.Format) (map[string]F
 	fields := make(map[string]Field, 48)
 	switch f {
 	case metadecoders.YAML:
-		scanYAML(raw, start, end, fields)
+		return fields, scanYAML(raw, start, end, fields)
 	case metadecoders.TOML:
-		scanTOML(raw, start, end, fields)
+		return fields, scanTOML(raw, start, end, fields)
 	case metadecoders.JSON:
 		return fields, scanJSON(raw, start, end, fields)
 	}
 	return fields, nil
 }
 
-// dupKey is a key written twice in one JSON object.
+// dupKey is a key written twice in one mapping, comparing keys
+// case-insensitively as Hugo does (YAML and TOML decoders accept "Title"
+// beside "title"; Hugo then keeps one of them).
 type dupKey struct {
 	path   string
 	offset int
@@ -43,7 +45,8 @@ type yframe struct {
 	key    int  // offset of the key in raw
 }
 
-func scanYAML(raw []byte, start, end int, fields map[string]Field) {
+func scanYAML(raw []byte, start, end int, fields map[string]Field) []dupKey {
+	var dups []dupKey
 	var stack []*yframe
 	blockIndent := -1 // > -1 while inside a block scalar: lines indented more are content
 	closeTo := func(off int) {
@@ -151,6 +154,9 @@ func scanYAML(raw []byte, start, end int, fields map[string]Field) {
 			valStart++
 		}
 		vEnd := valueEnd(raw, valStart, pos+len(line))
+		if _, seen := fields[p]; seen {
+			dups = append(dups, dupKey{path: p, offset: pos + col})
+		}
 		fields[p] = Field{Key: pos + col, Value: valStart, ValueEnd: vEnd, End: next, Indent: col}
 		closeTo(next)
 		stack = append(stack, &yframe{indent: col, path: p, key: pos + col})
@@ -165,6 +171,7 @@ func scanYAML(raw []byte, start, end int, fields map[string]Field) {
 		}
 		pos = next
 	}
+	return dups
 }
 
 // yamlKey splits "key: value" and returns the key without quotes and the
@@ -305,7 +312,8 @@ func scanFlow(raw []byte, from, to int, p string, fields map[string]Field, next 
 	}
 }
 
-func scanTOML(raw []byte, start, end int, fields map[string]Field) {
+func scanTOML(raw []byte, start, end int, fields map[string]Field) []dupKey {
+	var dups []dupKey
 	table := ""
 	counts := map[string]int{}
 	inMulti := ""
@@ -372,6 +380,9 @@ func scanTOML(raw []byte, start, end int, fields map[string]Field) {
 			vs++
 		}
 		ve := valueEnd(raw, vs, pos+len(line))
+		if _, seen := fields[p]; seen {
+			dups = append(dups, dupKey{path: p, offset: pos + indent})
+		}
 		fields[p] = Field{Key: pos + indent, Value: vs, ValueEnd: ve, End: next}
 		if lastTable != "" {
 			if f, ok := fields[lastTable]; ok {
@@ -392,6 +403,7 @@ func scanTOML(raw []byte, start, end int, fields map[string]Field) {
 		}
 		pos = next
 	}
+	return dups
 }
 
 // tomlEq returns the index of the "=" of a key/value line, outside quotes.

@@ -162,7 +162,6 @@ func LoadPage(rel, lang string, raw []byte) (*Page, []diag.Diagnostic) {
 		}
 	}
 	p.Shortcodes = shortcodes(items, raw)
-	p.Doc = parseMarkdown(p.Body())
 	return p, ds
 }
 

@@ -46,11 +46,6 @@ type Page struct {
 	// Raw, without the "---" or "+++" delimiters (JSON includes its braces).
 	// Both are zero when the file has none.
 	FrontMatterStart, FrontMatterEnd int
-	// Doc is the body parsed by goldmark with Hugo's default extensions
-	// (see Markdown); text segments are offsets into Body(), so add
-	// BodyOffset for an offset into Raw. Nil when the page could not be
-	// loaded or is not Markdown.
-	Doc ast.Node
 	// Shortcodes lists the shortcode calls in the body as Hugo's pageparser
 	// lexes them, in order.
 	Shortcodes []Shortcode
@@ -90,6 +85,19 @@ type ShortcodeParam struct {
 // line belonging to the field (its whole block).
 type Field struct {
 	Key, Value, ValueEnd, End, Indent int
+}
+
+// Markdown parses the body with goldmark and Hugo's default extensions
+// (see the Markdown variable) and returns the document; text segments are
+// offsets into Body(), so add BodyOffset for an offset into Raw. It parses
+// anew on every call and keeps nothing, so a site of thousands of pages
+// does not hold thousands of syntax trees: call it once per check. Nil
+// for a page that could not be loaded.
+func (p *Page) Markdown() ast.Node {
+	if p.Invalid {
+		return nil
+	}
+	return parseMarkdown(p.Body())
 }
 
 // Body returns the body of the page, Raw[BodyOffset:].

@@ -1,0 +1,41 @@
+package check_test
+
+import (
+	"testing"
+	"time"
+
+	"storyguard/tools/check"
+	"storyguard/tools/consent"
+	"storyguard/tools/content"
+)
+
+// FuzzCheckPage runs the loader, the consent parser and every rule on
+// arbitrary bytes: none may panic (a panic in a rule would become an
+// internal-error finding, which this target also refuses).
+func FuzzCheckPage(f *testing.F) {
+	f.Add([]byte("---\nstory_id: st-aaaa1\nconsent: {status: given, given: 2026-01-01, expires: 2027-01-01}\nmedia: [{id: m-01}]\n---\n![x](a.jpg) <img src=a> victim {{< media id=\"m-01\" >}}"))
+	f.Add([]byte("---\nstoryteller: [a]\nconsent: 3\nreview: {approved: [1]}\n---\n`victim`\n\n    code\n"))
+	f.Add([]byte("+++\n[consent]\nstatus = 'pending'\n+++\nrescued"))
+	f.Add([]byte("{\"storyteller\": {\"display_name\": \"A\", \"name_kind\": \"pseudonym\"}}\nhttps://x.example/a.png"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		site := &content.Site{Languages: []string{"en", "es"}, DefaultLanguage: "en"}
+		for _, path := range []string{"content/stories/a/index.md", "content/stories/a/index.es.md"} {
+			lang := "en"
+			if path[len(path)-5:] == "es.md" {
+				lang = "es"
+			}
+			p, ds := content.LoadPage(path, lang, raw)
+			site.Pages = append(site.Pages, p)
+			site.Diagnostics = append(site.Diagnostics, ds...)
+			consent.Parse(p)
+		}
+		for _, d := range check.Run(site, check.Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)}) {
+			if d.Rule == "internal-error" {
+				t.Fatalf("rule panicked: %s", d.Message)
+			}
+			if d.Line < 0 || d.Col < 0 {
+				t.Fatalf("bad position %v", d)
+			}
+		}
+	})
+}
