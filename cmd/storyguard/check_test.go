@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -10,10 +12,29 @@ import (
 )
 
 // TestScriptsCheck runs testdata/script/check/*.txtar: storyguard check and
-// storyguard approve end to end, as a user runs them.
+// storyguard approve end to end, as a user runs them, with the demo vault
+// (copied to $WORK/vault, its media folder empty) as the registry.
 func TestScriptsCheck(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script/check",
+		Setup: func(env *testscript.Env) error {
+			vault := filepath.Join(env.WorkDir, "vault")
+			for _, f := range []string{"registry.age", "demo-identity.txt"} {
+				data, err := os.ReadFile(filepath.Join("..", "..", "examples", "vault", f))
+				if err != nil {
+					return err
+				}
+				if err := os.MkdirAll(filepath.Join(vault, "media"), 0o755); err != nil {
+					return err
+				}
+				if err := os.WriteFile(filepath.Join(vault, f), data, 0o600); err != nil {
+					return err
+				}
+			}
+			env.Setenv("STORYGUARD_VAULT", vault)
+			env.Setenv("STORYGUARD_AGE_IDENTITY_FILE", filepath.Join(vault, "demo-identity.txt"))
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// exits N storyguard args...: runs storyguard and asserts its exit code.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
