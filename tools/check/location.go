@@ -53,21 +53,36 @@ var places = map[string][]string{
 }
 
 // placeLevel maps each folded place name to its level's rank in
-// consent.LocationLevels; maxPlaceWords is the longest name in words.
-var placeLevel, maxPlaceWords = func() (map[string]int, int) {
-	m, longest := map[string]int{}, 0
+// consent.LocationLevels; placeFirst holds the first word of every name, so
+// that most words of a text are passed over at once; maxPlaceWords is the
+// longest name in words.
+var placeLevel, placeFirst, maxPlaceWords = func() (map[string]int, map[string]bool, int) {
+	m, first, longest := map[string]int{}, map[string]bool{}, 0
 	for level, names := range places {
 		rank := slices.Index(consent.LocationLevels, level)
 		for _, n := range names {
-			key := strings.Join(foldWords(n), " ")
+			words := foldWords(n)
+			key := strings.Join(words, " ")
 			if old, ok := m[key]; !ok || rank < old {
 				m[key] = rank
 			}
-			longest = max(longest, len(foldWords(n)))
+			first[words[0]] = true
+			longest = max(longest, len(words))
 		}
 	}
-	return m, longest
+	return m, first, longest
 }()
+
+// foldToken folds one word as foldWords does, without Unicode
+// normalisation when the word is ASCII (most words of most texts).
+func foldToken(b []byte) []string {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return foldWords(string(b))
+		}
+	}
+	return []string{strings.ToLower(string(b))}
+}
 
 // foldWords splits s into words of letters and digits, lowercased and
 // without diacritics (NFD, combining marks dropped).
@@ -136,7 +151,7 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 				}
 				j += s2
 			}
-			for _, w := range foldWords(string(text[i:j])) {
+			for _, w := range foldToken(text[i:j]) {
 				words = append(words, word{w, i})
 			}
 			i = j
@@ -145,6 +160,9 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 		i += size
 	}
 	for i := 0; i < len(words); i++ {
+		if !placeFirst[words[i].w] {
+			continue
+		}
 		best, bestLen := -1, 0
 		for n := min(maxPlaceWords, len(words)-i); n >= 1; n-- {
 			parts := make([]string, n)
