@@ -16,11 +16,22 @@ trap 'rm -rf "$work"' EXIT
 go build -o "$work/storyguard" ./cmd/storyguard
 go build -o "$work/gencorpus" ./cmd/gencorpus
 hugo=$(go tool -n hugo)
-"$work/gencorpus" -dir "$work/site" -n "$N" -seed 1
+"$work/gencorpus" -dir "$work/site" -n "$N" -seed 1 -vault "$work/vault"
 echo "corpus: $N stories, $(find "$work/site/content" -name '*.md' | wc -l) files, $(du -sh "$work/site/content" | cut -f1)"
 
-# One untimed run of each warms the file cache and proves both succeed.
-"$work/storyguard" check --root "$work/site" --now 2026-11-29 >/dev/null 2>&1
+# The full check, as comms staff run it: every rule, the registry scan of
+# every page against the corpus registry (one storyteller per story).
+check() {
+  "$work/storyguard" check --root "$work/site" --vault "$work/vault" \
+    --identity-file "$work/vault/identity.txt" --now 2026-11-29 >/dev/null 2>"$work/check.err"
+}
+# One untimed run of each warms the file cache and proves both succeed: a
+# check that exits non-zero did not do the work, and its time means nothing.
+if ! check; then
+  echo "bench/check.sh: storyguard check failed on the corpus:" >&2
+  tail -5 "$work/check.err" >&2
+  exit 1
+fi
 "$hugo" build --quiet -s "$work/site" -d "$work/public" >/dev/null
 
 now_ms() { date +%s%N | cut -c1-13; }
@@ -29,7 +40,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 : >"$work/hugo.ms"
 for i in $(seq "$RUNS"); do
   t0=$(now_ms)
-  "$work/storyguard" check --root "$work/site" --now 2026-11-29 >/dev/null 2>&1
+  check || { echo "bench/check.sh: check failed in run $i" >&2; exit 1; }
   t1=$(now_ms)
   rm -rf "$work/public"
   t2=$(now_ms)

@@ -102,6 +102,14 @@ type story struct {
 	given, expires                        time.Time
 }
 
+// letters spells i in base 26 with a capital first letter ("Aa", "Ab",
+// ...), so that every storyteller's pseudonym is their own, as in a real
+// registry, while reading like a name.
+func letters(i int) string {
+	b := []byte{'a' + byte(i%26), 'a' + byte(i/26%26), 'A' + byte(i/676%26)}
+	return string([]byte{b[2], b[1], b[0]})
+}
+
 var names = []string{"Ana", "Lucía", "Marta", "Daniela", "Rosa", "Elena", "Sofía", "Inés", "Clara", "Julia", "Paula", "Irene"}
 
 func newStory(r *rand.Rand, i int) story {
@@ -112,7 +120,7 @@ func newStory(r *rand.Rand, i int) story {
 		person:  fmt.Sprintf("p-%05d", 1000+i),
 		record:  fmt.Sprintf("cr-2026-%05d", i),
 		media:   fmt.Sprintf("m-%05d", i),
-		name:    names[r.IntN(len(names))] + "*",
+		name:    names[r.IntN(len(names))] + " " + letters(i) + "*",
 		given:   given,
 		expires: given.AddDate(3, 0, -1),
 	}
@@ -142,7 +150,7 @@ func sentence(r *rand.Rand, lang string) string {
 
 func (s story) render(r *rand.Rand, lang string) []byte {
 	var b strings.Builder
-	title := map[string]string{"en": "A story of ", "es": "Una historia de "}[lang] + strings.TrimSuffix(s.name, "*")
+	title := map[string]string{"en": "A story of ", "es": "Una historia de "}[lang] + s.name
 	d := func(t time.Time) string { return t.Format(time.DateOnly) }
 	fmt.Fprintf(&b, `---
 title: %q
