@@ -377,7 +377,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 
 // bufSize is the size in bytes of the read buffer of Scrub and of Verify,
 // and of Scrub's write buffer for headers and PNG chunks.
-const bufSize = 64 << 10
+const bufSize = 128 << 10
 
 // readers and writers recycle the buffers of finished calls: without them
 // every file costs three 64 KiB allocations and the garbage collector runs
