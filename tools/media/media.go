@@ -380,7 +380,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 const bufSize = 128 << 10
 
 // readers and writers recycle the buffers of finished calls: without them
-// every file costs three 64 KiB allocations and the garbage collector runs
+// every file costs three bufSize allocations and the garbage collector runs
 // every few files.
 var (
 	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSize) }}
