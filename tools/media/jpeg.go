@@ -343,7 +343,8 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		adobe = nil
 		rep.remove("APP14 Adobe")
 	}
-	head := bufio.NewWriterSize(w, 64<<10)
+	head := getWriter(w)
+	defer putWriter(head)
 	if orientation != 1 {
 		rep.remove("APP1 Exif")
 		return reencodeJPEG(br, head, jfif, adobe, icc, kept, sos, orientation, rep)

@@ -45,8 +45,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Default limits applied when an Options field is zero. 50 MiB is well above
@@ -373,26 +375,71 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// bufSize is the size in bytes of the read buffer of Scrub and of Verify,
+// and of Scrub's write buffer for headers and PNG chunks.
+const bufSize = 128 << 10
+
+// readers and writers recycle the buffers of finished calls: without them
+// every file costs three bufSize allocations and the garbage collector runs
+// every few files.
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSize) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, bufSize) }}
+)
+
+// getWriter returns a buffered writer to w; give it back with putWriter
+// once nothing refers to it.
+func getWriter(w io.Writer) *bufio.Writer {
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(w)
+	return bw
+}
+
+func putWriter(bw *bufio.Writer) {
+	bw.Reset(nil) // drop unflushed bytes and the destination
+	writers.Put(bw)
+}
+
+// putReader gives back a reader from open once nothing refers to its
+// buffer (the caller holds no slice from Peek).
+func putReader(br *bufio.Reader) {
+	if br != nil {
+		br.Reset(nil)
+		readers.Put(br)
+	}
+}
+
 // open wraps r with the size limit and a buffer, sniffs the format and
-// checks it against the name and the supported set.
-func open(r io.Reader, opts Options, bufSize int) (*bufio.Reader, Format, error) {
-	br := bufio.NewReaderSize(&limitedReader{r: r, max: opts.maxBytes()}, bufSize)
+// checks it against the name and the supported set. The caller gives the
+// reader back with putReader.
+func open(r io.Reader, opts Options) (*bufio.Reader, Format, error) {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(&limitedReader{r: r, max: opts.maxBytes()})
+	f, err := sniffOpen(br, opts)
+	if err != nil {
+		putReader(br)
+		return nil, f, err
+	}
+	return br, f, nil
+}
+
+func sniffOpen(br *bufio.Reader, opts Options) (Format, error) {
 	head, err := br.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, "", err
+		return "", err
 	}
 	if len(head) == 0 {
-		return nil, "", ErrEmpty
+		return "", ErrEmpty
 	}
 	f := Sniff(head)
 	if err := checkExt(opts.Name, f); err != nil {
-		return nil, f, err
+		return f, err
 	}
 	switch f {
 	case JPEG, PNG, WebP:
-		return br, f, nil
+		return f, nil
 	}
-	return nil, f, &UnsupportedError{Format: string(f)}
+	return f, &UnsupportedError{Format: string(f)}
 }
 
 // truncated maps an unexpected end of input to ErrTruncated.
@@ -443,10 +490,11 @@ func Scrub(r io.Reader, w io.Writer, opts Options) (Report, error) {
 // scrub is Scrub; with scan false it leaves the marker scan of the output
 // to a Verify that reads the same bytes (ScrubVerify).
 func scrub(r io.Reader, w io.Writer, opts Options, scan bool) (Report, error) {
-	br, f, err := open(r, opts, 64<<10)
+	br, f, err := open(r, opts)
 	if err != nil {
 		return Report{Format: f}, err
 	}
+	defer putReader(br)
 	rep := Report{Format: f, ContentType: f.ContentType(), Ext: f.Ext(), Orientation: OrientationNone, ICC: ICCNone}
 	sw := &scanWriter{w: w, off: !scan}
 	switch f {
@@ -467,32 +515,113 @@ func scrub(r io.Reader, w io.Writer, opts Options, scan bool) (Report, error) {
 }
 
 // ScrubVerify scrubs r into w and, at the same time, runs Verify over the
-// very bytes written to w (through a pipe, in a second goroutine), so the
-// output is proven clean without being read back. It returns Scrub's report
-// and Verify's info. An error from either fails the call: a Verify error
-// wraps ErrNotClean (or another Verify sentinel) after "scrubbed output
-// failed verification: ". On error, w holds an incomplete or unclean image
-// that must be discarded. Memory: both sides stream (see Scrub).
+// very bytes written to w, so the output is proven clean without being read
+// back. It returns Scrub's report and Verify's info. An error from either
+// fails the call: a Verify error wraps ErrNotClean (or another Verify
+// sentinel) after "scrubbed output failed verification: ". On error, w
+// holds an incomplete or unclean image that must be discarded. Memory: both
+// sides stream (see Scrub).
+//
+// Verify runs in the caller's goroutine and Scrub in a coroutine
+// (iter.Pull): each block Scrub writes to w is handed to Verify's reader,
+// which copies it into its own buffer before Scrub resumes. A handoff is a
+// coroutine switch, not a trip through the scheduler as with io.Pipe, and
+// one call uses one CPU at a time: callers get their parallelism from
+// several files at once, as `storyguard media scrub` does.
 func ScrubVerify(r io.Reader, w io.Writer, opts Options) (Report, Info, error) {
-	pr, pw := io.Pipe()
-	type result struct {
+	var (
+		rep  Report
 		info Info
-		err  error
+	)
+	serr, verr := handoff(w, func(w io.Writer) error {
+		var err error
+		rep, err = scrub(r, w, opts, false)
+		return err
+	}, func(r io.Reader) error {
+		var err error
+		info, err = Verify(r, Options{MaxBytes: opts.MaxBytes, MaxPixels: opts.MaxPixels})
+		return err
+	})
+	if serr != nil {
+		return rep, info, serr
 	}
-	done := make(chan result, 1)
-	go func() {
-		info, err := Verify(pr, Options{MaxBytes: opts.MaxBytes, MaxPixels: opts.MaxPixels})
-		io.Copy(io.Discard, pr) // let the writer finish even after a failure
-		done <- result{info, err}
-	}()
-	rep, err := scrub(r, io.MultiWriter(w, pw), opts, false)
-	pw.CloseWithError(err)
-	v := <-done
+	if verr != nil {
+		return rep, info, fmt.Errorf("scrubbed output failed verification: %w", verr)
+	}
+	return rep, info, nil
+}
+
+// handoff runs produce in a coroutine, writing to w, and consume in the
+// calling goroutine, reading every block produce writes right after it is
+// written to w. consume's reader ends with produce's error, or io.EOF. If
+// consume returns early, the rest of produce's output still goes to w.
+func handoff(w io.Writer, produce func(io.Writer) error, consume func(io.Reader) error) (perr, cerr error) {
+	next, stop := iter.Pull(func(yield func([]byte) bool) {
+		perr = produce(&handoffWriter{w: w, yield: yield})
+	})
+	defer stop()
+	hr := &handoffReader{next: next, err: &perr}
+	cerr = consume(hr)
+	for !hr.done {
+		hr.pull()
+	}
+	return perr, cerr
+}
+
+// errVerifyGone is returned to the scrubber if the verifying side of
+// ScrubVerify stopped pulling blocks before the scrubber finished; it
+// cannot reach a caller, as ScrubVerify drains every block.
+var errVerifyGone = errors.New("verifier stopped reading")
+
+// handoffWriter writes each block to w, then yields it to the verifier and
+// waits until the verifier has copied all of it.
+type handoffWriter struct {
+	w     io.Writer
+	yield func([]byte) bool
+}
+
+func (h *handoffWriter) Write(p []byte) (int, error) {
+	n, err := h.w.Write(p)
 	if err != nil {
-		return rep, v.info, err
+		return n, err
 	}
-	if v.err != nil {
-		return rep, v.info, fmt.Errorf("scrubbed output failed verification: %w", v.err)
+	if n != len(p) {
+		return n, io.ErrShortWrite
 	}
-	return rep, v.info, nil
+	if len(p) > 0 && !h.yield(p) {
+		return n, errVerifyGone
+	}
+	return n, nil
+}
+
+// handoffReader reads the blocks a handoffWriter yields. At the end of the
+// blocks it returns *err (the scrubber's error), or io.EOF.
+type handoffReader struct {
+	next  func() ([]byte, bool)
+	err   *error
+	block []byte // the rest of the current block, owned by the scrubber
+	done  bool
+}
+
+func (h *handoffReader) pull() {
+	if b, ok := h.next(); ok {
+		h.block = b
+	} else {
+		h.done = true
+	}
+}
+
+func (h *handoffReader) Read(p []byte) (int, error) {
+	for len(h.block) == 0 {
+		if h.done {
+			if *h.err != nil {
+				return 0, *h.err
+			}
+			return 0, io.EOF
+		}
+		h.pull()
+	}
+	n := copy(p, h.block)
+	h.block = h.block[n:]
+	return n, nil
 }

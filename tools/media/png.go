@@ -98,7 +98,8 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 	if _, err := io.ReadFull(br, sig[:]); err != nil || string(sig[:]) != pngSig {
 		return malformed("signature")
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
+	bw := getWriter(w)
+	defer putWriter(bw)
 	bw.Write(sig[:])
 	var (
 		hdr       pngHeader

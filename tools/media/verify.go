@@ -51,10 +51,11 @@ import (
 // segments, chunks and markers, never metadata values.
 func Verify(r io.Reader, opts Options) (Info, error) {
 	sc := &markerScanner{r: r}
-	br, f, err := open(sc, opts, 64<<10)
+	br, f, err := open(sc, opts)
 	if err != nil {
 		return Info{Format: f}, err
 	}
+	defer putReader(br)
 	info := Info{Format: f, ContentType: f.ContentType(), Ext: f.Ext()}
 	var iccChunks int
 	switch f {
