@@ -73,15 +73,54 @@ var placeLevel, placeFirst, maxPlaceWords = func() (map[string]int, map[string]b
 	return m, first, longest
 }()
 
-// foldToken folds one word as foldWords does, without Unicode
-// normalisation when the word is ASCII (most words of most texts).
-func foldToken(b []byte) []string {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return foldWords(string(b))
+// latinFold maps the accented Latin-1 letters of Spanish and French text to
+// their folded base letter, so most words fold without Unicode
+// normalisation.
+var latinFold = func() map[rune]byte {
+	m := map[rune]byte{}
+	for base, accented := range map[byte]string{
+		'a': "ÀÁÂÃÄÅàáâãäå", 'e': "ÈÉÊËèéêë", 'i': "ÌÍÎÏìíîï", 'o': "ÒÓÔÕÖòóôõö",
+		'u': "ÙÚÛÜùúûü", 'n': "Ññ", 'c': "Çç", 'y': "Ýýÿ",
+	} {
+		for _, r := range accented {
+			m[r] = base
 		}
 	}
-	return []string{strings.ToLower(string(b))}
+	return m
+}()
+
+// appendFold appends b folded as foldWords folds one word (lowercase, no
+// diacritics) to buf. ok is false when b holds a letter outside ASCII and
+// latinFold; the caller then uses foldWords.
+func appendFold(buf, b []byte) (out []byte, ok bool) {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf = append(buf, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		f, known := latinFold[r]
+		if !known {
+			return buf, false
+		}
+		buf = append(buf, f)
+		i += size
+	}
+	return buf, true
+}
+
+// foldToken folds one word as foldWords does, quickly for ASCII and
+// Latin-1 letters.
+func foldToken(b []byte) string {
+	if out, ok := appendFold(nil, b); ok {
+		return string(out)
+	}
+	return strings.Join(foldWords(string(b)), "")
 }
 
 // foldWords splits s into words of letters and digits, lowercased and
@@ -133,13 +172,11 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	}
 	pr := c.Prose(s)
 	text := pr.Text
-	// Tokenise once, keeping each word's start offset, then look up every
-	// run of up to maxPlaceWords words: linear in the text.
-	type word struct {
-		w     string
-		start int
-	}
-	var words []word
+	// Tokenise once into word spans; fold a word only when it is looked
+	// at, and test ASCII words (most of them) against placeFirst through a
+	// reused buffer, without allocating. Linear in the text.
+	type span struct{ start, end int }
+	var spans []span
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRune(text[i:])
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -151,23 +188,36 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 				}
 				j += s2
 			}
-			for _, w := range foldToken(text[i:j]) {
-				words = append(words, word{w, i})
-			}
+			spans = append(spans, span{i, j})
 			i = j
 			continue
 		}
 		i += size
 	}
-	for i := 0; i < len(words); i++ {
-		if !placeFirst[words[i].w] {
+	folded := make([]string, len(spans))
+	fold := func(k int) string {
+		if folded[k] == "" {
+			folded[k] = foldToken(text[spans[k].start:spans[k].end])
+		}
+		return folded[k]
+	}
+	var buf []byte
+	startsPlace := func(k int) bool {
+		var ok bool
+		if buf, ok = appendFold(buf[:0], text[spans[k].start:spans[k].end]); ok {
+			return placeFirst[string(buf)]
+		}
+		return placeFirst[fold(k)]
+	}
+	for i := 0; i < len(spans); i++ {
+		if !startsPlace(i) {
 			continue
 		}
 		best, bestLen := -1, 0
-		for n := min(maxPlaceWords, len(words)-i); n >= 1; n-- {
+		for n := min(maxPlaceWords, len(spans)-i); n >= 1; n-- {
 			parts := make([]string, n)
 			for k := range n {
-				parts[k] = words[i+k].w
+				parts[k] = fold(i + k)
 			}
 			if rank, ok := placeLevel[strings.Join(parts, " ")]; ok {
 				best, bestLen = rank, n
@@ -175,7 +225,7 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 			}
 		}
 		if best > allowed {
-			report(pr.Offset(words[i].start), best)
+			report(pr.Offset(spans[i].start), best)
 		}
 		if bestLen > 1 {
 			i += bestLen - 1

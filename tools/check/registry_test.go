@@ -195,3 +195,11 @@ func TestRegistryRules(t *testing.T) {
 		})
 	}
 }
+
+func TestFoldTokenMatchesFoldWords(t *testing.T) {
+	for _, w := range []string{"Petén", "SOLOLÁ", "Quiché", "Niño", "Curaçao", "Ÿpsilon", "Dǎo", "straße", "abc123", "İstanbul"} {
+		if got, want := check.FoldTokenForTest(w), strings.Join(check.FoldWordsForTest(w), ""); got != want {
+			t.Errorf("%q: fast fold %q, normalising fold %q", w, got, want)
+		}
+	}
+}

@@ -84,6 +84,11 @@ type Registry struct {
 	Recipients []string `yaml:"recipients"`
 	// Persons in file order.
 	Persons []Person `yaml:"persons"`
+
+	// index maps an id to its position in Persons as parsed; Person checks
+	// each hit and falls back to a scan, so appending or editing Persons
+	// in memory never makes it wrong, only slower.
+	index map[string]int
 }
 
 // Person is one entry of the registry. Only ID, Role and Pseudonym may ever
@@ -124,6 +129,9 @@ type Detail struct {
 
 // Person returns the person with id, or nil.
 func (r *Registry) Person(id string) *Person {
+	if i, ok := r.index[id]; ok && i < len(r.Persons) && r.Persons[i].ID == id {
+		return &r.Persons[i]
+	}
 	for i := range r.Persons {
 		if r.Persons[i].ID == id {
 			return &r.Persons[i]
@@ -165,6 +173,10 @@ func ParseRegistry(name string, data []byte) (*Registry, error) {
 	}
 	if err := reg.validate(name); err != nil {
 		return nil, err
+	}
+	reg.index = make(map[string]int, len(reg.Persons))
+	for i := range reg.Persons {
+		reg.index[reg.Persons[i].ID] = i
 	}
 	return reg, nil
 }

@@ -1,0 +1,7 @@
+package check
+
+// Test hooks for the folding of the location rule.
+var (
+	FoldTokenForTest = func(s string) string { return foldToken([]byte(s)) }
+	FoldWordsForTest = foldWords
+)
