@@ -233,14 +233,59 @@ func PseudonymConsistency(reg *identity.Registry, site *content.Site) []diag.Dia
 	return ds
 }
 
-// ConsistencyRule returns PseudonymConsistency's findings for site as a
-// Rule, computed once here, so that they join Run's results page by page.
+// RuleStoryIDDuplicate is the id of the rule that refuses one story_id in
+// two bundles.
+const RuleStoryIDDuplicate = "story-id-duplicate"
+
+// ConsistencyRule returns the site-wide findings as a Rule, computed once
+// here, so that they join Run's results page by page:
+// PseudonymConsistency's, and story-id-duplicate (error) on every page of
+// every bundle whose story_id another bundle also has (a copied bundle used
+// as a template): object keys, the audit log and withdrawal address a story
+// by its id, so an id must name one story.
 func ConsistencyRule(reg *identity.Registry, site *content.Site) Rule {
 	by := map[string][]diag.Diagnostic{}
 	for _, d := range PseudonymConsistency(reg, site) {
 		by[d.File] = append(by[d.File], d)
 	}
+	for _, d := range DuplicateStoryIDs(site) {
+		by[d.File] = append(by[d.File], d)
+	}
 	return precomputed(by)
+}
+
+// DuplicateStoryIDs reports every page whose story_id is also the story_id
+// of a page in another bundle.
+func DuplicateStoryIDs(site *content.Site) []diag.Diagnostic {
+	bundles := map[string][]string{} // story id -> bundles, in page order
+	pages := map[string][]*content.Page{}
+	for _, p := range site.Pages {
+		if p.Invalid {
+			continue
+		}
+		id, _ := p.Get("story_id")
+		sid, ok := id.(string)
+		if !ok || sid == "" {
+			continue
+		}
+		if !slices.Contains(bundles[sid], p.Bundle) {
+			bundles[sid] = append(bundles[sid], p.Bundle)
+		}
+		pages[sid] = append(pages[sid], p)
+	}
+	var ds []diag.Diagnostic
+	for sid, bs := range bundles {
+		if len(bs) < 2 {
+			continue
+		}
+		for _, p := range pages[sid] {
+			line, col := p.FieldPosition("story_id")
+			ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleStoryIDDuplicate, Severity: diag.Error,
+				Message: fmt.Sprintf("story_id %s is also the id of %d other bundle(s); give each story its own new id", safeID(sid), len(bs)-1)})
+		}
+	}
+	diag.Sort(ds)
+	return ds
 }
 
 type precomputed map[string][]diag.Diagnostic

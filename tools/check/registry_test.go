@@ -111,7 +111,7 @@ func TestRegistryRules(t *testing.T) {
 	registryRules := []string{check.RuleRegistryLeak, check.RuleIdentifying, check.RuleMediaMissing, check.RuleMediaFace,
 		check.RuleMediaRelease, check.RuleMediaPersonUnknown, check.RuleLocation,
 		identity.RuleBylineMarker, identity.RuleBylineMismatch, identity.RuleBylineUnknown, identity.RuleFirstMentionMarker,
-		identity.RuleInconsistent, identity.RuleRealNameByline}
+		identity.RuleInconsistent, identity.RuleRealNameByline, check.RuleStoryIDDuplicate}
 	cases := []struct {
 		name  string
 		files map[string]string
@@ -169,6 +169,11 @@ func TestRegistryRules(t *testing.T) {
 		{name: "no location at all", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"location": "none"}, "Lucía* lives in Honduras.\n"),
 		}, want: []string{"error location-too-precise: names a place at country level"}},
+		{name: "a bundle copied as a template keeps the story id", files: map[string]string{
+			"content/stories/a/index.md":    storyPage(nil, "Lucía* text.\n"),
+			"content/stories/copy/index.md": storyPage(nil, "Lucía* other text.\n"),
+		}, want: []string{"content/stories/a/index.md:5:1: error story-id-duplicate: story_id st-7q2k9m is also the id of 1 other bundle(s)",
+			"content/stories/copy/index.md:5:1: error story-id-duplicate"}},
 		{name: "a byline that differs between pages", files: map[string]string{
 			"content/stories/a/index.md": storyPage(nil, "Lucía* text.\n"),
 			"content/stories/b/index.md": strings.Replace(storyPage(map[string]string{"display": `"Luz*"`}, "Luz* text.\n"), "st-7q2k9m", "st-other1", 1),

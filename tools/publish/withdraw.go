@@ -10,6 +10,14 @@ import (
 	"time"
 )
 
+func bundleList(ss []Story) string {
+	var bs []string
+	for _, s := range ss {
+		bs = append(bs, s.Bundle)
+	}
+	return strings.Join(bs, ", ")
+}
+
 // Roles are who may ask for a withdrawal, as recorded in the audit log.
 var Roles = []string{"storyteller", "guardian", "comms", "legal"}
 
@@ -68,13 +76,19 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	if err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(plan.Stories, func(s Story) bool {
-		return s.ID == o.Story || filepath.Base(s.Bundle) == o.Story
-	})
-	if i < 0 {
-		return nil, fmt.Errorf("story %q: no story with that id or slug under content/stories", o.Story)
+	var matches []Story
+	for _, s := range plan.Stories {
+		if s.ID == o.Story || filepath.Base(s.Bundle) == o.Story || s.Bundle == o.Story {
+			matches = append(matches, s)
+		}
 	}
-	s := plan.Stories[i]
+	switch {
+	case len(matches) == 0:
+		return nil, fmt.Errorf("story %q: no story with that id or slug under content/", o.Story)
+	case len(matches) > 1:
+		return nil, fmt.Errorf("story %q: %d bundles match (%s); a story id must name one story: give the copy a new story_id, or withdraw by bundle path", o.Story, len(matches), bundleList(matches))
+	}
+	s := matches[0]
 	res := &WithdrawResult{StoryID: s.ID}
 	entry := AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: o.Reason}
 	fail := func(err error) (*WithdrawResult, error) {
