@@ -87,6 +87,8 @@ consented. Nothing public changes unless every step before deployment passed.
 			}
 			w.opts.DryRun = dryRun
 			w.opts.KeepWork = keep
+			t := targetOf(w.cfg)
+			fmt.Fprintf(a.stderr, "storyguard: publishing to %s\n", t)
 			res, err := publish.Publish(c.Context(), w.parts, w.opts)
 			a.printDiagnostics(res.Diagnostics)
 			if errors.Is(err, publish.ErrBlocked) {
@@ -97,6 +99,9 @@ consented. Nothing public changes unless every step before deployment passed.
 				return err
 			}
 			if !dryRun {
+				if err := recordPublished(w.opts.Vault, t, time.Now()); err != nil {
+					return fmt.Errorf("published, but could not record where: %w", err)
+				}
 				fmt.Fprintf(a.stdout, "published: %d site objects uploaded, %d removed; %d media objects uploaded, %d removed\n",
 					res.Site.Uploaded, len(res.Site.Deleted), res.Media.Uploaded, len(res.MediaPruned.Deleted))
 				for _, u := range res.ChangedURLs {
@@ -196,10 +201,18 @@ so and exits 2; running it again finishes the job.
 ` + helpExitCodes,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if strings.TrimSpace(reason) == "" {
+				return withHint(errors.New("--reason is empty"), "say why, without names: for example --reason \"storyteller request\"")
+			}
 			w, err := a.wire(c.Context(), &f, false)
 			if err != nil {
 				return err
 			}
+			t := targetOf(w.cfg)
+			if err := checkTarget(w.opts.Vault, t); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stderr, "storyguard: withdrawing from %s\n", t)
 			res, err := publish.Withdraw(c.Context(), w.parts, publish.WithdrawOptions{
 				Options: w.opts, Story: args[0], Reason: reason, Role: role,
 				AuditLog: filepath.Join(w.opts.Vault, "audit.log"),
@@ -210,8 +223,8 @@ so and exits 2; running it again finishes the job.
 			if err != nil {
 				return withHint(err, "run the same withdraw command again once the cause is fixed; every step is safe to repeat")
 			}
-			fmt.Fprintf(a.stdout, "withdrawn: %s; %d object versions, %d delete markers, %d incomplete uploads removed; site redeployed\n",
-				res.StoryID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads)
+			fmt.Fprintf(a.stdout, "withdrawn: %s; %d object versions, %d delete markers, %d incomplete uploads removed from %s; site redeployed\n",
+				res.StoryID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads, t)
 			for _, u := range res.PurgeURLs {
 				fmt.Fprintf(a.stdout, "purge %s\n", u)
 			}
@@ -269,6 +282,7 @@ live in the bucket. Expiring within 60 days and awaiting approval are noted.
 				return fmt.Errorf("object storage: %w", err)
 			}
 			defer closer.Close()
+			fmt.Fprintf(a.stderr, "storyguard: LIVE is what %s holds\n", targetOf(w.cfg))
 			var rows []statusRow
 			for _, s := range plan.Stories {
 				r := statusRow{Story: s.ID, Bundle: s.Bundle, Langs: strings.Join(s.Langs, ","), Status: s.Status, Approved: s.Approved, Ready: s.Publishable}
