@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"storyguard/tools/config"
 	"storyguard/tools/diag"
 	"storyguard/tools/publish"
 )
@@ -132,6 +133,9 @@ A configured endpoint is ignored: preview never touches production.
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
+			if host, _, err := net.SplitHostPort(addr); err != nil || !config.IsLoopback(host) {
+				return withHint(fmt.Errorf("--addr %q: preview serves on loopback only (127.0.0.1, ::1 or localhost)", addr), "preview is for your own eyes; to share the site, publish it to a real store")
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return withHint(fmt.Errorf("listen on %s: %w", addr, err), "pass --addr 127.0.0.1:0 to pick a free port")

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -104,6 +105,9 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 	}
 	if base == "" {
 		return nil, errors.New("no base URL: set baseURL in config.toml or pass --base-url")
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("base URL %q: want an absolute http(s) URL such as https://stories.example.org/", base)
 	}
 	if !strings.HasSuffix(base, "/") {
 		base += "/"

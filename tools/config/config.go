@@ -116,6 +116,10 @@ func Load(root string, getenv func(string) string) (Config, error) {
 	return c, c.applyEnv(getenv)
 }
 
+// knownParams are the keys of [params.storyguard]: Storyguard's own and
+// the theme's (quick_exit_url).
+var knownParams = []string{"allow_contacts", "allow_http", "bucket", "endpoint", "max_media_bytes", "media_base_url", "quick_exit_url", "region", "store_dir", "vault", "workers"}
+
 func (c *Config) applyParams(path string, m map[string]any) error {
 	params, _ := lookupMap(m, "params")
 	sg, ok := lookupMap(params, "storyguard")
@@ -178,8 +182,20 @@ func (c *Config) applyParams(path string, m map[string]any) error {
 			}
 		case "access_key", "secret_key", "aws_access_key_id", "aws_secret_access_key":
 			return fmt.Errorf("%s: field %s: credentials never belong in config.toml; use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", path, field)
+		case "quick_exit_url":
+			// Read by the theme; checked here, since a value the browser
+			// will not follow leaves the quick-exit control dead.
+			s, ok := v.(string)
+			if !ok {
+				return bad("a string")
+			}
+			if u, err := url.Parse(s); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return fmt.Errorf("%s: field %s: want an absolute http(s) URL, so that the quick-exit control always leaves the site", path, field)
+			}
 		default:
-			// Other keys belong to the theme (for example quick_exit_url).
+			// A misspelt key (endpiont) would silently fall back to a
+			// default, such as the local store: refuse it.
+			return fmt.Errorf("%s: field %s: unknown setting (known: %s)", path, field, strings.Join(knownParams, ", "))
 		}
 	}
 	return nil
@@ -234,6 +250,12 @@ func (c *Config) Validate() error {
 		u, err := c.EndpointURL()
 		if err != nil {
 			return err
+		}
+		if u.User != nil {
+			return errors.New("endpoint: credentials in the URL are refused; use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+		}
+		if strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+			return fmt.Errorf("endpoint %s: a path or query is not supported; give scheme, host and port, and the bucket in bucket", u.Host)
 		}
 		if u.Scheme == "http" && !c.AllowHTTP && !IsLoopback(u.Hostname()) {
 			return fmt.Errorf("endpoint %s: plain HTTP to a non-loopback host; use https or set allow_http", u.Host)
