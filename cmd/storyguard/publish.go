@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -200,7 +201,13 @@ proves the story's prefixes are empty, appends to the audit log (ids, counts
 and role only) and prints the URLs a CDN must purge.
 
 STORY is the story id (st-...) or its bundle slug. If any step fails it says
-so and exits 2; running it again finishes the job.
+so and exits 2; running it again finishes the job. It exits 1 when the
+withdrawal is complete but other pages with errors were left out of the
+rebuild (so they are no longer live); it names them.
+
+It refuses to run against another store than the one the site was last
+published to (recorded in <vault>/published.json), so that a shell without
+the endpoint cannot report a takedown that never reached the public.
 
 ` + helpExitCodes,
 		Args: cobra.ExactArgs(1),
@@ -231,6 +238,22 @@ so and exits 2; running it again finishes the job.
 				res.StoryID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads, t)
 			for _, u := range res.PurgeURLs {
 				fmt.Fprintf(a.stdout, "purge %s\n", u)
+			}
+			// The rebuild leaves out every page with an error rather than
+			// wait on it: those pages are no longer live. Say which.
+			var left []string
+			for _, d := range res.Rebuild.Diagnostics {
+				if d.Severity == diag.Error && !slices.Contains(left, d.File) {
+					left = append(left, d.File)
+				}
+			}
+			if len(left) > 0 {
+				fmt.Fprintf(a.stderr, "storyguard: the withdrawal is complete, but %d other page(s) have errors and were left out of the rebuild, so they are no longer live:\n", len(left))
+				for _, f := range left {
+					fmt.Fprintf(a.stderr, "  %s\n", f)
+				}
+				fmt.Fprintln(a.stderr, "storyguard: fix them (storyguard check) and run storyguard publish to bring them back")
+				return errFindings
 			}
 			return nil
 		},

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
 	"storyguard/tools/identity"
+	"storyguard/tools/media"
 )
 
 // Rule ids of the rules that need the identity registry or the vault.
@@ -21,6 +23,7 @@ const (
 	RuleMediaFace          = "media-face-not-consented" // a visible face the depicted storyteller did not allow
 	RuleMediaRelease       = "media-release-missing"    // media depicting someone other than the storyteller
 	RuleMediaPersonUnknown = "media-person-unknown"     // depicts an id the registry does not hold
+	RuleMediaFormat        = "media-format"             // an original Storyguard cannot scrub, or named for another format
 )
 
 // RegistryRules returns the rules that read the identity registry and the
@@ -36,6 +39,8 @@ const (
 //     reads and the body's raw text, except the allow-listed contacts;
 //   - location-too-precise (error): a place name finer than
 //     consent.identifiers.location allows (see places);
+//   - media-format (error): the original is not JPEG, PNG or WebP by its
+//     bytes, or its extension names another format;
 //   - media-missing, media-person-unknown, media-face-not-consented and
 //     media-release-missing (error): every medium has its original in
 //     <vault>/media/, depicts only registry persons, shows a face only where
@@ -136,25 +141,61 @@ func (r *detailRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 }
 
 type mediaRule struct {
-	reg *identity.Registry
-	// originals counts the regular files <vault>/media/<id>.<ext> by id,
-	// read once when the rule is built.
-	originals map[string]int
+	reg   *identity.Registry
+	vault string
+	// originals lists the regular files <vault>/media/<id>.<ext> by id, and
+	// links the symbolic links, read once when the rule is built.
+	originals, links map[string][]string
 }
 
 func newMediaRule(reg *identity.Registry, vault string) *mediaRule {
-	r := &mediaRule{reg: reg, originals: map[string]int{}}
+	r := &mediaRule{reg: reg, vault: vault, originals: map[string][]string{}, links: map[string][]string{}}
 	entries, _ := os.ReadDir(filepath.Join(vault, "media")) // unreadable: every medium is missing, fail closed
 	for _, e := range entries {
-		if !e.Type().IsRegular() {
+		name := e.Name()
+		i := strings.LastIndexByte(name, '.')
+		if i <= 0 {
 			continue
 		}
-		name := e.Name()
-		if i := strings.LastIndexByte(name, '.'); i > 0 {
-			r.originals[name[:i]]++
+		switch {
+		case e.Type().IsRegular():
+			r.originals[name[:i]] = append(r.originals[name[:i]], name)
+		case e.Type()&os.ModeSymlink != 0:
+			r.links[name[:i]] = append(r.links[name[:i]], name)
 		}
 	}
 	return r
+}
+
+// sniffOriginal reads the first 512 bytes of a vault original and returns
+// "" when it is a format Storyguard can scrub under a matching extension,
+// else why not (the format and extension only: a file's content is never
+// quoted).
+func (r *mediaRule) sniffOriginal(name string) string {
+	f, err := os.Open(filepath.Join(r.vault, "media", name))
+	if err != nil {
+		return "cannot be read"
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	if n == 0 {
+		return "is empty"
+	}
+	format := media.Sniff(head[:n])
+	switch format {
+	case media.JPEG, media.PNG, media.WebP:
+	default:
+		return fmt.Sprintf("is %s, which Storyguard cannot scrub yet (JPEG, PNG and WebP only)", format)
+	}
+	ext := strings.ToLower(filepath.Ext(name))
+	if ext == ".jpeg" {
+		ext = ".jpg"
+	}
+	if ext != format.Ext() {
+		return fmt.Sprintf("is %s but named %s", format, safeID(strings.TrimPrefix(filepath.Ext(name), ".")))
+	}
+	return ""
 }
 
 func (*mediaRule) ID() string              { return RuleMediaMissing }
@@ -168,12 +209,20 @@ func (r *mediaRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 	}
 	for _, m := range s.Media {
 		field := fmt.Sprintf("media[%d]", m.Index)
-		if n := r.originals[m.ID]; n != 1 {
-			if n == 0 {
-				add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has no original in the vault's media/ folder", safeID(m.ID)))
-			} else {
-				add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has %d originals in the vault; keep exactly one", safeID(m.ID), n))
+		switch files := r.originals[m.ID]; {
+		case len(files) == 0 && len(r.links[m.ID]) > 0:
+			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s: the vault holds a symbolic link, not the original; keep the file itself in media/", safeID(m.ID)))
+		case len(files) == 0:
+			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has no original in the vault's media/ folder", safeID(m.ID)))
+		case len(files) > 1:
+			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has %d originals in the vault; keep exactly one", safeID(m.ID), len(files)))
+		default:
+			if why := r.sniffOriginal(files[0]); why != "" {
+				add(field+".id", RuleMediaFormat, fmt.Sprintf("media %s: the original in the vault %s", safeID(m.ID), why))
 			}
+		}
+		if m.FaceVisible && len(m.Depicts) == 0 {
+			add(field+".face_visible", RuleMediaFace, fmt.Sprintf("media %s shows a face but depicts names nobody; list the person ids it shows", safeID(m.ID)))
 		}
 		for _, person := range m.Depicts {
 			switch {

@@ -1,6 +1,10 @@
 package check_test
 
 import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,6 +78,15 @@ media: ` + fm["media"] + `
 ` + body
 }
 
+// tinyJPEG and tinyPNG are real 2x2 images for the vault of a test site.
+var tinyJPEG, tinyPNG = func() (string, string) {
+	m := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	var j, p bytes.Buffer
+	jpeg.Encode(&j, m, nil)
+	png.Encode(&p, m)
+	return j.String(), p.String()
+}()
+
 func runRegistry(t *testing.T, files map[string]string) []diag.Diagnostic {
 	t.Helper()
 	reg, sc := demoVault(t)
@@ -111,7 +124,7 @@ func TestRegistryRules(t *testing.T) {
 	registryRules := []string{check.RuleRegistryLeak, check.RuleIdentifying, check.RuleMediaMissing, check.RuleMediaFace,
 		check.RuleMediaRelease, check.RuleMediaPersonUnknown, check.RuleLocation,
 		identity.RuleBylineMarker, identity.RuleBylineMismatch, identity.RuleBylineUnknown, identity.RuleFirstMentionMarker,
-		identity.RuleInconsistent, identity.RuleRealNameByline, check.RuleStoryIDDuplicate}
+		identity.RuleInconsistent, identity.RuleRealNameByline, check.RuleStoryIDDuplicate, check.RuleMediaFormat}
 	cases := []struct {
 		name  string
 		files map[string]string
@@ -127,7 +140,7 @@ func TestRegistryRules(t *testing.T) {
 			"index.md:28:1: error registry-leak: names registry person p-0102 (family_name)"}},
 		{name: "village in a caption, across case and accents", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "A road", caption: "near SAN BARTOLO XOLA", depicts: []}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.jpg":        "x",
+			"vault/media/m-1.jpg":        tinyJPEG,
 		}, want: []string{"registry-leak: names registry person p-0001 (village)"}},
 		{name: "nickname in an HTML comment", files: map[string]string{
 			"content/stories/a/index.md": storyPage(nil, "Lucía* text. <!-- ask Chola about the photo -->\n"),
@@ -145,20 +158,36 @@ func TestRegistryRules(t *testing.T) {
 		{name: "phone number warns, the allow-listed one does not", files: map[string]string{
 			"content/stories/a/index.md": storyPage(nil, "Lucía* text. Call +502 4455 1234 or our office on +502 2200 0000.\n"),
 		}, want: []string{"warning identifying-detail: looks like a phone"}},
+		{name: "an HTML file named .jpg", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
+			"vault/media/m-1.jpg":        "<!doctype html><html><body>not a photo</body></html>",
+		}, want: []string{"error media-format: media m-1: the original in the vault is html, which Storyguard cannot scrub yet"}},
+		{name: "a PNG named .jpg", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
+			"vault/media/m-1.jpg":        tinyPNG,
+		}, want: []string{"error media-format: media m-1: the original in the vault is png but named jpg"}},
+		{name: "a GIF", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
+			"vault/media/m-1.gif":        "GIF89a\x01\x00\x01\x00\x00\x00\x00;",
+		}, want: []string{"error media-format: media m-1: the original in the vault is gif"}},
+		{name: "a face nobody is named for", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: [], face_visible: true}]`}, "Lucía* text.\n"),
+			"vault/media/m-1.jpg":        tinyJPEG,
+		}, want: []string{"error media-face-not-consented: media m-1 shows a face but depicts names nobody"}},
 		{name: "media original missing", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-9, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
 		}, want: []string{"error media-missing: media m-9 has no original"}},
 		{name: "media depicts someone else", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: [p-0002]}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.jpg":        "x",
+			"vault/media/m-1.jpg":        tinyJPEG,
 		}, want: []string{"error media-release-missing: media m-1 depicts p-0002"}},
 		{name: "face shown without consent", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: [p-0001], face_visible: true}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.jpg":        "x",
+			"vault/media/m-1.jpg":        tinyJPEG,
 		}, want: []string{"error media-face-not-consented"}},
 		{name: "face shown with consent", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"face": "true", "media": `[{id: m-1, alt: "x", caption: "y", depicts: [p-0001], face_visible: true}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.jpg":        "x",
+			"vault/media/m-1.jpg":        tinyJPEG,
 		}},
 		{name: "city named with country-level consent", files: map[string]string{
 			"content/stories/a/index.md": storyPage(nil, "Lucía* grew up in Guatemala, then moved to\nSan Pedro Sula and later Quetzaltenango.\n"),
