@@ -54,9 +54,9 @@ var commands []func(*app) *cobra.Command
 func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
 
 const helpExitCodes = `Exit codes:
-  0  clean: nothing at error level
-  1  findings at error level (nothing was published)
-  2  usage, configuration or runtime failure (nothing was published)`
+  0  success: nothing at error level
+  1  findings at error level (publish and preview: nothing was published)
+  2  usage, configuration or runtime failure`
 
 // run is the whole program; only main exits.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -79,17 +79,44 @@ S3-compatible object storage. Withdrawal takes a story down everywhere.
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.root, "root", ".", "site root holding config.toml and content/")
 	pf.StringVar(&a.vault, "vault", "", "private vault folder (registry.age, media/); default from config, else private")
-	pf.StringVar(&a.identityFile, "identity-file", "", "file of age identities that decrypt the registry (or set STORYGUARD_AGE_IDENTITY)")
+	pf.StringVar(&a.identityFile, "identity-file", "", "file of age identities that decrypt the registry (or set STORYGUARD_AGE_IDENTITY_FILE, or the key itself in STORYGUARD_AGE_IDENTITY)")
 	cmds := make([]*cobra.Command, 0, len(commands))
 	for _, f := range commands {
 		cmds = append(cmds, f(a))
 	}
 	slices.SortFunc(cmds, func(x, y *cobra.Command) int { return strings.Compare(x.Name(), y.Name()) })
 	root.AddCommand(cmds...)
+	forEachCommand(root, func(c *cobra.Command) {
+		if !strings.Contains(c.Long, "Exit codes:") {
+			if c.Long == "" {
+				c.Long = c.Short + "."
+			}
+			c.Long += "\n\n" + helpExitCodes
+		}
+		// A group command (registry, media, store) run with an unknown
+		// subcommand must fail, not print its help and exit 0.
+		if c != root && c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return withHint(fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath()), fmt.Sprintf("see '%s --help'", c.CommandPath()))
+				}
+				return c.Help()
+			}
+		}
+	})
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withHint(err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
 	})
 	return root.ExecuteContext(ctx)
+}
+
+// forEachCommand calls f on c and every command below it.
+func forEachCommand(c *cobra.Command, f func(*cobra.Command)) {
+	f(c)
+	for _, sub := range c.Commands() {
+		forEachCommand(sub, f)
+	}
 }
 
 // config loads and validates the configuration: flags over environment over
