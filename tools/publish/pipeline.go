@@ -322,27 +322,27 @@ func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error)
 		return res, fmt.Errorf("bucket policy: %w", err)
 	}
 	if res.Media, err = st.Sync(ctx, "media/", mediaUploads, false); err != nil {
-		return res, fmt.Errorf("upload media: %w", err)
+		return res, partly(fmt.Errorf("upload media: %w", err))
 	}
 	o.logf("media: %d uploaded, %d unchanged", res.Media.Uploaded, res.Media.Unchanged)
 	if err := manifest.Write(filepath.Join(o.Root, "data", "media.json"), m); err != nil {
-		return res, fmt.Errorf("write data/media.json: %w", err)
+		return res, partly(fmt.Errorf("write data/media.json: %w", err))
 	}
 	siteUploads := make([]Upload, len(objs))
 	for i, ob := range objs {
 		siteUploads[i] = Upload{Key: ob.Key, SHA256: ob.SHA256, Size: ob.Size, ContentType: ContentType(ob.Key), Open: opener(ob.File)}
 	}
 	if res.Site, err = st.Sync(ctx, "site/", siteUploads, true); err != nil {
-		return res, fmt.Errorf("deploy site: %w", err)
+		return res, partly(fmt.Errorf("deploy site: %w", err))
 	}
 	o.logf("site: %d uploaded, %d unchanged, %d removed", res.Site.Uploaded, res.Site.Unchanged, len(res.Site.Deleted))
 	if res.MediaPruned, err = st.Sync(ctx, "media/", mediaUploads, true); err != nil {
-		return res, fmt.Errorf("prune media: %w", err)
+		return res, partly(fmt.Errorf("prune media: %w", err))
 	}
 	for _, prefix := range []string{"site/", "media/"} {
 		pr, err := st.PurgeNoncurrent(ctx, prefix)
 		if err != nil {
-			return res, fmt.Errorf("purge old versions under %s: %w", prefix, err)
+			return res, partly(fmt.Errorf("purge old versions under %s: %w", prefix, err))
 		}
 		res.Purged.Versions += pr.Versions
 		res.Purged.DeleteMarkers += pr.DeleteMarkers
@@ -353,6 +353,13 @@ func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error)
 	res.ChangedURLs = PublicURLs(o.BaseURL, changed)
 	return res, nil
 }
+
+// ErrPartial marks an error after deployment began: some objects may be
+// updated and others not. Every step is idempotent, so running the same
+// command again converges.
+var ErrPartial = errors.New("the deployment stopped part way; run the same command again: it converges")
+
+func partly(err error) error { return fmt.Errorf("%w (%w)", err, ErrPartial) }
 
 // mediaExt are the extensions FindOriginal accepts, in the vault's media/.
 var mediaExt = []string{".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".avif", ".gif", ".tif", ".tiff", ".mp4", ".mov", ".svg", ".pdf"}
