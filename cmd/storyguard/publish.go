@@ -231,6 +231,11 @@ the endpoint cannot report a takedown that never reached the public.
 			if res != nil && res.Rebuild != nil {
 				a.printDiagnostics(res.Rebuild.Diagnostics)
 			}
+			if err != nil && res != nil {
+				for _, u := range res.PurgeURLs {
+					fmt.Fprintf(a.stdout, "purge %s\n", u)
+				}
+			}
 			if err != nil {
 				return withHint(err, "run the same withdraw command again once the cause is fixed; every step is safe to repeat")
 			}

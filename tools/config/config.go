@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -99,7 +100,8 @@ func Load(root string, getenv func(string) string) (Config, error) {
 	}
 	m, err := metadecoders.Default.UnmarshalToMap(data, metadecoders.TOML)
 	if err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
+		// Hugo's decoder names its input "_stream.toml"; name the file.
+		return c, fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "_stream.toml", path))
 	}
 	for k, v := range m {
 		if strings.EqualFold(k, "baseURL") {
@@ -115,6 +117,10 @@ func Load(root string, getenv func(string) string) (Config, error) {
 	}
 	return c, c.applyEnv(getenv)
 }
+
+// bucketName is the S3 bucket naming rule (AWS S3 User Guide, "Bucket
+// naming rules"), which MinIO and versitygw also apply.
+var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // knownParams are the keys of [params.storyguard]: Storyguard's own and
 // the theme's (quick_exit_url).
@@ -240,8 +246,8 @@ func (c *Config) Validate() error {
 	if c.Workers < 1 || c.Workers > 256 {
 		return fmt.Errorf("workers: want 1 to 256, got %d", c.Workers)
 	}
-	if c.Bucket == "" {
-		return errors.New("bucket: must not be empty")
+	if !bucketName.MatchString(c.Bucket) || strings.Contains(c.Bucket, "..") {
+		return fmt.Errorf("bucket %q: want 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit (S3 bucket naming rules)", c.Bucket)
 	}
 	if c.MaxMediaBytes < 1 {
 		return fmt.Errorf("max_media_bytes: want a positive size, got %d", c.MaxMediaBytes)

@@ -36,7 +36,8 @@ func TestBadConfig(t *testing.T) {
 	cases := map[string]struct{ toml, env, want string }{
 		"wrong type":      {toml: "[params.storyguard]\nworkers = 'eight'\n", want: "field params.storyguard.workers: want a whole number"},
 		"credentials":     {toml: "[params.storyguard]\nsecret_key = 'x'\n", want: "credentials never belong in config.toml"},
-		"bad toml":        {toml: "[params\n", want: "config.toml"},
+		"bad toml":        {toml: "[params\n", want: "config.toml:"},
+		"bad bucket":      {toml: "[params.storyguard]\nbucket = 'My_Bucket'\n", want: "S3 bucket naming rules"},
 		"bad env bool":    {toml: "", env: "maybe", want: "STORYGUARD_ALLOW_HTTP"},
 		"http to remote":  {toml: "[params.storyguard]\nendpoint = 'http://s3.example.org'\n", want: "plain HTTP to a non-loopback host"},
 		"zero workers":    {toml: "[params.storyguard]\nworkers = 0\n", want: "workers: want 1 to 256"},

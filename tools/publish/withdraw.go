@@ -125,6 +125,8 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 		removedKeys = append(removedKeys, prefix)
 	}
 	entry.ObjectVersions, entry.DeleteMarkers, entry.Uploads = res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads
+	// The story's own URLs are for the CDN now, whatever happens next.
+	res.PurgeURLs = PublicURLs(o.BaseURL, removedKeys)
 	o.logf("withdraw %s: %d object versions, %d delete markers, %d incomplete uploads removed", s.ID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads)
 
 	ro := o.Options
