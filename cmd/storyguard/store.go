@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"text/tabwriter"
 
@@ -120,7 +122,7 @@ configured, the embedded store over .storyguard/ is started for the listing.
 			if err != nil {
 				return err
 			}
-			st, closer, err := a.openStore(cmd, cfg)
+			st, closer, err := a.openStore(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
@@ -179,8 +181,8 @@ configured, the embedded store over .storyguard/ is started for the listing.
 // cfg, or the embedded gateway over cfg.StoreDir as a child process of this
 // executable (its messages quoted only if it fails to start). Close the returned closer when done;
 // it stops the child. Publish, preview and withdraw use it too.
-func (a *app) openStore(cmd *cobra.Command, cfg config.Config) (*store.S3, interface{ Close() error }, error) {
-	st, closer, err := store.Open(cmd.Context(), cfg, store.OpenOptions{})
+func (a *app) openStore(ctx context.Context, cfg config.Config) (*store.S3, io.Closer, error) {
+	st, closer, err := store.Open(ctx, cfg, store.OpenOptions{})
 	if err != nil {
 		switch {
 		case errors.Is(err, store.ErrAccessDenied):

@@ -153,7 +153,7 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 			return err
 		},
 		Store: func(ctx context.Context) (publish.Store, io.Closer, error) {
-			s3, closer, err := store.Open(ctx, cfg, store.OpenOptions{})
+			s3, closer, err := a.openStore(ctx, cfg)
 			if err != nil {
 				return nil, nil, err
 			}
