@@ -32,7 +32,9 @@ if ! check; then
   tail -5 "$work/check.err" >&2
   exit 1
 fi
-"$hugo" build --quiet -s "$work/site" -d "$work/public" >/dev/null
+/usr/bin/time -f "%M" -o "$work/hugo.rss" "$hugo" build --quiet -s "$work/site" -d "$work/public" >/dev/null
+/usr/bin/time -f "%M" -o "$work/check.rss" "$work/storyguard" check --root "$work/site" --vault "$work/vault" \
+  --identity-file "$work/vault/identity.txt" --now 2026-11-29 >/dev/null 2>&1 || true
 
 now_ms() { date +%s%N | cut -c1-13; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -53,3 +55,4 @@ done
 c=$(median <"$work/check.ms")
 h=$(median <"$work/hugo.ms")
 echo "median of $RUNS: storyguard check ${c} ms, hugo build ${h} ms, ratio $(awk -v c="$c" -v h="$h" 'BEGIN {printf "%.3f", c/h}') (budget < 0.25)"
+echo "peak memory: storyguard check $(( $(tail -1 "$work/check.rss") / 1024 )) MiB, hugo build $(( $(tail -1 "$work/hugo.rss") / 1024 )) MiB"

@@ -48,3 +48,7 @@ echo "matching lines (grep C): $(awk -F: '{s+=$2} END {print s}' "$work/grepC.ou
 awk -v s="$(median scan 1)" -v g="$(median grepC 1)" -v u="$(median grepUTF8 1)" -v sc="$(median scan 2)" -v gc="$(median grepC 2)" 'BEGIN {
   printf "ratio scan/grep(C)      wall %.2f  cpu %.2f  (budget <= 1.5)\n", s/g, sc/gc
   printf "ratio scan/grep(C.UTF-8) wall %.2f\n", s/u }'
+# Peak memory (GNU time, maximum resident set size) of one more run of each.
+/usr/bin/time -f "%M" -o "$work/grep.rss" bash -c "$(declare -f grepC); work=$work; grepC" >/dev/null
+/usr/bin/time -f "%M" -o "$work/scan.rss" bash -c "$(declare -f scan); work=$work; scan" >/dev/null
+echo "peak memory: grep (C) $(( $(tail -1 "$work/grep.rss") / 1024 )) MiB, scanner $(( $(tail -1 "$work/scan.rss") / 1024 )) MiB"
