@@ -22,7 +22,8 @@ func newApproveCmd(a *app) *cobra.Command {
 		Short: "Record the storyteller's approval of a story's current text",
 		Long: `Approve records that the storyteller has read and approved the current text
 of a story: it computes the approval digest of each language file (title,
-description, byline, body, media captions and alt text; see
+description, byline, preferred term, content warnings, countries, themes,
+body, and each medium's id, alt text and caption; see
 tools/consent.ApprovalDigest) and writes review.approved and
 review.approved_sha256 into its front matter, leaving every other line,
 comment and key order as it was. STORY is a story_id (st-...) or a slug.
