@@ -100,3 +100,56 @@ func TestDigestCoversWhatThePublicReads(t *testing.T) {
 		})
 	}
 }
+
+// TestContentWarningOnSamples removes the content_warnings of each shipped
+// sample story (all about violence) and expects content-warning in every
+// language: the word lists must know how these stories name what happened.
+func TestContentWarningOnSamples(t *testing.T) {
+	for _, slug := range []string{"finding-my-voice", "from-survivor-to-advocate", "a-safer-walk-to-school"} {
+		t.Run(slug, func(t *testing.T) {
+			ds := sampleSite(t, slug, func(lang, raw string) string {
+				i := strings.Index(raw, "\ncontent_warnings: [")
+				if i < 0 {
+					t.Fatalf("%s (%s) has no content_warnings line", slug, lang)
+				}
+				j := strings.IndexByte(raw[i+1:], '\n')
+				return approveRaw(t, lang, raw[:i+1]+"content_warnings: []"+raw[i+1+j:])
+			})
+			for _, lang := range []string{"en", "es"} {
+				if !rulesFired(ds, lang)["content-warning"] {
+					t.Errorf("%s without content_warnings: no content-warning finding", lang)
+				}
+			}
+		})
+	}
+}
+
+// TestContentWarningQuiet: ordinary words that only look like a sensitive
+// topic, or that are not one by themselves (court, trial), give no
+// finding on a story without content_warnings.
+func TestContentWarningQuiet(t *testing.T) {
+	for _, c := range []struct{ lang, body string }{
+		{"en", "The trial lasted a year. In court I told the judges what I needed, and the sentence was read."},
+		{"en", "I walk to school with my friends. We talk about our rights and about the law."},
+		{"es", "Esta historia se trata de una caminata a la escuela. Se trata de nuestros derechos."},
+		{"es", "El juicio duró un año. En el tribunal conté lo que necesitaba y leyeron la sentencia."},
+	} {
+		ds := sampleSite(t, "a-safer-walk-to-school", func(lang, raw string) string {
+			i := strings.Index(raw, "\ncontent_warnings: [")
+			j := strings.IndexByte(raw[i+1:], '\n')
+			raw = raw[:i+1] + "content_warnings: []" + raw[i+1+j:]
+			if lang == c.lang {
+				d := strings.Index(raw, "\ndescription: ")
+				raw = raw[:d+1] + "description: \"A map.\"" + raw[d+1+strings.IndexByte(raw[d+1:], '\n'):]
+				end := strings.Index(raw[4:], "\n---\n") + 4 + 5
+				raw = raw[:end] + c.body + "\n"
+			}
+			return approveRaw(t, lang, raw)
+		})
+		for _, d := range ds {
+			if d.Rule == "content-warning" && strings.HasSuffix(d.File, ".es.md") == (c.lang == "es") {
+				t.Errorf("%s %q: %s", c.lang, c.body, d)
+			}
+		}
+	}
+}
