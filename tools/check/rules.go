@@ -311,6 +311,15 @@ func (r altRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	return ds
 }
 
+// consentNoun names what every translation must share, for the message:
+// the consent when consent fields differ, otherwise the one field.
+func consentNoun(what []string) string {
+	if strings.HasPrefix(what[0], "consent") {
+		return "consent"
+	}
+	return what[0]
+}
+
 type translationRule struct{}
 
 func (translationRule) ID() string              { return "consent-translation" }
@@ -331,26 +340,29 @@ func (r translationRule) CheckBundle(c *Context, stories []*consent.Story) []dia
 		if s == first {
 			continue
 		}
-		var what string
+		var what []string
 		switch {
 		case s.ID != first.ID:
-			what = "story_id"
+			what = []string{"story_id"}
 		case (s.Storyteller == nil) != (first.Storyteller == nil) ||
 			s.Storyteller != nil && s.Storyteller.Person != first.Storyteller.Person:
-			what = "storyteller.person"
-		case (s.Consent == nil) != (first.Consent == nil) ||
-			s.Consent != nil && !equalConsent(s.Consent.Raw, first.Consent.Raw):
-			what = "consent"
-		default:
+			what = []string{"storyteller.person"}
+		case (s.Consent == nil) != (first.Consent == nil):
+			what = []string{"consent"}
+		case s.Consent != nil:
+			what = consentDiff(s.Consent, first.Consent)
+		}
+		if len(what) == 0 {
 			continue
 		}
+		// Field paths only, never the values: a value could be a name.
 		for _, t := range []*consent.Story{first, s} {
 			other := s
 			if t == s {
 				other = first
 			}
-			ds = append(ds, finding(r, t, t.Page.FieldOffset(what),
-				"%s differs from %s; every translation of a story carries the same %s", what, other.Page.Path, what))
+			ds = append(ds, finding(r, t, t.Page.FieldOffset(what[0]),
+				"%s differs from %s; every translation of a story carries the same %s", strings.Join(what, ", "), other.Page.Path, consentNoun(what)))
 		}
 	}
 	return ds

@@ -112,7 +112,8 @@ type Consent struct {
 	SearchEngines  bool
 	Minor          bool
 	GuardianRecord string
-	// Raw is the consent mapping as decoded, to compare translations.
+	// Raw is the consent mapping as decoded (YAML, TOML or JSON types);
+	// compare parsed fields, not Raw: formats decode dates differently.
 	Raw map[string]any
 }
 
