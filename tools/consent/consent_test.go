@@ -3,6 +3,7 @@ package consent
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,5 +127,31 @@ func TestApproveWritesOnlyReview(t *testing.T) {
 	s, _ := Parse(np)
 	if s.Review.ApprovedSHA256 != ApprovalDigest(np) {
 		t.Error("approved digest does not match the written page")
+	}
+}
+
+func TestApproveRefusesDayBeforeConsent(t *testing.T) {
+	raw := "---\nstory_id: st-aaaa1\nconsent:\n  status: given\n  given: 2026-03-02\nreview:\n  approved: \"\"\n  approved_sha256: \"\"\n---\nBody\n"
+	p := page(t, raw)
+	for _, c := range []struct {
+		day  time.Time
+		fail bool
+	}{
+		{time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC), true},
+		{time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), false},
+		{time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), false},
+	} {
+		out, _, err := Approve(p, c.day)
+		if c.fail {
+			if !errors.Is(err, ErrApprovalBeforeConsent) || !strings.Contains(err.Error(), "consent.given") || !strings.Contains(err.Error(), p.Path) || out != nil {
+				t.Errorf("%s: got %v, want an error naming %s and consent.given", c.day.Format(time.DateOnly), err, p.Path)
+			}
+		} else if err != nil {
+			t.Errorf("%s: %v", c.day.Format(time.DateOnly), err)
+		}
+	}
+	// A pending consent without a given date can be approved any day.
+	if _, _, err := Approve(page(t, strings.Replace(raw, "given: 2026-03-02", "given: \"\"", 1)), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Errorf("no consent.given: %v", err)
 	}
 }
