@@ -22,12 +22,14 @@ func newApproveCmd(a *app) *cobra.Command {
 		Short: "Record the storyteller's approval of a story's current text",
 		Long: `Approve records that the storyteller has read and approved the current text
 of a story: it computes the approval digest of each language file (title,
-description, byline, body, media captions and alt text; see
+description, byline, preferred term, content warnings, countries, themes,
+body, and each medium's id, alt text and caption; see
 tools/consent.ApprovalDigest) and writes review.approved and
 review.approved_sha256 into its front matter, leaving every other line,
 comment and key order as it was. STORY is a story_id (st-...) or a slug.
 Run it only after the storyteller approved exactly this text: any later
-change makes storyguard check fail until they approve again.
+change makes storyguard check fail until they approve again. --date may not
+be in the future, nor before the story's consent.given.
 
 ` + helpExitCodes,
 		Args: cobra.ExactArgs(1),
@@ -37,6 +39,10 @@ change makes storyguard check fail until they approve again.
 				var err error
 				if day, err = parseDay(date); err != nil {
 					return fmt.Errorf("flag --date: %w", err)
+				}
+				if today := consent.Day(time.Now().UTC()); consent.Day(day).After(today) {
+					return fmt.Errorf("flag --date: %s is in the future (today is %s); give the day the storyteller approved the text",
+						consent.Day(day).Format(time.DateOnly), today.Format(time.DateOnly))
 				}
 			}
 			cfg, err := a.config()
@@ -72,6 +78,9 @@ change makes storyguard check fail until they approve again.
 			for _, p := range pages {
 				raw, digest, err := consent.Approve(p, day)
 				if err != nil {
+					if date != "" {
+						return fmt.Errorf("flag --date: %w", err)
+					}
 					return err
 				}
 				outs = append(outs, out{p, raw, digest})
@@ -86,6 +95,6 @@ change makes storyguard check fail until they approve again.
 		},
 	}
 	cmd.Flags().StringSliceVar(&langs, "lang", nil, "languages to approve, for example en or en,es (default: every language of the story)")
-	cmd.Flags().StringVar(&date, "date", "", "date of the approval, YYYY-MM-DD (default: today)")
+	cmd.Flags().StringVar(&date, "date", "", "date of the approval, YYYY-MM-DD (default: today); not in the future, not before consent.given")
 	return cmd
 }

@@ -7,8 +7,8 @@ package check
 
 import (
 	"fmt"
-	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -232,5 +232,47 @@ func finding(r interface {
 	return diag.Diagnostic{File: s.Page.Path, Line: line, Col: col, Rule: r.ID(), Severity: r.Severity(), Message: fmt.Sprintf(format, args...)}
 }
 
-// equalConsent compares two decoded consent mappings.
-func equalConsent(a, b map[string]any) bool { return reflect.DeepEqual(a, b) }
+// consentDiff returns the field paths ("consent.channels") where the
+// parsed consents a and b differ, in the order of the Consent type; nil
+// when they are the same consent. Lists (channels, languages) compare as
+// sets, dates as calendar dates, so order and front-matter format (a TOML
+// date, a YAML string) do not count. Both are non-nil.
+func consentDiff(a, b *consent.Consent) []string {
+	var out []string
+	add := func(path string, same bool) {
+		if !same {
+			out = append(out, path)
+		}
+	}
+	add("consent.record", a.Record == b.Record)
+	add("consent.status", a.Status == b.Status)
+	add("consent.given", a.Given.Equal(b.Given))
+	add("consent.expires", a.Expires.Equal(b.Expires))
+	add("consent.withdrawn", a.Withdrawn.Equal(b.Withdrawn))
+	add("consent.channels", sameSet(a.Channels, b.Channels))
+	add("consent.languages", sameSet(a.Languages, b.Languages))
+	add("consent.identifiers.name", a.Identifiers.Name == b.Identifiers.Name)
+	add("consent.identifiers.face", a.Identifiers.Face == b.Identifiers.Face)
+	add("consent.identifiers.voice", a.Identifiers.Voice == b.Identifiers.Voice)
+	add("consent.identifiers.location", a.Identifiers.Location == b.Identifiers.Location)
+	add("consent.search_engines", a.SearchEngines == b.SearchEngines)
+	add("consent.minor", a.Minor == b.Minor)
+	add("consent.guardian_record", a.GuardianRecord == b.GuardianRecord)
+	return out
+}
+
+// sameSet reports whether a and b hold the same strings, ignoring order
+// and repetition.
+func sameSet(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			return false
+		}
+	}
+	return true
+}

@@ -46,13 +46,24 @@ func (r statusRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	if !story(s) {
 		return nil
 	}
-	switch st := s.Consent.Status; st {
-	case consent.Pending, consent.Expired:
+	switch s.Consent.Status {
+	case consent.Pending:
 		return []diag.Diagnostic{finding(r, s, s.Page.ValueOffset("consent.status"),
-			"consent status is %s on a page that is not a draft; mark it draft: true until consent is given", st)}
+			"consent status is pending on a page that is not a draft; set draft: true until the storyteller gives consent")}
+	case consent.Expired:
+		return []diag.Diagnostic{finding(r, s, s.Page.ValueOffset("consent.status"),
+			"consent status is expired on a page that is not a draft; %s", expiredHow)}
 	}
 	return nil
 }
+
+// expiredHow is what staff do about an expired consent. Withdrawal is not
+// among it: storyguard withdraw records a decision the storyteller never
+// made. A draft is staged out of the build, so the next publish takes the
+// story down (DESIGN.md "Content model", "Checks").
+const expiredHow = "if the storyteller renews it, record the renewal (status renewed, new given and expires); " +
+	"if not, set draft: true (or status expired with draft: true) and the next storyguard publish takes the story down; " +
+	"do not withdraw it, the storyteller did not withdraw"
 
 type expiredRule struct{}
 
@@ -66,7 +77,7 @@ func (r expiredRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	// consent.expires: from that day on, the consent no longer covers it.
 	if !c.Now.Before(s.Consent.Expires) {
 		return []diag.Diagnostic{finding(r, s, s.Page.ValueOffset("consent.expires"),
-			"consent %s expired on %s; renew it with the storyteller or withdraw the story", s.Consent.SafeRecord(), s.Consent.Expires.Format(time.DateOnly))}
+			"consent %s expired on %s; %s", s.Consent.SafeRecord(), s.Consent.Expires.Format(time.DateOnly), expiredHow)}
 	}
 	return nil
 }
@@ -311,6 +322,15 @@ func (r altRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	return ds
 }
 
+// consentNoun names what every translation must share, for the message:
+// the consent when consent fields differ, otherwise the one field.
+func consentNoun(what []string) string {
+	if strings.HasPrefix(what[0], "consent") {
+		return "consent"
+	}
+	return what[0]
+}
+
 type translationRule struct{}
 
 func (translationRule) ID() string              { return "consent-translation" }
@@ -331,26 +351,29 @@ func (r translationRule) CheckBundle(c *Context, stories []*consent.Story) []dia
 		if s == first {
 			continue
 		}
-		var what string
+		var what []string
 		switch {
 		case s.ID != first.ID:
-			what = "story_id"
+			what = []string{"story_id"}
 		case (s.Storyteller == nil) != (first.Storyteller == nil) ||
 			s.Storyteller != nil && s.Storyteller.Person != first.Storyteller.Person:
-			what = "storyteller.person"
-		case (s.Consent == nil) != (first.Consent == nil) ||
-			s.Consent != nil && !equalConsent(s.Consent.Raw, first.Consent.Raw):
-			what = "consent"
-		default:
+			what = []string{"storyteller.person"}
+		case (s.Consent == nil) != (first.Consent == nil):
+			what = []string{"consent"}
+		case s.Consent != nil:
+			what = consentDiff(s.Consent, first.Consent)
+		}
+		if len(what) == 0 {
 			continue
 		}
+		// Field paths only, never the values: a value could be a name.
 		for _, t := range []*consent.Story{first, s} {
 			other := s
 			if t == s {
 				other = first
 			}
-			ds = append(ds, finding(r, t, t.Page.FieldOffset(what),
-				"%s differs from %s; every translation of a story carries the same %s", what, other.Page.Path, what))
+			ds = append(ds, finding(r, t, t.Page.FieldOffset(what[0]),
+				"%s differs from %s; every translation of a story carries the same %s", strings.Join(what, ", "), other.Page.Path, consentNoun(what)))
 		}
 	}
 	return ds

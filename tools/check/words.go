@@ -20,14 +20,33 @@ import (
 // the lists here, in one place.
 var (
 	// sensitiveTopics need a content warning when a story names them.
+	// Survivors often name violence indirectly ("the man who hurt me",
+	// "me pegaba"), so the lists hold those phrasings too; words that are
+	// not a sensitive topic by themselves (court, trial, juicio, sentencia)
+	// are left out, and so is a bare Spanish "trata", which mostly means
+	// "se trata de" (it is about).
 	sensitiveTopics = map[string][]string{
-		"en": {"rape", "raped", "sexual violence", "sexual abuse", "sexual assault", "sexually abused", "incest",
-			"trafficking", "trafficked", "suicide", "suicidal", "self-harm", "murder", "murdered", "femicide",
-			"kidnapped", "kidnapping", "abducted", "torture", "tortured", "domestic violence", "child abuse", "beaten"},
-		"es": {"violación", "violada", "violaron", "violencia sexual", "abuso sexual", "agresión sexual", "abusada",
-			"incesto", "trata", "suicidio", "autolesión", "asesinato", "asesinada", "feminicidio", "femicidio",
-			"secuestro", "secuestrada", "tortura", "torturada", "violencia doméstica", "violencia intrafamiliar",
-			"maltrato infantil", "golpeada"},
+		"en": {"rape", "raped", "rapist", "sexual violence", "sexual abuse", "sexual assault", "sexually abused",
+			"sexually assaulted", "sexual exploitation", "sexual harassment", "incest", "molested", "molestation",
+			"abuse", "abused", "abuser", "abusers", "abusive", "assault", "assaulted",
+			"violence", "violent", "violently", "domestic violence", "child abuse",
+			"harassment", "harassed", "trafficking", "trafficked", "trafficker", "traffickers",
+			"suicide", "suicidal", "self-harm", "self harm",
+			"murder", "murdered", "killed", "femicide", "kidnapped", "kidnapping", "abducted", "torture", "tortured",
+			"beaten", "hurt me", "hurt her", "hurt us", "hit me", "hit her", "hit us", "beat me", "beat her", "beat us",
+			"forced marriage", "child marriage"},
+		"es": {"violación", "violaciones", "violada", "violado", "violaron", "violó", "violador", "violencia sexual",
+			"abuso sexual", "agresión sexual", "explotación sexual", "acoso sexual", "incesto",
+			"abuso", "abusos", "abusó", "abusaron", "abusada", "abusado", "abusador", "abusadores",
+			"agresión", "agresiones", "agredida", "agredido", "agresor", "agresores",
+			"violencia", "violento", "violenta", "violentos", "violentas", "violencia doméstica",
+			"violencia intrafamiliar", "maltrato", "maltratada", "maltrato infantil",
+			"acoso", "acosada", "acosadas", "acosaban", "trata de personas", "trata de mujeres", "víctimas de trata",
+			"tratante", "tratantes", "suicidio", "suicida", "autolesión", "autolesiones",
+			"asesinato", "asesinada", "asesinado", "asesinaron", "feminicidio", "femicidio",
+			"secuestro", "secuestrada", "secuestraron", "tortura", "torturada", "golpeada", "golpeado",
+			"me hizo daño", "le hizo daño", "nos hizo daño", "me lastimó", "la lastimó", "me golpeó", "la golpeó",
+			"me golpeaba", "me pegaba", "me pegó", "le pegaba", "nos pegaba", "matrimonio forzado", "matrimonio infantil"},
 	}
 	// victimWords conflict with a preferred_term of survivor or survivor leader.
 	victimWords = map[string][]string{

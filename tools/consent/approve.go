@@ -44,12 +44,23 @@ func FindStory(site *content.Site, story string) ([]*content.Page, error) {
 	return out, nil
 }
 
+// ErrApprovalBeforeConsent is wrapped by Approve when the approval day
+// falls before consent.given: a storyteller approves the text of a story
+// they have already consented to publish.
+var ErrApprovalBeforeConsent = errors.New("approval date is before consent.given")
+
 // Approve records the storyteller's approval of p's current text: it
 // returns p's file with review.approved set to day (YYYY-MM-DD) and
 // review.approved_sha256 set to ApprovalDigest(p), every other byte kept,
 // and the digest. The caller writes the file (content.WriteFileAtomic).
-// Errors name the file and field; nothing is written on error.
+// It refuses (wrapping ErrApprovalBeforeConsent, naming the file and
+// consent.given) a day before the page's consent.given, when that is a
+// date. Errors name the file and field; nothing is written on error.
 func Approve(p *content.Page, day time.Time) (raw []byte, digest string, err error) {
+	if s, _ := Parse(p); s.Consent != nil && !s.Consent.Given.IsZero() && Day(day).Before(s.Consent.Given) {
+		return nil, "", fmt.Errorf("%s: %w: approval %s, consent.given %s", p.Path, ErrApprovalBeforeConsent,
+			Day(day).Format(time.DateOnly), s.Consent.Given.Format(time.DateOnly))
+	}
 	digest = ApprovalDigest(p)
 	raw, err = content.SetFields(p, []content.Assignment{
 		{Path: "review.approved", Value: Day(day)},

@@ -85,6 +85,8 @@ type Story struct {
 	Consent         *Consent
 	Review          Review
 	ContentWarnings []string
+	Countries       []string // the countries taxonomy, as written
+	Themes          []string // the themes taxonomy, as written
 	Media           []Media
 }
 
@@ -110,7 +112,8 @@ type Consent struct {
 	SearchEngines  bool
 	Minor          bool
 	GuardianRecord string
-	// Raw is the consent mapping as decoded, to compare translations.
+	// Raw is the consent mapping as decoded (YAML, TOML or JSON types);
+	// compare parsed fields, not Raw: formats decode dates differently.
 	Raw map[string]any
 }
 
@@ -340,6 +343,8 @@ func Parse(p *content.Page) (*Story, []diag.Diagnostic) {
 	}
 	s.ExpiryDate = ps.date(RuleFrontMatterType, expiryKey, false)
 	s.ContentWarnings = ps.list(RuleFrontMatterType, "content_warnings", false)
+	s.Countries = ps.list(RuleFrontMatterType, "countries", false)
+	s.Themes = ps.list(RuleFrontMatterType, "themes", false)
 	s.Media = ps.media()
 	s.Review = ps.review()
 

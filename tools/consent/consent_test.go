@@ -3,6 +3,7 @@ package consent
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,13 +24,19 @@ func page(t *testing.T, raw string) *content.Page {
 // TestApprovalDigestSpec recomputes the digest from its doc comment by
 // hand, so the definition and the code cannot drift apart.
 func TestApprovalDigestSpec(t *testing.T) {
-	raw := "---\r\ntitle: \"Cafe\u0301 \"\r\ndescription: d\r\nstoryteller:\r\n  display_name: \"Ana*\"\r\nmedia:\r\n  - id: m-01\r\n    alt: \"A\"\r\n  - id: m-02\r\n    caption: \"C2\"\r\n---\r\n\r\nLine one.  \r\nLine two\r\n\r\n"
+	raw := "---\r\ntitle: \"Cafe\u0301 \"\r\ndescription: d\r\nstoryteller:\r\n  display_name: \"Ana*\"\r\n  preferred_term: survivor\r\n" +
+		"content_warnings: [sexual violence, court proceedings]\r\ncountries: [Guatemala]\r\nthemes: [justice, survivor leadership]\r\n" +
+		"media:\r\n  - id: m-01\r\n    alt: \"A\"\r\n  - id: m-02\r\n    caption: \"C2\"\r\n---\r\n\r\nLine one.  \r\nLine two\r\n\r\n"
 	p := page(t, raw)
 	var b strings.Builder
-	b.WriteString("storyguard-approval-v1\n")
+	b.WriteString("storyguard-approval-v2\n")
 	for _, r := range [][2]string{
-		{"title", "Café"}, {"description", "d"}, {"byline", "Ana*"}, {"body", "Line one.\nLine two"},
-		{"media[0].alt", "A"}, {"media[0].caption", ""}, {"media[1].alt", ""}, {"media[1].caption", "C2"},
+		{"title", "Café"}, {"description", "d"}, {"byline", "Ana*"}, {"preferred_term", "survivor"},
+		{"content_warnings[0]", "sexual violence"}, {"content_warnings[1]", "court proceedings"},
+		{"countries[0]", "Guatemala"}, {"themes[0]", "justice"}, {"themes[1]", "survivor leadership"},
+		{"body", "Line one.\nLine two"},
+		{"media[0].id", "m-01"}, {"media[0].alt", "A"}, {"media[0].caption", ""},
+		{"media[1].id", "m-02"}, {"media[1].alt", ""}, {"media[1].caption", "C2"},
 	} {
 		b.WriteString(r[0] + "\n" + itoa(len(r[1])) + "\n" + r[1] + "\n")
 	}
@@ -44,14 +51,30 @@ func TestApprovalDigestSpec(t *testing.T) {
 		t.Error("normalisation: LF/NFC/trailing-blank variant differs")
 	}
 	// Any change a reader sees changes it.
-	for _, change := range [][2]string{{"Line two", "Line 2"}, {"\"A\"", "\"B\""}, {"Ana*", "Ana"}, {"description: d", "description: e"}} {
+	for _, change := range [][2]string{
+		{"Line two", "Line 2"}, {"\"A\"", "\"B\""}, {"Ana*", "Ana"}, {"description: d", "description: e"},
+		{"[sexual violence, court proceedings]", "[]"},
+		{"content_warnings: [sexual violence, court proceedings]\r\n", ""},
+		{"[sexual violence, court proceedings]", "[court proceedings, sexual violence]"},
+		{"countries: [Guatemala]", "countries: [Honduras]"},
+		{"countries: [Guatemala]", "countries: []"},
+		{"[justice, survivor leadership]", "[justice]"},
+		{"preferred_term: survivor", "preferred_term: victim"},
+		{"id: m-01", "id: m-03"},
+	} {
 		if ApprovalDigest(page(t, strings.Replace(raw, change[0], change[1], 1))) == ApprovalDigest(p) {
-			t.Errorf("changing %q did not change the digest", change[0])
+			t.Errorf("changing %q to %q did not change the digest", change[0], change[1])
 		}
 	}
-	// Review fields do not count.
-	if ApprovalDigest(page(t, strings.Replace(raw, "description: d\r\n", "description: d\r\nreview:\r\n  approved: 2026-01-01\r\n", 1))) != ApprovalDigest(p) {
-		t.Error("review fields changed the digest")
+	// Review, consent and depicts do not count.
+	for _, change := range [][2]string{
+		{"description: d\r\n", "description: d\r\nreview:\r\n  approved: 2026-01-01\r\n"},
+		{"description: d\r\n", "description: d\r\nconsent:\r\n  status: given\r\n"},
+		{"id: m-01\r\n", "id: m-01\r\n    depicts: []\r\n"},
+	} {
+		if ApprovalDigest(page(t, strings.Replace(raw, change[0], change[1], 1))) != ApprovalDigest(p) {
+			t.Errorf("adding %q changed the digest", change[1])
+		}
 	}
 }
 
@@ -104,5 +127,31 @@ func TestApproveWritesOnlyReview(t *testing.T) {
 	s, _ := Parse(np)
 	if s.Review.ApprovedSHA256 != ApprovalDigest(np) {
 		t.Error("approved digest does not match the written page")
+	}
+}
+
+func TestApproveRefusesDayBeforeConsent(t *testing.T) {
+	raw := "---\nstory_id: st-aaaa1\nconsent:\n  status: given\n  given: 2026-03-02\nreview:\n  approved: \"\"\n  approved_sha256: \"\"\n---\nBody\n"
+	p := page(t, raw)
+	for _, c := range []struct {
+		day  time.Time
+		fail bool
+	}{
+		{time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC), true},
+		{time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), false},
+		{time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), false},
+	} {
+		out, _, err := Approve(p, c.day)
+		if c.fail {
+			if !errors.Is(err, ErrApprovalBeforeConsent) || !strings.Contains(err.Error(), "consent.given") || !strings.Contains(err.Error(), p.Path) || out != nil {
+				t.Errorf("%s: got %v, want an error naming %s and consent.given", c.day.Format(time.DateOnly), err, p.Path)
+			}
+		} else if err != nil {
+			t.Errorf("%s: %v", c.day.Format(time.DateOnly), err)
+		}
+	}
+	// A pending consent without a given date can be approved any day.
+	if _, _, err := Approve(page(t, strings.Replace(raw, "given: 2026-03-02", "given: \"\"", 1)), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Errorf("no consent.given: %v", err)
 	}
 }
