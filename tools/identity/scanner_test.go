@@ -95,6 +95,12 @@ func TestScanMatches(t *testing.T) {
 		{"hashtag of a full name", "#AnaPérezQuiñórez", []string{"p-0001 name=AnaPérezQuiñórez"}},
 		{"given and family name glued", "write to anaperez@mail.example", []string{"p-0001 family_name=anaperez"}},
 		{"fullwidth letters fold", "ＭＥＮＤＯＺＡ", []string{"p-0002 family_name=ＭＥＮＤＯＺＡ"}},
+		{"Cyrillic a in a name", "met M\u0435ndoz\u0430 there", []string{"p-0002 family_name=M\u0435ndoz\u0430"}},
+		{"Cyrillic capitals", "\u041C\u0415NDOZ\u0410", []string{"p-0002 family_name=\u041C\u0415NDOZ\u0410"}},
+		{"Greek omicron and alpha", "Mend\u03bfz\u03b1.", []string{"p-0002 family_name=Mend\u03bfz\u03b1"}},
+		{"Greek capitals", "\u039C\u0395\u039DDOZ\u0391", []string{"p-0002 family_name=\u039C\u0395\u039DDOZ\u0391"}},
+		{"Cyrillic with a diacritic", "P\u0450rez", []string{"p-0001 family_name=P\u0450rez"}},
+		{"homoglyph as an entity", "Mendoz&#x430;", []string{"p-0002 family_name=Mendoz&#x430;"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
