@@ -171,7 +171,12 @@ func computeFold(r rune) foldEntry {
 				b.WriteByte(c)
 			}
 		case unicode.IsLetter(d) || unicode.IsDigit(d):
+			// The lowercase is looked up too, so that folding is
+			// idempotent: a capital not in the table ("Ԁ") lowers to a
+			// letter that is ("ԁ" → "d").
 			if s, ok := specialFold[d]; ok {
+				b.WriteString(s)
+			} else if s, ok := specialFold[unicode.ToLower(d)]; ok {
 				b.WriteString(s)
 			} else {
 				b.WriteRune(unicode.ToLower(d))
