@@ -64,6 +64,16 @@ func isWordRune(r rune) bool {
 // singleLetterBefore reports whether data[:p] ends in a letter (with its
 // marks) that no other letter or digit precedes, and where it starts.
 func singleLetterBefore(data []byte, p int) (int, bool) {
+	// Fast path, the common case: ASCII before the space.
+	if p >= 2 && data[p-1] < utf8.RuneSelf && data[p-2] < utf8.RuneSelf {
+		if !isAlpha(data[p-1]) || isAlnum(data[p-2]) {
+			return 0, false
+		}
+		return p - 1, true
+	}
+	if p == 1 && data[0] < utf8.RuneSelf {
+		return 0, isAlpha(data[0])
+	}
 	s := p
 	for s > 0 {
 		r, n := utf8.DecodeLastRune(data[:s])
@@ -88,6 +98,12 @@ func singleLetterBefore(data []byte, p int) (int, bool) {
 // singleLetterAfter reports whether data[i:] starts with a letter (with its
 // marks) that no letter or digit follows, and where it ends.
 func singleLetterAfter(data []byte, i int) (int, bool) {
+	if i+1 < len(data) && data[i] < utf8.RuneSelf && data[i+1] < utf8.RuneSelf {
+		if !isAlpha(data[i]) || isAlnum(data[i+1]) {
+			return 0, false
+		}
+		return i + 1, true
+	}
 	r, n := utf8.DecodeRune(data[i:])
 	if n == 0 || !unicode.IsLetter(r) {
 		return 0, false
