@@ -44,7 +44,7 @@
 // HTML, XML, JSON and text file of the output):
 //
 //	ids, err := identity.LoadIdentities(cfg.IdentityFile, os.Getenv)
-//	reg, err := identity.OpenRegistry(path, ids)   // errors.Is: ErrRegistryMissing, ErrRegistryPlaintext, ErrWrongKey, ...
+//	reg, err := identity.OpenRegistry(path, ids)   // errors.Is: ErrRegistryMissing, ErrRegistryPlaintext, ErrWrongKey, ErrDemoKey, ...
 //	sc, err := identity.NewScanner(reg)
 //	ms := sc.ScanPage(page.Path, page.Raw, identity.ScanOptions{})   // leaks: errors
 //	ms = append(ms, identity.Recognise(page.Raw, cfg.AllowContacts)...) // details: warnings
@@ -54,6 +54,17 @@
 // CheckFirstMentions (the "*" on the first mention in the text),
 // CheckPseudonymConsistency (across pages and languages); the registry
 // itself rejects a pseudonym equal to a real name.
+//
+// # The demo key
+//
+// The demo identity's secret key is committed (examples/vault/
+// demo-identity.txt, recipient DemoRecipient), so it protects nothing. A
+// registry saying demo: false is never saved to DemoRecipient
+// (SealRegistry, SaveRegistry: ErrDemoKey), and OpenRegistry refuses one
+// that lists it or decrypts with it (ErrDemoKey) or that was opened with a
+// key file inside a git work tree (ErrIdentityInRepo, see InsideWorkTree).
+// OpenRegistryForRekey skips those two refusals so that such a registry
+// can be re-encrypted to a new key.
 package identity
 
 import (

@@ -386,7 +386,9 @@ func ParseRecipients(recipients []string) ([]age.Recipient, error) {
 
 // SaveRegistry validates reg, encrypts it to reg.Recipients and replaces
 // path atomically (a temporary file in the same folder, synced, renamed
-// over path; mode 0600). On any error path is left as it was. YAML comments
+// over path; mode 0600). On any error path is left as it was; a registry
+// saying demo: false with DemoRecipient among its recipients is refused
+// with ErrDemoKey. YAML comments
 // of an earlier version are not kept (see SealRegistry).
 func SaveRegistry(path string, reg *Registry) error {
 	if err := reg.Validate(); err != nil {
