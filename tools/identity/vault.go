@@ -73,9 +73,20 @@ func CheckDemoKey(name string, demo bool, recipients []string) error {
 }
 
 // InsideWorkTree reports whether dir (or its nearest existing parent) lies
-// in a git work tree, asking `git rev-parse --is-inside-work-tree`. Without
-// git installed it answers false.
+// in a git work tree: when dir or one of its parents holds a ".git" entry
+// (so it fails closed without git, or when git refuses a repository of
+// another owner), or when `git rev-parse --is-inside-work-tree` says so.
 func InsideWorkTree(dir string) bool {
+	if abs, err := filepath.Abs(dir); err == nil {
+		for d := abs; ; d = filepath.Dir(d) {
+			if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+				return true
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
