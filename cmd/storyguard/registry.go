@@ -40,6 +40,21 @@ pseudonyms only.
 	}
 	cmd.AddCommand(newRegistryInitCmd(a), newRegistryAddCmd(a), newRegistryListCmd(a),
 		newRegistryEditCmd(a), newRegistryRekeyCmd(a))
+	// With an unknown subcommand cobra would print help and exit 0: a typo
+	// must not look like success. Without one, help is printed (exit 0).
+	cmd.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return withHint(fmt.Errorf("registry: unknown subcommand %q", args[0]), "see 'storyguard registry --help'")
+		}
+		return nil
+	}
+	cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	for _, sub := range cmd.Commands() {
+		if sub.Long == "" {
+			sub.Long = sub.Short + "."
+		}
+		sub.Long += "\n\n" + helpExitCodes
+	}
 	return cmd
 }
 
@@ -52,6 +67,12 @@ func registryPath(c config.Config) string {
 // registry, failing closed with a hint for each kind of failure. check and
 // publish use it too.
 func (a *app) openRegistry() (*identity.Registry, string, []age.Identity, error) {
+	return a.openRegistryWith(identity.OpenRegistry)
+}
+
+// openRegistryWith is openRegistry with the function that opens the file
+// (identity.OpenRegistryForRekey for rekey).
+func (a *app) openRegistryWith(open func(string, []age.Identity) (*identity.Registry, error)) (*identity.Registry, string, []age.Identity, error) {
 	c, err := a.config()
 	if err != nil {
 		return nil, "", nil, err
@@ -61,7 +82,7 @@ func (a *app) openRegistry() (*identity.Registry, string, []age.Identity, error)
 	if err != nil {
 		return nil, path, nil, withHint(err, "export STORYGUARD_AGE_IDENTITY=AGE-SECRET-KEY-1... or pass --identity-file with a key file outside the repository (the demo key is examples/vault/demo-identity.txt)")
 	}
-	reg, err := identity.OpenRegistry(path, ids)
+	reg, err := open(path, ids)
 	if err != nil {
 		return nil, path, ids, registryHint(err)
 	}
@@ -81,6 +102,8 @@ func registryHint(err error) error {
 		return withHint(err, "restore registry.age from the vault's backup")
 	case errors.Is(err, identity.ErrRegistryTracked):
 		return withHint(err, "remove it from git ('git rm --cached' and purge it from history), keep the vault in .gitignore, and rotate the key with 'storyguard registry rekey'")
+	case errors.Is(err, identity.ErrDemoKey), errors.Is(err, identity.ErrIdentityInRepo):
+		return withHint(err, "the demo key is public and a key inside the repository may be committed: make a new key outside the repository with 'storyguard registry init --root <an empty folder> --new-identity ~/.config/storyguard/identity.txt', then run 'storyguard registry rekey --recipient <the recipient it prints>'")
 	case errors.Is(err, identity.ErrInvalid):
 		return withHint(err, "fix it with 'storyguard registry edit'")
 	}
@@ -113,11 +136,14 @@ key never goes into the repository. An existing registry is never replaced.`,
 			if _, err := identity.ParseRecipients(recipients); err != nil {
 				return fmt.Errorf("registry init: --recipient: %w", err)
 			}
+			if err := identity.CheckDemoKey("registry init --recipient", false, recipients); err != nil {
+				return registryHint(err)
+			}
 			if newIdentity != "" {
 				if _, err := os.Stat(newIdentity); err == nil {
 					return fmt.Errorf("registry init: --new-identity %s already exists", newIdentity)
 				}
-				if insideWorkTree(filepath.Dir(newIdentity)) {
+				if identity.InsideWorkTree(filepath.Dir(newIdentity)) {
 					return withHint(fmt.Errorf("registry init: --new-identity %s is inside a git work tree", newIdentity), "keep the key outside the repository, for example ~/.config/storyguard/identity.txt")
 				}
 				text, rc, err := identity.NewIdentity("storyguard registry identity: keep secret, never commit")
@@ -154,7 +180,7 @@ key never goes into the repository. An existing registry is never replaced.`,
 			for _, rc := range recipients {
 				fmt.Fprintf(a.stdout, "recipient: %s\n", rc)
 			}
-			if insideWorkTree(filepath.Dir(path)) && !gitIgnored(path) {
+			if identity.InsideWorkTree(filepath.Dir(path)) && !gitIgnored(path) {
 				fmt.Fprintf(a.stderr, "storyguard: warning: %s is not gitignored; add the vault folder to .gitignore\n", path)
 			}
 			return nil
@@ -208,7 +234,7 @@ the next free p-NNNN is assigned. It prints the id only.`,
 			}
 			reg.Persons = append(reg.Persons, per)
 			if err := identity.SaveRegistry(path, reg); err != nil {
-				return err
+				return registryHint(err)
 			}
 			fmt.Fprintf(a.stdout, "added %s\n", per.ID)
 			return nil
@@ -274,13 +300,15 @@ old file still open with them.`,
 			if _, err := identity.ParseRecipients(recipients); err != nil {
 				return fmt.Errorf("registry rekey: %w", err)
 			}
-			reg, path, ids, err := a.openRegistry()
+			// The rekey is the way out of ErrDemoKey and ErrIdentityInRepo,
+			// so it opens the registry without those two refusals.
+			reg, path, ids, err := a.openRegistryWith(identity.OpenRegistryForRekey)
 			if err != nil {
 				return err
 			}
 			reg.Recipients = recipients
 			if err := identity.SaveRegistry(path, reg); err != nil {
-				return err
+				return registryHint(err)
 			}
 			fmt.Fprintf(a.stdout, "re-encrypted %s to %d recipient(s)\n", path, len(recipients))
 			if _, err := identity.OpenRegistry(path, ids); errors.Is(err, identity.ErrWrongKey) {
@@ -390,28 +418,14 @@ func editRegistry(ctx context.Context, a *app, path string, ids []age.Identity) 
 		return nil
 	}
 	reg, err := identity.SealRegistry(path, edited)
+	if errors.Is(err, identity.ErrDemoKey) {
+		return registryHint(fmt.Errorf("registry edit: not saved, registry unchanged: %w", err))
+	}
 	if err != nil {
 		return withHint(fmt.Errorf("registry edit: not saved, registry unchanged: %w", err), "run 'storyguard registry edit' again and fix the line named")
 	}
 	fmt.Fprintf(a.stdout, "saved %s: %d person(s), %d recipient(s)\n", path, len(reg.Persons), len(reg.Recipients))
 	return nil
-}
-
-// insideWorkTree reports whether dir (or its nearest existing parent) lies
-// in a git work tree. Without git it answers false.
-func insideWorkTree(dir string) bool {
-	for {
-		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return false
-		}
-		dir = parent
-	}
-	out, err := exec.Command("git", "-C", dir, "rev-parse", "--is-inside-work-tree").Output()
-	return err == nil && strings.TrimSpace(string(out)) == "true"
 }
 
 // gitIgnored reports whether git ignores path.

@@ -52,7 +52,7 @@ func FuzzNormalise(f *testing.F) {
 }
 
 func FuzzScan(f *testing.F) {
-	for _, s := range []string{"Qui**ñó**rez", "Qui<em>ñó</em>rez", "P&#233;rez", "Ana Pérez Quiñórez", "/s/Qui%C3%B1%C3%B3rez", `{"a":"P\u00e9rez"}`, "<img alt=\"Mendoza\">", "+502 4410 2233", "Mariana"} {
+	for _, s := range []string{"Qui**ñó**rez", "Qui<em>ñó</em>rez", "P&#233;rez", "Ana Pérez Quiñórez", "/s/Qui%C3%B1%C3%B3rez", `{"a":"P\u00e9rez"}`, "<img alt=\"Mendoza\">", "+502 4410 2233", "Mariana", "M e n d o z a", "by S i c á n.", "P e\u0301 r e z"} {
 		f.Add(s, "content/stories/x/index.md")
 	}
 	s := testScanner(f)
@@ -88,6 +88,9 @@ func FuzzScan(f *testing.F) {
 				if strings.HasSuffix(got, want) {
 					continue
 				}
+			}
+			if !m.InPath && strings.ReplaceAll(got, " ", "") == strings.ReplaceAll(want, " ", "") && strings.Contains(got, " ") {
+				continue // a spaced-out name, "m a r i s o l"
 			}
 			if got != want {
 				t.Fatalf("match %v: bytes %q fold to %q, term folds to %q", m, src[m.Start:m.End], got, want)

@@ -18,6 +18,9 @@ import (
 //     diacritics removed (NFKD, combining marks dropped: "É" → "e",
 //     "ñ" → "n"), plus ß → "ss", æ → "ae", œ → "oe", ø → "o", đ/ð → "d",
 //     ł → "l", þ → "th", ı → "i".
+//   - Cyrillic and Greek letters that look like Latin ones fold to that
+//     Latin letter (homoglyphs, table homoglyphFold), so that "Mаrisol"
+//     with a Cyrillic "а" (U+0430) is spelt "marisol".
 //   - Ignorable, dropped without a trace so that the letters around them
 //     join: "*" and "~" (Markdown emphasis and strikethrough, which
 //     CommonMark and GFM allow inside a word: "Ana**bel**"), combining
@@ -97,6 +100,37 @@ var specialFold = map[rune]string{
 	'ł': "l", 'Ł': "l", 'þ': "th", 'Þ': "th", 'ı': "i", 'ħ': "h", 'Ħ': "h",
 }
 
+// homoglyphFold maps Cyrillic and Greek letters that look like a Latin
+// letter in common fonts to that letter, lowercase. Source: Unicode
+// confusables.txt (UTS #39 "Unicode Security Mechanisms", §4 Confusable
+// Detection), whose skeleton maps each of these to the Latin letter given,
+// except for Greek small ε κ τ υ χ, which confusables.txt maps to Latin-
+// looking IPA or small-capital letters (ꞓ ĸ ᴛ ʋ ꭓ): here they fold to the
+// plain Latin letter a reader takes them for. Greek capital Ν (N) and small
+// ν (v), capital Υ (Y) and small υ (u) fold differently, as they look.
+// Letters with a diacritic fold through NFKD: "ё" is "е" plus a mark, "e".
+var homoglyphFold = map[rune]string{
+	// Cyrillic small: а е о р с у х і ј ѕ, and һ ԁ ԛ ԝ.
+	'а': "a", 'е': "e", 'о': "o", 'р': "p", 'с': "c", 'у': "y", 'х': "x",
+	'і': "i", 'ј': "j", 'ѕ': "s", 'һ': "h", 'ԁ': "d", 'ԛ': "q", 'ԝ': "w",
+	// Cyrillic capital.
+	'А': "a", 'В': "b", 'Е': "e", 'К': "k", 'М': "m", 'Н': "h", 'О': "o",
+	'Р': "p", 'С': "c", 'Т': "t", 'У': "y", 'Х': "x", 'І': "i", 'Ј': "j",
+	'Ѕ': "s", 'Һ': "h", 'Ԛ': "q", 'Ԝ': "w",
+	// Greek small: ο α ε ι κ ν ρ τ υ χ.
+	'ο': "o", 'α': "a", 'ε': "e", 'ι': "i", 'κ': "k", 'ν': "v", 'ρ': "p",
+	'τ': "t", 'υ': "u", 'χ': "x",
+	// Greek capital.
+	'Α': "a", 'Β': "b", 'Ε': "e", 'Ζ': "z", 'Η': "h", 'Ι': "i", 'Κ': "k",
+	'Μ': "m", 'Ν': "n", 'Ο': "o", 'Ρ': "p", 'Τ': "t", 'Υ': "y", 'Χ': "x",
+}
+
+func init() {
+	for r, s := range homoglyphFold {
+		specialFold[r] = s
+	}
+}
+
 func initFold() {
 	foldOnce.Do(func() {
 		t := make([]foldEntry, foldTabSize)
@@ -137,7 +171,12 @@ func computeFold(r rune) foldEntry {
 				b.WriteByte(c)
 			}
 		case unicode.IsLetter(d) || unicode.IsDigit(d):
+			// The lowercase is looked up too, so that folding is
+			// idempotent: a capital not in the table ("Ԁ") lowers to a
+			// letter that is ("ԁ" → "d").
 			if s, ok := specialFold[d]; ok {
+				b.WriteString(s)
+			} else if s, ok := specialFold[unicode.ToLower(d)]; ok {
 				b.WriteString(s)
 			} else {
 				b.WriteRune(unicode.ToLower(d))

@@ -28,7 +28,13 @@
 //
 // A person needs at least one of names, given_names, family_names. Every term
 // must fold (see Normalise) to at least one letter or digit and to at most
-// maxTermBytes bytes. A pseudonym (without its "*") must not fold to any real
+// maxTermBytes bytes. A given name, family name or nickname, each matched
+// alone, must fold to at least minNameLetters (2) letters or digits: one
+// Latin, Greek or Cyrillic letter is an initial, never a name, and would
+// match every "a" and "I" of every page, while two-letter names are real
+// (the Chinese family name "Li", the Korean "Oh", the Vietnamese "Vu").
+// A single Han ideograph, Hangul syllable or kana is a whole syllable and
+// may be a name on its own (李, 吳), so it counts as two. A pseudonym (without its "*") must not fold to any real
 // name, given name, family name or nickname of anyone in the registry.
 //
 // # Using it
@@ -38,7 +44,7 @@
 // HTML, XML, JSON and text file of the output):
 //
 //	ids, err := identity.LoadIdentities(cfg.IdentityFile, os.Getenv)
-//	reg, err := identity.OpenRegistry(path, ids)   // errors.Is: ErrRegistryMissing, ErrRegistryPlaintext, ErrWrongKey, ...
+//	reg, err := identity.OpenRegistry(path, ids)   // errors.Is: ErrRegistryMissing, ErrRegistryPlaintext, ErrWrongKey, ErrDemoKey, ...
 //	sc, err := identity.NewScanner(reg)
 //	ms := sc.ScanPage(page.Path, page.Raw, identity.ScanOptions{})   // leaks: errors
 //	ms = append(ms, identity.Recognise(page.Raw, cfg.AllowContacts)...) // details: warnings
@@ -48,6 +54,17 @@
 // CheckFirstMentions (the "*" on the first mention in the text),
 // CheckPseudonymConsistency (across pages and languages); the registry
 // itself rejects a pseudonym equal to a real name.
+//
+// # The demo key
+//
+// The demo identity's secret key is committed (examples/vault/
+// demo-identity.txt, recipient DemoRecipient), so it protects nothing. A
+// registry saying demo: false is never saved to DemoRecipient
+// (SealRegistry, SaveRegistry: ErrDemoKey), and OpenRegistry refuses one
+// that lists it or decrypts with it (ErrDemoKey) or that was opened with a
+// key file inside a git work tree (ErrIdentityInRepo, see InsideWorkTree).
+// OpenRegistryForRekey skips those two refusals so that such a registry
+// can be re-encrypted to a new key.
 package identity
 
 import (
@@ -57,6 +74,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"filippo.io/age"
 	"go.yaml.in/yaml/v3"
@@ -70,6 +88,35 @@ var DetailKinds = []string{"village", "school", "employer", "phone", "email", "a
 
 // maxTermBytes bounds a folded term; longer terms are rejected at load.
 const maxTermBytes = 400
+
+// minNameLetters is the fewest letters or digits a given name, family name
+// or nickname may fold to (see the package comment for why 2).
+const minNameLetters = 2
+
+// nameLetters counts the letters and digits of a folded term, a Han
+// ideograph, Hangul syllable or kana (each a syllable) counting as two.
+func nameLetters(folded string) int {
+	n := 0
+	for _, r := range folded {
+		switch {
+		case unicode.In(r, unicode.Han, unicode.Hangul, unicode.Hiragana, unicode.Katakana, unicode.Yi):
+			n += 2
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.No, r):
+			n++
+		}
+	}
+	return n
+}
+
+// tooShortName is the problem of a given name, family name or nickname that
+// folds to fewer than minNameLetters letters, or "" if it is long enough.
+// It never quotes the value.
+func tooShortName(v string) string {
+	if nameLetters(Normalise(v)) >= minNameLetters {
+		return ""
+	}
+	return fmt.Sprintf("fewer than %d letters once folded: an initial is not a name and would match everywhere (use names for a full name)", minNameLetters)
+}
 
 // Registry is the decrypted registry. Line fields are 1-based lines in the
 // YAML source, 0 when the registry was built in code.
@@ -259,6 +306,25 @@ func (p *parser) strs(n *yaml.Node, field string) []string {
 	return out
 }
 
+// names is strs for terms matched alone (given_names, family_names,
+// nicknames), refusing one too short to be a name at its own line.
+func (p *parser) names(n *yaml.Node, field string) []string {
+	out := p.strs(n, field)
+	if p.err != nil {
+		return out
+	}
+	for i, v := range out {
+		if len(Normalise(v)) == 0 {
+			continue // "has no letter or digit", reported by validate
+		}
+		if problem := tooShortName(v); problem != "" {
+			p.fail(n.Content[i], fmt.Sprintf("%s[%d]", field, i), "%s", problem)
+			return out
+		}
+	}
+	return out
+}
+
 func (p *parser) registry(doc *yaml.Node) *Registry {
 	reg := &Registry{}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
@@ -321,11 +387,11 @@ func (p *parser) person(n *yaml.Node, field string) Person {
 		case "names":
 			per.Names = p.strs(v, f)
 		case "given_names":
-			per.GivenNames = p.strs(v, f)
+			per.GivenNames = p.names(v, f)
 		case "family_names":
-			per.FamilyNames = p.strs(v, f)
+			per.FamilyNames = p.names(v, f)
 		case "nicknames":
-			per.Nicknames = p.strs(v, f)
+			per.Nicknames = p.names(v, f)
 		case "details":
 			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
 				return
@@ -410,6 +476,11 @@ func (r *Registry) validate(name string) error {
 			}
 			if len(t.folded) > maxTermBytes {
 				return bad(per.Line, field, "longer than %d bytes once folded", maxTermBytes)
+			}
+			if t.kind == "given_names" || t.kind == "family_names" || t.kind == "nicknames" {
+				if problem := tooShortName(t.text); problem != "" {
+					return bad(per.Line, field, "%s", problem)
+				}
 			}
 		}
 		for k, d := range per.Details {

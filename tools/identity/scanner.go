@@ -220,6 +220,10 @@ func (s *Scanner) get(d *dfa) *streams {
 // slug and file name are scanned like text. data may be Markdown with front
 // matter, HTML, XML, JSON or plain text; all are handled the same way.
 // Matches are sorted by InPath (data first), Start, PersonID, Kind, Term.
+// A name spelt out with single spaces between four or more single letters
+// ("M a r i s o l") is joined and matched too, from its first letter to its
+// last (see minSpacedLetters for the rule and its limits); paths are not
+// searched for spaced-out names.
 func (s *Scanner) Scan(path string, data []byte) []Match {
 	return s.ScanPage(path, data, ScanOptions{})
 }
@@ -228,6 +232,11 @@ func (s *Scanner) Scan(path string, data []byte) []Match {
 // built-output scan call for each file.
 func (s *Scanner) ScanPage(path string, data []byte, opts ScanOptions) []Match {
 	ms := s.scan(s.deny, s.pats, data, false, opts)
+	if spaced := s.scanSpaced(data, opts); len(spaced) > 0 {
+		ms = append(ms, spaced...)
+		sortMatches(ms)
+		ms = slices.Compact(ms)
+	}
 	if path != "" {
 		ms = append(ms, s.scan(s.deny, s.pats, []byte(path), true, opts)...)
 	}
@@ -309,11 +318,15 @@ func (s *Scanner) scan(d *dfa, pats [][]patEntry, data []byte, inPath bool, opts
 			return false
 		})
 	}
+	sortMatches(ms)
+	return slices.Compact(ms)
+}
+
+func sortMatches(ms []Match) {
 	slices.SortFunc(ms, func(a, b Match) int {
 		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.End, b.End),
 			strings.Compare(a.PersonID, b.PersonID), strings.Compare(a.Kind, b.Kind), cmp.Compare(a.Term, b.Term))
 	})
-	return slices.Compact(ms)
 }
 
 // LineCol converts a byte offset in data to a 1-based line and a 1-based

@@ -95,6 +95,16 @@ func TestScanMatches(t *testing.T) {
 		{"hashtag of a full name", "#AnaPérezQuiñórez", []string{"p-0001 name=AnaPérezQuiñórez"}},
 		{"given and family name glued", "write to anaperez@mail.example", []string{"p-0001 family_name=anaperez"}},
 		{"fullwidth letters fold", "ＭＥＮＤＯＺＡ", []string{"p-0002 family_name=ＭＥＮＤＯＺＡ"}},
+		{"Cyrillic a in a name", "met M\u0435ndoz\u0430 there", []string{"p-0002 family_name=M\u0435ndoz\u0430"}},
+		{"Cyrillic capitals", "\u041C\u0415NDOZ\u0410", []string{"p-0002 family_name=\u041C\u0415NDOZ\u0410"}},
+		{"Greek omicron and alpha", "Mend\u03bfz\u03b1.", []string{"p-0002 family_name=Mend\u03bfz\u03b1"}},
+		{"Greek capitals", "\u039C\u0395\u039DDOZ\u0391", []string{"p-0002 family_name=\u039C\u0395\u039DDOZ\u0391"}},
+		{"Cyrillic with a diacritic", "P\u0450rez", []string{"p-0001 family_name=P\u0450rez"}},
+		{"spaced out", "by M e n d o z a.", []string{"p-0002 family_name=M e n d o z a"}},
+		{"spaced out, accents and homoglyphs", "(S i c á n)", []string{"p-0003 family_name=S i c á n"}},
+		{"spaced out, decomposed accent", "P e\u0301 r e z", []string{"p-0001 family_name=P e\u0301 r e z"}},
+		{"spaced out full name glued", "A n a P é r e z", []string{"p-0001 family_name=A n a P é r e z"}},
+		{"homoglyph as an entity", "Mendoz&#x430;", []string{"p-0002 family_name=Mendoz&#x430;"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,6 +129,12 @@ func TestScanNonMatches(t *testing.T) {
 		"El Coyote* was convicted",      // a perpetrator's pseudonym
 		"AnaMendoza",                    // glued names of two different people
 		"4410 22334",                    // phone digits inside a longer number
+		"M e n d o",                     // a spaced-out prefix
+		"M e n d o z a s",               // a spaced-out longer word
+		"Men d o z a",                   // not all single letters
+		"M  e  n  d  o  z  a",           // double spaces are not joined
+		"a y o a n a",                   // a run joins into one word only
+		"A n a",                         // three letters: too short to join
 	} {
 		if ms := s.Scan("", []byte(data)); len(ms) != 0 {
 			t.Errorf("Scan(%q) = %v, want no match", data, ms)

@@ -34,7 +34,93 @@ var (
 	// ErrRegistryTracked: git tracks the file, and it is not the demo
 	// registry under examples/vault declaring demo: true.
 	ErrRegistryTracked = errors.New("registry is tracked by git")
+	// ErrDemoKey: a registry declaring demo: false lists DemoRecipient
+	// among its recipients or decrypts with the demo identity, whose secret
+	// key is public. Also returned when saving such a registry.
+	ErrDemoKey = errors.New("a real registry must never be encrypted to the public demo key")
+	// ErrIdentityInRepo: a registry declaring demo: false was decrypted
+	// with an identity from a file that lies inside a git work tree (where
+	// it may be committed, like the demo key).
+	ErrIdentityInRepo = errors.New("age identity file lies inside a git work tree")
 )
+
+// DemoRecipient is the age X25519 recipient of the demo identity,
+// examples/vault/demo-identity.txt (its "# public key:" line). That file's
+// secret key is committed to the repository and therefore public: only the
+// fictional demo registry (demo: true) may be encrypted to it.
+const DemoRecipient = "age1mfykkre9yxmxhxs2vmsr2hpfsd3kul95je9xumsxntnkyz63vqasxztyya"
+
+// IsDemoRecipient reports whether the recipient string rc is
+// DemoRecipient (Bech32 is case-insensitive, BIP 173; surrounding space is
+// ignored).
+func IsDemoRecipient(rc string) bool {
+	return strings.EqualFold(strings.TrimSpace(rc), DemoRecipient)
+}
+
+// CheckDemoKey returns an error wrapping ErrDemoKey, naming name and the
+// index of the recipient, when a registry that is not the demo (demo
+// false) lists DemoRecipient among recipients; nil otherwise.
+func CheckDemoKey(name string, demo bool, recipients []string) error {
+	if demo {
+		return nil
+	}
+	for i, rc := range recipients {
+		if IsDemoRecipient(rc) {
+			return fmt.Errorf("%w: %s: recipients[%d] is the demo recipient (examples/vault/demo-identity.txt) and the registry says demo: false", ErrDemoKey, name, i)
+		}
+	}
+	return nil
+}
+
+// InsideWorkTree reports whether dir (or its nearest existing parent) lies
+// in a git work tree: when dir or one of its parents holds a ".git" entry
+// (so it fails closed without git, or when git refuses a repository of
+// another owner), or when `git rev-parse --is-inside-work-tree` says so.
+func InsideWorkTree(dir string) bool {
+	if abs, err := filepath.Abs(dir); err == nil {
+		for d := abs; ; d = filepath.Dir(d) {
+			if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+				return true
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	for {
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return false
+		}
+		dir = parent
+	}
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "--is-inside-work-tree").Output()
+	return err == nil && strings.TrimSpace(string(out)) == "true"
+}
+
+// fileIdentity is an identity LoadIdentities read from a file, remembering
+// the file and whether it lies inside a git work tree.
+type fileIdentity struct {
+	age.Identity
+	file   string
+	inRepo bool
+}
+
+// isDemoIdentity reports whether id (possibly wrapped by LoadIdentities)
+// is the demo X25519 identity.
+func isDemoIdentity(id age.Identity) bool {
+	if f, ok := id.(*fileIdentity); ok {
+		id = f.Identity
+	}
+	x, ok := id.(*age.X25519Identity)
+	return ok && x.Recipient().String() == DemoRecipient
+}
 
 // EnvIdentity and EnvIdentityFile are the environment variables
 // LoadIdentities reads.
@@ -49,7 +135,10 @@ const (
 // IdentityFile), the file named in STORYGUARD_AGE_IDENTITY_FILE. The file
 // holds lines "AGE-SECRET-KEY-1..." with "#" comments (age's identity file
 // format). Nothing is looked up by default, least of all in the repository.
-// Errors wrap ErrNoIdentity and never contain key material.
+// Errors wrap ErrNoIdentity and never contain key material. Identities read
+// from a file remember it and whether it lies inside a git work tree
+// (InsideWorkTree): OpenRegistry refuses them for a registry that is not the
+// demo.
 func LoadIdentities(file string, getenv func(string) string) ([]age.Identity, error) {
 	if text := strings.TrimSpace(getenv(EnvIdentity)); text != "" {
 		ids, err := age.ParseIdentities(strings.NewReader(text + "\n"))
@@ -72,6 +161,10 @@ func LoadIdentities(file string, getenv func(string) string) ([]age.Identity, er
 	if err != nil {
 		return nil, fmt.Errorf("%w: identity file %s holds no valid age secret key", ErrNoIdentity, file)
 	}
+	inRepo := InsideWorkTree(filepath.Dir(file))
+	for i, id := range ids {
+		ids[i] = &fileIdentity{Identity: id, file: file, inRepo: inRepo}
+	}
 	return ids, nil
 }
 
@@ -93,8 +186,27 @@ const (
 //   - ErrNoIdentity when ids is empty;
 //   - ErrWrongKey when it is encrypted to none of ids;
 //   - ErrRegistryCorrupt when the header or payload is damaged or truncated;
-//   - ErrInvalid when the YAML is bad (file, line and field named).
+//   - ErrInvalid when the YAML is bad (file, line and field named);
+//   - ErrDemoKey when it declares demo: false but lists DemoRecipient or
+//     was decrypted with the demo identity;
+//   - ErrIdentityInRepo when it declares demo: false and one of ids was
+//     read by LoadIdentities from a file inside a git work tree.
+//
+// A demo registry (demo: true) is a fictional one: the demo key and a key
+// file in the repository may open it.
 func OpenRegistry(path string, ids []age.Identity) (*Registry, error) {
+	return openRegistry(path, ids, true)
+}
+
+// OpenRegistryForRekey is OpenRegistry without the ErrDemoKey and
+// ErrIdentityInRepo refusals, for `storyguard registry rekey` only: it
+// lets a registry caught on the demo key or on a key inside the repository
+// be re-encrypted to new recipients (which SealRegistry checks in turn).
+func OpenRegistryForRekey(path string, ids []age.Identity) (*Registry, error) {
+	return openRegistry(path, ids, false)
+}
+
+func openRegistry(path string, ids []age.Identity, strict bool) (*Registry, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -109,7 +221,7 @@ func OpenRegistry(path string, ids []age.Identity) (*Registry, error) {
 	if tracked && !demoPlace {
 		return nil, fmt.Errorf("%w: %s: a real registry lives in the gitignored vault (private/), never in git", ErrRegistryTracked, path)
 	}
-	plain, err := Decrypt(path, raw, ids)
+	plain, matched, err := decrypt(path, raw, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -121,12 +233,64 @@ func OpenRegistry(path string, ids []age.Identity) (*Registry, error) {
 	if tracked && !reg.Demo {
 		return nil, fmt.Errorf("%w: %s: only the demo registry (demo: true) may be committed", ErrRegistryTracked, path)
 	}
+	if strict && !reg.Demo {
+		if err := CheckDemoKey(path, reg.Demo, reg.Recipients); err != nil {
+			return nil, err
+		}
+		if isDemoIdentity(matched) {
+			return nil, fmt.Errorf("%w: %s decrypts with the demo identity (examples/vault/demo-identity.txt) and says demo: false", ErrDemoKey, path)
+		}
+		for _, id := range ids {
+			if f, ok := id.(*fileIdentity); ok && f.inRepo {
+				return nil, fmt.Errorf("%w: %s: refusing to open %s, which says demo: false", ErrIdentityInRepo, f.file, path)
+			}
+		}
+	}
 	return reg, nil
 }
 
 // Decrypt decrypts an age file's bytes (binary or armored) with ids. name is
 // the file name for errors. See OpenRegistry for the errors.
 func Decrypt(name string, raw []byte, ids []age.Identity) ([]byte, error) {
+	plain, _, err := decrypt(name, raw, ids)
+	return plain, err
+}
+
+// recorder wraps an identity and records whether it unwrapped the file key.
+type recorder struct {
+	age.Identity
+	hit bool
+}
+
+func (r *recorder) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
+	k, err := r.Identity.Unwrap(stanzas)
+	r.hit = err == nil && k != nil
+	return k, err
+}
+
+// decrypt is Decrypt that also returns the identity that opened the file.
+func decrypt(name string, raw []byte, ids []age.Identity) ([]byte, age.Identity, error) {
+	plain, recs, err := decryptRecorded(name, raw, ids)
+	for i, r := range recs {
+		if r.hit {
+			return plain, ids[i], err
+		}
+	}
+	return plain, nil, err
+}
+
+func decryptRecorded(name string, raw []byte, ids []age.Identity) ([]byte, []*recorder, error) {
+	recs := make([]*recorder, len(ids))
+	wrapped := make([]age.Identity, len(ids))
+	for i, id := range ids {
+		recs[i] = &recorder{Identity: id}
+		wrapped[i] = recs[i]
+	}
+	plain, err := decryptWith(name, raw, wrapped)
+	return plain, recs, err
+}
+
+func decryptWith(name string, raw []byte, ids []age.Identity) ([]byte, error) {
 	var src io.Reader = bytes.NewReader(raw)
 	trimmed := bytes.TrimLeft(raw, " \t\r\n")
 	switch {
@@ -233,7 +397,9 @@ func ParseRecipients(recipients []string) ([]age.Recipient, error) {
 
 // SaveRegistry validates reg, encrypts it to reg.Recipients and replaces
 // path atomically (a temporary file in the same folder, synced, renamed
-// over path; mode 0600). On any error path is left as it was. YAML comments
+// over path; mode 0600). On any error path is left as it was; a registry
+// saying demo: false with DemoRecipient among its recipients is refused
+// with ErrDemoKey. YAML comments
 // of an earlier version are not kept (see SealRegistry).
 func SaveRegistry(path string, reg *Registry) error {
 	if err := reg.Validate(); err != nil {
@@ -251,10 +417,15 @@ func SaveRegistry(path string, reg *Registry) error {
 // SealRegistry parses and validates registry YAML text, then encrypts the
 // text as given (comments and layout kept) to the recipients it lists and
 // replaces path atomically, as SaveRegistry does. Invalid text returns an
-// ErrInvalid error (naming path, line and field) and leaves path untouched.
+// ErrInvalid error (naming path, line and field) and leaves path untouched;
+// a registry saying demo: false that lists DemoRecipient returns an
+// ErrDemoKey error and leaves path untouched.
 func SealRegistry(path string, plain []byte) (*Registry, error) {
 	reg, err := ParseRegistry(path, plain)
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckDemoKey(path, reg.Demo, reg.Recipients); err != nil {
 		return nil, err
 	}
 	if len(reg.Recipients) == 0 {

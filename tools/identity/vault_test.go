@@ -207,3 +207,152 @@ func TestDemoVaultOpens(t *testing.T) {
 		t.Error("demo key lacks its DEMO header")
 	}
 }
+
+// realRegistryYAML is a registry saying demo: false, listing recipients.
+func realRegistryYAML(recipients ...string) []byte {
+	return []byte("version: 1\ndemo: false\nrecipients: [" + strings.Join(recipients, ", ") + "]\npersons:\n  - {id: p-0001, role: other, names: [Zoila Coc]}\n")
+}
+
+// TestDemoKeyRefused: a real registry (demo: false) is never saved to,
+// nor opened when it lists or decrypts with, the public demo key.
+func TestDemoKeyRefused(t *testing.T) {
+	dir := t.TempDir()
+	_, rc, ids := newKey(t)
+	noEnv := func(string) string { return "" }
+
+	// Saving: SaveRegistry and SealRegistry refuse, the file is not written.
+	for _, demoRC := range []string{DemoRecipient} {
+		path := filepath.Join(dir, "save.age")
+		reg := &Registry{Version: 1, Recipients: []string{rc, demoRC}}
+		if err := SaveRegistry(path, reg); !errors.Is(err, ErrDemoKey) || !strings.Contains(err.Error(), "recipients[1]") {
+			t.Errorf("SaveRegistry to %s: err = %v, want ErrDemoKey naming recipients[1]", demoRC, err)
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("SaveRegistry to the demo key wrote %s", path)
+		}
+	}
+	if _, err := SealRegistry(filepath.Join(dir, "seal.age"), realRegistryYAML(DemoRecipient)); !errors.Is(err, ErrDemoKey) {
+		t.Errorf("SealRegistry to the demo key: err = %v, want ErrDemoKey", err)
+	}
+	// The demo registry may use the demo key.
+	demo := &Registry{Version: 1, Demo: true, Recipients: []string{DemoRecipient}}
+	if err := SaveRegistry(filepath.Join(dir, "demo.age"), demo); err != nil {
+		t.Errorf("SaveRegistry demo registry to the demo key: %v", err)
+	}
+
+	// Opening: a registry written around the checks (age CLI, old version).
+	write := func(name string, plain []byte, to ...string) string {
+		ct, err := Encrypt(plain, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, ct, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	lists := write("lists.age", realRegistryYAML(rc, DemoRecipient), rc, DemoRecipient)
+	if _, err := OpenRegistry(lists, ids); !errors.Is(err, ErrDemoKey) || !strings.Contains(err.Error(), "lists.age") {
+		t.Errorf("open real registry listing the demo recipient: err = %v, want ErrDemoKey naming the file", err)
+	}
+	// Encrypted to the demo key but not saying so; opened with a copy of
+	// the demo key outside the repository.
+	demoKey, err := os.ReadFile("../../examples/vault/demo-identity.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyKey := filepath.Join(dir, "demo-copy.txt")
+	os.WriteFile(copyKey, demoKey, 0o600)
+	demoIDs, err := LoadIdentities(copyKey, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hidden := write("hidden.age", realRegistryYAML(rc), DemoRecipient)
+	if _, err := OpenRegistry(hidden, demoIDs); !errors.Is(err, ErrDemoKey) {
+		t.Errorf("open real registry decrypting with the demo key: err = %v, want ErrDemoKey", err)
+	}
+	// Its owner's key still opens it; rekey may open both to move them.
+	both := write("both.age", realRegistryYAML(rc), rc, DemoRecipient)
+	if _, err := OpenRegistry(both, ids); err != nil {
+		t.Errorf("real registry opened with its own key: %v", err)
+	}
+	for _, p := range []string{lists, hidden} {
+		if _, err := OpenRegistryForRekey(p, append(ids, demoIDs...)); err != nil {
+			t.Errorf("OpenRegistryForRekey %s: %v", filepath.Base(p), err)
+		}
+	}
+}
+
+// TestIdentityFileInWorkTree: a key file inside a git work tree (as the
+// demo key is) opens the demo registry only.
+func TestIdentityFileInWorkTree(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("STORYGUARD_REQUIRE_TOOLS") == "1" {
+			t.Fatal("git is required")
+		}
+		t.Skip("git not installed")
+	}
+	noEnv := func(string) string { return "" }
+	repo, outside := t.TempDir(), t.TempDir()
+	git(t, repo, "init", "-q")
+	text, rc, _ := newKey(t)
+	inRepoKey := filepath.Join(repo, "keys", "key.txt")
+	os.MkdirAll(filepath.Dir(inRepoKey), 0o700)
+	os.WriteFile(inRepoKey, []byte(text), 0o600)
+	outKey := filepath.Join(outside, "key.txt")
+	os.WriteFile(outKey, []byte(text), 0o600)
+
+	real := filepath.Join(outside, "registry.age")
+	if _, err := SealRegistry(real, realRegistryYAML(rc)); err != nil {
+		t.Fatal(err)
+	}
+	demoPath := filepath.Join(outside, "demo.age")
+	if err := SaveRegistry(demoPath, &Registry{Version: 1, Demo: true, Recipients: []string{rc}}); err != nil {
+		t.Fatal(err)
+	}
+	inIDs, err := LoadIdentities(inRepoKey, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenRegistry(real, inIDs); !errors.Is(err, ErrIdentityInRepo) || !strings.Contains(err.Error(), "keys/key.txt") {
+		t.Errorf("real registry, key file in a work tree: err = %v, want ErrIdentityInRepo naming the key file", err)
+	}
+	if _, err := OpenRegistry(demoPath, inIDs); err != nil {
+		t.Errorf("demo registry, key file in a work tree: %v", err)
+	}
+	if _, err := OpenRegistryForRekey(real, inIDs); err != nil {
+		t.Errorf("OpenRegistryForRekey: %v", err)
+	}
+	outIDs, err := LoadIdentities(outKey, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenRegistry(real, outIDs); err != nil {
+		t.Errorf("real registry, key file outside any work tree: %v", err)
+	}
+	// The same key from the environment is not a file in the repository.
+	envIDs, err := LoadIdentities("", func(k string) string {
+		if k == EnvIdentity {
+			return text[strings.Index(text, "AGE-SECRET-KEY"):]
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenRegistry(real, envIDs); err != nil {
+		t.Errorf("real registry, key from %s: %v", EnvIdentity, err)
+	}
+	// The committed demo key file lies in this repository's work tree.
+	repoDemo, err := LoadIdentities("../../examples/vault/demo-identity.txt", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hidden := filepath.Join(outside, "hidden.age")
+	ct, _ := Encrypt(realRegistryYAML(rc), []string{rc, DemoRecipient})
+	os.WriteFile(hidden, ct, 0o600)
+	if _, err := OpenRegistry(hidden, repoDemo); !errors.Is(err, ErrDemoKey) && !errors.Is(err, ErrIdentityInRepo) {
+		t.Errorf("real registry opened with the committed demo key file: err = %v", err)
+	}
+}
