@@ -40,21 +40,7 @@ pseudonyms only.
 	}
 	cmd.AddCommand(newRegistryInitCmd(a), newRegistryAddCmd(a), newRegistryListCmd(a),
 		newRegistryEditCmd(a), newRegistryRekeyCmd(a))
-	// With an unknown subcommand cobra would print help and exit 0: a typo
-	// must not look like success. Without one, help is printed (exit 0).
-	cmd.Args = func(c *cobra.Command, args []string) error {
-		if len(args) > 0 {
-			return withHint(fmt.Errorf("registry: unknown subcommand %q", args[0]), "see 'storyguard registry --help'")
-		}
-		return nil
-	}
-	cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
-	for _, sub := range cmd.Commands() {
-		if sub.Long == "" {
-			sub.Long = sub.Short + "."
-		}
-		sub.Long += "\n\n" + helpExitCodes
-	}
+	// Unknown subcommands and the exit codes in --help: see run (root.go).
 	return cmd
 }
 
