@@ -244,6 +244,24 @@ the endpoint cannot report a takedown that never reached the public.
 			for _, u := range res.PurgeURLs {
 				fmt.Fprintf(a.stdout, "purge %s\n", u)
 			}
+			if err := recordWithdrawn(w.opts.Vault, t, res.StoryID); err != nil {
+				return fmt.Errorf("withdrawn, but could not record it: %w", err)
+			}
+			others, err := stillHolding(w.opts.Vault, t, res.StoryID)
+			if err != nil {
+				return err
+			}
+			if len(others) > 0 {
+				var runs []string
+				for _, o := range others {
+					runs = append(runs, fmt.Sprintf("STORYGUARD_ENDPOINT=%s STORYGUARD_BUCKET=%s storyguard withdraw %s --reason ...", o.Endpoint, o.Bucket, res.StoryID))
+				}
+				return withHint(fmt.Errorf("withdrawal incomplete: the site was also published to %d other store(s), which still hold the story", len(others)),
+					"run, with that store's credentials: "+strings.Join(runs, "; "))
+			}
+			if res.Rebuild == nil {
+				return nil
+			}
 			// The rebuild leaves out every page with an error rather than
 			// wait on it: those pages are no longer live. Say which.
 			var left []string
@@ -314,7 +332,11 @@ live in the bucket. Expiring within 60 days and awaiting approval are noted.
 				return fmt.Errorf("object storage: %w", err)
 			}
 			defer closer.Close()
-			fmt.Fprintf(a.stderr, "storyguard: LIVE is what %s holds\n", targetOf(w.cfg))
+			t := targetOf(w.cfg)
+			fmt.Fprintf(a.stderr, "storyguard: LIVE is what %s holds\n", t)
+			if p, err := readPublished(w.opts.Vault); err == nil && len(p.Targets) > 0 && !slices.ContainsFunc(p.Targets, func(x publishedTarget) bool { return x.target == t }) {
+				fmt.Fprintf(a.stderr, "storyguard: warning: the site was published to %s, not to this store: set the endpoint to see what the public sees\n", p.Targets[len(p.Targets)-1].target)
+			}
 			var rows []statusRow
 			for _, s := range plan.Stories {
 				r := statusRow{Story: s.ID, Bundle: s.Bundle, Langs: strings.Join(s.Langs, ","), Status: s.Status, Approved: s.Approved, Ready: s.Publishable}

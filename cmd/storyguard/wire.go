@@ -59,8 +59,22 @@ func checkSite(cfg config.Config, v *vault, now time.Time) (*content.Site, []dia
 	if err != nil {
 		return nil, nil, err
 	}
-	rules := append(check.RegistryRules(v.reg, v.scanner, cfg.AllowContacts, v.dir), check.ConsistencyRule(v.reg, s))
+	rules, err := vaultRules(cfg, v, s)
+	if err != nil {
+		return nil, nil, err
+	}
 	return s, check.Run(s, check.Options{Now: now, Rules: rules}), nil
+}
+
+// vaultRules are the rules that read the vault: the registry's, the
+// site-wide consistency rules, and the withdrawals of the audit log.
+func vaultRules(cfg config.Config, v *vault, s *content.Site) ([]check.Rule, error) {
+	withdrawn, err := publish.WithdrawnStories(filepath.Join(v.dir, "audit.log"))
+	if err != nil {
+		return nil, err
+	}
+	return append(check.RegistryRules(v.reg, v.scanner, cfg.AllowContacts, v.dir),
+		check.ConsistencyRule(v.reg, s), check.WithdrawnRule(withdrawn)), nil
 }
 
 // registryRules is the one place where rules that need the identity
@@ -70,7 +84,7 @@ func (a *app) registryRules(cfg config.Config, s *content.Site) ([]check.Rule, e
 	if err != nil {
 		return nil, err
 	}
-	return append(check.RegistryRules(v.reg, v.scanner, cfg.AllowContacts, v.dir), check.ConsistencyRule(v.reg, s)), nil
+	return vaultRules(cfg, v, s)
 }
 
 // wired is everything a pipeline command needs, built once.
@@ -408,7 +422,7 @@ func (s *storeAdapter) Sync(ctx context.Context, prefix string, want []publish.U
 
 func (s *storeAdapter) PurgePrefix(ctx context.Context, prefix string) (publish.PurgeResult, error) {
 	r, err := store.PurgePrefix(ctx, s.s3, prefix)
-	return publish.PurgeResult{Versions: r.Versions, DeleteMarkers: r.DeleteMarkers, Uploads: r.Uploads}, err
+	return publish.PurgeResult{Versions: r.Versions, DeleteMarkers: r.DeleteMarkers, Uploads: r.Uploads, Keys: r.Keys}, err
 }
 
 func (s *storeAdapter) PurgeNoncurrent(ctx context.Context, prefix string) (publish.PurgeResult, error) {

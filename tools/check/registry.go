@@ -344,3 +344,31 @@ func (precomputed) Severity() diag.Severity { return diag.Error }
 func (p precomputed) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 	return p[s.Page.Path]
 }
+
+// RuleWithdrawnBefore is the id of the rule that refuses a story whose
+// withdrawal the audit log records, when its files no longer say so.
+const RuleWithdrawnBefore = "story-withdrawn-before"
+
+// WithdrawnRule refuses (error) every page whose story_id is in withdrawn
+// (the story ids the audit log records as withdrawn) unless the page's
+// consent says withdrawn: a withdrawal is final, and a reverted file, a
+// merge or a restored copy must not publish the story again. A storyteller
+// who later consents anew is recorded as a new story, under a new id.
+func WithdrawnRule(withdrawn map[string]bool) Rule { return withdrawnRule(withdrawn) }
+
+type withdrawnRule map[string]bool
+
+func (withdrawnRule) ID() string              { return RuleWithdrawnBefore }
+func (withdrawnRule) Severity() diag.Severity { return diag.Error }
+func (w withdrawnRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
+	if !w[s.ID] || (s.Consent != nil && s.Consent.Status == consent.Withdrawn) {
+		return nil
+	}
+	p := s.Page
+	line, col := p.FieldPosition("consent.status")
+	if line == 0 {
+		line, col = p.FieldPosition("story_id")
+	}
+	return []diag.Diagnostic{{File: p.Path, Line: line, Col: col, Rule: RuleWithdrawnBefore, Severity: diag.Error,
+		Message: fmt.Sprintf("the audit log records the withdrawal of %s; a withdrawn story is never published again (set consent.status: withdrawn; new consent means a new story with a new story_id)", safeID(s.ID))}}
+}

@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -81,4 +82,32 @@ func AppendAudit(path string, e AuditEntry) error {
 		return fmt.Errorf("audit log %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// WithdrawnStories reads the audit log at path and returns the story ids of
+// every withdrawal it records, complete or not (a withdrawal that failed
+// part way was still the storyteller's decision). A missing log yields an
+// empty set; a line that does not decode is an error naming the line.
+func WithdrawnStories(path string) (map[string]bool, error) {
+	ids := map[string]bool{}
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return ids, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit log %s: %w", path, err)
+	}
+	for i, line := range bytes.Split(data, []byte{'\n'}) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var e AuditEntry
+		if err := json.Unmarshal(line, &e); err != nil {
+			return nil, fmt.Errorf("audit log %s:%d: %w", path, i+1, err)
+		}
+		if e.Action == "withdraw" && e.StoryID != "" {
+			ids[e.StoryID] = true
+		}
+	}
+	return ids, nil
 }

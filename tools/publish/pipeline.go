@@ -99,9 +99,11 @@ type SyncResult struct {
 	Changed, Deleted    []string
 }
 
-// PurgeResult counts what a purge removed.
+// PurgeResult counts what a purge removed; Keys are the distinct object
+// keys that held anything.
 type PurgeResult struct {
 	Versions, DeleteMarkers, Uploads int
+	Keys                             []string
 }
 
 // Store is the object storage as the pipeline uses it.
@@ -258,10 +260,10 @@ func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error)
 				return res, fmt.Errorf("media %s of story %s: %w", id, s.ID, err)
 			}
 			e := manifest.Entry{StoryID: s.ID, Object: main.Object}
-			mediaUploads = append(mediaUploads, fileUpload(main))
+			mediaUploads = appendUnique(mediaUploads, fileUpload(main))
 			for _, v := range variants {
 				e.Variants = append(e.Variants, v.Object)
-				mediaUploads = append(mediaUploads, fileUpload(v))
+				mediaUploads = appendUnique(mediaUploads, fileUpload(v))
 			}
 			m.Media[id] = e
 		}
@@ -389,6 +391,15 @@ func FindOriginal(vault, id string) (string, error) {
 	default:
 		return "", fmt.Errorf("media %s: %d originals in the vault; keep exactly one", id, len(found))
 	}
+}
+
+// appendUnique appends u unless an upload of the same key is there: two
+// media ids of one story with identical scrubbed bytes share one object.
+func appendUnique(us []Upload, u Upload) []Upload {
+	if slices.ContainsFunc(us, func(x Upload) bool { return x.Key == u.Key }) {
+		return us
+	}
+	return append(us, u)
 }
 
 func fileUpload(m Media) Upload {

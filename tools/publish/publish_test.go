@@ -104,6 +104,8 @@ func TestScanOutput(t *testing.T) {
 	write(t, out, "zzyzx.txt", "file name only")
 	write(t, out, "doc.pdf", "%PDF")
 	write(t, out, "logo.png", "png bytes")
+	write(t, out, "files/photo.txt", "\xff\xd8\xff\xe1\x00\x10Exif\x00\x00 serial")
+	write(t, out, "font.woff2", "\xff\xd8\xff not a font")
 	verified := 0
 	ds, err := ScanOutput(OutputScan{
 		Dir:         out,
@@ -125,6 +127,8 @@ func TestScanOutput(t *testing.T) {
 	}
 	want := []string{
 		"doc.pdf: error output-media: file type \".pdf\" cannot be proved clean; remove it from the site",
+		"files/photo.txt: error output-media: named \".txt\" but not UTF-8 text; binary files cannot be proved clean",
+		"font.woff2: error output-media: named \".woff2\" but its bytes are not that format",
 		"index.xml:1:19: error output-leak: matches registry person p-0001 (name)",
 		"stories/x/index.html:2:6: error output-leak: matches registry person p-0001 (name)",
 		"stories/x/index.html:3:11: error output-image: media URL is not a consented object in data/media.json",

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"storyguard/tools/diag"
 )
@@ -57,6 +58,10 @@ var textExt = map[string]bool{
 // plainTextNames are extensionless files a static host reads as text: the
 // HTTP headers and redirects files of Netlify and Cloudflare Pages.
 var plainTextNames = map[string]bool{"_headers": true, "_redirects": true}
+
+// fontIconMagic are the first bytes of the binary formats let through by
+// name: WOFF2 and WOFF (W3C WOFF File Format 2.0 §3, 1.0 §3) and ICO.
+var fontIconMagic = map[string][]byte{".woff2": []byte("wOF2"), ".woff": []byte("wOFF"), ".ico": {0, 0, 1, 0}}
 
 // imageExt are the output files verified as images.
 var imageExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".webp": true}
@@ -116,6 +121,10 @@ func ScanOutput(o OutputScan) ([]diag.Diagnostic, error) {
 			add(rel, nil, 0, "output-leak", fmt.Sprintf("file name matches registry person %s (%s)", f.PersonID, f.Kind))
 		}
 		switch {
+		case textExt[ext] && (!utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0):
+			// A photo renamed .txt or .css would pass as text: a file
+			// named as text must be text.
+			add(rel, nil, 0, "output-media", fmt.Sprintf("named %q but not UTF-8 text; binary files cannot be proved clean", ext))
 		case textExt[ext]:
 			for _, f := range o.Leaks(rel, data) {
 				add(rel, data, f.Start, "output-leak", fmt.Sprintf("matches registry person %s (%s)", f.PersonID, f.Kind))
@@ -133,6 +142,8 @@ func ScanOutput(o OutputScan) ([]diag.Diagnostic, error) {
 			if err := o.VerifyImage(rel, data); err != nil {
 				add(rel, nil, 0, "output-media", fmt.Sprintf("image fails verification: %v", err))
 			}
+		case (ext == ".woff2" || ext == ".woff" || ext == ".ico") && !bytes.HasPrefix(data, fontIconMagic[ext]):
+			add(rel, nil, 0, "output-media", fmt.Sprintf("named %q but its bytes are not that format", ext))
 		case ext == ".ico" || ext == ".woff2" || ext == ".woff":
 			// Fonts and icons: no personal metadata fields to carry, but a
 			// leak scan of the bytes still applies.

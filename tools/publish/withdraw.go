@@ -122,6 +122,9 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 		res.Removed.Versions += pr.Versions
 		res.Removed.DeleteMarkers += pr.DeleteMarkers
 		res.Removed.Uploads += pr.Uploads
+		// The keys that held anything (index.html, every media object),
+		// and the prefix itself for CDNs that purge by prefix.
+		removedKeys = append(removedKeys, pr.Keys...)
 		removedKeys = append(removedKeys, prefix)
 	}
 	entry.ObjectVersions, entry.DeleteMarkers, entry.Uploads = res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads
@@ -132,10 +135,10 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	ro := o.Options
 	ro.Lenient = true
 	rebuild, err := publish(ctx, p, ro, st)
+	res.Rebuild = rebuild // its findings say what stopped it
 	if err != nil {
 		return fail(fmt.Errorf("the story's own objects are gone, but the rest of the site was not redeployed, so lists and feeds may still name it: %w", err))
 	}
-	res.Rebuild = rebuild
 	entry.SiteObjectsChanged = rebuild.Site.Uploaded + len(rebuild.Site.Deleted)
 	entry.NoncurrentPurged = rebuild.Purged.Versions + rebuild.Purged.DeleteMarkers
 
