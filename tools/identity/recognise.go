@@ -27,8 +27,8 @@ type recogniser struct {
 	// literal prefix to skip ahead with for these patterns, and unanchored
 	// search ran at 2 MB/s; anchored tries at the few possible starts keep
 	// Recognise fast on long prose. A nil start means: search maxLen bytes
-	// either side of each '@' (e-mail). Every position where start can
-	// hold is a candidate of candidates (one pass for all recognisers).
+	// either side of each '@' (e-mail). Offsets where start may hold are
+	// listed once for all recognisers by candidates.
 	start  func(s []byte, i int) bool
 	maxLen int
 	// pre, when set, is a necessary condition for re to match anchored at
