@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"bytes"
 	"html"
 	"strings"
 	"sync"
@@ -340,13 +341,26 @@ func (f *folder) tagBody(i, j, hi int, closer string, st *stream) (int, bool) {
 	for j < hi && (isAlnum(data[j]) || data[j] == '-' || data[j] == ':') {
 		j++
 	}
-	name := strings.ToLower(string(data[nameStart:j]))
+	// The name is ASCII (letters, digits, '-', ':'): lowercase it in a
+	// small buffer; no inline tag name is longer than it.
+	var nb [8]byte
+	inline := false
+	if n := j - nameStart; n <= len(nb) {
+		for k := range n {
+			c := data[nameStart+k]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			nb[k] = c
+		}
+		inline = inlineTags[string(nb[:n])]
+	}
 	gt := indexFrom(data, j, min(hi, i+maxTagLen), closer)
 	if gt < 0 {
 		return 0, false
 	}
 	f.toAside(j, gt)
-	if !inlineTags[name] {
+	if !inline {
 		st.sep(i, gt+len(closer))
 	}
 	return gt + len(closer), true
@@ -473,7 +487,7 @@ func indexFrom(data []byte, lo, hi int, p string) int {
 	if lo >= hi {
 		return -1
 	}
-	k := strings.Index(string(data[lo:hi]), p)
+	k := bytes.Index(data[lo:hi], []byte(p))
 	if k < 0 {
 		return -1
 	}

@@ -306,3 +306,16 @@ func TestScanTree(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestInlineTagNamesFit: tagBody lowercases a tag name into an 8-byte
+// buffer and treats a longer name as not inline.
+func TestInlineTagNamesFit(t *testing.T) {
+	for name := range inlineTags {
+		if len(name) > 8 {
+			t.Errorf("inline tag %q is longer than tagBody's name buffer", name)
+		}
+	}
+	if got := Normalise("Ana<EM>bel</EM> <STRONG>Pé</Strong>rez <P>x"); got != "anabel perez x" {
+		t.Errorf("Normalise with upper-case tags = %q", got)
+	}
+}
