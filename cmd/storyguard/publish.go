@@ -205,9 +205,13 @@ so and exits 2; running it again finishes the job. It exits 1 when the
 withdrawal is complete but other pages with errors were left out of the
 rebuild (so they are no longer live); it names them.
 
-It refuses to run against another store than the one the site was last
-published to (recorded in <vault>/published.json), so that a shell without
-the endpoint cannot report a takedown that never reached the public.
+It refuses to run against a store the site was never published to
+(recorded in <vault>/published.json), so that a shell without the endpoint
+cannot report a takedown that never reached the public, and exits 2 while
+another store the site was published to still holds the story.
+
+The rebuild publishes the working tree as publish would: other approved
+changes go live with the takedown.
 
 ` + helpExitCodes,
 		Args: cobra.ExactArgs(1),
@@ -356,6 +360,9 @@ live in the bucket. Expiring within 60 days and awaiting approval are noted.
 						return err
 					}
 					r.Live = r.Live || live
+				}
+				if r.Live && (s.Status == "withdrawn" || s.Status == "refused") {
+					r.Note = strings.TrimPrefix(r.Note+"; WITHDRAWN BUT STILL LIVE: run storyguard withdraw "+s.ID+" again", "; ")
 				}
 				if !s.Approved && (s.Status == "given" || s.Status == "renewed") {
 					r.Note = strings.TrimPrefix(r.Note+"; awaiting approval", "; ")

@@ -105,6 +105,12 @@ func (r *registryPseudonymRule) Check(c *Context, s *consent.Story) []diag.Diagn
 
 type detailRule struct{ allow []string }
 
+// detailNames names identity.Recognise's kinds in findings.
+var detailNames = map[string]string{
+	"phone": "a phone number", "email": "an e-mail address", "dpi": "a DPI/CUI number",
+	"gps": "GPS coordinates", "address": "a street address",
+}
+
 func (*detailRule) ID() string              { return RuleIdentifying }
 func (*detailRule) Severity() diag.Severity { return diag.Warning }
 func (r *detailRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
@@ -118,7 +124,7 @@ func (r *detailRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 		seen[off] = true
 		line, col := p.Position(off)
 		ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleIdentifying, Severity: diag.Warning,
-			Message: fmt.Sprintf("looks like a %s; remove it, or add the organisation's own contact to allow_contacts", kind)})
+			Message: fmt.Sprintf("looks like %s; remove it, or add the organisation's own contact to allow_contacts", detailNames[kind])})
 	}
 	// The body (text, links, raw HTML) and the two front-matter strings a
 	// reader reads first; captions and alt text are in the raw front
