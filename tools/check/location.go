@@ -3,6 +3,7 @@ package check
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -147,6 +148,12 @@ func foldWords(s string) []string {
 	return words
 }
 
+// span is a word's byte range in a text.
+type span struct{ start, end int }
+
+// spanPool reuses the word-span buffers of locationRule across pages.
+var spanPool = sync.Pool{New: func() any { s := make([]span, 0, 1024); return &s }}
+
 // locationRule reports place names finer than consent.identifiers.location
 // allows in what a reader reads of a story (title, description, body text)
 // and in its countries taxonomy. Level "none" allows no place at all.
@@ -175,8 +182,9 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	// Tokenise once into word spans; fold a word only when it is looked
 	// at, and test ASCII words (most of them) against placeFirst through a
 	// reused buffer, without allocating. Linear in the text.
-	type span struct{ start, end int }
-	var spans []span
+	sp := spanPool.Get().(*[]span)
+	defer spanPool.Put(sp)
+	spans := (*sp)[:0]
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRune(text[i:])
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -194,13 +202,10 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 		}
 		i += size
 	}
-	folded := make([]string, len(spans))
-	fold := func(k int) string {
-		if folded[k] == "" {
-			folded[k] = foldToken(text[spans[k].start:spans[k].end])
-		}
-		return folded[k]
-	}
+	*sp = spans
+	// Folding for the n-gram lookup happens only after a word that starts
+	// a place name, which is rare: no cache.
+	fold := func(k int) string { return foldToken(text[spans[k].start:spans[k].end]) }
 	var buf []byte
 	startsPlace := func(k int) bool {
 		var ok bool
