@@ -140,8 +140,8 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 			if err != nil {
 				return nil, nil, err
 			}
-			plan := planFor(s, ds)
-			withdrawn, live = personsByState(s, plan)
+			var plan *publish.Plan
+			plan, withdrawn, live = planFor(s, ds)
 			return plan, ds, nil
 		},
 		ProcessMedia: func(ctx context.Context, storyID, src, work string) (publish.Media, []publish.Media, error) {
@@ -178,9 +178,12 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 	return w, nil
 }
 
-// planFor turns the checker's results into the pipeline's plan.
-func planFor(s *content.Site, ds []diag.Diagnostic) *publish.Plan {
-	plan := &publish.Plan{}
+// planFor turns the checker's results into the pipeline's plan, and
+// returns the storytellers of publishable pages (live) and those of
+// withdrawn or refused stories that no publishable page names (withdrawn),
+// for the output scan.
+func planFor(s *content.Site, ds []diag.Diagnostic) (plan *publish.Plan, withdrawn, live []string) {
+	plan = &publish.Plan{}
 	ok := map[string]bool{}
 	for _, p := range check.Publishable(s, ds) {
 		plan.Pages = append(plan.Pages, p.Path)
@@ -206,6 +209,14 @@ func planFor(s *content.Site, ds []diag.Diagnostic) *publish.Plan {
 			if st == nil {
 				st = &publish.Story{ID: story.ID, Bundle: p.Bundle, Approved: true}
 			}
+			if person := storytellerOf(story); person != "" {
+				switch {
+				case ok[p.Path]:
+					live = append(live, person)
+				case story.Consent != nil && (story.Consent.Status == consent.Withdrawn || story.Consent.Status == consent.Refused):
+					withdrawn = append(withdrawn, person)
+				}
+			}
 			st.Files = append(st.Files, p.Path)
 			st.Langs = append(st.Langs, p.Lang)
 			if ok[p.Path] {
@@ -229,7 +240,10 @@ func planFor(s *content.Site, ds []diag.Diagnostic) *publish.Plan {
 			plan.Stories = append(plan.Stories, *st)
 		}
 	}
-	return plan
+	withdrawn = slices.DeleteFunc(withdrawn, func(id string) bool { return slices.Contains(live, id) })
+	slices.Sort(live)
+	slices.Sort(withdrawn)
+	return plan, slices.Compact(withdrawn), slices.Compact(live)
 }
 
 // pagePrefix is the site key prefix of a page's own output folder, as Hugo
@@ -254,33 +268,12 @@ func pagePrefix(s *content.Site, p *content.Page) string {
 	return "site/" + lang + dir + "/"
 }
 
-// personsByState returns the storytellers of withdrawn or refused stories
-// that no publishable story names, and those of publishable stories.
-func personsByState(s *content.Site, plan *publish.Plan) (withdrawn, live []string) {
-	publishable := map[string]bool{}
-	for _, p := range plan.Pages {
-		publishable[p] = true
+// storytellerOf returns the story's storyteller person id, or "".
+func storytellerOf(story *consent.Story) string {
+	if story.Storyteller == nil {
+		return ""
 	}
-	for _, p := range s.Pages {
-		if p.Invalid {
-			continue
-		}
-		story, _ := consent.Parse(p)
-		if story.Storyteller == nil || story.Storyteller.Person == "" {
-			continue
-		}
-		person := story.Storyteller.Person
-		switch {
-		case publishable[p.Path]:
-			live = append(live, person)
-		case story.Consent != nil && (story.Consent.Status == consent.Withdrawn || story.Consent.Status == consent.Refused):
-			withdrawn = append(withdrawn, person)
-		}
-	}
-	withdrawn = slices.DeleteFunc(withdrawn, func(id string) bool { return slices.Contains(live, id) })
-	slices.Sort(live)
-	slices.Sort(withdrawn)
-	return slices.Compact(withdrawn), slices.Compact(live)
+	return story.Storyteller.Person
 }
 
 // processMedia scrubs the original src into work, proves the result clean

@@ -376,5 +376,5 @@ func (w withdrawnRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 		line, col = p.FieldPosition("story_id")
 	}
 	return []diag.Diagnostic{{File: p.Path, Line: line, Col: col, Rule: RuleWithdrawnBefore, Severity: diag.Error,
-		Message: fmt.Sprintf("the audit log records the withdrawal of %s; a withdrawn story is never published again (set consent.status: withdrawn; new consent means a new story with a new story_id)", safeID(s.ID))}}
+		Message: fmt.Sprintf("the audit log records the withdrawal of %s; a withdrawn story is never published again (set consent.status: withdrawn; new consent means a new story with a new story_id)", s.SafeID())}}
 }
