@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -85,7 +84,8 @@ type Media struct {
 // first. Keys follow "media/<story id>/<sha256>.<ext>".
 type MediaProcessor func(ctx context.Context, storyID, src, workDir string) (Media, []Media, error)
 
-// Upload is one object to store; Open streams its bytes.
+// Upload is one object to store; Open streams its bytes. An empty
+// ContentType means the store's own table by extension.
 type Upload struct {
 	Key, SHA256, ContentType string
 	Size                     int64
@@ -332,7 +332,8 @@ func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error)
 	}
 	siteUploads := make([]Upload, len(objs))
 	for i, ob := range objs {
-		siteUploads[i] = Upload{Key: ob.Key, SHA256: ob.SHA256, Size: ob.Size, ContentType: ContentType(ob.Key), Open: opener(ob.File)}
+		// ContentType left empty: the store sets it by extension.
+		siteUploads[i] = Upload{Key: ob.Key, SHA256: ob.SHA256, Size: ob.Size, Open: opener(ob.File)}
 	}
 	if res.Site, err = st.Sync(ctx, "site/", siteUploads, true); err != nil {
 		return res, partly(fmt.Errorf("deploy site: %w", err))
@@ -416,40 +417,6 @@ func mediaPrefix(base string) string {
 		base = "/"
 	}
 	return strings.TrimSuffix(base, "/") + "/media/"
-}
-
-// ContentType returns the Content-Type for a site key by its extension,
-// with charset for text. Unknown extensions are application/octet-stream.
-func ContentType(key string) string {
-	switch strings.ToLower(path.Ext(key)) {
-	case ".html", ".htm":
-		return "text/html; charset=utf-8"
-	case ".xml":
-		return "application/xml; charset=utf-8"
-	case ".json":
-		return "application/json; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".txt":
-		return "text/plain; charset=utf-8"
-	case ".svg":
-		return "image/svg+xml"
-	case ".ico":
-		return "image/vnd.microsoft.icon"
-	case ".png":
-		return "image/png"
-	case ".jpg", ".jpeg":
-		return "image/jpeg"
-	case ".webp":
-		return "image/webp"
-	case ".woff2":
-		return "font/woff2"
-	case ".webmanifest":
-		return "application/manifest+json"
-	}
-	return "application/octet-stream"
 }
 
 // HashFile returns the lowercase hex SHA-256 of a file and its size.
