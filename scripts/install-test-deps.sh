@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a machine that has only Go:
 # Debian chromium (browser tests), exiftool (the independent metadata oracle),
+# jpegtran and cjpeg from libjpeg-turbo-progs (the oracle for lossless JPEG
+# transforms, and the maker of progressive and restart-marker fixtures),
 # hyperfine (benchmark script), and axe-core from npm (accessibility tests).
 # Idempotent: a second run installs nothing new.
 set -euo pipefail
@@ -9,6 +11,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
+command -v jpegtran >/dev/null 2>&1 || need+=(libjpeg-turbo-progs)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
