@@ -102,33 +102,32 @@ type anchored struct {
 	at     int
 }
 
-// anchorNext[a][b] is true when some marker has byte b right after anchor
-// a: a one-lookup filter before any string comparison.
-var anchorNext = map[byte]*[256]bool{}
+// markerAnchor is the anchor 'x' and every byte that follows it in some
+// long marker: indexAnchor stops only where a marker may start.
+var markerAnchor *anchorSet
 
-var anchors = func() map[byte][]anchored {
-	m := map[byte][]anchored{}
-	defer func() {
-		for b, list := range m {
-			t := new([256]bool)
-			for _, a := range list {
-				t[a.marker[a.at+1]] = true
-			}
-			anchorNext[b] = t
-		}
-	}()
+// anchors lists each long marker with the offset of its anchor.
+var anchors = func() []anchored {
+	var list []anchored
+	var next []byte
 	for _, mk := range longMarkers {
 		i := strings.IndexByte(mk, 'x')
-		b := byte('x')
-		if i < 0 {
-			i, b = strings.IndexByte(mk, 'P'), 'P'
+		if i < 0 || i+1 >= len(mk) {
+			panic("media: marker without an anchor 'x' followed by a byte: " + mk)
 		}
-		if i < 0 {
-			panic("media: marker without anchor: " + mk)
+		list = append(list, anchored{mk, i})
+		if !bytes.Contains(next, []byte{mk[i+1]}) {
+			next = append(next, mk[i+1])
 		}
-		m[b] = append(m[b], anchored{mk, i})
 	}
-	return m
+	if len(next) > 8 {
+		panic("media: more than 8 bytes follow the anchor")
+	}
+	markerAnchor = &anchorSet{anchor: 'x'}
+	for i := range markerAnchor.next {
+		markerAnchor.next[i] = next[min(i, len(next)-1)]
+	}
+	return list
 }()
 
 // shortMarkers are searched in structural bytes only.
@@ -181,32 +180,26 @@ func (s *markerScanner) feed(p []byte) {
 // scanBlock records matches in b; with seam > 0 only those that start
 // before seam and end after it.
 func (s *markerScanner) scanBlock(b []byte, seam int) {
-	for anchor, list := range anchors {
-		next := anchorNext[anchor]
-		for off := 0; off < len(b); {
-			i := bytes.IndexByte(b[off:], anchor)
-			if i < 0 {
-				break
-			}
-			pos := off + i
-			off = pos + 1
-			if pos+1 < len(b) && !next[b[pos+1]] {
+	for off := 0; off < len(b); {
+		i := indexAnchor(b[off:], markerAnchor)
+		if i < 0 {
+			break
+		}
+		pos := off + i
+		off = pos + 1
+		for _, a := range anchors {
+			start := pos - a.at
+			end := start + len(a.marker)
+			if start < 0 || end > len(b) || string(b[start:end]) != a.marker {
 				continue
 			}
-			for _, a := range list {
-				start := pos - a.at
-				end := start + len(a.marker)
-				if start < 0 || end > len(b) || string(b[start:end]) != a.marker {
-					continue
-				}
-				if seam > 0 && (start >= seam || end <= seam) {
-					continue
-				}
-				if a.marker == iccMarker {
-					s.icc++
-				} else if s.found == "" {
-					s.found = a.marker
-				}
+			if seam > 0 && (start >= seam || end <= seam) {
+				continue
+			}
+			if a.marker == iccMarker {
+				s.icc++
+			} else if s.found == "" {
+				s.found = a.marker
 			}
 		}
 	}
@@ -298,7 +291,7 @@ func vSkipScan(br *bufio.Reader) (byte, error) {
 		buf, _ := br.Peek(br.Buffered())
 		i := 0
 		for {
-			j := bytes.IndexByte(buf[i:], 0xFF)
+			j := indexFFMarker(buf[i:])
 			if j < 0 {
 				i = len(buf)
 				break
@@ -308,17 +301,11 @@ func vSkipScan(br *bufio.Reader) (byte, error) {
 				i = k
 				break
 			}
-			switch m := buf[k+1]; {
-			case m == 0x00 || (m >= 0xD0 && m <= 0xD7):
-				i = k + 2
-				continue
-			case m == 0xFF:
-				i = k + 1
-				continue
-			default:
+			if m := buf[k+1]; m != 0xFF {
 				br.Discard(k + 2)
 				return m, nil
 			}
+			i = k + 1 // a fill byte (ITU T.81 B.1.1.2)
 		}
 		br.Discard(i)
 	}
