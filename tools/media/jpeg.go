@@ -106,7 +106,11 @@ func readSegment(br *bufio.Reader, m byte) ([]byte, error) {
 // copyScan copies entropy-coded data (with stuffed bytes and RSTn markers)
 // from br to w and returns the marker that ends it, consumed. Fill bytes
 // (0xFF before a marker, T.81 B.1.1.2) are dropped. It works on whole
-// buffered blocks: one Write per block, not per 0xFF.
+// buffered blocks: one Write per block, not per 0xFF. It finds markers
+// with indexFFMarker, the search Verify uses too: a plain rule of T.81
+// B.1.1.5, checked against a byte-by-byte reading of that rule at every
+// position and by fuzzing (scan_test.go); the parsing around it is not
+// shared.
 func copyScan(br *bufio.Reader, w io.Writer) (byte, error) {
 	for {
 		if _, err := br.Peek(2); err != nil {
@@ -119,7 +123,7 @@ func copyScan(br *bufio.Reader, w io.Writer) (byte, error) {
 		}
 		i := 0
 		for {
-			j := bytes.IndexByte(buf[i:], 0xFF)
+			j := indexFFMarker(buf[i:])
 			if j < 0 {
 				i = len(buf)
 				break
@@ -130,10 +134,6 @@ func copyScan(br *bufio.Reader, w io.Writer) (byte, error) {
 				break
 			}
 			m := buf[k+1]
-			if m == 0x00 || (m >= 0xD0 && m <= 0xD7) {
-				i = k + 2
-				continue
-			}
 			if m == 0xFF {
 				i = k
 				break

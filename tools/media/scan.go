@@ -51,11 +51,29 @@ func indexFFMarkerGeneric(b []byte, from int) int {
 	return -1
 }
 
-// anchorSet is an anchor byte and the bytes that may follow it in some
-// marker (unused slots repeat a used one).
+// anchorSet is an anchor byte and the set of bytes that may follow it in
+// some marker, at most 8 (newAnchorSet).
 type anchorSet struct {
 	anchor byte
-	next   [8]byte
+	next   []byte
+	// nibbles encodes next for a two-look-up membership test: bit k is set
+	// in nibbles[c&15] and in nibbles[16+c>>4] for the k-th byte c of next,
+	// so c' is in next exactly when nibbles[c'&15]&nibbles[16+c'>>4] != 0.
+	nibbles [32]byte
+}
+
+// newAnchorSet builds the anchorSet of anchor and next (at most 8 distinct
+// bytes).
+func newAnchorSet(anchor byte, next []byte) *anchorSet {
+	if len(next) > 8 {
+		panic("media: more than 8 bytes after an anchor")
+	}
+	s := &anchorSet{anchor: anchor, next: next}
+	for k, c := range next {
+		s.nibbles[c&15] |= 1 << k
+		s.nibbles[16+c>>4] |= 1 << k
+	}
+	return s
 }
 
 // indexAnchor returns the index of the first occurrence in b of s.anchor
@@ -64,7 +82,7 @@ type anchorSet struct {
 func indexAnchor(b []byte, s *anchorSet) int {
 	from := 0
 	if useAVX2 && len(b) > vecWindow {
-		hit, done := anchorAVX2(b, s.anchor, &s.next)
+		hit, done := anchorAVX2(b, s.anchor, &s.nibbles)
 		if hit >= 0 {
 			return hit
 		}
@@ -81,7 +99,7 @@ func indexAnchorGeneric(b []byte, from int, s *anchorSet) int {
 			return -1
 		}
 		k := i + j
-		if k+1 >= len(b) || bytes.IndexByte(s.next[:], b[k+1]) >= 0 {
+		if k+1 >= len(b) || bytes.IndexByte(s.next, b[k+1]) >= 0 {
 			return k
 		}
 		i = k + 1

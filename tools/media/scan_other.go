@@ -3,10 +3,10 @@
 package media
 
 // useAVX2 is false off amd64: scan.go's portable searches run.
-const useAVX2 = false
+var useAVX2 = false
 
-const vecWindow = 33
+const vecWindow = 65
 
 func ffMarkerAVX2(b []byte) (hit, done int) { panic("unreachable") }
 
-func anchorAVX2(b []byte, anchor byte, next *[8]byte) (hit, done int) { panic("unreachable") }
+func anchorAVX2(b []byte, anchor byte, nibbles *[32]byte) (hit, done int) { panic("unreachable") }

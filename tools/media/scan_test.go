@@ -36,7 +36,7 @@ func naiveAnchor(b []byte, s *anchorSet) int {
 		if b[i] != s.anchor {
 			continue
 		}
-		if i+1 == len(b) || bytes.IndexByte(s.next[:], b[i+1]) >= 0 {
+		if i+1 == len(b) || bytes.IndexByte(s.next, b[i+1]) >= 0 {
 			return i
 		}
 	}
@@ -47,7 +47,7 @@ func naiveAnchor(b []byte, s *anchorSet) int {
 // offset of buffers around the vector width, over a background of stuffed
 // bytes and RST markers that must be skipped.
 func TestIndexFFMarkerEveryPosition(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 31, 32, 33, 34, 63, 64, 65, 66, 97, 200} {
+	for _, n := range []int{0, 1, 2, 31, 32, 33, 34, 63, 64, 65, 66, 97, 128, 129, 130, 200, 300} {
 		base := make([]byte, n)
 		for i := 0; i+1 < n; i += 7 {
 			base[i], base[i+1] = 0xFF, 0x00
@@ -76,7 +76,7 @@ func TestIndexFFMarkerEveryPosition(t *testing.T) {
 
 func TestIndexAnchorEveryPosition(t *testing.T) {
 	s := markerAnchors(t)
-	for _, n := range []int{0, 1, 2, 31, 32, 33, 34, 63, 64, 65, 66, 97, 200} {
+	for _, n := range []int{0, 1, 2, 31, 32, 33, 34, 63, 64, 65, 66, 97, 128, 129, 130, 200, 300} {
 		base := make([]byte, n)
 		for i := 0; i+1 < n; i += 5 {
 			base[i], base[i+1] = s.anchor, 'q' // an anchor not followed by a marker byte
@@ -85,7 +85,7 @@ func TestIndexAnchorEveryPosition(t *testing.T) {
 			t.Fatalf("len %d background: got %d, want %d", n, got, want)
 		}
 		for pos := 0; pos < n; pos++ {
-			for _, next := range append(s.next[:], 'q', 0) {
+			for _, next := range append(bytes.Clone(s.next), 'q', 0, 0xFF) {
 				b := bytes.Clone(base)
 				b[pos] = s.anchor
 				if pos+1 < n {
@@ -106,7 +106,7 @@ func TestScanRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	alphabet := []byte{0xFF, 0x00, 0xD0, 0xD7, 0xD8, 0xD9, 'x', 'i', 'a', 'm', ':', 'p', 'q', 0x41}
 	for iter := 0; iter < 20000; iter++ {
-		b := make([]byte, rng.IntN(300))
+		b := make([]byte, rng.IntN(400))
 		for i := range b {
 			if rng.IntN(4) == 0 {
 				b[i] = alphabet[rng.IntN(len(alphabet))]
@@ -145,32 +145,51 @@ func FuzzIndexAnchor(f *testing.F) {
 }
 
 // BenchmarkIndexFFMarker and BenchmarkIndexAnchor measure the searches over
-// noise-like data with stuffed bytes every ~370 bytes and anchors every
-// ~155 bytes, as in the benchmark's JPEGs (bench/media.md).
+// 128 KiB blocks (Verify's buffer) of noise-like data with stuffed bytes
+// every ~370 bytes and anchors every ~250 bytes, as in the benchmark's
+// JPEGs (bench/media.md), vectorised and portable in the same run.
 func BenchmarkIndexFFMarker(b *testing.B) {
 	data := scanBenchData()
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		if indexFFMarker(data) != len(data)-2 {
-			b.Fatal("missed the end marker")
-		}
+	for _, vec := range []bool{true, false} {
+		b.Run(map[bool]string{true: "avx2", false: "portable"}[vec], func(b *testing.B) {
+			if vec && !useAVX2 {
+				b.Skip("no AVX2 on this CPU")
+			}
+			defer func(old bool) { useAVX2 = old }(useAVX2)
+			useAVX2 = vec
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if indexFFMarker(data) != len(data)-2 {
+					b.Fatal("missed the end marker")
+				}
+			}
+		})
 	}
 }
 
 func BenchmarkIndexAnchor(b *testing.B) {
 	data := scanBenchData()
 	s := markerAnchors(b)
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		if indexAnchor(data, s) != -1 {
-			b.Fatal("false hit")
-		}
+	for _, vec := range []bool{true, false} {
+		b.Run(map[bool]string{true: "avx2", false: "portable"}[vec], func(b *testing.B) {
+			if vec && !useAVX2 {
+				b.Skip("no AVX2 on this CPU")
+			}
+			defer func(old bool) { useAVX2 = old }(useAVX2)
+			useAVX2 = vec
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if indexAnchor(data, s) != -1 {
+					b.Fatal("false hit")
+				}
+			}
+		})
 	}
 }
 
 func scanBenchData() []byte {
 	rng := rand.New(rand.NewPCG(1, 2))
-	data := make([]byte, 4<<20)
+	data := make([]byte, bufSize)
 	for i := 0; i < len(data)-3; i++ {
 		switch c := byte(rng.IntN(256)); c {
 		case 0xFF:

@@ -120,13 +120,7 @@ var anchors = func() []anchored {
 			next = append(next, mk[i+1])
 		}
 	}
-	if len(next) > 8 {
-		panic("media: more than 8 bytes follow the anchor")
-	}
-	markerAnchor = &anchorSet{anchor: 'x'}
-	for i := range markerAnchor.next {
-		markerAnchor.next[i] = next[min(i, len(next)-1)]
-	}
+	markerAnchor = newAnchorSet('x', next)
 	return list
 }()
 
