@@ -3,11 +3,16 @@ package media_test
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"image"
 	"image/color"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -161,4 +166,258 @@ func TestExiftoolOrientationPrecedence(t *testing.T) {
 	if rep.Orientation != media.OrientationNone {
 		t.Errorf("Report.Orientation %q, want %q", rep.Orientation, media.OrientationNone)
 	}
+}
+
+// withChunk returns the PNG b with the data of its first chunk typ
+// replaced by edit(data), CRC recomputed.
+func withChunk(t *testing.T, b []byte, typ string, edit func([]byte) []byte) []byte {
+	t.Helper()
+	for i := 8; i+12 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[i:]))
+		if string(b[i+4:i+8]) == typ {
+			data := edit(append([]byte{}, b[i+8:i+8+n]...))
+			c := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+			c = append(append(c, typ...), data...)
+			c = binary.BigEndian.AppendUint32(c, crc32IEEE(c[4:]))
+			return append(append(append([]byte{}, b[:i]...), c...), b[i+12+n:]...)
+		}
+		i += 12 + n
+	}
+	t.Fatalf("no %s chunk", typ)
+	return nil
+}
+
+// withEXIFOrientation sets the orientation of the fixture's EXIF block
+// (fixture.EXIF with orientation 1, same length for any orientation).
+func withEXIFOrientation(t *testing.T, b []byte, artist string, o int) []byte {
+	t.Helper()
+	old := fixture.EXIF(1, artist, "SN-0", "WGS-84", nil)
+	if !bytes.Contains(b, old) {
+		t.Fatal("fixture EXIF block not found")
+	}
+	return bytes.Replace(b, old, fixture.EXIF(o, artist, "SN-0", "WGS-84", nil), 1)
+}
+
+// pngWithOrientation returns fixture.PNG of img with eXIf orientation o.
+func pngWithOrientation(t *testing.T, img image.Image, o int) []byte {
+	src := fixture.PNG(fixture.PNGOptions{Image: img})
+	return withChunk(t, src, "eXIf", func(d []byte) []byte {
+		return withEXIFOrientation(t, d, fixture.Sentinels["png/eXIf"], o)
+	})
+}
+
+func pngChunkData(b []byte, typ string) []byte {
+	for i := 8; i+12 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[i:]))
+		if string(b[i+4:i+8]) == typ {
+			return b[i+8 : i+8+n]
+		}
+		i += 12 + n
+	}
+	return nil
+}
+
+// TestPNGEXIfOrientation: a PNG with eXIf orientation 2-8 is published the
+// way a browser displays it, with the colour chunks kept and pHYs turned
+// with the image.
+func TestPNGEXIfOrientation(t *testing.T) {
+	for o := 1; o <= 8; o++ {
+		src := pngWithOrientation(t, fixture.Quadrants(96, 64), o)
+		// An asymmetric pHYs: 2835 x 2836 pixels per metre.
+		src = withChunk(t, src, "pHYs", func([]byte) []byte { return []byte{0, 0, 0x0b, 0x13, 0, 0, 0x0b, 0x14, 1} })
+		out, rep := scrub(t, src, media.Options{Name: "a.png"})
+		want := media.OrientationPixelExact
+		if o == 1 {
+			want = media.OrientationNone
+		}
+		if rep.Orientation != want {
+			t.Errorf("orientation %d: Report.Orientation %q, want %q", o, rep.Orientation, want)
+		}
+		img := decode(t, media.PNG, out)
+		checkDisplayed(t, img, o)
+		if rep.Width != img.Bounds().Dx() || rep.Height != img.Bounds().Dy() {
+			t.Errorf("orientation %d: report %dx%d, image %v", o, rep.Width, rep.Height, img.Bounds())
+		}
+		if bytes.Contains(out, []byte("eXIf")) || bytes.Contains(out, []byte("SGSENTINEL")) {
+			t.Errorf("orientation %d: metadata left", o)
+		}
+		for _, typ := range []string{"gAMA", "cHRM"} {
+			if !bytes.Equal(pngChunkData(out, typ), pngChunkData(src, typ)) {
+				t.Errorf("orientation %d: %s not kept", o, typ)
+			}
+		}
+		phys := pngChunkData(out, "pHYs")
+		if wantX := byte(0x13); o >= 5 {
+			wantX = 0x14
+			if len(phys) != 9 || phys[3] != wantX || phys[7] != 0x13 {
+				t.Errorf("orientation %d: pHYs %x, want the axes swapped", o, phys)
+			}
+		} else if len(phys) != 9 || phys[3] != wantX || phys[7] != 0x14 {
+			t.Errorf("orientation %d: pHYs %x", o, phys)
+		}
+		if _, err := media.Verify(bytes.NewReader(out), media.Options{Name: "a.png"}); err != nil {
+			t.Errorf("orientation %d: verify: %v", o, err)
+		}
+	}
+}
+
+// TestPNGOrientationPixelExact: the turned PNG has exactly the source's
+// pixels, moved, in the same pixel type, for 16-bit, translucent, palette
+// and greyscale images.
+func TestPNGOrientationPixelExact(t *testing.T) {
+	const w, h = 13, 7
+	noise := fixture.Noise(w, h, 3)
+	n64 := image.NewNRGBA64(image.Rect(0, 0, w, h))
+	nrgba := image.NewNRGBA(image.Rect(0, 0, w, h))
+	g16 := image.NewGray16(image.Rect(0, 0, w, h))
+	pal := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{color.NRGBA{0, 0, 0, 0}, color.NRGBA{200, 10, 10, 255}, color.NRGBA{10, 10, 200, 128}})
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*noise.Stride + 4*x
+			p := noise.Pix[i : i+4]
+			n64.SetNRGBA64(x, y, color.NRGBA64{uint16(p[0])<<8 | uint16(p[1]), uint16(p[1]) << 8, uint16(p[2])<<8 | 7, uint16(p[3])<<8 | uint16(p[0])})
+			nrgba.SetNRGBA(x, y, color.NRGBA{p[0], p[1], p[2], p[3] | 1})
+			g16.SetGray16(x, y, color.Gray16{uint16(p[0])<<8 | uint16(p[2])})
+			pal.SetColorIndex(x, y, p[0]%3)
+		}
+	}
+	srcCoord := func(dx, dy, o int) (int, int) {
+		switch o {
+		case 2:
+			return w - 1 - dx, dy
+		case 3:
+			return w - 1 - dx, h - 1 - dy
+		case 4:
+			return dx, h - 1 - dy
+		case 5:
+			return dy, dx
+		case 6:
+			return dy, h - 1 - dx
+		case 7:
+			return w - 1 - dy, h - 1 - dx
+		case 8:
+			return w - 1 - dy, dx
+		}
+		return dx, dy
+	}
+	for _, img := range []image.Image{n64, nrgba, g16, pal} {
+		for _, o := range []int{2, 5, 6, 7} {
+			src := pngWithOrientation(t, img, o)
+			out, rep := scrub(t, src, media.Options{})
+			if rep.Orientation != media.OrientationPixelExact {
+				t.Fatalf("%T orientation %d: %q", img, o, rep.Orientation)
+			}
+			a, b := decode(t, media.PNG, src), decode(t, media.PNG, out)
+			if fmt.Sprintf("%T", a) != fmt.Sprintf("%T", b) {
+				t.Errorf("%T orientation %d: decoded as %T, was %T", img, o, b, a)
+				continue
+			}
+			bad := 0
+			for dy := 0; dy < b.Bounds().Dy(); dy++ {
+				for dx := 0; dx < b.Bounds().Dx(); dx++ {
+					sx, sy := srcCoord(dx, dy, o)
+					if !reflect.DeepEqual(a.At(sx, sy), b.At(dx, dy)) {
+						bad++
+					}
+				}
+			}
+			if bad > 0 || b.Bounds().Dx()*b.Bounds().Dy() != w*h {
+				t.Errorf("%T orientation %d: %d pixels differ, bounds %v", img, o, bad, b.Bounds())
+			}
+			if _, err := media.Verify(bytes.NewReader(out), media.Options{}); err != nil {
+				t.Errorf("%T orientation %d: verify: %v", img, o, err)
+			}
+		}
+	}
+}
+
+// TestPNGEXIfAfterIDAT: an eXIf chunk after the image data is dropped and
+// not applied, as browsers ignore it there.
+func TestPNGEXIfAfterIDAT(t *testing.T) {
+	var pb bytes.Buffer
+	if err := png.Encode(&pb, fixture.Quadrants(96, 64)); err != nil {
+		t.Fatal(err)
+	}
+	b := pb.Bytes()
+	exif := fixture.EXIF(6, "a", "b", "c", nil)
+	c := binary.BigEndian.AppendUint32(nil, uint32(len(exif)))
+	c = append(append(c, "eXIf"...), exif...)
+	c = binary.BigEndian.AppendUint32(c, crc32IEEE(c[4:]))
+	iend := len(b) - 12
+	src := append(append(append([]byte{}, b[:iend]...), c...), b[iend:]...)
+	out, rep := scrub(t, src, media.Options{})
+	if rep.Orientation != media.OrientationNone || !slices.Contains(rep.Removed, "eXIf") {
+		t.Errorf("report %+v", rep)
+	}
+	checkDisplayed(t, decode(t, media.PNG, out), 1)
+}
+
+// TestWebPOrientationRefused: a WebP with EXIF orientation 2-8 cannot be
+// turned (no WebP encoder), so it is refused with an error naming the
+// orientation and what to do; orientation 1 passes.
+func TestWebPOrientationRefused(t *testing.T) {
+	for o := 1; o <= 8; o++ {
+		src := withEXIFOrientation(t, fixture.WebP(fixture.WebPOptions{}), fixture.Sentinels["webp/EXIF"], o)
+		_, err := media.Scrub(bytes.NewReader(src), &bytes.Buffer{}, media.Options{Name: "a.webp"})
+		if o == 1 {
+			if err != nil {
+				t.Errorf("orientation 1: %v", err)
+			}
+			continue
+		}
+		var ne *media.NeedsRotationError
+		if !errors.Is(err, media.ErrNeedsRotation) || !errors.As(err, &ne) || ne.Orientation != o {
+			t.Errorf("orientation %d: %v, want ErrNeedsRotation", o, err)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, fmt.Sprintf("orientation %d", o)) || !strings.Contains(msg, "rotate the photo") || strings.Contains(msg, "SGSENTINEL") {
+			t.Errorf("orientation %d: message %q", o, msg)
+		}
+	}
+}
+
+// TestExiftoolPNGOrientation asks exiftool about a turned PNG: the
+// original has an Orientation, the output has none and no EXIF.
+func TestExiftoolPNGOrientation(t *testing.T) {
+	exiftool := requireTool(t, "exiftool")
+	dir := t.TempDir()
+	src := pngWithOrientation(t, fixture.Quadrants(96, 64), 6)
+	out, _ := scrub(t, src, media.Options{})
+	for name, b := range map[string][]byte{"orig.png": src, "clean.png": out} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := exec.Command(exiftool, "-s3", "-n", "-Orientation", "-EXIF:all", path).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		has := strings.TrimSpace(string(got)) != ""
+		if has != (name == "orig.png") {
+			t.Errorf("%s: exiftool reports %q", name, got)
+		}
+	}
+}
+
+// FuzzScrubOriented fuzzes Scrub from oriented inputs (PNG eXIf, XMP-only
+// JPEG, WebP EXIF): whatever Scrub accepts, Verify must accept.
+func FuzzScrubOriented(f *testing.F) {
+	f.Add(jpegWith(app(0xE1, "http://ns.adobe.com/xap/1.0/\x00", xmpPacket("6", false))))
+	f.Add(jpegWith(app(0xE1, "http://ns.adobe.com/xap/1.0/\x00", xmpPacket("8", true))))
+	for _, o := range []int{3, 6} {
+		src := fixture.PNG(fixture.PNGOptions{Image: fixture.Quadrants(12, 8)})
+		f.Add(bytes.Replace(src, fixture.EXIF(1, fixture.Sentinels["png/eXIf"], "SN-0", "WGS-84", nil), fixture.EXIF(o, fixture.Sentinels["png/eXIf"], "SN-0", "WGS-84", nil), 1))
+	}
+	f.Add(bytes.Replace(fixture.WebP(fixture.WebPOptions{}), fixture.EXIF(1, fixture.Sentinels["webp/EXIF"], "SN-0", "WGS-84", nil), fixture.EXIF(6, fixture.Sentinels["webp/EXIF"], "SN-0", "WGS-84", nil), 1))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out bytes.Buffer
+		opts := media.Options{MaxPixels: 1 << 20}
+		if _, err := media.Scrub(bytes.NewReader(data), &out, opts); err != nil {
+			return
+		}
+		if _, err := media.Verify(bytes.NewReader(out.Bytes()), opts); err != nil {
+			t.Fatalf("Scrub succeeded but Verify failed: %v", err)
+		}
+	})
 }
