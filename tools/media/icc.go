@@ -11,29 +11,108 @@ import (
 // "Display P3"). Only these profiles survive Scrub and Verify; any other
 // profile is dropped, because an ICC profile's text tags (desc, dmnd, dmdd,
 // cprt) can name a device, its serial number or a person (a calibrated
-// monitor profile often carries its owner's name).
+// monitor profile often carries its owner's name). A digest matches the
+// whole profile, so a profile that differs from a listed one in a single
+// byte (an edited description, a different creation date) is dropped too.
 //
-// Sources of the digests (computed with sha256sum on the files as shipped):
+// A digest is listed only if its file's provenance is recorded below and
+// its text tags carry nothing but the vendor's standard description,
+// copyright and (for the HP profile) the IEC reference texts. Each was
+// checked as the colour space it is listed as: RGB display profile,
+// XYZ PCS, rXYZ/gXYZ/bXYZ equal (within 0.003) to the Bradford-adapted
+// D50 colorants of the sRGB primaries (IEC 61966-2-1) or of the DCI-P3
+// primaries with a D65 white (Display P3), and tone curves equal to the
+// sRGB curve. TestKnownProfilesAreWhatTheySay repeats that check on every
+// listed profile whose bytes are in tools/media/testdata; for the others
+// (licence does not allow a copy) the figures are quoted below.
+//
+// sRGB:
 //   - 2a92d4ba…5796: Debian package icc-profiles-free 2.0.1+dfsg-1.1,
-//     /usr/share/color/icc/sRGB.icc (6,922 bytes, sRGB IEC61966-2.1, lcms);
-//     a copy is tools/media/testdata/srgb-icc-profiles-free.icc.
+//     /usr/share/color/icc/sRGB.icc (6,922 bytes, desc "sRGB", lcms;
+//     Zlib licence); copy: testdata/srgb-icc-profiles-free.icc.
 //   - c87e0492…a451: Debian package colord-data 1.4.6-2.2,
 //     /usr/share/color/icc/colord/sRGB.icc (20,420 bytes, CC0).
+//   - 2b3aa164…af7e: HP/Microsoft "sRGB IEC61966-2.1" (3,144 bytes, cprt
+//     "Copyright (c) 1998 Hewlett-Packard Company", dmnd "IEC
+//     http://www.iec.ch", dmdd "IEC 61966-2.1 Default RGB colour space -
+//     sRGB", vued "Reference Viewing Condition in IEC61966-2.1"), embedded
+//     by most cameras, Photoshop and macOS. Source: github.com/jbeich/skcms
+//     (mirror of skia.googlesource.com/skcms) profiles/misc/sRGB_HP.icc,
+//     added in commit 481c6e1bcfef7c2ccd3a56c0d83809c6d20eb6ba; the same
+//     bytes are github.com/nico/jpegfiles iccfiles/sRGB-apple.icc (macOS
+//     13.2) and iccfiles/sRGB-Adobe.icc (Photoshop), commit
+//     d65e11d1aab1c56ccd20bae06cdab27bfa3fbb73. HP copyright, no open
+//     licence: digest only. Checked: rXYZ 0.4361 0.2225 0.0139, gXYZ
+//     0.3851 0.7169 0.0971, bXYZ 0.1431 0.0606 0.7141, 1024-entry curves.
+//   - 33c34ecf…76f2: Google "sRGB IEC61966-2.1" (596 bytes, v4, cprt
+//     "Copyright (c) 2016 Google Inc.", parametric curve), embedded by
+//     Android camera apps (the same bytes are nico/jpegfiles
+//     iccfiles/sRGB-pixel.icc, from a Pixel 7 Pro on Android 13). Source:
+//     jbeich/skcms profiles/mobile/sRGB_parametric.icc, commit
+//     808657785ec1fc25bf215516bd72f2b687f23999 (BSD-3-Clause, skcms
+//     LICENSE); copy: testdata/icc-google-srgb-parametric.icc.
+//   - acfbdca2…a1e6: Google "sRGB ICE61966-2.1" [sic] (2,624 bytes, v4, 1024-entry
+//     curves, cprt "Copyright (c) 2016 Google Inc."), Android camera apps.
+//     Source: jbeich/skcms profiles/mobile/sRGB_LUT.icc, commit 80865778
+//     (as above); copy: testdata/icc-google-srgb-lut.icc.
+//   - c56e1685…8353: Compact ICC Profiles "sRGB" v4 (480 bytes, cprt
+//     "CC0"). Source: github.com/saucecontrol/Compact-ICC-Profiles
+//     profiles/sRGB-v4.icc, commit bdd84663061bc4ae95ca70decff54f581e27f702
+//     (CC0 1.0); copy: testdata/icc-cc0-srgb-v4.icc.
 //
-// Missing: the profiles cameras and phones actually embed (HP/Microsoft
-// "sRGB IEC61966-2.1" 3,144 bytes, Google's compact sRGB, Apple's "Display
-// P3") are not available on this machine (no network), so their digests are
-// not listed yet and such images lose their profile. Add a digest only from
-// a profile file whose provenance is recorded here.
+// Display P3:
+//   - 7e1c7ec5…acbd: Apple "Display P3" (548 bytes, v4, cprt "Copyright
+//     Apple Inc., 2015"), embedded by iPhone cameras (iPhone 7 Plus).
+//     Source: jbeich/skcms profiles/mobile/iPhone7p.icc, commit 80865778
+//     (as above). Apple copyright: digest only. Checked: rXYZ 0.5151
+//     0.2412 -0.0011, gXYZ 0.2920 0.6922 0.0419, bXYZ 0.1571 0.0666
+//     0.7841, parametric curve g 2.4 a 0.948 b 0.052 c 0.077 d 0.039.
+//   - 20789fdb…f0ab: Apple "Display P3" (536 bytes, v4, mluc desc, cprt
+//     "Copyright Apple Inc., 2022"), embedded by current iPhones. Source:
+//     github.com/nico/jpegfiles iccfiles/p3-v4.icc (from an iPhone photo),
+//     commit 5c73e051566dd0dba560b33fff90e7e668d95d06. Apple copyright
+//     (the repository states no licence): digest only. Checked: the same
+//     colorants as above, parametric curve g 2.4 a 0.94786 b 0.05214
+//     c 0.07739 d 0.04045.
+//   - e1e0082a…f7bc: Google "Display P3" (584 bytes, v4, parametric curve,
+//     cprt "Copyright (c) 2017 Google Inc."), Android camera apps. Source:
+//     jbeich/skcms profiles/mobile/Display_P3_parametric.icc, commit
+//     80865778 (BSD-3-Clause); copy:
+//     testdata/icc-google-display-p3-parametric.icc.
+//   - af72701d…cbdf: Google "Display P3" (2,612 bytes, 1024-entry curves).
+//     Source: jbeich/skcms profiles/mobile/Display_P3_LUT.icc, commit
+//     80865778 (BSD-3-Clause); copy: testdata/icc-google-display-p3-lut.icc.
+//   - cb51de38…3a3d: Compact ICC Profiles "sP3" v4 (480 bytes, cprt
+//     "CC0"). Source: saucecontrol/Compact-ICC-Profiles
+//     profiles/DisplayP3-v4.icc, commit bdd84663 (CC0 1.0); copy:
+//     testdata/icc-cc0-display-p3-v4.icc.
 //
-// Colour consequence of dropping a profile: browsers and viewers then assume
-// sRGB (CSS Color 4, "untagged images are sRGB"). For an sRGB photo nothing
-// changes; a Display P3 or Adobe RGB photo looks slightly less saturated,
-// never wrong in hue. That is the accepted price of publishing no device
-// or owner names.
+// Missing: Apple's 2017 "Display P3" (548 bytes, "Copyright Apple Inc.,
+// 2017"), embedded by iPhones from iOS 11 on, was not found as a file in
+// any repository searched, so such photos lose their profile (see below).
+// Newer Android versions may write other Skia-generated profiles.
+//
+// Colour consequence of dropping a profile: browsers and viewers then
+// assume sRGB (CSS Color 4 section 12, "untagged images are sRGB"). For an
+// sRGB photo nothing changes. A Display P3 photo whose profile is dropped
+// (an unlisted P3 variant, or an edited one) is shown with its P3 values
+// read as sRGB: colours look duller, saturated reds and greens most,
+// though hues stay close; an Adobe RGB photo is affected the same way, more
+// strongly. A kept Display P3 profile makes a wide-gamut screen show the
+// photo as taken and an sRGB screen map it into sRGB. Dropping is the
+// accepted price of publishing no device or owner names.
 var KnownProfiles = map[string]string{
 	"2a92d4bae450b76d8b0aa42193df974d75f62738ecebf74f01c5e75b12a95796": "sRGB",
 	"c87e049275a6729f0fb5afd533d35e4baf7e73bac68d780cfb7690bfa37ea451": "sRGB",
+	"2b3aa1645779a9e634744faf9b01e9102b0c9b88fd6deced7934df86b949af7e": "sRGB",
+	"33c34ecfeb998459e0075ba26a0f1ea5042e20e2419c5962e495eba3208576f2": "sRGB",
+	"acfbdca2071cd0164b4a3ae1ea5071d5ae6aa224191880484a194dde7989a1e6": "sRGB",
+	"c56e1685d888f5edb92fe07f2750f387f8fe8e91b32ff8fb0b56bfbbb9458353": "sRGB",
+	"7e1c7ec53e8ea35fed3e169dee62115ac045f26c7bc256fab16a5c26c29eacbd": "Display P3",
+	"20789fdbea9835251a4f0796c8bf45cbd964896044886540da21ffc7457af0ab": "Display P3",
+	"e1e0082a3010efdabde8ceaa791aa8c5bbfd4a237c036aec24b2a2d69981f7bc": "Display P3",
+	"af72701d2636766dcdc42d595bfee1dac948bfb4df112107947f9c51f932cdbf": "Display P3",
+	"cb51de38e482ee974c0c76b9689e16aad04bad16e226fed2f30c842d15ff3a3d": "Display P3",
 }
 
 // knownProfile returns the colour space of a standard profile, or "".

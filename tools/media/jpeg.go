@@ -177,11 +177,13 @@ func parseSOF(m byte, p []byte) (sofInfo, error) {
 	return s, nil
 }
 
-// exifOrientation reads tag 0x0112 from IFD0 of an Exif APP1 payload
-// (after the "Exif\0\0" signature); 1 when absent or unreadable.
-func exifOrientation(tiff []byte) int {
+// exifOrientationTag reads tag 0x0112 from IFD0 of an Exif APP1 payload
+// (after the "Exif\0\0" signature): the orientation, 1 when absent,
+// invalid or unreadable, and whether IFD0 has the tag at all (with any
+// value).
+func exifOrientationTag(tiff []byte) (int, bool) {
 	if len(tiff) < 8 {
-		return 1
+		return 1, false
 	}
 	var bo binary.ByteOrder
 	switch string(tiff[:2]) {
@@ -190,26 +192,26 @@ func exifOrientation(tiff []byte) int {
 	case "MM":
 		bo = binary.BigEndian
 	default:
-		return 1
+		return 1, false
 	}
 	off := int(bo.Uint32(tiff[4:]))
 	if off < 8 || off+2 > len(tiff) {
-		return 1
+		return 1, false
 	}
 	n := int(bo.Uint16(tiff[off:]))
 	for i := 0; i < n; i++ {
 		e := off + 2 + 12*i
 		if e+12 > len(tiff) {
-			return 1
+			return 1, false
 		}
-		if bo.Uint16(tiff[e:]) == 0x0112 && bo.Uint16(tiff[e+2:]) == 3 {
-			if v := int(bo.Uint16(tiff[e+8:])); v >= 1 && v <= 8 {
-				return v
+		if bo.Uint16(tiff[e:]) == 0x0112 {
+			if v := int(bo.Uint16(tiff[e+8:])); bo.Uint16(tiff[e+2:]) == 3 && v >= 1 && v <= 8 {
+				return v, true
 			}
-			return 1
+			return 1, true
 		}
 	}
-	return 1
+	return 1, false
 }
 
 func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
@@ -228,6 +230,12 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		seenExif    bool
 		sof         *sofInfo
 		sos         []byte
+
+		// XMP tiff:Orientation applies only when Exif has no
+		// orientation tag (see xmpOrientation for the rule's source).
+		exifOriented bool
+		seenXMP      bool
+		xmpOriented  int
 	)
 	for sos == nil {
 		m, err := readMarker(br)
@@ -260,7 +268,10 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		case m == mAPP1:
 			if !seenExif && bytes.HasPrefix(p, []byte(exifSig)) {
 				seenExif = true
-				orientation = exifOrientation(p[len(exifSig):])
+				orientation, exifOriented = exifOrientationTag(p[len(exifSig):])
+			} else if !seenXMP && bytes.HasPrefix(p, []byte(xmpSig)) {
+				seenXMP = true
+				xmpOriented = xmpOrientation(p[len(xmpSig):])
 			}
 			rep.remove(appName(m, p))
 		case m == mAPP2 && bytes.HasPrefix(p, []byte(iccSig)):
@@ -317,6 +328,9 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 	}
 	if sof == nil {
 		return malformed("scan before SOF")
+	}
+	if !exifOriented && xmpOriented != 0 {
+		orientation = xmpOriented
 	}
 	if err := checkPixels(sof.width, sof.height, opts); err != nil {
 		return err

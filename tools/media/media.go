@@ -129,7 +129,8 @@ func (f Format) Ext() string {
 }
 
 // Sentinel errors; test with errors.Is. Every error returned by this package
-// wraps one of these or is an *UnsupportedError or *ExtensionError.
+// wraps one of these or is an *UnsupportedError, *ExtensionError or
+// *NeedsRotationError (ErrNeedsRotation, webp.go).
 var (
 	// ErrEmpty: the input has zero bytes.
 	ErrEmpty = errors.New("empty file")
@@ -215,8 +216,8 @@ type Report struct {
 	Ext         string // canonical extension with the dot, ".jpg"
 	Width       int    // pixels, after orientation
 	Height      int    // pixels, after orientation
-	// Orientation is OrientationNone, OrientationLossless or
-	// OrientationReencoded.
+	// Orientation is OrientationNone, OrientationLossless,
+	// OrientationReencoded or (PNG) OrientationPixelExact.
 	Orientation string
 	// Removed lists the names of removed segments or chunks, in order of
 	// first appearance, each once: "APP1 Exif", "APP1 XMP", "APP13
@@ -477,7 +478,11 @@ func checkPixels(w, h int, opts Options) error {
 // (Report.Orientation "re-encoded"); lossless DCT-domain rotation (as
 // jpegtran -perfect does) is not implemented, so an oriented photo loses a
 // little quality and holds the decoded image in memory (about 3 bytes per
-// pixel, bounded by MaxPixels).
+// pixel, bounded by MaxPixels). An orientation found only in the XMP
+// packet (tiff:Orientation) is applied when Exif has no orientation tag
+// (xmpOrientation). A PNG eXIf orientation 2-8 is applied pixel-exact
+// (scrubPNG); a WebP EXIF orientation 2-8 is refused with
+// ErrNeedsRotation.
 //
 // On error, whatever was written to w is incomplete and must be discarded.
 // Errors wrap ErrEmpty, ErrTooLarge, ErrTooManyPixels, ErrTruncated,

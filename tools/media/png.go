@@ -93,6 +93,17 @@ func pngChunk(w io.Writer, typ string, data []byte) error {
 	return nil
 }
 
+// scrubPNG copies the allowed chunks (see the package doc) and drops the
+// rest, streaming. Orientation: browsers display a PNG as its eXIf
+// orientation says (CSS Images 3 image-orientation: from-image, and the
+// W3C PNG 3rd edition eXIf tests, w3c/png#310) when the eXIf chunk comes
+// before the image data; after it they may ignore it (csswg-drafts#4929).
+// Dropping eXIf would then change how the image looks, so with eXIf
+// orientation 2-8 before the first IDAT, the image is decoded, flipped or
+// rotated pixel for pixel and re-encoded (reorientPNG; Report.Orientation
+// OrientationPixelExact), holding the compressed data and the decoded
+// image in memory (bounded by MaxBytes and MaxPixels). An eXIf chunk after
+// the IDAT run is dropped without being applied, as browsers do.
 func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 	var sig [8]byte
 	if _, err := io.ReadFull(br, sig[:]); err != nil || string(sig[:]) != pngSig {
@@ -110,6 +121,15 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		buf       = make([]byte, 32<<10)
 		chunkHead [8]byte
 		crcBytes  [4]byte
+
+		// eXIf orientation before the IDAT run (see scrubPNG's doc):
+		// with 2-8, the IDAT chunks are held in idat and the image is
+		// re-encoded at IEND from the kept chunks in pre.
+		orientation = 1
+		seenEXIf    bool
+		pre         []pngKept
+		preLen      = len(pngSig)
+		idat        *bytes.Buffer
 	)
 	for {
 		if _, err := io.ReadFull(br, chunkHead[:]); err != nil {
@@ -142,7 +162,24 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 			if hdr.ctype == 3 && !seenPLTE {
 				return malformed("PLTE missing for a palette image")
 			}
+			if idatState == 0 && orientation != 1 {
+				idat = new(bytes.Buffer)
+			}
 			idatState = 1
+			if idat != nil {
+				idat.Write(chunkHead[:])
+				if err := copyCRC(br, io.MultiWriter(idat, crc), int64(n), buf); err != nil {
+					return truncated(err, "IDAT")
+				}
+				if _, err := io.ReadFull(br, crcBytes[:]); err != nil {
+					return truncated(err, "IDAT CRC")
+				}
+				if binary.BigEndian.Uint32(crcBytes[:]) != crc.Sum32() {
+					return malformed("IDAT CRC mismatch")
+				}
+				idat.Write(crcBytes[:])
+				continue
+			}
 			if _, err := bw.Write(chunkHead[:]); err != nil {
 				return err
 			}
@@ -162,7 +199,13 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 			idatState = 2
 		}
 		if !keepSmall {
-			if err := copyCRC(br, crc, int64(n), buf); err != nil {
+			var exif *bytes.Buffer
+			dst := io.Writer(crc)
+			if typ == "eXIf" && !seenEXIf && idatState == 0 && n <= maxPNGChunk {
+				exif = new(bytes.Buffer)
+				dst = io.MultiWriter(crc, exif)
+			}
+			if err := copyCRC(br, dst, int64(n), buf); err != nil {
 				return truncated(err, fmt.Sprintf("chunk %q", typ))
 			}
 			if _, err := io.ReadFull(br, crcBytes[:]); err != nil {
@@ -170,6 +213,10 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 			}
 			if binary.BigEndian.Uint32(crcBytes[:]) != crc.Sum32() {
 				return malformed("chunk %q CRC mismatch", typ)
+			}
+			if exif != nil {
+				seenEXIf = true
+				orientation = pngExifOrientation(exif.Bytes())
 			}
 			rep.remove(typ)
 			continue
@@ -241,7 +288,21 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 			if idatState == 0 {
 				return malformed("no IDAT")
 			}
-			if err := pngChunk(bw, typ, nil); err != nil {
+			if idat != nil {
+				// Nothing but the signature and the small kept chunks
+				// has been written, all still in bw (a kept iCCP is a
+				// known profile of at most 20,420 bytes): drop them and
+				// write the re-encoded image instead.
+				if bw.Buffered() != preLen {
+					return malformed("png header already flushed")
+				}
+				bw.Reset(w)
+				var out bytes.Buffer
+				if err := reorientPNG(&out, pre, idat.Bytes(), orientation, rep); err != nil {
+					return err
+				}
+				bw.Write(out.Bytes())
+			} else if err := pngChunk(bw, typ, nil); err != nil {
 				return err
 			}
 			if b, err := br.Peek(1); err == nil && len(b) > 0 {
@@ -252,6 +313,8 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		if err := pngChunk(bw, typ, data); err != nil {
 			return err
 		}
+		pre = append(pre, pngKept{typ, data})
+		preLen += pngChunkLen(data)
 	}
 }
 

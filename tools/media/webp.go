@@ -2,10 +2,72 @@ package media
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 )
+
+// ErrNeedsRotation: the image carries an orientation (Exif tag 0x0112,
+// values 2-8) that Scrub cannot apply in its format, so it would be
+// published sideways or mirrored once the tag is removed. The concrete
+// error is a *NeedsRotationError. The user must rotate the photo (save it
+// upright) before adding it.
+var ErrNeedsRotation = errors.New("image must be rotated before it is added")
+
+// NeedsRotationError reports an orientation Scrub refuses to drop and
+// cannot apply: a WebP with Exif orientation 2-8 (Go has no WebP encoder,
+// golang.org/x/image/webp only decodes, so the pixels cannot be turned).
+// Browsers apply a WebP's EXIF orientation (CSS Images 3
+// image-orientation: from-image), so dropping the chunk would change how
+// the image looks. It matches ErrNeedsRotation under errors.Is.
+type NeedsRotationError struct {
+	Format      string // "webp"
+	Orientation int    // 2-8, CIPA DC-008 tag 0x0112
+}
+
+func (e *NeedsRotationError) Error() string {
+	return fmt.Sprintf("EXIF orientation %d (%s) cannot be applied to a %s, and removing the tag would show the image %s: rotate the photo upright in a photo editor and save it, or export it as jpeg, before adding it",
+		e.Orientation, orientationName(e.Orientation), e.Format, orientationWrong(e.Orientation))
+}
+
+// Is reports whether target is ErrNeedsRotation.
+func (e *NeedsRotationError) Is(target error) bool { return target == ErrNeedsRotation }
+
+// orientationName describes what a viewer does for orientation o (CIPA
+// DC-008 Exif 2.32, tag 0x0112).
+func orientationName(o int) string {
+	switch o {
+	case 2:
+		return "mirror horizontally"
+	case 3:
+		return "rotate 180°"
+	case 4:
+		return "mirror vertically"
+	case 5:
+		return "mirror horizontally and rotate 270° clockwise"
+	case 6:
+		return "rotate 90° clockwise"
+	case 7:
+		return "mirror horizontally and rotate 90° clockwise"
+	case 8:
+		return "rotate 270° clockwise"
+	}
+	return "normal"
+}
+
+func orientationWrong(o int) string {
+	switch o {
+	case 2, 4:
+		return "mirrored"
+	case 3:
+		return "upside down"
+	case 5, 7:
+		return "mirrored and sideways"
+	}
+	return "sideways"
+}
 
 // VP8X flag bits (WebP Container Specification, "Extended File Format").
 const (
@@ -166,6 +228,9 @@ func scrubWebP(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		case "ANIM", "ANMF":
 			return &UnsupportedError{Format: "webp (animated)"}
 		case "EXIF":
+			if o, _ := exifOrientationTag(bytes.TrimPrefix(c.data, []byte(exifSig))); o != 1 {
+				return &NeedsRotationError{Format: "webp", Orientation: o}
+			}
 			rep.remove("EXIF")
 		case "XMP ":
 			rep.remove("XMP")
