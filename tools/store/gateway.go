@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,7 +98,7 @@ func ServeGateway(ctx context.Context, c GatewayConfig) error {
 	if c.AccessKey == "" || c.SecretKey == "" {
 		return errors.New("gateway: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set")
 	}
-	host, port, err := net.SplitHostPort(c.Addr)
+	host, _, err := net.SplitHostPort(c.Addr)
 	if err != nil {
 		return fmt.Errorf("gateway address %q: want host:port: %w", c.Addr, err)
 	}
@@ -133,15 +136,21 @@ func ServeGateway(ctx context.Context, c GatewayConfig) error {
 		log = io.Discard
 	}
 
+	// The front server listens on c.Addr and passes every request to
+	// versitygw on a private loopback port, refusing anonymous requests
+	// for a version (guardVersions).
+	front, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("gateway address %s: %w", c.Addr, err)
+	}
+	defer front.Close()
+
 	// embedgw cannot report the port it bound for ":0", so pick a free
 	// port, and pick again if another process takes it first.
 	for attempt := 0; ; attempt++ {
-		addr := c.Addr
-		if port == "0" {
-			addr, err = freePort(host)
-			if err != nil {
-				return err
-			}
+		addr, err := freePort("127.0.0.1")
+		if err != nil {
+			return err
 		}
 		be, err := newPosix(filepath.Join(dir, dataDir), ms, popts, log)
 		if err != nil {
@@ -156,29 +165,100 @@ func ServeGateway(ctx context.Context, c GatewayConfig) error {
 				MultipartMaxParts: 10000, Quiet: true, KeepAlive: true,
 			})
 		}()
-		endpoint := "http://" + addr
-		err = waitReady(ctx, endpoint, c, done)
+		err = waitReady(ctx, "http://"+addr, c, done)
 		if err == nil {
+			srv := &http.Server{Handler: guardVersions(addr), ReadHeaderTimeout: 30 * time.Second}
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(front) }()
 			if c.Ready != nil {
-				c.Ready(endpoint)
+				c.Ready("http://" + front.Addr().String())
 			}
-			err = <-done
+			select {
+			case err = <-done:
+			case err = <-served:
+			}
 			cancel()
+			shut, stop := context.WithTimeout(context.Background(), 5*time.Second)
+			srv.Shutdown(shut)
+			stop()
 			if ctx.Err() != nil {
 				return nil
 			}
-			if err == nil {
+			if err == nil || errors.Is(err, http.ErrServerClosed) {
 				return errors.New("gateway stopped unexpectedly")
 			}
-			return fmt.Errorf("gateway on %s: %w", addr, err)
+			return fmt.Errorf("gateway on %s: %w", front.Addr(), err)
 		}
 		cancel()
 		<-done
-		if port == "0" && attempt < 5 && strings.Contains(err.Error(), "address already in use") {
+		if attempt < 5 && strings.Contains(err.Error(), "address already in use") {
 			continue
 		}
-		return fmt.Errorf("gateway on %s: %w", addr, err)
+		return fmt.Errorf("gateway on %s: %w", c.Addr, err)
 	}
+}
+
+// guardVersions returns the front server's handler: a reverse proxy to
+// versitygw at backend (host:port) that refuses, with 403 AccessDenied, an
+// anonymous request (no Authorization header, no presigned-URL signature)
+// whose query names a version ("versionId", in any case or escaping).
+//
+// Why: S3 lets a request read a version by id only with
+// s3:GetObjectVersion (Amazon S3 User Guide, "Retrieving object versions
+// from a versioning-enabled bucket"), which Storyguard's bucket policy
+// never grants; versitygw v1.8.0 checks anonymous requests against
+// s3:GetObject alone (s3api/middlewares/public-bucket.go), so without this
+// guard a noncurrent version (left by a publish interrupted before its
+// purge) would be readable by anyone holding its id. Signed requests pass
+// untouched (the Host header is kept, so SigV4 signatures still verify).
+func guardVersions(backend string) http.Handler {
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(&url.URL{Scheme: "http", Host: backend})
+			r.Out.Host = r.In.Host
+		},
+		ErrorLog: nil,
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if anonymous(r) && namesVersion(r.URL.RawQuery) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
+				`<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	})
+}
+
+// anonymous reports whether r carries no credentials: no Authorization
+// header and no presigned-URL signature (SigV4 X-Amz-Signature, SigV2
+// Signature) in its query.
+func anonymous(r *http.Request) bool {
+	if r.Header.Get("Authorization") != "" {
+		return false
+	}
+	q := strings.ToLower(unescapeAll(r.URL.RawQuery))
+	return !strings.Contains(q, "x-amz-signature") && !strings.Contains(q, "signature=")
+}
+
+// namesVersion reports whether a raw query mentions versionId in any case
+// or percent-escaping (stricter than any server's parser, by design).
+func namesVersion(raw string) bool {
+	return strings.Contains(strings.ToLower(unescapeAll(raw)), "versionid")
+}
+
+// unescapeAll percent-decodes s repeatedly until it no longer changes (at
+// most 4 rounds), keeping undecodable sequences as they are.
+func unescapeAll(s string) string {
+	for range 4 {
+		u, err := url.QueryUnescape(s)
+		if err != nil || u == s {
+			return s
+		}
+		s = u
+	}
+	return s
 }
 
 func newPosix(root string, ms meta.MetadataStorer, opts posix.PosixOpts, log io.Writer) (*posix.Posix, error) {
