@@ -312,8 +312,8 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 				return malformed("metadata marker in SOF")
 			}
 			kept = append(kept, jpegSeg{m, p})
-		case m >= 0xC3 && m <= 0xCF:
-			return &UnsupportedError{Format: "jpeg (lossless, hierarchical or arithmetic-coded)"}
+		case sofName(m) != "":
+			return &UnsupportedError{Format: "jpeg (" + sofName(m) + ")"}
 		case m == mSOS:
 			if err := checkSOS(p); err != nil {
 				return err

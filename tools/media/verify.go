@@ -368,6 +368,9 @@ func verifyJPEG(br *bufio.Reader, opts Options, info *Info) (int, error) {
 			if m == 0xFE {
 				return 0, notClean("segment COM")
 			}
+			if name := sofName(m); name != "" {
+				return 0, &UnsupportedError{Format: "jpeg (" + name + ")"}
+			}
 			return 0, notClean("marker 0x%02X before the first scan", m)
 		}
 		first = false
@@ -663,4 +666,26 @@ func verifyWebP(br *bufio.Reader, opts Options, info *Info) (int, error) {
 	}
 	info.Width, info.Height = w, h
 	return iccCount, nil
+}
+
+// sofName names the JPEG frame types Storyguard does not support (ITU T.81
+// Table B.1): SOF3 and SOF5-SOF15, by their coding process; "" for any
+// other marker. SOF0-SOF2 (baseline, extended and progressive Huffman)
+// are supported; 0xC4 (DHT), 0xC8 (JPG) and 0xCC (DAC) are not frames.
+func sofName(m byte) string {
+	switch m {
+	case 0xC3:
+		return "lossless, Huffman-coded"
+	case 0xC5, 0xC6, 0xC7:
+		return "hierarchical, Huffman-coded"
+	case 0xC9, 0xCA:
+		return "arithmetic-coded"
+	case 0xCB:
+		return "lossless, arithmetic-coded"
+	case 0xCD, 0xCE, 0xCF:
+		return "hierarchical, arithmetic-coded"
+	case 0xCC:
+		return "arithmetic-coded (DAC table)"
+	}
+	return ""
 }
