@@ -166,8 +166,10 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 			if !d.frame {
 				return nil, malformed("EOI before a frame")
 			}
-			if !d.scanned() {
-				return nil, malformed("EOI before a scan")
+			for ci, l := range d.latched {
+				if !l {
+					return nil, malformed("component %d has no scan", d.img.Components[ci].ID)
+				}
 			}
 			d.img.End = d.pos
 			return d.img, nil
@@ -215,15 +217,6 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 			return nil, malformed("unexpected marker 0x%02X", m)
 		}
 	}
-}
-
-func (d *decoder) scanned() bool {
-	for _, l := range d.latched {
-		if l {
-			return true
-		}
-	}
-	return false
 }
 
 // marker reads the next marker at d.pos, skipping fill bytes (T.81

@@ -382,3 +382,33 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRotate90 decodes, rotates and re-encodes a 12-megapixel
+// 4:2:0 photo-sized JPEG of noise at quality 90 (about 9 MB: far more
+// coefficients than a real photo, so an upper bound).
+func BenchmarkRotate90(b *testing.B) {
+	pic := image.NewRGBA(image.Rect(0, 0, 4032, 3024))
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range pic.Pix {
+		pic.Pix[i] = uint8(r.IntN(256))
+	}
+	data := goJPEG(b, pic, 90)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var out bytes.Buffer
+	for b.Loop() {
+		img, err := jpegxform.Decode(data, jpegxform.Limits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t, err := img.Transform(6)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out.Reset()
+		if err := jpegxform.Encode(&out, t, jpegxform.EncodeOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(data))/1e6, "MB/file")
+}
