@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 
 	"storyguard/tools/media/jpegxform"
 )
@@ -21,16 +20,12 @@ import (
 // densities are swapped for the transposing orientations 5-8; the Adobe
 // segment and a kept ICC profile are written as on the untouched path.
 func orientJPEG(br *bufio.Reader, w *bufio.Writer, jfif, adobe, icc []byte, kept []jpegSeg, sos []byte, orientation int, opts Options, rep *Report) error {
-	rest, err := io.ReadAll(br)
-	if err != nil {
-		return truncated(err, "entropy-coded data")
-	}
 	if jfif != nil && orientation >= 5 {
 		jfif = bytes.Clone(jfif)
 		copy(jfif[8:12], []byte{jfif[10], jfif[11], jfif[8], jfif[9]})
 	}
+	// The whole stream from SOI, tables and SOS on, in one buffer.
 	var in bytes.Buffer
-	in.Grow(len(rest) + 1024)
 	in.Write([]byte{0xFF, mSOI})
 	if err := writeHeader(&in, nil, nil, nil, kept); err != nil {
 		return err
@@ -38,8 +33,12 @@ func orientJPEG(br *bufio.Reader, w *bufio.Writer, jfif, adobe, icc []byte, kept
 	if err := (jpegSeg{mSOS, sos}).writeTo(&in); err != nil {
 		return err
 	}
-	in.Write(rest)
+	head := in.Len()
+	if _, err := in.ReadFrom(br); err != nil {
+		return truncated(err, "entropy-coded data")
+	}
 	data := in.Bytes()
+	rest := data[head:]
 
 	out, img, err := losslessOrient(data, orientation, opts)
 	switch {
@@ -77,6 +76,7 @@ func losslessOrient(data []byte, orientation int, opts Options) ([]byte, *jpegxf
 	if err != nil {
 		return nil, nil, err
 	}
+	img.Components = nil // let the source blocks go while encoding
 	var out bytes.Buffer
 	out.Grow(len(data))
 	if err := jpegxform.Encode(&out, t, jpegxform.EncodeOptions{}); err != nil {

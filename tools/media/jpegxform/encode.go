@@ -115,6 +115,7 @@ func Encode(w io.Writer, img *Image, opts EncodeOptions) error {
 		return err
 	}
 	e.flushBits()
+	bw.Write(e.buf)
 	bw.Write([]byte{0xFF, mEOI})
 	return bw.Flush()
 }
@@ -170,6 +171,7 @@ type encoder struct {
 	dcTab    [2]*encTable
 	acTab    [2]*encTable
 	w        *bufio.Writer
+	buf      []byte // entropy-coded data
 	acc      uint64
 	nacc     int
 }
@@ -186,7 +188,7 @@ func (e *encoder) scan() error {
 		if e.ri > 0 && mcu > 0 && mcu%e.ri == 0 {
 			if !e.counting {
 				e.flushBits()
-				e.w.Write([]byte{0xFF, byte(mRST0 + rst)})
+				e.buf = append(e.buf, 0xFF, byte(mRST0+rst))
 			}
 			rst = (rst + 1) & 7
 			preds = [4]int32{}
@@ -288,9 +290,9 @@ func (e *encoder) put(code uint64, n int) {
 	e.nacc += n
 	for e.nacc >= 8 {
 		b := byte(e.acc >> (e.nacc - 8))
-		e.w.WriteByte(b)
+		e.buf = append(e.buf, b)
 		if b == 0xFF {
-			e.w.WriteByte(0) // byte stuffing (F.1.2.3)
+			e.buf = append(e.buf, 0) // byte stuffing (F.1.2.3)
 		}
 		e.nacc -= 8
 	}
