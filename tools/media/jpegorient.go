@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image/jpeg"
 
 	"storyguard/tools/media/jpegxform"
 )
@@ -42,7 +43,7 @@ func orientJPEG(br *bufio.Reader, w *bufio.Writer, jfif, adobe, icc []byte, kept
 
 	out, img, err := losslessOrient(data, orientation, opts)
 	switch {
-	case errors.Is(err, jpegxform.ErrNotPerfect), errors.Is(err, jpegxform.ErrUnsupported):
+	case errors.Is(err, jpegxform.ErrNotPerfect), errors.Is(err, jpegxform.ErrUnsupported), errors.Is(err, errNotGoDecodable):
 		return reencodeJPEG(bufio.NewReader(bytes.NewReader(rest)), w, jfif, adobe, icc, kept, sos, orientation, rep)
 	case errors.Is(err, jpegxform.ErrLimit):
 		return fmt.Errorf("orientation %d: %w: %v", orientation, ErrTooManyPixels, err)
@@ -65,6 +66,10 @@ func orientJPEG(br *bufio.Reader, w *bufio.Writer, jfif, adobe, icc []byte, kept
 	return w.Flush()
 }
 
+// errNotGoDecodable: the transformed image has sampling factors Go's
+// image/jpeg does not decode; re-encode instead.
+var errNotGoDecodable = errors.New("transformed sampling factors not decodable by image/jpeg")
+
 // losslessOrient decodes data, transforms it and encodes the result; it
 // returns the new JPEG (SOI to EOI, no APPn) and the decoded input.
 func losslessOrient(data []byte, orientation int, opts Options) ([]byte, *jpegxform.Image, error) {
@@ -81,6 +86,11 @@ func losslessOrient(data []byte, orientation int, opts Options) ([]byte, *jpegxf
 	out.Grow(len(data))
 	if err := jpegxform.Encode(&out, t, jpegxform.EncodeOptions{}); err != nil {
 		return nil, nil, err
+	}
+	// Transposing swaps sampling factors: 4:1:1 (luma 4x1) becomes luma
+	// 1x4, which image/jpeg (and so Variant) cannot decode.
+	if _, err := jpeg.DecodeConfig(bytes.NewReader(out.Bytes())); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", errNotGoDecodable, err)
 	}
 	img.Width, img.Height = t.Width, t.Height
 	return out.Bytes(), img, nil

@@ -206,3 +206,41 @@ func TestLosslessRestartProgressive(t *testing.T) {
 		}
 	}
 }
+
+// TestOrientationFallback checks the re-encode fallback and its report:
+// a size that is not whole MCUs, and a 4:1:1 image whose transposed
+// sampling (luma 1x4) image/jpeg cannot decode; the same 4:1:1 image
+// flipped keeps its sampling and stays lossless.
+func TestOrientationFallback(t *testing.T) {
+	cjpeg := needTool(t, "cjpeg")
+	pic := fixture.Noise(64, 48, 8)
+	s411 := runTool(t, ppmOf(pic), cjpeg, "-quality", "85", "-sample", "4x1")
+	tests := []struct {
+		name string
+		data []byte
+		o    int
+		want string
+	}{
+		{"90x60 rotate 90", fixture.JPEG(fixture.JPEGOptions{Image: fixture.Noise(90, 60, 1), Orientation: 6}), 6, media.OrientationReencoded},
+		{"90x60 transpose", fixture.JPEG(fixture.JPEGOptions{Image: fixture.Noise(90, 60, 1), Orientation: 5}), 5, media.OrientationLossless},
+		{"4:1:1 rotate 90", withMeta(s411, 6), 6, media.OrientationReencoded},
+		{"4:1:1 rotate 180", withMeta(s411, 3), 3, media.OrientationLossless},
+	}
+	for _, tt := range tests {
+		out, rep := scrub(t, tt.data, media.Options{})
+		if rep.Orientation != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, rep.Orientation, tt.want)
+		}
+		info, err := media.Verify(bytes.NewReader(out), media.Options{})
+		if err != nil {
+			t.Errorf("%s: Verify: %v", tt.name, err)
+			continue
+		}
+		if _, err := jpeg.Decode(bytes.NewReader(out)); err != nil {
+			t.Errorf("%s: image/jpeg: %v", tt.name, err)
+		}
+		if tt.o >= 5 && info.Width > info.Height { // every input is landscape
+			t.Errorf("%s: not transposed: %dx%d", tt.name, info.Width, info.Height)
+		}
+	}
+}
