@@ -19,7 +19,7 @@ var (
 	// ErrMalformed: the stream breaks ITU-T T.81 (bad segment length,
 	// undefined table, corrupt entropy-coded data, missing marker).
 	ErrMalformed = errors.New("malformed jpeg")
-	// ErrLimit: the image's dimensions exceed Limits.
+	// ErrLimit: the image's dimensions or number of scans exceed Limits.
 	ErrLimit = errors.New("jpeg dimensions exceed the limits")
 )
 
@@ -102,6 +102,13 @@ type Limits struct {
 	MaxWidth, MaxHeight int
 	// MaxPixels is the largest Width*Height; 0 means 50,000,000.
 	MaxPixels int64
+	// MaxScans is the largest number of scans; 0 means 256. Every scan
+	// visits every block of its components, so a file of many tiny
+	// progressive scans (a few bytes each, one EOB run) would otherwise
+	// cost CPU time far out of proportion to its size (the same guard
+	// as libjpeg-turbo's djpeg -maxscans). Encoders write at most a few
+	// dozen.
+	MaxScans int
 }
 
 // mcuSize returns the MCU size in pixels of the interleaved layout: 8x8
@@ -142,6 +149,7 @@ type decoder struct {
 	mcux    int
 	mcuy    int
 	eobrun  int
+	scans   int
 	br      bitReader
 }
 
@@ -156,6 +164,10 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 		return nil, malformed("missing SOI")
 	}
 	d.pos = 2
+	maxScans := lim.MaxScans
+	if maxScans <= 0 {
+		maxScans = 256
+	}
 	for {
 		m, err := d.marker()
 		if err != nil {
@@ -206,6 +218,9 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 			}
 			d.ri = int(binary.BigEndian.Uint16(p))
 		case m == mSOS:
+			if d.scans++; d.scans > maxScans {
+				return nil, fmt.Errorf("more than %d scans: %w", maxScans, ErrLimit)
+			}
 			if err := d.sos(p); err != nil {
 				return nil, err
 			}

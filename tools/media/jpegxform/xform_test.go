@@ -344,6 +344,15 @@ func TestRefused(t *testing.T) {
 		{"arithmetic SOF9", func() []byte { b := bytes.Clone(good); b[sof+1] = 0xC9; return b }(), jpegxform.Limits{}, jpegxform.ErrUnsupported},
 		{"over pixels", good, jpegxform.Limits{MaxPixels: 32*16 - 1}, jpegxform.ErrLimit},
 		{"over width", good, jpegxform.Limits{MaxWidth: 31}, jpegxform.ErrLimit},
+		{"over scans", func() []byte {
+			// The one scan of good, repeated: each SOS and its data again.
+			sos := bytes.Index(good, []byte{0xFF, 0xDA})
+			b := bytes.Clone(good[:len(good)-2])
+			for range 3 {
+				b = append(b, good[sos:len(good)-2]...)
+			}
+			return append(b, 0xFF, 0xD9)
+		}(), jpegxform.Limits{MaxScans: 3}, jpegxform.ErrLimit},
 		{"truncated", good[:len(good)-30], jpegxform.Limits{}, jpegxform.ErrMalformed},
 		{"no SOI", good[2:], jpegxform.Limits{}, jpegxform.ErrMalformed},
 		{"empty", nil, jpegxform.Limits{}, jpegxform.ErrMalformed},
