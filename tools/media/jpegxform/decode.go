@@ -235,26 +235,26 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 }
 
 // marker reads the next marker at d.pos, skipping fill bytes (T.81
-// B.1.1.2).
+// B.1.1.2) and, as libjpeg and image/jpeg do, stray bytes before it
+// (nothing is copied from them: the output is re-encoded from the
+// coefficients).
 func (d *decoder) marker() (byte, error) {
-	if d.pos >= len(d.data) {
-		return 0, malformed("missing EOI")
-	}
-	if d.data[d.pos] != 0xFF {
-		return 0, malformed("expected a marker at offset %d", d.pos)
-	}
-	for d.pos < len(d.data) && d.data[d.pos] == 0xFF {
+	for {
+		for d.pos < len(d.data) && d.data[d.pos] != 0xFF {
+			d.pos++
+		}
+		for d.pos < len(d.data) && d.data[d.pos] == 0xFF {
+			d.pos++
+		}
+		if d.pos >= len(d.data) {
+			return 0, malformed("missing EOI")
+		}
+		m := d.data[d.pos]
 		d.pos++
+		if m != 0 {
+			return m, nil
+		}
 	}
-	if d.pos >= len(d.data) {
-		return 0, malformed("missing EOI")
-	}
-	m := d.data[d.pos]
-	d.pos++
-	if m == 0 {
-		return 0, malformed("stuffed byte outside a scan at offset %d", d.pos-2)
-	}
-	return m, nil
 }
 
 func (d *decoder) segment(m byte) ([]byte, error) {

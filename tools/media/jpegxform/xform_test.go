@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"storyguard/tools/media/jpegxform"
@@ -445,4 +446,19 @@ func BenchmarkRotate90(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(data))/1e6, "MB/file")
+}
+
+// TestTolerated checks what libjpeg and image/jpeg also accept: stray
+// bytes before a marker, fill bytes, and a trailer after EOI (reported by
+// End), with the coefficients unchanged.
+func TestTolerated(t *testing.T) {
+	good := goJPEG(t, picture(32, 16, 6), 80)
+	want := mustDecode(t, good)
+	eoi := len(good) - 2
+	odd := slices.Concat(good[:eoi], []byte{0x12, 0x34, 0xFF, 0xFF}, good[eoi:], []byte("trailer"))
+	got := mustDecode(t, odd)
+	sameCoefficients(t, "stray bytes", got, want)
+	if got.End != len(odd)-len("trailer") {
+		t.Errorf("End = %d, want %d", got.End, len(odd)-len("trailer"))
+	}
 }
