@@ -42,7 +42,7 @@
 //
 // The tests compare with jpegtran from libjpeg-turbo (Debian package
 // libjpeg-turbo-progs, installed by scripts/install-test-deps.sh). For
-// every orientation and for 4:4:4, 4:2:2, 4:2:0 and greyscale fixtures
+// every orientation and for 4:4:4, 4:2:2, 4:2:0, 4:4:0, 4:1:1 and greyscale fixtures
 // whose sizes are multiples of the MCU, `jpegtran -copy none -perfect`
 // with the matching -flip, -rotate, -transpose or -transverse must give
 // the very coefficients this package gives, and Go's image/jpeg must
