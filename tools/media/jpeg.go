@@ -361,7 +361,7 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 	defer putWriter(head)
 	if orientation != 1 {
 		rep.remove("APP1 Exif")
-		return reencodeJPEG(br, head, jfif, adobe, icc, kept, sos, orientation, rep)
+		return orientJPEG(br, head, jfif, adobe, icc, kept, sos, orientation, opts, rep)
 	}
 	head.Write([]byte{0xFF, mSOI})
 	if err := writeHeader(head, jfif, adobe, icc, kept); err != nil {

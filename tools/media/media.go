@@ -193,11 +193,15 @@ const (
 	// OrientationNone: no EXIF orientation, or orientation 1 (normal); the
 	// image data was copied untouched.
 	OrientationNone = "none"
-	// OrientationLossless: reserved for a lossless DCT-domain transform;
-	// not produced yet (see Scrub).
+	// OrientationLossless: EXIF orientation 2-8 was applied in the DCT
+	// domain (package jpegxform, as jpegtran -perfect does): the quantised
+	// coefficients are the original's, moved, sign-flipped or transposed,
+	// and re-coded with optimal Huffman tables; no pixel changed.
 	OrientationLossless = "lossless"
 	// OrientationReencoded: EXIF orientation 2-8 was applied by decoding,
-	// transforming and re-encoding at JPEG quality 92.
+	// transforming and re-encoding at JPEG quality 92, because a partial
+	// edge MCU would have had to move (jpegxform.ErrNotPerfect) or the
+	// coding is one jpegxform does not handle (jpegxform.ErrUnsupported).
 	OrientationReencoded = "re-encoded"
 )
 
@@ -470,18 +474,26 @@ func checkPixels(w, h int, opts Options) error {
 // see Options.Name), enforces opts' limits, and streams: memory stays
 // bounded by the header segments (each at most 64 KiB for JPEG) except for
 // WebP, which is held in memory (bounded by MaxBytes), and the JPEG
-// re-encode path below.
+// orientation path below.
 //
-// JPEG orientation: EXIF orientation 1 or absent keeps the entropy-coded
-// data byte for byte (Report.Orientation "none"). Orientations 2-8 are
-// applied by decoding, flipping/rotating and re-encoding at quality 92
-// (Report.Orientation "re-encoded"); lossless DCT-domain rotation (as
-// jpegtran -perfect does) is not implemented, so an oriented photo loses a
-// little quality and holds the decoded image in memory (about 3 bytes per
-// pixel, bounded by MaxPixels). An orientation found only in the XMP
-// packet (tiff:Orientation) is applied when Exif has no orientation tag
-// (xmpOrientation). A PNG eXIf orientation 2-8 is applied pixel-exact
-// (scrubPNG); a WebP EXIF orientation 2-8 is refused with
+// JPEG orientation (EXIF tag 0x0112, CIPA DC-008): orientation 1 or absent
+// keeps the entropy-coded data byte for byte (Report.Orientation "none").
+// Orientations 2-8 are applied losslessly where the dimensions allow
+// (Report.Orientation "lossless"): the quantised DCT coefficients are
+// rearranged as jpegtran -perfect does (package jpegxform) and written as
+// one baseline scan with optimal Huffman tables. That needs the width
+// and/or height, in the direction that is mirrored, to be a whole number
+// of MCUs (8 or 16 pixels; see jpegxform.Image.Perfect), and a Huffman
+// sequential or progressive 8-bit input. Otherwise the image is decoded,
+// flipped or rotated and re-encoded at quality 92 (Report.Orientation
+// "re-encoded"). Both hold the rest of the file in memory (bounded by
+// MaxBytes) plus the image: about 2 bytes per sample of coefficients
+// (lossless) or 3 bytes per pixel (re-encoded), bounded by MaxPixels.
+// JFIF densities are swapped for orientations 5-8; Adobe APP14 and a kept
+// ICC profile are written as on the untouched path. An orientation found
+// only in the XMP packet (tiff:Orientation) is applied when Exif has no
+// orientation tag (xmpOrientation). A PNG eXIf orientation 2-8 is applied
+// pixel-exact (scrubPNG); a WebP EXIF orientation 2-8 is refused with
 // ErrNeedsRotation.
 //
 // On error, whatever was written to w is incomplete and must be discarded.

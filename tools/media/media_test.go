@@ -180,32 +180,39 @@ func TestOrientation(t *testing.T) {
 		}
 		return "other"
 	}
-	for _, tt := range tests {
-		src := fixture.JPEG(fixture.JPEGOptions{Image: fixture.Quadrants(96, 64), Orientation: tt.o})
-		out, rep := scrub(t, src, media.Options{})
-		want := media.OrientationReencoded
-		if tt.o == 1 {
-			want = media.OrientationNone
-		}
-		if rep.Orientation != want {
-			t.Errorf("orientation %d: handled %q, want %q", tt.o, rep.Orientation, want)
-		}
-		img := decode(t, media.JPEG, out)
-		b := img.Bounds()
-		if tt.swapped != (b.Dx() == 64) || rep.Width != b.Dx() || rep.Height != b.Dy() {
-			t.Errorf("orientation %d: size %v, report %dx%d", tt.o, b, rep.Width, rep.Height)
-		}
-		if got := name(img.At(4, 4)); got != tt.topLeft {
-			t.Errorf("orientation %d: top-left %s, want %s", tt.o, got, tt.topLeft)
-		}
-		if got := name(img.At(b.Dx()-5, 4)); got != tt.topRight {
-			t.Errorf("orientation %d: top-right %s, want %s", tt.o, got, tt.topRight)
-		}
-		if bytes.Contains(out, []byte("SGSENTINEL")) || bytes.Contains(out, []byte("Exif")) {
-			t.Errorf("orientation %d: metadata left", tt.o)
-		}
-		if _, err := media.Verify(bytes.NewReader(out), media.Options{}); err != nil {
-			t.Errorf("orientation %d: verify: %v", tt.o, err)
+	// 96x64 is whole 16x16 MCUs: every orientation is lossless. 90x60 is
+	// not: only transpose (5) moves no partial MCU; the rest re-encode.
+	for _, size := range []image.Point{{96, 64}, {90, 60}} {
+		for _, tt := range tests {
+			src := fixture.JPEG(fixture.JPEGOptions{Image: fixture.Quadrants(size.X, size.Y), Orientation: tt.o})
+			out, rep := scrub(t, src, media.Options{})
+			want := media.OrientationLossless
+			switch {
+			case tt.o == 1:
+				want = media.OrientationNone
+			case size.X == 90 && tt.o != 5:
+				want = media.OrientationReencoded
+			}
+			if rep.Orientation != want {
+				t.Errorf("%v orientation %d: handled %q, want %q", size, tt.o, rep.Orientation, want)
+			}
+			img := decode(t, media.JPEG, out)
+			b := img.Bounds()
+			if tt.swapped != (b.Dx() == size.Y) || rep.Width != b.Dx() || rep.Height != b.Dy() {
+				t.Errorf("%v orientation %d: size %v, report %dx%d", size, tt.o, b, rep.Width, rep.Height)
+			}
+			if got := name(img.At(4, 4)); got != tt.topLeft {
+				t.Errorf("%v orientation %d: top-left %s, want %s", size, tt.o, got, tt.topLeft)
+			}
+			if got := name(img.At(b.Dx()-5, 4)); got != tt.topRight {
+				t.Errorf("%v orientation %d: top-right %s, want %s", size, tt.o, got, tt.topRight)
+			}
+			if bytes.Contains(out, []byte("SGSENTINEL")) || bytes.Contains(out, []byte("Exif")) {
+				t.Errorf("%v orientation %d: metadata left", size, tt.o)
+			}
+			if _, err := media.Verify(bytes.NewReader(out), media.Options{}); err != nil {
+				t.Errorf("%v orientation %d: verify: %v", size, tt.o, err)
+			}
 		}
 	}
 }
@@ -522,8 +529,8 @@ func TestVerifyByteAtATime(t *testing.T) {
 }
 
 // TestOtherLayouts covers layouts the phone fixtures do not: a palette PNG
-// with transparency (PLTE and tRNS kept), a grayscale JPEG rotated through
-// the one-plane path, and a simple-format WebP.
+// with transparency (PLTE and tRNS kept), a grayscale JPEG rotated
+// losslessly (one component: 8x8 MCUs), and a simple-format WebP.
 func TestOtherLayouts(t *testing.T) {
 	pal := image.NewPaletted(image.Rect(0, 0, 20, 10), color.Palette{color.NRGBA{0, 0, 0, 0}, color.NRGBA{200, 10, 10, 255}})
 	for i := range pal.Pix {
@@ -552,7 +559,7 @@ func TestOtherLayouts(t *testing.T) {
 	gj := fixture.JPEG(fixture.JPEGOptions{Image: gray, Orientation: 8})
 	out, rep = scrub(t, gj, media.Options{})
 	img := decode(t, media.JPEG, out)
-	if rep.Orientation != media.OrientationReencoded || img.Bounds().Dx() != 32 || img.Bounds().Dy() != 48 {
+	if rep.Orientation != media.OrientationLossless || img.Bounds().Dx() != 32 || img.Bounds().Dy() != 48 {
 		t.Fatalf("gray jpeg: %+v, bounds %v", rep, img.Bounds())
 	}
 	// Orientation 8 (rotate 90 counter-clockwise to display): the source's
