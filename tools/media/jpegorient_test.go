@@ -30,18 +30,6 @@ func needTool(t *testing.T, name string) string {
 	return p
 }
 
-func runTool(t *testing.T, in []byte, prog string, args ...string) []byte {
-	t.Helper()
-	cmd := exec.Command(prog, args...)
-	cmd.Stdin = bytes.NewReader(in)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %v: %v: %s", prog, args, err, errb.Bytes())
-	}
-	return out.Bytes()
-}
-
 // jpegtranOrient are the jpegtran options applying EXIF orientation 2-8.
 var jpegtranOrient = map[int][]string{
 	2: {"-flip", "horizontal"}, 3: {"-rotate", "180"}, 4: {"-flip", "vertical"},
@@ -115,7 +103,7 @@ func TestLosslessPhone(t *testing.T) {
 	if err != nil || info.Width != 96 || info.Height != 160 {
 		t.Fatalf("Verify: %+v, %v", info, err)
 	}
-	oracle := runTool(t, bare, jt, "-copy", "none", "-perfect", "-rotate", "90")
+	oracle := runTool(t, jt, bare, "-copy", "none", "-perfect", "-rotate", "90")
 	samePixelsJPEG(t, "scrubbed vs jpegtran -rotate 90", out, oracle)
 	again, rep2 := scrub(t, out, media.Options{})
 	if !bytes.Equal(again, out) || rep2.Orientation != media.OrientationNone || len(rep2.Removed) != 0 {
@@ -185,9 +173,9 @@ func TestLosslessRestartProgressive(t *testing.T) {
 		data []byte
 	}{
 		{"jpegxform restart 1", own.Bytes()},
-		{"cjpeg -restart 1", runTool(t, ppmOf(pic), cjpeg, "-quality", "85", "-restart", "1")},
-		{"jpegtran -progressive", runTool(t, bare, jt, "-progressive")},
-		{"cjpeg -progressive -sample 1x1", runTool(t, ppmOf(pic), cjpeg, "-quality", "85", "-progressive", "-sample", "1x1")},
+		{"cjpeg -restart 1", runTool(t, cjpeg, ppmOf(pic), "-quality", "85", "-restart", "1")},
+		{"jpegtran -progressive", runTool(t, jt, bare, "-progressive")},
+		{"cjpeg -progressive -sample 1x1", runTool(t, cjpeg, ppmOf(pic), "-quality", "85", "-progressive", "-sample", "1x1")},
 	}
 	for _, in := range inputs {
 		for _, o := range []int{2, 6, 7} {
@@ -201,7 +189,7 @@ func TestLosslessRestartProgressive(t *testing.T) {
 			if bytes.Contains(out, []byte("SGSENTINEL")) {
 				t.Errorf("%s orientation %d: sentinel left", in.name, o)
 			}
-			oracle := runTool(t, in.data, jt, append([]string{"-copy", "none", "-perfect"}, jpegtranOrient[o]...)...)
+			oracle := runTool(t, jt, in.data, append([]string{"-copy", "none", "-perfect"}, jpegtranOrient[o]...)...)
 			samePixelsJPEG(t, fmt.Sprintf("%s orientation %d", in.name, o), out, oracle)
 		}
 	}
@@ -214,7 +202,7 @@ func TestLosslessRestartProgressive(t *testing.T) {
 func TestOrientationFallback(t *testing.T) {
 	cjpeg := needTool(t, "cjpeg")
 	pic := fixture.Noise(64, 48, 8)
-	s411 := runTool(t, ppmOf(pic), cjpeg, "-quality", "85", "-sample", "4x1")
+	s411 := runTool(t, cjpeg, ppmOf(pic), "-quality", "85", "-sample", "4x1")
 	tests := []struct {
 		name string
 		data []byte
