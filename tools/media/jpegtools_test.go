@@ -230,3 +230,31 @@ func TestArithmeticJPEGRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestVariantOfProgressiveWithRestarts: image/jpeg cannot decode a
+// progressive JPEG with restart markers, a layout libjpeg writes on
+// request; Variant must still scale it, to exactly the rendition of the
+// same coefficients written as baseline (jpegtran keeps coefficients).
+func TestVariantOfProgressiveWithRestarts(t *testing.T) {
+	jpegtran := requireTool(t, "jpegtran")
+	base := fixture.JPEG(fixture.JPEGOptions{Image: fixture.Noise(640, 480, 5), Quality: 90, Bare: true})
+	progRst := runTool(t, jpegtran, base, "-progressive", "-restart", "1")
+	if _, err := jpeg.Decode(bytes.NewReader(progRst)); err == nil {
+		t.Log("image/jpeg now decodes progressive files with restarts; the fallback is unused here")
+	}
+	sameCoef := runTool(t, jpegtran, progRst, "-restart", "0")
+	got, info, err := media.Variant(bytes.NewReader(progRst), 320, media.Options{})
+	if err != nil {
+		t.Fatalf("Variant(progressive with restarts): %v", err)
+	}
+	want, _, err := media.Variant(bytes.NewReader(sameCoef), 320, media.Options{})
+	if err != nil {
+		t.Fatalf("Variant(baseline, same coefficients): %v", err)
+	}
+	if info.Width != 320 || info.Height != 240 {
+		t.Errorf("variant %dx%d, want 320x240", info.Width, info.Height)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("the variant of the progressive file differs from that of the same coefficients in baseline")
+	}
+}

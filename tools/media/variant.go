@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
+
+	"storyguard/tools/media/jpegxform"
 )
 
 // VariantJPEGQuality is the JPEG quality of resized renditions: 82 is the
@@ -46,7 +48,7 @@ func Variant(src io.Reader, maxWidth int, opts Options) ([]byte, Info, error) {
 	var img image.Image
 	switch info.Format {
 	case JPEG:
-		img, err = jpeg.Decode(bytes.NewReader(data))
+		img, err = decodeJPEG(data, opts)
 	case PNG:
 		img, err = png.Decode(bytes.NewReader(data))
 	case WebP:
@@ -86,4 +88,29 @@ func Variant(src io.Reader, maxWidth int, opts Options) ([]byte, Info, error) {
 		return nil, vinfo, fmt.Errorf("variant failed verification: %w", err)
 	}
 	return out.Bytes(), vinfo, nil
+}
+
+// decodeJPEG decodes a JPEG that passed Verify with image/jpeg. If
+// image/jpeg refuses it, the coefficients are read with jpegxform (which
+// also reads progressive files with restart markers, a layout image/jpeg
+// v1.26 rejects with "missing 0xff00 sequence"), written again as one
+// baseline scan (the same coefficients, so the same pixels) and decoded
+// from that. Errors are image/jpeg's first error when both fail.
+func decodeJPEG(data []byte, opts Options) (image.Image, error) {
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err == nil {
+		return img, nil
+	}
+	coef, xerr := jpegxform.Decode(data, jpegxform.Limits{MaxPixels: opts.maxPixels()})
+	if xerr != nil {
+		return nil, err
+	}
+	var base bytes.Buffer
+	if xerr := jpegxform.Encode(&base, coef, jpegxform.EncodeOptions{}); xerr != nil {
+		return nil, err
+	}
+	if img, xerr := jpeg.Decode(&base); xerr == nil {
+		return img, nil
+	}
+	return nil, err
 }
