@@ -7,6 +7,7 @@
 # MEDIA_BENCH_SRC=DIR keeps the generated JPEGs in DIR for the next run.
 # MEDIA_BENCH_BEFORE=BINARY also times another storyguard build (say, one
 # built from main before a change) on the same files in the same runs.
+# MEDIA_BENCH_NOSYNC=1 skips the sync before each contender (see settle).
 # Needs: go, exiftool (scripts/install-test-deps.sh), GNU time (apt: time).
 # Prints per-run times, the median of each, the ratios and peak memory.
 set -euo pipefail
@@ -34,6 +35,12 @@ max=$(stat -c %s "$src"/*.jpg | sort -n | tail -1)
 echo "files: $n, total $((total / 1000000)) MB, smallest $min B, largest $max B"
 cat "$src"/*.jpg > /dev/null # warm the page cache for every contender alike
 
+# settle (untimed) flushes dirty pages before each contender, so that no
+# contender pays for writing back the previous one's output, and so that
+# exiftool meets its inputs as a user's photos are: clean, on disk. Without
+# it exiftool gains a lot (bench/media.md, "Clean or dirty inputs"):
+# MEDIA_BENCH_NOSYNC=1 skips it, to see that figure.
+settle() { [ -n "${MEDIA_BENCH_NOSYNC:-}" ] || sync; }
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 # CPU time (user+sys, ms) of a /usr/bin/time -f "%U %S %M" record.
 cpu() { awk '{printf "%d", ($1 + $2) * 1000}' "$1"; }
@@ -47,10 +54,12 @@ for r in $(seq "$runs"); do
   rm -rf "$work/cp" "$work/sg" "$work/ex"
   mkdir -p "$work/cp" "$work/ex"
 
+  settle
   t=$(date +%s%N)
   /usr/bin/time -f "%U %S %M" -o "$work/cp.time" cp "$src"/*.jpg "$work/cp/"
   cp_t+=("$(ms "$t")"); cp_c+=("$(cpu "$work/cp.time")")
 
+  settle
   t=$(date +%s%N)
   /usr/bin/time -f "%U %S %M" -o "$work/sg.time" "$work/storyguard" media scrub "$src"/*.jpg --out "$work/sg" > "$work/sg.log"
   sg_t+=("$(ms "$t")"); sg_c+=("$(cpu "$work/sg.time")")
@@ -58,13 +67,15 @@ for r in $(seq "$runs"); do
   bf=""
   if [ -n "$before" ]; then
     rm -rf "$work/bf"
-    t=$(date +%s%N)
+    settle
+  t=$(date +%s%N)
     /usr/bin/time -f "%U %S %M" -o "$work/bf.time" "$before" media scrub "$src"/*.jpg --out "$work/bf" > "$work/bf.log"
     bf_t+=("$(ms "$t")"); bf_c+=("$(cpu "$work/bf.time")")
     bf=", storyguard before ${bf_t[-1]} (${bf_c[-1]})"
   fi
 
   cp "$src"/*.jpg "$work/ex/"
+  settle
   t=$(date +%s%N)
   /usr/bin/time -f "%U %S %M" -o "$work/ex.time" exiftool -q -q -all= -overwrite_original "$work"/ex/*.jpg 2>"$work/ex.err"
   ex_t+=("$(ms "$t")"); ex_c+=("$(cpu "$work/ex.time")")
