@@ -8,19 +8,21 @@
 #   bench/identity.sh  leak scanner       vs  grep -F -i -w -f    (issue #3)
 #   bench/media.sh     scrub + verify     vs  cp, exiftool -all=  (issue #4)
 #   bench/store.sh     no-op republish    vs  a full re-upload    (issue #5)
+#   bench/xform.sh     lossless rotation  vs  jpegtran -perfect   (issue #4)
 #
-# Usage: bench/run.sh [AREA...]      (default: all four; about 20 minutes)
+# Usage: bench/run.sh [AREA...]      (default: all five; about 20 minutes)
 # Output is also written to bench/last-run.txt. Record the figures, the
 # machine and the date in BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 areas=("$@")
-[ ${#areas[@]} -gt 0 ] || areas=(check identity media store)
+[ ${#areas[@]} -gt 0 ] || areas=(check identity media store xform)
 
 need=()
 command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
 [ -x /usr/bin/time ] || need+=(time)
 command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
+command -v jpegtran >/dev/null 2>&1 || need+=(libjpeg-turbo-progs)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
