@@ -12,7 +12,9 @@ import (
 
 // TestScriptsMedia runs the media scrub and verify scripts. Each script's
 // work folder starts with generated fixtures: phone.jpg (every metadata
-// location planted), rotated.jpg (EXIF orientation 6), screenshot.png,
+// location planted), rotated.jpg (EXIF orientation 6, 96x64: whole MCUs,
+// so rotated losslessly), odd.jpg (orientation 6, 90x60: a partial MCU
+// would move, so re-encoded), screenshot.png,
 // sticker.webp, animated.webp, fake.jpg (a PNG), page.jpg (HTML),
 // clip.heic (an ISO-BMFF HEIF header) and empty.jpg (zero bytes).
 func TestScriptsMedia(t *testing.T) {
@@ -22,6 +24,7 @@ func TestScriptsMedia(t *testing.T) {
 			files := map[string][]byte{
 				"phone.jpg":      fixture.JPEG(fixture.JPEGOptions{}),
 				"rotated.jpg":    fixture.JPEG(fixture.JPEGOptions{Orientation: 6}),
+				"odd.jpg":        fixture.JPEG(fixture.JPEGOptions{Orientation: 6, Image: fixture.Noise(90, 60, 3)}),
 				"screenshot.png": fixture.PNG(fixture.PNGOptions{}),
 				"sticker.webp":   fixture.WebP(fixture.WebPOptions{}),
 				"animated.webp":  fixture.WebP(fixture.WebPOptions{Animated: true}),
