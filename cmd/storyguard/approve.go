@@ -26,7 +26,10 @@ description, byline, preferred term, content warnings, countries, themes,
 body, and each medium's id, alt text and caption; see
 tools/consent.ApprovalDigest) and writes review.approved and
 review.approved_sha256 into its front matter, leaving every other line,
-comment and key order as it was. STORY is a story_id (st-...) or a slug.
+comment and key order as it was. For a story with photos it also pins the
+photo files themselves (review.approved_media_sha256: the SHA-256 of each
+original in the vault's media/ folder, --vault), so replacing a photo in
+the vault needs a new approval too. STORY is a story_id (st-...) or a slug.
 Run it only after the storyteller approved exactly this text: any later
 change makes storyguard check fail until they approve again. --date may not
 be in the future, nor before the story's consent.given.
@@ -74,9 +77,10 @@ be in the future, nor before the story's consent.given.
 				digest string
 			}
 			var outs []out
+			vm := consent.NewVaultMedia(cfg.Path(cfg.Vault))
 			// Compute every file first, so an error writes nothing.
 			for _, p := range pages {
-				raw, digest, err := consent.Approve(p, day)
+				raw, digest, err := consent.Approve(p, day, vm.Sum)
 				if err != nil {
 					if date != "" {
 						return fmt.Errorf("flag --date: %w", err)

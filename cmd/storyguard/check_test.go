@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"storyguard/tools/media/fixture"
 )
 
 // TestScriptsCheck runs testdata/script/check/*.txtar: storyguard check and
@@ -28,6 +30,13 @@ func TestScriptsCheck(t *testing.T) {
 					return err
 				}
 				if err := os.WriteFile(filepath.Join(vault, f), data, 0o600); err != nil {
+					return err
+				}
+			}
+			// Two distinct small JPEGs for photo_swap.txtar.
+			for name, seed := range map[string]uint64{"photo-a.jpg": 1, "photo-b.jpg": 2} {
+				b := fixture.JPEG(fixture.JPEGOptions{Bare: true, Image: fixture.Noise(64, 48, seed)})
+				if err := os.WriteFile(filepath.Join(env.WorkDir, name), b, 0o644); err != nil {
 					return err
 				}
 			}

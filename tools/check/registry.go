@@ -24,6 +24,7 @@ const (
 	RuleMediaRelease       = "media-release-missing"    // media depicting someone other than the storyteller
 	RuleMediaPersonUnknown = "media-person-unknown"     // depicts an id the registry does not hold
 	RuleMediaFormat        = "media-format"             // an original Storyguard cannot scrub, or named for another format
+	RuleReviewMedia        = "review-media"             // the photos' files not approved, or changed since approval
 )
 
 // RegistryRules returns the rules that read the identity registry and the
@@ -152,10 +153,12 @@ type mediaRule struct {
 	// originals lists the regular files <vault>/media/<id>.<ext> by id, and
 	// links the symbolic links, read once when the rule is built.
 	originals, links map[string][]string
+	// pins hashes the originals for review-media.
+	pins *consent.VaultMedia
 }
 
 func newMediaRule(reg *identity.Registry, vault string) *mediaRule {
-	r := &mediaRule{reg: reg, vault: vault, originals: map[string][]string{}, links: map[string][]string{}}
+	r := &mediaRule{reg: reg, vault: vault, originals: map[string][]string{}, links: map[string][]string{}, pins: consent.NewVaultMedia(vault)}
 	entries, _ := os.ReadDir(filepath.Join(vault, "media")) // unreadable: every medium is missing, fail closed
 	for _, e := range entries {
 		name := e.Name()
@@ -241,7 +244,42 @@ func (r *mediaRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 			}
 		}
 	}
+	ds = append(ds, r.checkPins(s)...)
 	return ds
+}
+
+// checkPins is review-media: a story page with media must carry
+// review.approved_media_sha256, and it must equal MediaApprovalDigest of
+// the originals now in the vault. Media missing from the vault are
+// reported by media-missing, not here.
+func (r *mediaRule) checkPins(s *consent.Story) []diag.Diagnostic {
+	if !s.IsStory || len(s.Media) == 0 {
+		return nil
+	}
+	p := s.Page
+	at := func(field, format string, args ...any) []diag.Diagnostic {
+		line, col := p.FieldPosition(field)
+		return []diag.Diagnostic{{File: p.Path, Line: line, Col: col, Rule: RuleReviewMedia, Severity: diag.Error, Message: fmt.Sprintf(format, args...)}}
+	}
+	ids := make([]string, 0, len(s.Media))
+	safe := make([]string, 0, len(s.Media))
+	for _, m := range s.Media {
+		ids = append(ids, m.ID)
+		safe = append(safe, safeID(m.ID))
+	}
+	if s.Review.ApprovedMediaSHA256 == "" {
+		return at("review", "the photos of story %s (%s) were never approved as files; after the storyteller has seen them, run: storyguard approve %s --lang %s",
+			s.SafeID(), strings.Join(safe, ", "), s.SafeID(), p.Lang)
+	}
+	got, err := consent.MediaApprovalDigest(ids, r.pins.Sum)
+	if err != nil {
+		return nil
+	}
+	if got != s.Review.ApprovedMediaSHA256 {
+		return at("review.approved_media_sha256", "a photo of story %s (%s) in the vault is not the one the storyteller approved; show them the photos, then run: storyguard approve %s --lang %s",
+			s.SafeID(), strings.Join(safe, ", "), s.SafeID(), p.Lang)
+	}
+	return nil
 }
 
 // safeID returns id when it looks like an id (letters, digits, '-', '_',

@@ -49,23 +49,44 @@ func FindStory(site *content.Site, story string) ([]*content.Page, error) {
 // they have already consented to publish.
 var ErrApprovalBeforeConsent = errors.New("approval date is before consent.given")
 
-// Approve records the storyteller's approval of p's current text: it
-// returns p's file with review.approved set to day (YYYY-MM-DD) and
-// review.approved_sha256 set to ApprovalDigest(p), every other byte kept,
-// and the digest. The caller writes the file (content.WriteFileAtomic).
+// Approve records the storyteller's approval of p's current text and
+// media: it returns p's file with review.approved set to day (YYYY-MM-DD),
+// review.approved_sha256 set to ApprovalDigest(p) and, when p lists media,
+// review.approved_media_sha256 set to MediaApprovalDigest of those media
+// (each original's SHA-256 from fileSum), every other byte kept, and the
+// text digest. The caller writes the file (content.WriteFileAtomic).
 // It refuses (wrapping ErrApprovalBeforeConsent, naming the file and
 // consent.given) a day before the page's consent.given, when that is a
-// date. Errors name the file and field; nothing is written on error.
-func Approve(p *content.Page, day time.Time) (raw []byte, digest string, err error) {
-	if s, _ := Parse(p); s.Consent != nil && !s.Consent.Given.IsZero() && Day(day).Before(s.Consent.Given) {
+// date, and a page with media when fileSum is nil or fails (the
+// storyteller must approve the very files that will be published). Errors
+// name the file and field; nothing is written on error.
+func Approve(p *content.Page, day time.Time, fileSum func(id string) (string, error)) (raw []byte, digest string, err error) {
+	s, _ := Parse(p)
+	if s.Consent != nil && !s.Consent.Given.IsZero() && Day(day).Before(s.Consent.Given) {
 		return nil, "", fmt.Errorf("%s: %w: approval %s, consent.given %s", p.Path, ErrApprovalBeforeConsent,
 			Day(day).Format(time.DateOnly), s.Consent.Given.Format(time.DateOnly))
 	}
 	digest = ApprovalDigest(p)
-	raw, err = content.SetFields(p, []content.Assignment{
+	as := []content.Assignment{
 		{Path: "review.approved", Value: Day(day)},
 		{Path: "review.approved_sha256", Value: digest},
-	})
+	}
+	ids := make([]string, 0, len(s.Media))
+	for _, m := range s.Media {
+		ids = append(ids, m.ID)
+	}
+	_, had := p.Get("review.approved_media_sha256")
+	if len(ids) > 0 || had {
+		if fileSum == nil {
+			return nil, "", fmt.Errorf("%s: field media: approving a page with media needs the vault's originals", p.Path)
+		}
+		md, err := MediaApprovalDigest(ids, fileSum)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: field media: %w", p.Path, err)
+		}
+		as = append(as, content.Assignment{Path: "review.approved_media_sha256", Value: md})
+	}
+	raw, err = content.SetFields(p, as)
 	if err != nil {
 		return nil, "", err
 	}

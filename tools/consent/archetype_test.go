@@ -51,7 +51,7 @@ func TestArchetype(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"expiryDate", "story_id", "storyteller.display_name", "storyteller.name_kind", "storyteller.person",
-		"storyteller.preferred_term", "review.approved", "review.approved_sha256", "content_warnings", "media"} {
+		"storyteller.preferred_term", "review.approved", "review.approved_sha256", "review.approved_media_sha256", "content_warnings", "media"} {
 		if _, ok := p.Get(f); !ok {
 			t.Errorf("archetype lacks %s", f)
 		}

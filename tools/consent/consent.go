@@ -64,7 +64,7 @@ const (
 	RuleStoryID          = "story-id"            // story_id missing or not an opaque id
 	RuleFrontMatterType  = "frontmatter-type"    // a Hugo or Storyguard field of the wrong type
 	RuleMediaInvalid     = "media-invalid"       // a media entry missing its id or of the wrong shape
-	RuleReviewInvalid    = "review-invalid"      // review.approved not a date, approved_sha256 not 64 hex digits
+	RuleReviewInvalid    = "review-invalid"      // review.approved not a date, approved_sha256 or approved_media_sha256 not 64 hex digits
 )
 
 // Story is a page's front matter as Storyguard reads it. Every page has
@@ -127,6 +127,9 @@ type Identifiers struct {
 type Review struct {
 	Approved       time.Time // zero when not approved
 	ApprovedSHA256 string    // lowercase hex, "" when not approved
+	// ApprovedMediaSHA256 pins the media files the storyteller saw
+	// (MediaApprovalDigest), lowercase hex; "" when not written.
+	ApprovedMediaSHA256 string
 }
 
 // Media is one entry of the front-matter media list.
@@ -475,6 +478,10 @@ func (ps *parser) review() Review {
 	rv.ApprovedSHA256 = ps.str(RuleReviewInvalid, "review.approved_sha256", false)
 	if rv.ApprovedSHA256 != "" && !hexRe.MatchString(rv.ApprovedSHA256) {
 		ps.errAt(RuleReviewInvalid, "review.approved_sha256", true, "field review.approved_sha256: want 64 lowercase hex digits written by storyguard approve")
+	}
+	rv.ApprovedMediaSHA256 = ps.str(RuleReviewInvalid, "review.approved_media_sha256", false)
+	if rv.ApprovedMediaSHA256 != "" && !hexRe.MatchString(rv.ApprovedMediaSHA256) {
+		ps.errAt(RuleReviewInvalid, "review.approved_media_sha256", true, "field review.approved_media_sha256: want 64 lowercase hex digits written by storyguard approve")
 	}
 	return rv
 }

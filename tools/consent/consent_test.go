@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -114,7 +116,7 @@ func TestParseDates(t *testing.T) {
 func TestApproveWritesOnlyReview(t *testing.T) {
 	raw := "---\n# a comment\ntitle: \"T\"   # keep me\nstory_id: st-aaaa1\nreview:\n  approved: \"\"\n  approved_sha256: \"\"\nzeta: 1\n---\nBody\n"
 	p := page(t, raw)
-	out, digest, err := Approve(p, time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC))
+	out, digest, err := Approve(p, time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +143,7 @@ func TestApproveRefusesDayBeforeConsent(t *testing.T) {
 		{time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), false},
 		{time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), false},
 	} {
-		out, _, err := Approve(p, c.day)
+		out, _, err := Approve(p, c.day, nil)
 		if c.fail {
 			if !errors.Is(err, ErrApprovalBeforeConsent) || !strings.Contains(err.Error(), "consent.given") || !strings.Contains(err.Error(), p.Path) || out != nil {
 				t.Errorf("%s: got %v, want an error naming %s and consent.given", c.day.Format(time.DateOnly), err, p.Path)
@@ -151,7 +153,75 @@ func TestApproveRefusesDayBeforeConsent(t *testing.T) {
 		}
 	}
 	// A pending consent without a given date can be approved any day.
-	if _, _, err := Approve(page(t, strings.Replace(raw, "given: 2026-03-02", "given: \"\"", 1)), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+	if _, _, err := Approve(page(t, strings.Replace(raw, "given: 2026-03-02", "given: \"\"", 1)), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), nil); err != nil {
 		t.Errorf("no consent.given: %v", err)
+	}
+}
+
+// TestApprovePinsMedia: approve writes review.approved_media_sha256 from
+// the originals' digests, the pin changes with any original's bytes, and a
+// page with media cannot be approved without the originals.
+func TestApprovePinsMedia(t *testing.T) {
+	raw := "---\nstory_id: st-aaaa1\nreview:\n  approved: \"\"\n  approved_sha256: \"\"\nmedia:\n  - id: m-0101\n    alt: \"A table.\"\n  - id: m-0102\n    alt: \"A door.\"\n---\nBody\n"
+	p := page(t, raw)
+	sums := map[string]string{"m-0101": strings.Repeat("a", 64), "m-0102": strings.Repeat("b", 64)}
+	sum := func(id string) (string, error) {
+		if s, ok := sums[id]; ok {
+			return s, nil
+		}
+		return "", ErrNoOriginal
+	}
+	out, _, err := Approve(p, time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ds := Parse(page(t, string(out)))
+	for _, d := range ds {
+		if d.Rule == RuleReviewInvalid {
+			t.Fatalf("approved review does not parse: %v", d)
+		}
+	}
+	want, _ := MediaApprovalDigest([]string{"m-0101", "m-0102"}, sum)
+	if s.Review.ApprovedMediaSHA256 != want || !hexRe.MatchString(want) {
+		t.Fatalf("approved_media_sha256 = %q, want %q", s.Review.ApprovedMediaSHA256, want)
+	}
+	sums["m-0102"] = strings.Repeat("c", 64)
+	if changed, _ := MediaApprovalDigest([]string{"m-0101", "m-0102"}, sum); changed == want {
+		t.Error("the pin did not change when an original changed")
+	}
+	if swapped, _ := MediaApprovalDigest([]string{"m-0102", "m-0101"}, sum); swapped == want {
+		t.Error("the pin did not change when the media order changed")
+	}
+	if _, _, err := Approve(p, time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), nil); err == nil || !strings.Contains(err.Error(), "field media") {
+		t.Errorf("approve without originals: %v, want an error naming field media", err)
+	}
+	delete(sums, "m-0101")
+	if _, _, err := Approve(p, time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), sum); !errors.Is(err, ErrNoOriginal) || !strings.Contains(err.Error(), "m-0101") {
+		t.Errorf("approve with a missing original: %v, want ErrNoOriginal naming m-0101", err)
+	}
+	// A page without media gets no pin.
+	plain, _, err := Approve(page(t, "---\nstory_id: st-aaaa1\nreview:\n  approved: \"\"\n  approved_sha256: \"\"\n---\nBody\n"), time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), nil)
+	if err != nil || strings.Contains(string(plain), "approved_media_sha256") {
+		t.Errorf("page without media: %v, %s", err, plain)
+	}
+}
+
+// TestVaultMediaSum: the digest is the file's SHA-256; missing, doubled
+// and symlinked originals wrap ErrNoOriginal.
+func TestVaultMediaSum(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "media"), 0o755)
+	os.WriteFile(filepath.Join(dir, "media", "m-0101.jpg"), []byte("one"), 0o644)
+	os.WriteFile(filepath.Join(dir, "media", "m-0102.jpg"), []byte("two"), 0o644)
+	os.WriteFile(filepath.Join(dir, "media", "m-0102.png"), []byte("two"), 0o644)
+	os.Symlink(filepath.Join(dir, "media", "m-0101.jpg"), filepath.Join(dir, "media", "m-0103.jpg"))
+	v := NewVaultMedia(dir)
+	if got, err := v.Sum("m-0101"); err != nil || got != "7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed" {
+		t.Errorf("Sum(m-0101) = %q, %v; want sha256(\"one\")", got, err)
+	}
+	for _, id := range []string{"m-0102", "m-0103", "m-0104"} {
+		if _, err := v.Sum(id); !errors.Is(err, ErrNoOriginal) {
+			t.Errorf("Sum(%s) = %v, want ErrNoOriginal", id, err)
+		}
 	}
 }

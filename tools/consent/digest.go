@@ -62,10 +62,11 @@ const DigestVersion = "storyguard-approval-v2"
 // Other fields (consent, dates, review itself, depicts, face_visible) are
 // not covered: changing them needs no new approval from the storyteller.
 //
-// Known gap: a medium is covered by its id only. Replacing the file
-// <vault>/media/<id>.<ext> behind an unchanged id changes what the public
-// sees without changing the digest; whoever replaces a medium must ask the
-// storyteller again.
+// A medium is covered here by its id, alt text and caption; the file
+// itself is pinned by review.approved_media_sha256 (MediaApprovalDigest),
+// which storyguard approve writes and check's review-media rule compares
+// with the vault, so a photo replaced behind an unchanged id also needs a
+// new approval.
 func ApprovalDigest(p *content.Page) string {
 	h := sha256.New()
 	h.Write([]byte(DigestVersion + "\n"))

@@ -6,6 +6,8 @@
 package corpus
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -64,9 +66,18 @@ weight = 2
 			return err
 		}
 	}
+	img, err := mediaJPEG()
+	if err != nil {
+		return fmt.Errorf("corpus: %w", err)
+	}
+	imgSum := sha256.Sum256(img)
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 	for i := range n {
 		s := newStory(r, i)
+		pin, err := consent.MediaApprovalDigest([]string{s.media}, func(string) (string, error) { return hex.EncodeToString(imgSum[:]), nil })
+		if err != nil {
+			return fmt.Errorf("corpus: %w", err)
+		}
 		for _, lang := range []string{"en", "es"} {
 			name := "index.md"
 			if lang == "es" {
@@ -78,7 +89,7 @@ weight = 2
 			if len(ds) > 0 {
 				return fmt.Errorf("corpus: %s: generated page does not load: %s", rel, ds[0].Message)
 			}
-			raw = []byte(strings.Replace(string(raw), `approved_sha256: ""`, `approved_sha256: "`+consent.ApprovalDigest(p)+`"`, 1))
+			raw = []byte(strings.Replace(string(raw), `approved_sha256: ""`, `approved_sha256: "`+consent.ApprovalDigest(p)+`"`+"\n  approved_media_sha256: \""+pin+`"`, 1))
 			if err := write(filepath.Join(dir, filepath.FromSlash(rel)), raw); err != nil {
 				return err
 			}

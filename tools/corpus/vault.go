@@ -40,14 +40,8 @@ func GenerateVault(dir string, n int, seed int64) error {
 	if err := os.WriteFile(filepath.Join(dir, "identity.txt"), []byte(keyText), 0o600); err != nil {
 		return fmt.Errorf("corpus vault: %w", err)
 	}
-	var img bytes.Buffer
-	m := image.NewRGBA(image.Rect(0, 0, 64, 48))
-	for y := range 48 {
-		for x := range 64 {
-			m.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 120, 255})
-		}
-	}
-	if err := jpeg.Encode(&img, m, &jpeg.Options{Quality: 80}); err != nil {
+	img, err := mediaJPEG()
+	if err != nil {
 		return fmt.Errorf("corpus vault: %w", err)
 	}
 
@@ -68,7 +62,7 @@ func GenerateVault(dir string, n int, seed int64) error {
 		family := []string{realFamily[names.IntN(len(realFamily))], realFamily[names.IntN(len(realFamily))]}
 		fmt.Fprintf(&reg, "  - id: %s\n    role: storyteller\n    pseudonym: %q\n    names: [\"%s %s %s %d\"]\n    family_names: [%s]\n    details:\n      - {kind: village, value: \"Aldea %s %d\"}\n",
 			s.person, s.name, given, family[0], family[1], i, strings.Join(family, ", "), family[1], i)
-		if err := os.WriteFile(filepath.Join(dir, "media", s.media+".jpg"), img.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "media", s.media+".jpg"), img, 0o644); err != nil {
 			return fmt.Errorf("corpus vault: %w", err)
 		}
 	}
@@ -76,4 +70,22 @@ func GenerateVault(dir string, n int, seed int64) error {
 		return fmt.Errorf("corpus vault: %w", err)
 	}
 	return nil
+}
+
+// mediaJPEG is the one small JPEG (64x48, quality 80) every corpus story
+// shows: GenerateVault writes it under each media id, and Generate pins its
+// digest in review.approved_media_sha256. image/jpeg's output for the same
+// image and quality is the same bytes on every run.
+func mediaJPEG() ([]byte, error) {
+	var img bytes.Buffer
+	m := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for y := range 48 {
+		for x := range 64 {
+			m.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 120, 255})
+		}
+	}
+	if err := jpeg.Encode(&img, m, &jpeg.Options{Quality: 80}); err != nil {
+		return nil, err
+	}
+	return img.Bytes(), nil
 }
