@@ -185,6 +185,14 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 func planFor(s *content.Site, ds []diag.Diagnostic) (plan *publish.Plan, withdrawn, live []string) {
 	plan = &publish.Plan{}
 	ok := map[string]bool{}
+	// Pages whose photo files are not the approved ones (review-media,
+	// computed by check from the vault) await approval like changed text.
+	photosChanged := map[string]bool{}
+	for _, d := range ds {
+		if d.Rule == check.RuleReviewMedia {
+			photosChanged[d.File] = true
+		}
+	}
 	for _, p := range check.Publishable(s, ds) {
 		plan.Pages = append(plan.Pages, p.Path)
 		ok[p.Path] = true
@@ -231,7 +239,7 @@ func planFor(s *content.Site, ds []diag.Diagnostic) (plan *publish.Plan, withdra
 				st.Status = string(story.Consent.Status)
 				st.Expires = story.Consent.Expires
 			}
-			if story.Review.ApprovedSHA256 == "" || story.Review.ApprovedSHA256 != consent.ApprovalDigest(p) {
+			if story.Review.ApprovedSHA256 == "" || story.Review.ApprovedSHA256 != consent.ApprovalDigest(p) || photosChanged[p.Path] {
 				st.Approved = false
 			}
 			st.PagePrefixes = append(st.PagePrefixes, pagePrefix(s, p))
