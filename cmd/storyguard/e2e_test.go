@@ -56,6 +56,7 @@ func TestScriptsE2E(t *testing.T) {
 			"httpget":  cmdHTTPGet,
 			"s3ls":     cmdS3List,
 			"s3grep":   cmdS3Grep,
+			"exits":    cmdExits,
 		},
 	})
 }

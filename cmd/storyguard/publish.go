@@ -190,6 +190,7 @@ A configured endpoint is ignored: preview never touches production.
 func newWithdrawCmd(a *app) *cobra.Command {
 	var f pipelineFlags
 	var reason, role string
+	var emergency bool
 	c := &cobra.Command{
 		Use:   "withdraw STORY",
 		Short: "Take a story down everywhere: pages, feeds, sitemap, every object and version",
@@ -213,15 +214,27 @@ another store the site was published to still holds the story.
 The rebuild publishes the working tree as publish would: other approved
 changes go live with the takedown.
 
+--emergency is for when the story must come down now and nobody with the
+registry key can be reached: it reads neither the registry nor the key,
+marks the story withdrawn, deletes every version of its own pages and media
+and proves them gone, prints the URLs to purge, records "partial" in the
+audit log (without the --reason text, which nothing could check for names)
+and exits 2, because the home page, lists, feeds, sitemap and search index
+still show the story's title and summary until a full withdraw (or publish)
+with the key rebuilds the site.
+
 ` + helpExitCodes,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if emergency {
+				return a.emergencyWithdraw(c, &f, args[0], reason, role)
+			}
 			if strings.TrimSpace(reason) == "" {
 				return withHint(errors.New("--reason is empty"), "say why, without names: for example --reason \"storyteller request\"")
 			}
 			w, err := a.wire(c.Context(), &f, false)
 			if err != nil {
-				return err
+				return withHint(err, "if the story must come down now and the registry key is out of reach, run: storyguard withdraw "+args[0]+" --emergency")
 			}
 			t := targetOf(w.cfg)
 			if err := checkTarget(w.opts.Vault, t); err != nil {
@@ -286,10 +299,48 @@ changes go live with the takedown.
 		},
 	}
 	f.add(c, true)
-	c.Flags().StringVar(&reason, "reason", "", "why, for the audit log; names nobody (required)")
+	c.Flags().StringVar(&reason, "reason", "", "why, for the audit log; names nobody (required, except with --emergency, which does not record it)")
 	c.Flags().StringVar(&role, "by", "storyteller", "who asked, as a role: "+strings.Join(publish.Roles, ", "))
-	c.MarkFlagRequired("reason")
+	c.Flags().BoolVar(&emergency, "emergency", false, "without the registry key: delete the story's own pages and media now (every version), mark it withdrawn, skip the rebuild; finish with a full withdraw later")
 	return c
+}
+
+// emergencyWithdraw runs publish.EmergencyWithdraw: the story's own
+// objects come down without the registry key, and the command exits 2
+// saying what is left to do.
+func (a *app) emergencyWithdraw(c *cobra.Command, f *pipelineFlags, story, reason, role string) error {
+	w, err := a.wireWithoutKey(f)
+	if err != nil {
+		return err
+	}
+	t := targetOf(w.cfg)
+	if err := checkTarget(w.opts.Vault, t); err != nil {
+		return err
+	}
+	if strings.TrimSpace(reason) != "" {
+		fmt.Fprintf(a.stderr, "storyguard: --reason is not recorded in an emergency withdrawal (without the registry nothing can check it for names); the audit log says %q\n", publish.EmergencyReason)
+	}
+	fmt.Fprintf(a.stderr, "storyguard: emergency withdrawal from %s, without the registry key\n", t)
+	res, err := publish.EmergencyWithdraw(c.Context(), w.parts, publish.WithdrawOptions{
+		Options: w.opts, Story: story, Role: role, AuditLog: filepath.Join(w.opts.Vault, "audit.log"),
+	})
+	if res != nil {
+		for _, u := range res.PurgeURLs {
+			fmt.Fprintf(a.stdout, "purge %s\n", u)
+		}
+	}
+	if !errors.Is(err, publish.ErrRebuildPending) {
+		if err != nil {
+			return withHint(err, "run the same command again once the cause is fixed; every step is safe to repeat")
+		}
+		return errors.New("emergency withdrawal: no result")
+	}
+	fmt.Fprintf(a.stdout, "removed: %s; %d object versions, %d delete markers, %d incomplete uploads removed from %s; the site was NOT rebuilt\n",
+		res.StoryID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads, t)
+	if rerr := recordWithdrawn(w.opts.Vault, t, res.StoryID); rerr != nil {
+		return fmt.Errorf("removed, but could not record it: %w", rerr)
+	}
+	return withHint(err, "as soon as the registry key is at hand, run: storyguard withdraw "+res.StoryID+" --reason ... (it rebuilds the site and removes every mention)")
 }
 
 // statusRow is one story in storyguard status.

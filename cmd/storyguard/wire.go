@@ -109,22 +109,13 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 	if err != nil {
 		return nil, err
 	}
-	v, err := a.openVault(cfg)
+	base, err := f.base(cfg)
 	if err != nil {
 		return nil, err
 	}
-	base := f.baseURL
-	if base == "" {
-		base = cfg.BaseURL
-	}
-	if base == "" {
-		return nil, errors.New("no base URL: set baseURL in config.toml or pass --base-url")
-	}
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("base URL %q: want an absolute http(s) URL such as https://stories.example.org/", base)
-	}
-	if !strings.HasSuffix(base, "/") {
-		base += "/"
+	v, err := a.openVault(cfg)
+	if err != nil {
+		return nil, err
 	}
 	w := &wired{cfg: cfg, vault: v}
 	w.opts = publish.Options{
@@ -165,6 +156,65 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 		VerifyImage: func(p string, data []byte) error {
 			_, err := media.Verify(bytes.NewReader(data), media.Options{Name: path.Base(p)})
 			return err
+		},
+		Store: func(ctx context.Context) (publish.Store, io.Closer, error) {
+			s3, closer, err := a.openStore(ctx, cfg)
+			if err != nil {
+				return nil, nil, err
+			}
+			return &storeAdapter{s3: s3, workers: cfg.Workers, progress: store.ProgressWriter(os.Stderr)}, closer, nil
+		},
+		SetWithdrawn: setWithdrawn,
+	}
+	return w, nil
+}
+
+// base returns the site's public URL: --base-url, else baseURL from
+// config.toml, ending in "/".
+func (f *pipelineFlags) base(cfg config.Config) (string, error) {
+	base := f.baseURL
+	if base == "" {
+		base = cfg.BaseURL
+	}
+	if base == "" {
+		return "", errors.New("no base URL: set baseURL in config.toml or pass --base-url")
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("base URL %q: want an absolute http(s) URL such as https://stories.example.org/", base)
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	return base, nil
+}
+
+// wireWithoutKey assembles what an emergency withdrawal needs and nothing
+// that reads the registry: the plan comes from the content alone (no
+// rules run), and the object store and the content editor are the real
+// ones. It never opens the registry or the age key.
+func (a *app) wireWithoutKey(f *pipelineFlags) (*wired, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	now, err := f.nowDate()
+	if err != nil {
+		return nil, err
+	}
+	base, err := f.base(cfg)
+	if err != nil {
+		return nil, err
+	}
+	w := &wired{cfg: cfg}
+	w.opts = publish.Options{Root: cfg.Root, Vault: cfg.Path(cfg.Vault), Now: now, BaseURL: base, MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr}
+	w.parts = publish.Parts{
+		Check: func(ctx context.Context, now time.Time) (*publish.Plan, []diag.Diagnostic, error) {
+			s, err := content.LoadSite(cfg.Root)
+			if err != nil {
+				return nil, nil, err
+			}
+			plan, _, _ := planFor(s, nil)
+			return plan, nil, nil
 		},
 		Store: func(ctx context.Context) (publish.Store, io.Closer, error) {
 			s3, closer, err := a.openStore(ctx, cfg)

@@ -38,7 +38,8 @@ type AuditEntry struct {
 	SiteObjectsChanged int `json:"site_objects_changed"`
 	// NoncurrentPurged counts the old versions of changed site objects removed.
 	NoncurrentPurged int `json:"noncurrent_purged"`
-	// Result is "complete" or "failed: <reason>".
+	// Result is "complete", "partial: <what is left>" (EmergencyWithdraw)
+	// or "failed: <reason>".
 	Result string `json:"result"`
 }
 

@@ -76,19 +76,10 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	if err != nil {
 		return nil, err
 	}
-	var matches []Story
-	for _, s := range plan.Stories {
-		if s.ID == o.Story || filepath.Base(s.Bundle) == o.Story || s.Bundle == o.Story {
-			matches = append(matches, s)
-		}
+	s, err := findStory(plan, o.Story)
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case len(matches) == 0:
-		return nil, fmt.Errorf("story %q: no story with that id or slug under content/", o.Story)
-	case len(matches) > 1:
-		return nil, fmt.Errorf("story %q: %d bundles match (%s); a story id must name one story: give the copy a new story_id, or withdraw by bundle path", o.Story, len(matches), bundleList(matches))
-	}
-	s := matches[0]
 	res := &WithdrawResult{StoryID: s.ID}
 	entry := AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: o.Reason}
 	fail := func(err error) (*WithdrawResult, error) {
@@ -100,37 +91,20 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 		return res, err
 	}
 
-	for _, f := range s.Files {
-		if err := p.SetWithdrawn(filepath.Join(o.Root, filepath.FromSlash(f)), o.Now); err != nil {
-			return fail(fmt.Errorf("mark %s withdrawn: %w", f, err))
-		}
+	if err := markWithdrawn(p, o, s); err != nil {
+		return fail(err)
 	}
-	o.logf("withdraw %s: consent marked withdrawn in %d files", s.ID, len(s.Files))
 
 	st, closer, err := p.Store(ctx)
 	if err != nil {
 		return fail(fmt.Errorf("object storage: %w", err))
 	}
 	defer closer.Close()
-	prefixes := append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
-	var removedKeys []string
-	for _, prefix := range prefixes {
-		pr, err := st.PurgePrefix(ctx, prefix)
-		if err != nil {
-			return fail(fmt.Errorf("delete %s: %w", prefix, err))
-		}
-		res.Removed.Versions += pr.Versions
-		res.Removed.DeleteMarkers += pr.DeleteMarkers
-		res.Removed.Uploads += pr.Uploads
-		// The keys that held anything (index.html, every media object),
-		// and the prefix itself for CDNs that purge by prefix.
-		removedKeys = append(removedKeys, pr.Keys...)
-		removedKeys = append(removedKeys, prefix)
-	}
+	prefixes, removedKeys, err := purgeStory(ctx, st, o, s, res)
 	entry.ObjectVersions, entry.DeleteMarkers, entry.Uploads = res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads
-	// The story's own URLs are for the CDN now, whatever happens next.
-	res.PurgeURLs = PublicURLs(o.BaseURL, removedKeys)
-	o.logf("withdraw %s: %d object versions, %d delete markers, %d incomplete uploads removed", s.ID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads)
+	if err != nil {
+		return fail(err)
+	}
 
 	ro := o.Options
 	ro.Lenient = true
@@ -143,14 +117,8 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	entry.NoncurrentPurged = rebuild.Purged.Versions + rebuild.Purged.DeleteMarkers
 
 	// Prove it: the story's prefixes are empty, every version included.
-	for _, prefix := range prefixes {
-		pr, err := st.PurgePrefix(ctx, prefix)
-		if err != nil {
-			return fail(fmt.Errorf("verify %s is empty: %w", prefix, err))
-		}
-		if pr.Versions+pr.DeleteMarkers+pr.Uploads > 0 {
-			return fail(fmt.Errorf("verify %s: %d versions reappeared after the rebuild", prefix, pr.Versions+pr.DeleteMarkers))
-		}
+	if err := verifyEmpty(ctx, st, prefixes, "after the rebuild"); err != nil {
+		return fail(err)
 	}
 	res.PurgeURLs = PublicURLs(o.BaseURL, slices.Concat(removedKeys, rebuild.Site.Changed, rebuild.Site.Deleted))
 	entry.Time = time.Now().UTC()
@@ -159,4 +127,150 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 		return res, err
 	}
 	return res, nil
+}
+
+// findStory returns the one story of plan whose id, bundle slug or bundle
+// path is name.
+func findStory(plan *Plan, name string) (Story, error) {
+	var matches []Story
+	for _, s := range plan.Stories {
+		if s.ID == name || filepath.Base(s.Bundle) == name || s.Bundle == name {
+			matches = append(matches, s)
+		}
+	}
+	switch {
+	case len(matches) == 0:
+		return Story{}, fmt.Errorf("story %q: no story with that id or slug under content/", name)
+	case len(matches) > 1:
+		return Story{}, fmt.Errorf("story %q: %d bundles match (%s); a story id must name one story: give the copy a new story_id, or withdraw by bundle path", name, len(matches), bundleList(matches))
+	}
+	return matches[0], nil
+}
+
+// EmergencyReason is the reason an emergency withdrawal records in the
+// audit log instead of free text, which could not be checked for names
+// without the registry.
+const EmergencyReason = "emergency withdrawal without the registry key"
+
+// ErrRebuildPending is returned by EmergencyWithdraw after the story's own
+// objects are gone: the rest of the site still names the story until a
+// full withdrawal or publish rebuilds it with the registry key.
+var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages and media are gone, but the home page, lists, feeds, sitemap and search index still name it until the site is rebuilt with the registry key")
+
+// EmergencyWithdraw is the part of Withdraw that needs no registry key, for
+// when the story must come down now and nobody who holds the key can be
+// reached. p.Check must load the plan from the content alone (it is not
+// given the registry); p.Leaks, Build, ProcessMedia and VerifyImage are
+// not used. Steps:
+//
+//  1. find the story (by id or slug);
+//  2. set consent.status: withdrawn and consent.withdrawn in every language
+//     file of the bundle, so no later publish can bring it back;
+//  3. delete every version, delete marker and incomplete upload under
+//     media/<story id>/ and under each of the story's page prefixes, then
+//     list again and fail if anything is left;
+//  4. append the audit entry with EmergencyReason (o.Reason is not
+//     recorded: nothing could check it for names) and result "partial".
+//
+// It does not rebuild the site: the story's title and summary stay on the
+// home page, lists, taxonomy pages, feeds, sitemap and search index (their
+// links now lead nowhere) until Withdraw or a publish runs with the
+// registry key. On success it returns the result and ErrRebuildPending;
+// any other error is returned after the audit entry records it, and
+// running it again finishes the job.
+func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
+	if !slices.Contains(Roles, o.Role) {
+		return nil, fmt.Errorf("role %q: want one of %s", o.Role, strings.Join(Roles, ", "))
+	}
+	plan, _, err := p.Check(ctx, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	s, err := findStory(plan, o.Story)
+	if err != nil {
+		return nil, err
+	}
+	res := &WithdrawResult{StoryID: s.ID}
+	entry := AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: EmergencyReason}
+	fail := func(err error) (*WithdrawResult, error) {
+		entry.Time = time.Now().UTC()
+		entry.Result = "failed: " + err.Error()
+		if aerr := AppendAudit(o.AuditLog, entry); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+		return res, err
+	}
+	if err := markWithdrawn(p, o, s); err != nil {
+		return fail(err)
+	}
+	st, closer, err := p.Store(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("object storage: %w", err))
+	}
+	defer closer.Close()
+	prefixes, _, err := purgeStory(ctx, st, o, s, res)
+	entry.ObjectVersions, entry.DeleteMarkers, entry.Uploads = res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads
+	if err != nil {
+		return fail(err)
+	}
+	if err := verifyEmpty(ctx, st, prefixes, "after the deletion"); err != nil {
+		return fail(err)
+	}
+	entry.Time = time.Now().UTC()
+	entry.Result = "partial: the story's objects are removed; the site is not rebuilt (no registry key)"
+	if err := AppendAudit(o.AuditLog, entry); err != nil {
+		return res, err
+	}
+	return res, ErrRebuildPending
+}
+
+// markWithdrawn sets consent.status: withdrawn and consent.withdrawn in
+// every language file of s.
+func markWithdrawn(p Parts, o WithdrawOptions, s Story) error {
+	for _, f := range s.Files {
+		if err := p.SetWithdrawn(filepath.Join(o.Root, filepath.FromSlash(f)), o.Now); err != nil {
+			return fmt.Errorf("mark %s withdrawn: %w", f, err)
+		}
+	}
+	o.logf("withdraw %s: consent marked withdrawn in %d files", s.ID, len(s.Files))
+	return nil
+}
+
+// purgeStory deletes every version, delete marker and incomplete upload
+// under the story's prefixes (media/<id>/ and each page prefix), counting
+// into res.Removed and setting res.PurgeURLs to the story's own URLs (for
+// the CDN, whatever happens next). It returns the prefixes and the keys
+// that held anything, each prefix included (for CDNs that purge by prefix).
+func purgeStory(ctx context.Context, st Store, o WithdrawOptions, s Story, res *WithdrawResult) (prefixes, removedKeys []string, err error) {
+	prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
+	for _, prefix := range prefixes {
+		pr, err := st.PurgePrefix(ctx, prefix)
+		if err != nil {
+			return prefixes, removedKeys, fmt.Errorf("delete %s: %w", prefix, err)
+		}
+		res.Removed.Versions += pr.Versions
+		res.Removed.DeleteMarkers += pr.DeleteMarkers
+		res.Removed.Uploads += pr.Uploads
+		removedKeys = append(removedKeys, pr.Keys...)
+		removedKeys = append(removedKeys, prefix)
+	}
+	res.PurgeURLs = PublicURLs(o.BaseURL, removedKeys)
+	o.logf("withdraw %s: %d object versions, %d delete markers, %d incomplete uploads removed", s.ID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads)
+	return prefixes, removedKeys, nil
+}
+
+// verifyEmpty purges each prefix once more and fails if that found
+// anything: the proof that nothing of the story is left, every version
+// included.
+func verifyEmpty(ctx context.Context, st Store, prefixes []string, when string) error {
+	for _, prefix := range prefixes {
+		pr, err := st.PurgePrefix(ctx, prefix)
+		if err != nil {
+			return fmt.Errorf("verify %s is empty: %w", prefix, err)
+		}
+		if pr.Versions+pr.DeleteMarkers+pr.Uploads > 0 {
+			return fmt.Errorf("verify %s: %d versions reappeared %s", prefix, pr.Versions+pr.DeleteMarkers, when)
+		}
+	}
+	return nil
 }
