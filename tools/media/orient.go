@@ -3,6 +3,8 @@ package media
 import (
 	"image"
 	"image/draw"
+
+	"storyguard/tools/media/jpegxform"
 )
 
 // orient applies EXIF orientation o (CIPA DC-008 Exif 2.32, tag 0x0112:
@@ -39,35 +41,13 @@ func orient(img image.Image, o int) image.Image {
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
 	for dy := 0; dy < dh; dy++ {
 		for dx := 0; dx < dw; dx++ {
-			sx, sy := srcCoord(dx, dy, w, h, o)
+			sx, sy := jpegxform.SourceCoord(dx, dy, w, h, o)
 			si := sy*rgba.Stride + 4*sx
 			di := dy*dst.Stride + 4*dx
 			copy(dst.Pix[di:di+4], rgba.Pix[si:si+4])
 		}
 	}
 	return dst
-}
-
-// srcCoord maps a destination pixel to its source pixel for orientation o
-// of a w x h source.
-func srcCoord(dx, dy, w, h, o int) (int, int) {
-	switch o {
-	case 2:
-		return w - 1 - dx, dy
-	case 3:
-		return w - 1 - dx, h - 1 - dy
-	case 4:
-		return dx, h - 1 - dy
-	case 5:
-		return dy, dx
-	case 6:
-		return dy, h - 1 - dx
-	case 7:
-		return w - 1 - dy, h - 1 - dx
-	case 8:
-		return w - 1 - dy, dx
-	}
-	return dx, dy
 }
 
 // orientPlane transforms one 8-bit plane.
@@ -80,7 +60,7 @@ func orientPlane(pix []byte, stride, w, h, o int) ([]byte, int, int, int) {
 	for dy := 0; dy < dh; dy++ {
 		row := dst[dy*dw : dy*dw+dw]
 		for dx := range row {
-			sx, sy := srcCoord(dx, dy, w, h, o)
+			sx, sy := jpegxform.SourceCoord(dx, dy, w, h, o)
 			row[dx] = pix[sy*stride+sx]
 		}
 	}

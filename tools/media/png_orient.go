@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+
+	"storyguard/tools/media/jpegxform"
 )
 
 // OrientationPixelExact is the Report.Orientation of a PNG whose eXIf
@@ -111,7 +113,7 @@ func orientExact(img image.Image, o int) (image.Image, error) {
 		for dy := 0; dy < dh; dy++ {
 			row := dst[dy*dw*bpp : (dy+1)*dw*bpp]
 			for dx := 0; dx < dw; dx++ {
-				sx, sy := srcCoord(dx, dy, w, h, o)
+				sx, sy := jpegxform.SourceCoord(dx, dy, w, h, o)
 				copy(row[dx*bpp:dx*bpp+bpp], pix[sy*stride+sx*bpp:])
 			}
 		}

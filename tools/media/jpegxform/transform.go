@@ -86,7 +86,7 @@ func (img *Image) Transform(o int) (*Image, error) {
 		oc.Blocks = make([]Block, len(c.Blocks))
 		for by := range oc.BlocksHigh {
 			for bx := range oc.BlocksWide {
-				sx, sy := srcCoord(bx, by, c.BlocksWide, c.BlocksHigh, o)
+				sx, sy := SourceCoord(bx, by, c.BlocksWide, c.BlocksHigh, o)
 				src := &c.Blocks[sy*c.BlocksWide+sx]
 				dst := &oc.Blocks[by*oc.BlocksWide+bx]
 				for i := range 64 {
@@ -99,9 +99,13 @@ func (img *Image) Transform(o int) (*Image, error) {
 	return out, nil
 }
 
-// srcCoord maps a destination position to its source position for
-// orientation o of a w x h source grid (the same mapping as pixels).
-func srcCoord(dx, dy, w, h, o int) (int, int) {
+// SourceCoord maps a destination position (dx, dy) to its source position
+// for EXIF orientation o (CIPA DC-008 tag 0x0112, 1-8) of a w x h source
+// grid: pixels, or blocks of 8x8 coefficients. Orientations 5-8 swap the
+// axes, so the destination is h x w. Any other o maps a position to
+// itself. It is the one definition of the mapping: package media turns
+// decoded pixels with it too.
+func SourceCoord(dx, dy, w, h, o int) (int, int) {
 	switch o {
 	case 2:
 		return w - 1 - dx, dy
