@@ -157,16 +157,23 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 			_, err := media.Verify(bytes.NewReader(data), media.Options{Name: path.Base(p)})
 			return err
 		},
-		Store: func(ctx context.Context) (publish.Store, io.Closer, error) {
-			s3, closer, err := a.openStore(ctx, cfg)
-			if err != nil {
-				return nil, nil, err
-			}
-			return &storeAdapter{s3: s3, workers: cfg.Workers, progress: store.ProgressWriter(os.Stderr)}, closer, nil
-		},
+		Store:        a.storeOpener(cfg),
 		SetWithdrawn: setWithdrawn,
 	}
 	return w, nil
+}
+
+// storeOpener returns publish.Parts.Store for cfg: the configured S3
+// endpoint or the embedded gateway, with the configured upload workers and
+// a progress bar on stderr.
+func (a *app) storeOpener(cfg config.Config) func(ctx context.Context) (publish.Store, io.Closer, error) {
+	return func(ctx context.Context) (publish.Store, io.Closer, error) {
+		s3, closer, err := a.openStore(ctx, cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &storeAdapter{s3: s3, workers: cfg.Workers, progress: store.ProgressWriter(os.Stderr)}, closer, nil
+	}
 }
 
 // base returns the site's public URL: --base-url, else baseURL from
@@ -216,13 +223,7 @@ func (a *app) wireWithoutKey(f *pipelineFlags) (*wired, error) {
 			plan, _, _ := planFor(s, nil)
 			return plan, nil, nil
 		},
-		Store: func(ctx context.Context) (publish.Store, io.Closer, error) {
-			s3, closer, err := a.openStore(ctx, cfg)
-			if err != nil {
-				return nil, nil, err
-			}
-			return &storeAdapter{s3: s3, workers: cfg.Workers, progress: store.ProgressWriter(os.Stderr)}, closer, nil
-		},
+		Store:        a.storeOpener(cfg),
 		SetWithdrawn: setWithdrawn,
 	}
 	return w, nil

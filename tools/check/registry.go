@@ -148,32 +148,15 @@ func (r *detailRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 }
 
 type mediaRule struct {
-	reg   *identity.Registry
-	vault string
-	// originals lists the regular files <vault>/media/<id>.<ext> by id, and
-	// links the symbolic links, read once when the rule is built.
-	originals, links map[string][]string
-	// pins hashes the originals for review-media.
-	pins *consent.VaultMedia
+	reg *identity.Registry
+	// originals indexes <vault>/media once, when the rule is built, and
+	// hashes the originals for review-media.
+	originals *consent.VaultMedia
 }
 
 func newMediaRule(reg *identity.Registry, vault string) *mediaRule {
-	r := &mediaRule{reg: reg, vault: vault, originals: map[string][]string{}, links: map[string][]string{}, pins: consent.NewVaultMedia(vault)}
-	entries, _ := os.ReadDir(filepath.Join(vault, "media")) // unreadable: every medium is missing, fail closed
-	for _, e := range entries {
-		name := e.Name()
-		i := strings.LastIndexByte(name, '.')
-		if i <= 0 {
-			continue
-		}
-		switch {
-		case e.Type().IsRegular():
-			r.originals[name[:i]] = append(r.originals[name[:i]], name)
-		case e.Type()&os.ModeSymlink != 0:
-			r.links[name[:i]] = append(r.links[name[:i]], name)
-		}
-	}
-	return r
+	// An unreadable media folder leaves every medium missing: fail closed.
+	return &mediaRule{reg: reg, originals: consent.NewVaultMedia(vault)}
 }
 
 // sniffOriginal reads the first 512 bytes of a vault original and returns
@@ -181,7 +164,7 @@ func newMediaRule(reg *identity.Registry, vault string) *mediaRule {
 // else why not (the format and extension only: a file's content is never
 // quoted).
 func (r *mediaRule) sniffOriginal(name string) string {
-	f, err := os.Open(filepath.Join(r.vault, "media", name))
+	f, err := os.Open(filepath.Join(r.originals.Dir(), name))
 	if err != nil {
 		return "cannot be read"
 	}
@@ -218,8 +201,8 @@ func (r *mediaRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 	}
 	for _, m := range s.Media {
 		field := fmt.Sprintf("media[%d]", m.Index)
-		switch files := r.originals[m.ID]; {
-		case len(files) == 0 && len(r.links[m.ID]) > 0:
+		switch files := r.originals.Files(m.ID); {
+		case len(files) == 0 && r.originals.IsLink(m.ID):
 			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s: the vault holds a symbolic link, not the original; keep the file itself in media/", safeID(m.ID)))
 		case len(files) == 0:
 			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has no original in the vault's media/ folder", safeID(m.ID)))
@@ -271,7 +254,7 @@ func (r *mediaRule) checkPins(s *consent.Story) []diag.Diagnostic {
 		return at("review", "the photos of story %s (%s) were never approved as files; after the storyteller has seen them, run: storyguard approve %s --lang %s",
 			s.SafeID(), strings.Join(safe, ", "), s.SafeID(), p.Lang)
 	}
-	got, err := consent.MediaApprovalDigest(ids, r.pins.Sum)
+	got, err := consent.MediaApprovalDigest(ids, r.originals.Sum)
 	if err != nil {
 		return nil
 	}

@@ -72,6 +72,17 @@ func NewVaultMedia(vault string) *VaultMedia {
 	return v
 }
 
+// Files returns the names of the regular files media/<id>.* (none, one,
+// or several: only one is a valid original).
+func (v *VaultMedia) Files(id string) []string { return v.files[id] }
+
+// IsLink reports whether media/<id>.* exists only as a symbolic link
+// (or also as one).
+func (v *VaultMedia) IsLink(id string) bool { return v.links[id] }
+
+// Dir returns the vault's media folder.
+func (v *VaultMedia) Dir() string { return v.dir }
+
 // Sum returns the lowercase hex SHA-256 of the bytes of id's original.
 // Errors wrap ErrNoOriginal (none, a symbolic link only, or several
 // files) or are the read error; they name the id and the count, never a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -66,40 +67,15 @@ type WithdrawResult struct {
 // An error at any step is returned after the audit entry records it; the
 // steps are idempotent, so running Withdraw again finishes the job.
 func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
-	if !slices.Contains(Roles, o.Role) {
-		return nil, fmt.Errorf("role %q: want one of %s", o.Role, strings.Join(Roles, ", "))
-	}
 	if f := p.Leaks("reason", []byte(o.Reason)); len(f) > 0 {
 		return nil, fmt.Errorf("reason: matches registry person %s; the audit log holds ids only, write the reason without names or details", f[0].PersonID)
 	}
-	plan, _, err := p.Check(ctx, o.Now)
+	w, err := startWithdrawal(ctx, p, o, o.Reason)
 	if err != nil {
 		return nil, err
 	}
-	s, err := findStory(plan, o.Story)
-	if err != nil {
-		return nil, err
-	}
-	res := &WithdrawResult{StoryID: s.ID}
-	entry := AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: o.Reason}
-	fail := func(err error) (*WithdrawResult, error) {
-		entry.Time = time.Now().UTC()
-		entry.Result = "failed: " + err.Error()
-		if aerr := AppendAudit(o.AuditLog, entry); aerr != nil {
-			err = errors.Join(err, aerr)
-		}
-		return res, err
-	}
-
-	if err := markWithdrawn(p, o, s); err != nil {
-		return fail(err)
-	}
-
-	st, closer, err := p.Store(ctx)
-	if err != nil {
-		return fail(fmt.Errorf("object storage: %w", err))
-	}
-	defer closer.Close()
+	defer w.closer.Close()
+	s, res, st, entry, fail := w.story, w.res, w.st, &w.entry, w.fail
 	prefixes, removedKeys, err := purgeStory(ctx, st, o, s, res)
 	entry.ObjectVersions, entry.DeleteMarkers, entry.Uploads = res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads
 	if err != nil {
@@ -123,7 +99,7 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	res.PurgeURLs = PublicURLs(o.BaseURL, slices.Concat(removedKeys, rebuild.Site.Changed, rebuild.Site.Deleted))
 	entry.Time = time.Now().UTC()
 	entry.Result = "complete"
-	if err := AppendAudit(o.AuditLog, entry); err != nil {
+	if err := AppendAudit(o.AuditLog, *entry); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -179,35 +155,12 @@ var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages
 // any other error is returned after the audit entry records it, and
 // running it again finishes the job.
 func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
-	if !slices.Contains(Roles, o.Role) {
-		return nil, fmt.Errorf("role %q: want one of %s", o.Role, strings.Join(Roles, ", "))
-	}
-	plan, _, err := p.Check(ctx, o.Now)
+	w, err := startWithdrawal(ctx, p, o, EmergencyReason)
 	if err != nil {
 		return nil, err
 	}
-	s, err := findStory(plan, o.Story)
-	if err != nil {
-		return nil, err
-	}
-	res := &WithdrawResult{StoryID: s.ID}
-	entry := AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: EmergencyReason}
-	fail := func(err error) (*WithdrawResult, error) {
-		entry.Time = time.Now().UTC()
-		entry.Result = "failed: " + err.Error()
-		if aerr := AppendAudit(o.AuditLog, entry); aerr != nil {
-			err = errors.Join(err, aerr)
-		}
-		return res, err
-	}
-	if err := markWithdrawn(p, o, s); err != nil {
-		return fail(err)
-	}
-	st, closer, err := p.Store(ctx)
-	if err != nil {
-		return fail(fmt.Errorf("object storage: %w", err))
-	}
-	defer closer.Close()
+	defer w.closer.Close()
+	s, res, st, entry, fail := w.story, w.res, w.st, &w.entry, w.fail
 	prefixes, _, err := purgeStory(ctx, st, o, s, res)
 	entry.ObjectVersions, entry.DeleteMarkers, entry.Uploads = res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads
 	if err != nil {
@@ -218,7 +171,7 @@ func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*Withdr
 	}
 	entry.Time = time.Now().UTC()
 	entry.Result = "partial: the story's objects are removed; the site is not rebuilt (no registry key)"
-	if err := AppendAudit(o.AuditLog, entry); err != nil {
+	if err := AppendAudit(o.AuditLog, *entry); err != nil {
 		return res, err
 	}
 	return res, ErrRebuildPending
@@ -273,4 +226,56 @@ func verifyEmpty(ctx context.Context, st Store, prefixes []string, when string) 
 		}
 	}
 	return nil
+}
+
+// withdrawal is one withdrawal under way: the story, what was done so
+// far, and the audit entry that records it.
+type withdrawal struct {
+	o      WithdrawOptions
+	story  Story
+	res    *WithdrawResult
+	entry  AuditEntry
+	st     Store
+	closer io.Closer
+}
+
+// startWithdrawal checks the role, finds the story in p.Check's plan,
+// marks it withdrawn in every language file and opens the store. Errors
+// before the story is found are returned as they are; later ones are
+// recorded in the audit log first (fail). reason is what the audit entry
+// records.
+func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason string) (*withdrawal, error) {
+	if !slices.Contains(Roles, o.Role) {
+		return nil, fmt.Errorf("role %q: want one of %s", o.Role, strings.Join(Roles, ", "))
+	}
+	plan, _, err := p.Check(ctx, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	s, err := findStory(plan, o.Story)
+	if err != nil {
+		return nil, err
+	}
+	w := &withdrawal{o: o, story: s, res: &WithdrawResult{StoryID: s.ID},
+		entry: AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason}}
+	if err := markWithdrawn(p, o, s); err != nil {
+		_, err = w.fail(err)
+		return nil, err
+	}
+	if w.st, w.closer, err = p.Store(ctx); err != nil {
+		_, err = w.fail(fmt.Errorf("object storage: %w", err))
+		return nil, err
+	}
+	return w, nil
+}
+
+// fail records err in the audit log and returns the result so far with
+// err (joined with the audit log's own error, if any).
+func (w *withdrawal) fail(err error) (*WithdrawResult, error) {
+	w.entry.Time = time.Now().UTC()
+	w.entry.Result = "failed: " + err.Error()
+	if aerr := AppendAudit(w.o.AuditLog, w.entry); aerr != nil {
+		err = errors.Join(err, aerr)
+	}
+	return w.res, err
 }
