@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -224,4 +225,17 @@ func TestVaultMediaSum(t *testing.T) {
 			t.Errorf("Sum(%s) = %v, want ErrNoOriginal", id, err)
 		}
 	}
+	// check calls Sum from many goroutines at once (go test -race).
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := NewVaultMedia(dir).Sum("m-0101"); err != nil {
+				t.Error(err)
+			}
+			v.Sum("m-0101")
+		}()
+	}
+	wg.Wait()
 }

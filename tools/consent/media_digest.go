@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // MediaDigestVersion is the first line hashed by MediaApprovalDigest;
@@ -44,11 +45,13 @@ var ErrNoOriginal = errors.New("no single original in the vault")
 
 // VaultMedia finds media originals in a vault: the regular files
 // <vault>/media/<id>.<ext>, listed once when it is made (NewVaultMedia).
+// It is safe for concurrent use (check runs rules on many pages at once).
 type VaultMedia struct {
 	dir   string
-	files map[string][]string // id -> file names
-	links map[string]bool     // ids with a symbolic link
-	sums  map[string]string   // id -> hex SHA-256, computed on first use
+	files map[string][]string // id -> file names; read-only after NewVaultMedia
+	links map[string]bool     // ids with a symbolic link; read-only too
+	mu    sync.Mutex
+	sums  map[string]string // id -> hex SHA-256, computed on first use
 }
 
 // NewVaultMedia lists <vault>/media. An unreadable or missing folder
@@ -88,7 +91,10 @@ func (v *VaultMedia) Dir() string { return v.dir }
 // files) or are the read error; they name the id and the count, never a
 // file's content.
 func (v *VaultMedia) Sum(id string) (string, error) {
-	if s, ok := v.sums[id]; ok {
+	v.mu.Lock()
+	s, ok := v.sums[id]
+	v.mu.Unlock()
+	if ok {
 		return s, nil
 	}
 	files := v.files[id]
@@ -109,7 +115,9 @@ func (v *VaultMedia) Sum(id string) (string, error) {
 	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("reading media/%s: %w", files[0], err)
 	}
-	s := hex.EncodeToString(h.Sum(nil))
+	s = hex.EncodeToString(h.Sum(nil))
+	v.mu.Lock()
 	v.sums[id] = s
+	v.mu.Unlock()
 	return s, nil
 }
