@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,21 @@ func TestScriptsE2E(t *testing.T) {
 			"s3ls":     cmdS3List,
 			"s3grep":   cmdS3Grep,
 			"exits":    cmdExits,
+			// plantbeforeeoi FILE TEXT: inserts TEXT just before a JPEG's
+			// final end marker, inside the entropy-coded data.
+			"plantbeforeeoi": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: plantbeforeeoi FILE TEXT")
+				}
+				p := ts.MkAbs(args[0])
+				data, err := os.ReadFile(p)
+				ts.Check(err)
+				if len(data) < 4 || !bytes.HasSuffix(data, []byte{0xFF, 0xD9}) {
+					ts.Fatalf("%s: does not end with a JPEG EOI", args[0])
+				}
+				out := append(append(slices.Clone(data[:len(data)-2]), args[1]...), 0xFF, 0xD9)
+				ts.Check(os.WriteFile(p, out, 0o644))
+			},
 		},
 	})
 }

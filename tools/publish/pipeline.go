@@ -259,6 +259,19 @@ func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error)
 			if err != nil {
 				return res, fmt.Errorf("media %s of story %s: %w", id, s.ID, err)
 			}
+			// Verify proves there is no metadata; text hidden inside the
+			// image data is caught here, by the registry scan.
+			if p.Leaks != nil {
+				for _, obj := range append([]Media{main}, variants...) {
+					fs, err := MediaTextLeaks(obj.File, p.Leaks)
+					if err != nil {
+						return res, fmt.Errorf("media %s of story %s: %w", id, s.ID, err)
+					}
+					if len(fs) > 0 {
+						return res, mediaTextError(id, s.ID, fs[0])
+					}
+				}
+			}
 			e := manifest.Entry{StoryID: s.ID, Object: main.Object}
 			mediaUploads = appendUnique(mediaUploads, fileUpload(main))
 			for _, v := range variants {
