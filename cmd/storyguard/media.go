@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -36,6 +37,15 @@ Output names files and removed segments, never metadata values.`,
 	pf := cmd.PersistentFlags()
 	pf.Int64Var(&opts.MaxBytes, "max-bytes", media.DefaultMaxBytes, "largest file accepted, in bytes")
 	pf.Int64Var(&opts.MaxPixels, "max-pixels", media.DefaultMaxPixels, "largest width*height accepted, in pixels")
+	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		if opts.MaxBytes < 1 {
+			return fmt.Errorf("flag --max-bytes %d: want a positive number of bytes", opts.MaxBytes)
+		}
+		if opts.MaxPixels < 1 {
+			return fmt.Errorf("flag --max-pixels %d: want a positive number of pixels", opts.MaxPixels)
+		}
+		return nil
+	}
 	cmd.AddCommand(newMediaScrubCmd(a, &opts), newMediaVerifyCmd(a, &opts))
 	return cmd
 }
@@ -63,13 +73,17 @@ func ioError(err error) bool {
 
 func newMediaScrubCmd(a *app, opts *media.Options) *cobra.Command {
 	var out string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "scrub IN... --out DIR",
 		Short: "Write metadata-free copies of images into DIR, each verified",
 		Long: `Scrub writes DIR/<name><.jpg|.png|.webp> for each input (the extension
 follows the real format, which must match the input's extension), verifies
 each output with the strict parser, and prints per file the format, the
-size, what was removed and how the orientation was handled.
+size, what was removed and how the orientation was handled. A file already
+in DIR under the output name is replaced only when it is the same scrubbed
+image (a rerun) or with --force: it could be another photo.
+Ctrl-C lets the files under way finish and scrubs no more (exit 2).
 
 ` + helpMediaExit,
 		Args: cobra.MinimumNArgs(1),
@@ -92,7 +106,12 @@ size, what was removed and how the orientation was handled.
 			used := map[string]string{}
 			for i, in := range args {
 				base := filepath.Base(in)
-				dsts[i] = filepath.Join(out, strings.TrimSuffix(base, filepath.Ext(base)))
+				stem := strings.TrimSuffix(base, filepath.Ext(base))
+				if stem == "" || stem == "." {
+					results[i].err = fmt.Errorf("input name %q has nothing before its extension; rename it", base)
+					continue
+				}
+				dsts[i] = filepath.Join(out, stem)
 				if prev, ok := used[dsts[i]]; ok {
 					results[i].err = fmt.Errorf("output name %s already taken by %s", dsts[i], prev)
 					dsts[i] = ""
@@ -111,7 +130,11 @@ size, what was removed and how the orientation was handled.
 				go func() {
 					defer func() { <-sem; wg.Done() }()
 					r := &results[i]
-					r.dst, r.rep, r.err = scrubFile(in, dsts[i], *opts)
+					if err := cmd.Context().Err(); err != nil {
+						r.err = errInterrupted
+						return
+					}
+					r.dst, r.rep, r.err = scrubFile(in, dsts[i], *opts, force)
 				}()
 			}
 			wg.Wait()
@@ -120,7 +143,7 @@ size, what was removed and how the orientation was handled.
 				r := results[i]
 				if r.err != nil {
 					fmt.Fprintf(a.stdout, "%s: FAILED: %v\n", in, r.err)
-					if ioError(r.err) {
+					if ioError(r.err) || errors.Is(r.err, errInterrupted) {
 						fail.io++
 					} else {
 						fail.findings++
@@ -138,13 +161,17 @@ size, what was removed and how the orientation was handled.
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "folder for the scrubbed copies (created if missing)")
+	cmd.Flags().BoolVar(&force, "force", false, "replace files already in --out even when they differ")
 	return cmd
 }
+
+// errInterrupted is a file's result when a signal stopped the run first.
+var errInterrupted = errors.New("not scrubbed: interrupted")
 
 // scrubFile scrubs in into a temporary file next to stem, verifying the
 // bytes as they are written (media.ScrubVerify), and renames it to stem
 // plus the format's extension.
-func scrubFile(in, stem string, opts media.Options) (string, media.Report, error) {
+func scrubFile(in, stem string, opts media.Options, force bool) (string, media.Report, error) {
 	f, err := os.Open(in)
 	if err != nil {
 		return "", media.Report{}, err
@@ -171,6 +198,9 @@ func scrubFile(in, stem string, opts media.Options) (string, media.Report, error
 	if fi, err := os.Stat(dst); err == nil {
 		if si, err := f.Stat(); err == nil && os.SameFile(fi, si) {
 			return "", rep, fmt.Errorf("output %s would overwrite its input; the original stays in the vault", dst)
+		}
+		if !force && !sameContent(dst, tmp.Name()) {
+			return "", rep, fmt.Errorf("output %s already exists and holds another image; move it away or pass --force", dst)
 		}
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
@@ -218,4 +248,15 @@ per file; publishing trusts this check, never the scrubber's report.
 			return fail.err(len(args))
 		},
 	}
+}
+
+// sameContent reports whether files a and b hold the same bytes (false if
+// either cannot be read).
+func sameContent(a, b string) bool {
+	da, err := os.ReadFile(a)
+	if err != nil {
+		return false
+	}
+	db, err := os.ReadFile(b)
+	return err == nil && bytes.Equal(da, db)
 }
