@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image/jpeg"
 	"io"
@@ -474,19 +475,28 @@ func writeICC(w io.Writer, icc []byte) error {
 	return nil
 }
 
-// reencodeJPEG decodes the rest of the stream, applies the EXIF orientation
-// and writes a new JPEG at quality 92.
-func reencodeJPEG(br *bufio.Reader, w *bufio.Writer, jfif, adobe, icc []byte, kept []jpegSeg, sos []byte, orientation int, rep *Report) error {
-	var hdr bytes.Buffer
-	hdr.Write([]byte{0xFF, mSOI})
-	if err := writeHeader(&hdr, nil, adobe, nil, kept); err != nil {
-		return err
+// reencodeJPEG decodes data (the whole stream from SOI, with the tables and
+// scans, no APPn; the Adobe segment, if any, is given apart), applies the EXIF orientation and writes a new JPEG at
+// quality 92 (4:2:0, image/jpeg's only sampling). Decoding goes through
+// decodeJPEG, so a progressive file with restart markers works too.
+func reencodeJPEG(data []byte, w *bufio.Writer, jfif, adobe, icc []byte, orientation int, opts Options, rep *Report) error {
+	if adobe != nil {
+		// The Adobe segment's colour transform decides how image/jpeg
+		// reads the components (YCbCr or RGB).
+		var withAdobe bytes.Buffer
+		withAdobe.Write(data[:2])
+		if err := (jpegSeg{mAP14, adobe}).writeTo(&withAdobe); err != nil {
+			return err
+		}
+		withAdobe.Write(data[2:])
+		data = withAdobe.Bytes()
 	}
-	if err := (jpegSeg{mSOS, sos}).writeTo(&hdr); err != nil {
-		return err
-	}
-	img, err := jpeg.Decode(io.MultiReader(&hdr, br))
+	img, err := decodeJPEG(data, opts)
 	if err != nil {
+		var ue jpeg.UnsupportedError
+		if errors.As(err, &ue) {
+			return &UnsupportedError{Format: fmt.Sprintf("jpeg (%s, with EXIF orientation %d: it cannot be turned upright here)", string(ue), orientation)}
+		}
 		return fmt.Errorf("decoding for orientation %d: %w: %v", orientation, ErrMalformed, err)
 	}
 	out := orient(img, orientation)

@@ -34,17 +34,15 @@ func orientJPEG(br *bufio.Reader, w *bufio.Writer, jfif, adobe, icc []byte, kept
 	if err := (jpegSeg{mSOS, sos}).writeTo(&in); err != nil {
 		return err
 	}
-	head := in.Len()
 	if _, err := in.ReadFrom(br); err != nil {
 		return truncated(err, "entropy-coded data")
 	}
 	data := in.Bytes()
-	rest := data[head:]
 
 	out, img, err := losslessOrient(data, orientation, opts)
 	switch {
 	case errors.Is(err, jpegxform.ErrNotPerfect), errors.Is(err, jpegxform.ErrUnsupported), errors.Is(err, errNotGoDecodable):
-		return reencodeJPEG(bufio.NewReader(bytes.NewReader(rest)), w, jfif, adobe, icc, kept, sos, orientation, rep)
+		return reencodeJPEG(data, w, jfif, adobe, icc, orientation, opts, rep)
 	case errors.Is(err, jpegxform.ErrLimit):
 		return fmt.Errorf("orientation %d: %w: %v", orientation, ErrTooManyPixels, err)
 	case err != nil:

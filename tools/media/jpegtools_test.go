@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -256,5 +257,43 @@ func TestVariantOfProgressiveWithRestarts(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Error("the variant of the progressive file differs from that of the same coefficients in baseline")
+	}
+}
+
+// exifOrientationSeg is an APP1 Exif segment holding only orientation o
+// (big-endian TIFF, one IFD0 entry).
+func exifOrientationSeg(o int) []byte {
+	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, byte(o), 0, 0, 0, 0, 0, 0, 0, 0}
+	p := append([]byte("Exif\x00\x00"), tiff...)
+	return append([]byte{0xFF, 0xE1, byte((len(p) + 2) >> 8), byte(len(p) + 2)}, p...)
+}
+
+// TestOrientReencodeLayouts: a photo that must be re-encoded to be turned
+// (a partial MCU would move) is turned whatever its coding, progressive
+// with restart markers included (image/jpeg cannot decode those itself);
+// a chroma layout image/jpeg cannot decode is refused as unsupported with
+// a message that says what to do, never as malformed.
+func TestOrientReencodeLayouts(t *testing.T) {
+	cjpeg := requireTool(t, "cjpeg")
+	pic := ppm(fixture.Noise(643, 481, 9))
+	progRst := runTool(t, cjpeg, pic, "-quality", "85", "-progressive", "-restart", "2")
+	in := slices.Concat(progRst[:2], exifOrientationSeg(6), progRst[2:])
+	var out bytes.Buffer
+	rep, err := media.Scrub(bytes.NewReader(in), &out, media.Options{Name: "a.jpg"})
+	if err != nil {
+		t.Fatalf("progressive with restarts, orientation 6: %v", err)
+	}
+	if rep.Orientation != media.OrientationReencoded || rep.Width != 481 || rep.Height != 643 {
+		t.Errorf("report %+v, want re-encoded 481x643", rep)
+	}
+	if _, err := media.Verify(bytes.NewReader(out.Bytes()), media.Options{}); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+
+	odd := runTool(t, cjpeg, ppm(fixture.Noise(640, 480, 9)), "-quality", "85", "-sample", "2x2,1x1,2x2")
+	in = slices.Concat(odd[:2], exifOrientationSeg(6), odd[2:])
+	_, err = media.Scrub(bytes.NewReader(in), io.Discard, media.Options{Name: "b.jpg"})
+	if !errors.Is(err, media.ErrUnsupportedFormat) || errors.Is(err, media.ErrMalformed) || !strings.Contains(err.Error(), "orientation 6") || !strings.Contains(err.Error(), "export the photo again") {
+		t.Errorf("sampling 2x2,1x1,2x2 with orientation 6: %v; want an unsupported-format error naming the orientation and what to do", err)
 	}
 }

@@ -167,6 +167,9 @@ type UnsupportedError struct {
 }
 
 func (e *UnsupportedError) Error() string {
+	if strings.HasPrefix(e.Format, "jpeg (") || strings.HasPrefix(e.Format, "png (") || strings.HasPrefix(e.Format, "webp (") {
+		return "unsupported " + e.Format + ": export the photo again as an ordinary JPEG, PNG or still WebP"
+	}
 	return "unsupported format " + e.Format + ": only jpeg, png and still webp can be scrubbed"
 }
 
