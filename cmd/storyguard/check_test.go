@@ -33,11 +33,17 @@ func TestScriptsCheck(t *testing.T) {
 					return err
 				}
 			}
-			// Two distinct small JPEGs for photo_swap.txtar.
+			// Two distinct small JPEGs for photo_swap.txtar, and the first
+			// cut in half (a broken copy) for broken_photo.txtar.
 			for name, seed := range map[string]uint64{"photo-a.jpg": 1, "photo-b.jpg": 2} {
 				b := fixture.JPEG(fixture.JPEGOptions{Bare: true, Image: fixture.Noise(64, 48, seed)})
 				if err := os.WriteFile(filepath.Join(env.WorkDir, name), b, 0o644); err != nil {
 					return err
+				}
+				if seed == 1 {
+					if err := os.WriteFile(filepath.Join(env.WorkDir, "photo-cut.jpg"), b[:len(b)/2], 0o644); err != nil {
+						return err
+					}
 				}
 			}
 			env.Setenv("STORYGUARD_VAULT", vault)

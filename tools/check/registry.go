@@ -1,6 +1,7 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -190,6 +191,19 @@ func (r *mediaRule) sniffOriginal(name string) string {
 	return ""
 }
 
+// inspectOriginal reads a vault original through media.Inspect: the same
+// structural checks Scrub makes (truncated, malformed, unsupported coding,
+// limits), without decoding pixels, so check fails where publish would.
+// Errors name the structure, never the file's content.
+func (r *mediaRule) inspectOriginal(name string) error {
+	f, err := os.Open(filepath.Join(r.originals.Dir(), name))
+	if err != nil {
+		return errors.New("it cannot be read")
+	}
+	defer f.Close()
+	return media.Inspect(f, media.Options{Name: name})
+}
+
 func (*mediaRule) ID() string              { return RuleMediaMissing }
 func (*mediaRule) Severity() diag.Severity { return diag.Error }
 func (r *mediaRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
@@ -211,6 +225,8 @@ func (r *mediaRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 		default:
 			if why := r.sniffOriginal(files[0]); why != "" {
 				add(field+".id", RuleMediaFormat, fmt.Sprintf("media %s: the original in the vault %s", safeID(m.ID), why))
+			} else if err := r.inspectOriginal(files[0]); err != nil {
+				add(field+".id", RuleMediaFormat, fmt.Sprintf("media %s: the original in the vault cannot be published: %v", safeID(m.ID), err))
 			}
 		}
 		if m.FaceVisible && len(m.Depicts) == 0 {

@@ -71,7 +71,7 @@ func readMarker(br *bufio.Reader) (byte, error) {
 		return 0, truncated(err, "reading marker")
 	}
 	if b != 0xFF {
-		return 0, malformed("expected a marker, found byte 0x%02X", b)
+		return 0, malformed("expected a marker, found image or text bytes")
 	}
 	for {
 		m, err := br.ReadByte()
@@ -360,8 +360,7 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 	}
 	head := getWriter(w)
 	defer putWriter(head)
-	if orientation != 1 {
-		rep.remove("APP1 Exif")
+	if orientation != 1 && !opts.inspect {
 		return orientJPEG(br, head, jfif, adobe, icc, kept, sos, orientation, opts, rep)
 	}
 	head.Write([]byte{0xFF, mSOI})

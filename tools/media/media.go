@@ -73,6 +73,23 @@ type Options struct {
 	// name the sniffed format (".jpg"/".jpeg", ".png", ".webp", any case),
 	// otherwise the call fails with an *ExtensionError naming both.
 	Name string
+
+	// inspect: read the whole structure as Scrub does but apply no
+	// orientation (Inspect).
+	inspect bool
+}
+
+// Inspect reads an original as Scrub would, to the end of its image data,
+// without writing anything and without applying an EXIF orientation (so
+// it never decodes pixels): it fails where Scrub fails on the file's
+// structure (truncated, malformed, unsupported coding, over the limits, a
+// name that does not match the content), in a few milliseconds for a
+// phone photo. A photo that needs turning can still fail in Scrub if its
+// pixels cannot be decoded. Errors are Scrub's.
+func Inspect(r io.Reader, opts Options) error {
+	opts.inspect = true
+	_, err := scrub(r, io.Discard, opts, true)
+	return err
 }
 
 func (o Options) maxBytes() int64 {

@@ -162,7 +162,7 @@ func scrubPNG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 			if hdr.ctype == 3 && !seenPLTE {
 				return malformed("PLTE missing for a palette image")
 			}
-			if idatState == 0 && orientation != 1 {
+			if idatState == 0 && orientation != 1 && !opts.inspect {
 				idat = new(bytes.Buffer)
 			}
 			idatState = 1

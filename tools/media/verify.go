@@ -254,7 +254,7 @@ func vMarker(br *bufio.Reader) (byte, error) {
 		return 0, vEOF(err, "marker")
 	}
 	if m[0] != 0xFF || m[1] == 0xFF || m[1] == 0 {
-		return 0, notClean("bytes 0x%02X%02X where a marker must be", m[0], m[1])
+		return 0, notClean("no marker where one must be")
 	}
 	return m[1], nil
 }
