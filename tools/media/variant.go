@@ -2,6 +2,9 @@ package media
 
 import (
 	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -83,6 +86,16 @@ func Variant(src io.Reader, maxWidth int, opts Options) ([]byte, Info, error) {
 	if err != nil {
 		return nil, info, fmt.Errorf("encoding variant: %w", err)
 	}
+	// The pixels are in the source's colour space: tag the variant with
+	// the same (known, standard) profile, or a Display P3 photo would be
+	// shown as sRGB, dull, at every size but the largest.
+	encoded := out.Bytes()
+	if prof := sourceProfile(data, info.Format); prof != nil {
+		if encoded, err = withProfile(encoded, prof); err != nil {
+			return nil, info, fmt.Errorf("variant colour profile: %w", err)
+		}
+	}
+	out = *bytes.NewBuffer(encoded)
 	vinfo, err := Verify(bytes.NewReader(out.Bytes()), Options{MaxBytes: opts.MaxBytes, MaxPixels: opts.MaxPixels})
 	if err != nil {
 		return nil, vinfo, fmt.Errorf("variant failed verification: %w", err)
@@ -113,4 +126,101 @@ func decodeJPEG(data []byte, opts Options) (image.Image, error) {
 		return img, nil
 	}
 	return nil, err
+}
+
+// sourceProfile returns the ICC profile embedded in a verified image (JPEG
+// APP2 ICC_PROFILE chunks in order, PNG iCCP inflated, WebP ICCP), or nil.
+func sourceProfile(data []byte, f Format) []byte {
+	switch f {
+	case JPEG:
+		chunks := map[int][]byte{}
+		total := 0
+		for i := 2; i+4 <= len(data) && data[i] == 0xFF; {
+			m := data[i+1]
+			if m == mSOS || m == mEOI {
+				break
+			}
+			n := int(data[i+2])<<8 | int(data[i+3])
+			if n < 2 || i+2+n > len(data) {
+				return nil
+			}
+			p := data[i+4 : i+2+n]
+			if m == mAPP2 && len(p) >= 14 && string(p[:12]) == iccSig {
+				chunks[int(p[12])] = p[14:]
+				total = int(p[13])
+			}
+			i += 2 + n
+		}
+		var prof []byte
+		for k := 1; k <= total; k++ {
+			c, ok := chunks[k]
+			if !ok {
+				return nil
+			}
+			prof = append(prof, c...)
+		}
+		return prof
+	case PNG:
+		for i := len(pngSig); i+12 <= len(data); {
+			n := int(binary.BigEndian.Uint32(data[i:]))
+			typ := string(data[i+4 : i+8])
+			if n < 0 || i+12+n > len(data) || typ == "IDAT" {
+				return nil
+			}
+			if typ == "iCCP" {
+				_, prof, _, err := inflateICC(data[i+8 : i+8+n])
+				if err != nil {
+					return nil
+				}
+				return prof
+			}
+			i += 12 + n
+		}
+	case WebP:
+		chunks, _, err := readRIFF(data)
+		if err != nil {
+			return nil
+		}
+		for _, c := range chunks {
+			if c.id == "ICCP" {
+				return c.data
+			}
+		}
+	}
+	return nil
+}
+
+// withProfile embeds prof in an image encoded by image/jpeg or image/png:
+// APP2 ICC_PROFILE chunks right after SOI (ICC.1:2010 B.4), or an iCCP
+// chunk right after IHDR named for its colour space (PNG 3rd edition
+// 11.3.3.3).
+func withProfile(enc, prof []byte) ([]byte, error) {
+	switch {
+	case bytes.HasPrefix(enc, []byte{0xFF, mSOI}):
+		var out bytes.Buffer
+		out.Write(enc[:2])
+		if err := writeICC(&out, prof); err != nil {
+			return nil, err
+		}
+		out.Write(enc[2:])
+		return out.Bytes(), nil
+	case bytes.HasPrefix(enc, []byte(pngSig)) && len(enc) >= len(pngSig)+25:
+		name := knownProfile(prof)
+		if name == "" {
+			return nil, errors.New("not a known profile")
+		}
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		zw.Write(prof)
+		zw.Close()
+		var out bytes.Buffer
+		ihdrEnd := len(pngSig) + 25 // IHDR: length, type, 13 bytes, CRC
+		out.Write(enc[:ihdrEnd])
+		if err := pngChunk(&out, "iCCP", append(append([]byte(name), 0, 0), z.Bytes()...)); err != nil {
+			return nil, err
+		}
+		out.Write(enc[ihdrEnd:])
+		return out.Bytes(), nil
+	}
+	return nil, errors.New("unexpected encoder output")
 }
