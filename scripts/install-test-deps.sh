@@ -3,7 +3,7 @@
 # Debian chromium (browser tests), exiftool (the independent metadata oracle),
 # jpegtran and cjpeg from libjpeg-turbo-progs (the oracle for lossless JPEG
 # transforms, and the maker of progressive and restart-marker fixtures),
-# hyperfine (benchmark script), and axe-core from npm (accessibility tests).
+# and axe-core from npm (accessibility tests). (bench/run.sh installs hyperfine.)
 # Idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
