@@ -226,6 +226,9 @@ with the key rebuilds the site.
 ` + helpExitCodes,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if !slices.Contains(publish.Roles, role) {
+				return fmt.Errorf("flag --by %q: want one of %s", role, strings.Join(publish.Roles, ", "))
+			}
 			if emergency {
 				return a.emergencyWithdraw(c, &f, args[0], reason, role)
 			}
