@@ -121,8 +121,9 @@ type Stray struct {
 	// (approximate by the stuffed bytes among them for bytes read ahead
 	// into the bit buffer).
 	Offset int
-	// Bytes is the number of whole bytes skipped (fill bytes 0xFF before
-	// a marker not counted).
+	// Bytes is the number of whole bytes skipped, counting a stuffed
+	// 0xFF 0x00 inside entropy-coded data as one byte and no fill byte
+	// 0xFF before the marker.
 	Bytes int
 	// BadPadding reports a final partial byte whose unused bits are not
 	// all 1-bits.

@@ -252,7 +252,12 @@ func (d *decoder) stray(interval int) {
 		for end > r.pos && r.data[end-1] == 0xFF {
 			end-- // fill bytes before the marker (T.81 B.1.1.2)
 		}
-		s.Bytes += end - r.pos
+		for i := r.pos; i < end; i++ {
+			if r.data[i] == 0xFF && i+1 < end && r.data[i+1] == 0 {
+				i++ // a stuffed 0xFF 0x00 is one byte of data
+			}
+			s.Bytes++
+		}
 	}
 	s.Offset = r.pos - rem/8
 	if s.Bytes > 0 || s.BadPadding {
