@@ -219,13 +219,23 @@ func TestScrubThenDeepVerify(t *testing.T) {
 	}
 
 	// An unused DHT table cannot be dropped by the streaming Scrub (a later
-	// scan might use it): ScrubVerify fails.
-	out.Reset()
-	_, _, err := media.ScrubVerify(bytes.NewReader(fixture.AfterSOI(base, 0xC4, fixture.DHTPayload(1, 3, "Jane 51."))), &out, media.Options{})
-	if !errors.Is(err, media.ErrNotClean) || !strings.Contains(err.Error(), "DHT AC table 3 is never used") {
-		t.Errorf("ScrubVerify(unused DHT) = %v, want ErrNotClean naming the table", err)
-	} else if q := quotesHidden(err.Error()); q != "" {
-		t.Errorf("ScrubVerify(unused DHT) = %q quotes %q", err, q)
+	// scan might use it): Scrub fails closed at EOI, as Verify would.
+	for _, scrub := range []func([]byte) error{
+		func(d []byte) error {
+			_, err := media.Scrub(bytes.NewReader(d), &bytes.Buffer{}, media.Options{})
+			return err
+		},
+		func(d []byte) error {
+			_, _, err := media.ScrubVerify(bytes.NewReader(d), &bytes.Buffer{}, media.Options{})
+			return err
+		},
+	} {
+		err := scrub(fixture.AfterSOI(base, 0xC4, fixture.DHTPayload(1, 3, "Jane 51.")))
+		if !errors.Is(err, media.ErrMalformed) || !strings.Contains(err.Error(), "DHT AC table 3 is never used") {
+			t.Errorf("Scrub(unused DHT) = %v, want ErrMalformed naming the table", err)
+		} else if q := quotesHidden(err.Error()); q != "" {
+			t.Errorf("Scrub(unused DHT) = %q quotes %q", err, q)
+		}
 	}
 }
 

@@ -1,6 +1,9 @@
 package media
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // jpegTables tracks, for Verify, every quantisation and Huffman table a
 // JPEG defines and whether a scan uses it, so that a table no scan reads
@@ -121,6 +124,9 @@ func (t *jpegTables) sof(m byte, p []byte) error {
 		return notClean("SOF precision %d", p[0])
 	}
 	n := int(p[5])
+	if len(p) != 6+3*n {
+		return notClean("SOF length %d for %d components", len(p), n)
+	}
 	for i := 0; i < n; i++ {
 		q := p[6+3*i:]
 		h, v := q[1]>>4, q[1]&15
@@ -141,6 +147,9 @@ func (t *jpegTables) sof(m byte, p []byte) error {
 // marks the tables the scan uses; p has been checked to hold 4+2*Ns bytes.
 func (t *jpegTables) sos(p []byte) error {
 	t.scans++
+	if len(p) < 1 || len(p) != 4+2*int(p[0]) {
+		return notClean("scan %d header length", t.scans)
+	}
 	ns := int(p[0])
 	ss, se, ah, al := p[1+2*ns], p[2+2*ns], p[3+2*ns]>>4, p[3+2*ns]&15
 	if t.progressive {
@@ -293,4 +302,46 @@ func dropUnusedDQT(kept []jpegSeg, rep *Report) []jpegSeg {
 		}
 	}
 	return out
+}
+
+// scrubTables applies jpegTables to what Scrub writes on the path that
+// copies scans, so Scrub fails closed (ErrMalformed) on a table or field
+// Verify would refuse, instead of writing a file that fails verification.
+type scrubTables struct{ t jpegTables }
+
+// header checks the segments kept before the first scan and its SOS.
+func (s *scrubTables) header(kept []jpegSeg, sos []byte) error {
+	for _, k := range kept {
+		if err := s.seg(k.marker, k.payload); err != nil {
+			return err
+		}
+	}
+	return s.seg(mSOS, sos)
+}
+
+func (s *scrubTables) seg(m byte, p []byte) error {
+	var err error
+	switch m {
+	case mDQT, mDHT, mDRI:
+		err = tableSegment(&s.t, m, p)
+	case mSOF0, mSOF1, mSOF2:
+		if len(p) < 6 {
+			return malformed("SOF length %d", len(p))
+		}
+		err = s.t.sof(m, p)
+	case mSOS:
+		err = s.t.sos(p)
+	}
+	return asMalformed(err)
+}
+
+func (s *scrubTables) end() error { return asMalformed(s.t.end()) }
+
+// asMalformed turns a Verify refusal into Scrub's ErrMalformed, keeping
+// its message.
+func asMalformed(err error) error {
+	if err == nil {
+		return nil
+	}
+	return malformed("%s", strings.TrimSuffix(err.Error(), ": "+ErrNotClean.Error()))
 }
