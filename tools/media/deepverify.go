@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"golang.org/x/image/vp8"
 	"golang.org/x/image/vp8l"
 	"golang.org/x/image/webp"
 
@@ -31,15 +32,20 @@ import (
 //     combination PNG 11.2.1 allows.
 //   - WebP lossless (VP8L): the bitstream is decoded (golang.org/x/image
 //     vp8l) and must end in the chunk's last byte (WebP Lossless Bitstream
-//     Specification; the bits after the last pixel pad the byte). The
+//     Specification; the bits after the last pixel pad the byte), or be
+//     followed by at most 8 zero bytes, which carry nothing. The
 //     decoder may read one byte ahead, so the image is decoded a second
 //     time without the last byte it read: if that also succeeds, the byte
 //     was not needed.
 //   - WebP lossy (VP8, with or without ALPH): the frame is decoded
-//     (golang.org/x/image/webp) and the frame header's first-partition
-//     size must lie inside the chunk (RFC 6386 9.1). Bytes appended to a
-//     VP8 chunk fall in its last token partition, which runs to the chunk
-//     end by definition (RFC 6386 9.5): they are NOT detected.
+//     (golang.org/x/image/webp); the frame header's first-partition size
+//     must lie inside the chunk (RFC 6386 9.1). Bytes appended to a VP8
+//     chunk fall in its last token partition, which runs to the chunk end
+//     (RFC 6386 9.5), so they are found by decoding: the bytes the
+//     decoder never reads must be at most 8 zero bytes (libwebp leaves one
+//     or two). An ALPH chunk must have zero reserved bits and end with its
+//     data: raw alpha of exactly width*height bytes, or a lossless alpha
+//     stream checked as VP8L is.
 //
 // Cost: about the cost of decoding the image (for a 4 MB JPEG some tens of
 // milliseconds; see bench/strict.md), against about a millisecond for
@@ -243,34 +249,28 @@ func pngShort(err error, got, want int64) error {
 }
 
 func deepWebP(data []byte) error {
-	var img []byte
+	var img, alph []byte
 	var id string
 	for b := data[12:]; len(b) >= 8; {
 		n := int(binary.LittleEndian.Uint32(b[4:]))
 		if 8+n > len(b) {
 			return notClean("chunk past the end of the file")
 		}
-		if c := string(b[:4]); c == "VP8 " || c == "VP8L" {
+		switch c := string(b[:4]); c {
+		case "VP8 ", "VP8L":
 			id, img = c, b[8:8+n]
+		case "ALPH":
+			alph = b[8 : 8+n]
 		}
 		b = b[min(len(b), 8+n+n&1):]
 	}
 	switch id {
 	case "VP8L":
-		r := bytes.NewReader(img)
-		if _, err := vp8l.Decode(r); err != nil {
+		extra, err := vp8lExtra(img)
+		if err != nil {
 			return fmt.Errorf("VP8L bitstream does not decode (%v): %w", err, ErrNotClean)
 		}
-		// The decoder may read one byte ahead of the bits it needs (its
-		// Huffman lookup takes 8 bits when it can): when the image also
-		// decodes without the last byte it read, that byte was not needed.
-		extra := r.Len()
-		if used := len(img) - extra; used > 5 {
-			if _, err := vp8l.Decode(bytes.NewReader(img[:used-1])); err == nil {
-				extra++
-			}
-		}
-		if extra > 0 {
+		if !cleanTail(img, extra) {
 			return notClean("%d bytes after the end of the VP8L bitstream", extra)
 		}
 		return nil
@@ -285,7 +285,119 @@ func deepWebP(data []byte) error {
 		if _, err := webp.Decode(bytes.NewReader(data)); err != nil {
 			return fmt.Errorf("VP8 frame does not decode (%v): %w", err, ErrNotClean)
 		}
+		if extra := vp8Extra(img); extra > 0 {
+			return notClean("%d bytes at the end of the last VP8 partition that the decoder does not read", extra)
+		}
+		if alph != nil {
+			return deepAlpha(alph, int(binary.LittleEndian.Uint16(img[6:])&0x3fff), int(binary.LittleEndian.Uint16(img[8:])&0x3fff))
+		}
 		return nil
 	}
 	return notClean("no image chunk")
+}
+
+// vp8lExtra decodes a VP8L bitstream and returns the number of whole
+// bytes after the last one it needs. The decoder (golang.org/x/image/vp8l)
+// reads bytes only as it needs bits, but its Huffman lookup may read one
+// byte ahead: when the image also decodes without the last byte read,
+// that byte was not needed.
+func vp8lExtra(stream []byte) (int, error) {
+	r := bytes.NewReader(stream)
+	if _, err := vp8l.Decode(r); err != nil {
+		return 0, err
+	}
+	extra := r.Len()
+	if used := len(stream) - extra; used > 5 {
+		if _, err := vp8l.Decode(bytes.NewReader(stream[:used-1])); err == nil {
+			extra++
+		}
+	}
+	return extra, nil
+}
+
+// maxZeroTail is the most zero bytes a WebP bitstream may carry after the
+// last byte its decoder reads: libwebp's encoders leave one or two (every
+// lossy and alpha file of golang.org/x/image/testdata ends so). Zero bytes
+// carry nothing; any other unread byte is refused.
+const maxZeroTail = 8
+
+// cleanTail reports whether the extra unread bytes at the end of b are
+// at most maxZeroTail zero bytes.
+func cleanTail(b []byte, extra int) bool {
+	if extra > maxZeroTail {
+		return false
+	}
+	for _, c := range b[len(b)-extra:] {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// vp8Extra returns how many bytes at the end of the VP8 chunk payload
+// img the decoder does not read, when they are not a clean tail (see
+// cleanTail); 0 otherwise. The decoder (golang.org/x/image/vp8) fails
+// when it reads past a partition's end and reads no further than it
+// needs, so the frame decodes from a prefix of img if and only if the
+// prefix holds every byte it reads: one decode of img without its zero
+// tail and one more byte tells whether an unread byte is not part of a
+// clean tail, and a binary search then counts the unread bytes. Bytes the
+// decoder reads but that carry no information (hidden by a modified
+// encoder inside the partition) are not found.
+func vp8Extra(img []byte) int {
+	decodes := func(n int) bool {
+		d := vp8.NewDecoder()
+		d.Init(bytes.NewReader(img[:n]), n)
+		if _, err := d.DecodeFrameHeader(); err != nil {
+			return false
+		}
+		_, err := d.DecodeFrame()
+		return err == nil
+	}
+	z := 0
+	for z < maxZeroTail && img[len(img)-1-z] == 0 {
+		z++
+	}
+	probe := len(img) - z - 1
+	if probe <= 10 || !decodes(probe) {
+		return 0
+	}
+	lo, hi := 10, probe
+	for lo < hi {
+		m := lo + (hi-lo)/2
+		if decodes(m) {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	return len(img) - lo
+}
+
+// deepAlpha checks an ALPH chunk (WebP Container Specification, "Alpha"):
+// reserved bits zero; raw alpha (compression 0) exactly width*height
+// bytes; lossless alpha (compression 1) a VP8L image stream without its
+// header that ends at the chunk's end.
+func deepAlpha(alph []byte, w, h int) error {
+	if len(alph) < 1 || alph[0]>>6 != 0 || alph[0]&3 > 1 {
+		return notClean("ALPH header")
+	}
+	data := alph[1:]
+	if alph[0]&3 == 0 {
+		if len(data) != w*h {
+			return notClean("ALPH holds %d bytes where the image has %d pixels", len(data), w*h)
+		}
+		return nil
+	}
+	wm, hm := w-1, h-1
+	stream := append([]byte{0x2f, byte(wm), byte(wm>>8) | byte(hm<<6), byte(hm >> 2), byte(hm >> 10)}, data...)
+	extra, err := vp8lExtra(stream)
+	if err != nil {
+		return fmt.Errorf("ALPH bitstream does not decode (%v): %w", err, ErrNotClean)
+	}
+	if !cleanTail(stream, extra) {
+		return notClean("%d bytes after the end of the ALPH bitstream", extra)
+	}
+	return nil
 }

@@ -90,6 +90,13 @@ func hiddenCases(t *testing.T) []hiddenCase {
 		{"png text after the zlib stream in the last IDAT", fixture.RebuildPNG(types, inIDAT), false, "23 bytes after the end of the zlib stream"},
 		{"png IDAT of text after the stream", fixture.RebuildPNG(secondTypes, secondDatas), false, "23 bytes after the end of the zlib stream"},
 		{"webp text after the VP8L bitstream", fixture.WebPFromVP8L(append(append([]byte(nil), vp8l...), text...)), false, "23 bytes after the end of the VP8L bitstream"},
+		{"webp (libwebp lossless) text after the VP8L bitstream", fixture.AppendToWebPChunk(webpFixture(t, "gopher-doc.8bpp.lossless.webp"), "VP8L", text), false, "23 bytes after the end of the VP8L bitstream"},
+		{"webp (libwebp lossy) text after the VP8 data", fixture.AppendToWebPChunk(webpFixture(t, "blue-purple-pink.lossy.webp"), "VP8 ", text), false, "bytes at the end of the last VP8 partition that the decoder does not read"},
+		{"webp (libwebp lossy) 1 byte after the VP8 data", fixture.AppendToWebPChunk(webpFixture(t, "blue-purple-pink.lossy.webp"), "VP8 ", "J"), false, "bytes at the end of the last VP8 partition"},
+		{"webp (libwebp lossy) 9 zero bytes after the VP8 data", fixture.AppendToWebPChunk(webpFixture(t, "blue-purple-pink.lossy.webp"), "VP8 ", "\x00\x00\x00\x00\x00\x00\x00\x00\x00"), false, "bytes at the end of the last VP8 partition"},
+		{"webp lossless 1 byte after the VP8L bitstream", fixture.WebPFromVP8L(append(append([]byte(nil), vp8l...), 'J')), false, "1 bytes after the end of the VP8L bitstream"},
+		{"webp (libwebp lossy+alpha) text after the VP8 data", fixture.AppendToWebPChunk(webpFixture(t, "yellow_rose.lossy-with-alpha.webp"), "VP8 ", text), false, "bytes at the end of the last VP8 partition"},
+		{"webp (libwebp lossy+alpha) text after the ALPH data", fixture.AppendToWebPChunk(webpFixture(t, "yellow_rose.lossy-with-alpha.webp"), "ALPH", text), false, "25 bytes after the end of the ALPH bitstream"},
 	}
 	return cs
 }
