@@ -225,8 +225,10 @@ func TestScrubThenDeepVerify(t *testing.T) {
 		t.Errorf("DeepVerify(scrubbed) = %v, want the 23 bytes after scan 1 refused", err)
 	}
 
-	// An unused DHT table cannot be dropped by the streaming Scrub (a later
-	// scan might use it): Scrub fails closed at EOI, as Verify would.
+	// In a progressive file an unused DHT table cannot be dropped by the
+	// streaming Scrub (a later scan might use it): Scrub fails closed at
+	// EOI, as Verify would.
+	prog := runTool(t, requireTool(t, "jpegtran"), base, "-progressive", "-copy", "none")
 	for _, scrub := range []func([]byte) error{
 		func(d []byte) error {
 			_, err := media.Scrub(bytes.NewReader(d), &bytes.Buffer{}, media.Options{})
@@ -237,7 +239,7 @@ func TestScrubThenDeepVerify(t *testing.T) {
 			return err
 		},
 	} {
-		err := scrub(fixture.AfterSOI(base, 0xC4, fixture.DHTPayload(1, 3, "Jane 51.")))
+		err := scrub(fixture.AfterSOI(prog, 0xC4, fixture.DHTPayload(1, 3, "Jane 51.")))
 		if !errors.Is(err, media.ErrMalformed) || !strings.Contains(err.Error(), "DHT AC table 3 is never used") {
 			t.Errorf("Scrub(unused DHT) = %v, want ErrMalformed naming the table", err)
 		} else if q := quotesHidden(err.Error()); q != "" {
@@ -246,11 +248,13 @@ func TestScrubThenDeepVerify(t *testing.T) {
 	}
 }
 
-// TestScrubDropsUnusedDQT: quantisation tables no component uses (a
+// TestScrubDropsUnusedTables: quantisation tables no component uses (a
 // table of text, a table replaced before the first scan, the chrominance
-// table image/jpeg writes into greyscale files) are dropped by Scrub and
-// reported; the output passes DeepVerify and holds none of the text.
-func TestScrubDropsUnusedDQT(t *testing.T) {
+// table image/jpeg writes into greyscale files) and, in a sequential file
+// of one scan, Huffman tables that scan does not select are dropped by
+// Scrub and reported; the output passes DeepVerify and holds none of the
+// text.
+func TestScrubDropsUnusedTables(t *testing.T) {
 	base := goJPEG(t, fixture.Noise(96, 64, 3), 90)
 	gray := image.NewGray(image.Rect(0, 0, 24, 16))
 	for _, c := range []struct {
@@ -261,6 +265,8 @@ func TestScrubDropsUnusedDQT(t *testing.T) {
 		{"DQT table 3 of text", fixture.AfterSOI(base, 0xDB, fixture.DQTPayload(3, fixture.HiddenText)), "DQT table 3 (unused)"},
 		{"DQT table 0 of text, replaced", fixture.AfterSOI(base, 0xDB, fixture.DQTPayload(0, fixture.HiddenText)), "DQT table 0 (unused)"},
 		{"image/jpeg greyscale", goJPEG(t, gray, 75), "DQT table 1 (unused)"},
+		{"DHT AC table 3 of text", fixture.AfterSOI(base, 0xC4, fixture.DHTPayload(1, 3, fixture.HiddenText)), "DHT AC table 3 (unused)"},
+		{"DHT DC table 0 of text, replaced", fixture.AfterSOI(base, 0xC4, fixture.DHTPayload(0, 0, "SECRET")), "DHT DC table 0 (unused)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var out bytes.Buffer

@@ -357,7 +357,7 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		adobe = nil
 		rep.remove("APP14 Adobe")
 	}
-	kept = dropUnusedDQT(kept, rep)
+	kept = dropUnusedTables(kept, sos, rep)
 	head := getWriter(w)
 	defer putWriter(head)
 	if orientation != 1 {

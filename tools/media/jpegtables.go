@@ -225,80 +225,118 @@ func (t *jpegTables) end() error {
 	return nil
 }
 
-// dropUnusedDQT removes from the segments Scrub keeps before the first
-// scan every quantisation table no frame component refers to, and every
-// definition of a table that a later definition before the first scan
-// replaces: no scan can use them (see jpegTables), Verify refuses them,
-// and image/jpeg, for one, writes a chrominance table into greyscale
-// files. Each is reported as removed ("DQT table 1 (unused)"). A segment
-// that does not parse is kept as it is, for Verify to refuse.
-func dropUnusedDQT(kept []jpegSeg, rep *Report) []jpegSeg {
-	var used [4]bool
-	frame := false
+// dropUnusedTables removes from the segments Scrub keeps before the first
+// scan (kept, then the first scan's header sos) the tables no scan can
+// use, which Verify refuses (see jpegTables), and reports each as removed
+// ("DQT table 1 (unused)", "DHT AC table 3 (unused)"):
+//   - a quantisation table no frame component refers to (image/jpeg, for
+//     one, writes a chrominance table into greyscale files);
+//   - in a sequential frame whose first scan holds every component (so it
+//     is the only scan: T.81 B.2.3, each component is coded in exactly one
+//     scan of a sequential frame), a Huffman table that scan does not
+//     select;
+//   - a definition that a later one of the same table replaces before the
+//     first scan.
+//
+// In other frames Huffman tables stay, and an unused one makes Scrub fail
+// at EOI. A segment that does not parse is kept as it is, to be refused.
+func dropUnusedTables(kept []jpegSeg, sos []byte, rep *Report) []jpegSeg {
+	// Table keys: 0-3 quantisation tables, 4+4*class+id Huffman tables.
+	var used [12]bool
+	frame, onlyScan := false, false
 	for _, s := range kept {
 		if p := s.payload; (s.marker == mSOF0 || s.marker == mSOF1 || s.marker == mSOF2) && len(p) >= 6 {
-			for i := 0; i < int(p[5]) && 8+3*i < len(p); i++ {
+			n := int(p[5])
+			for i := 0; i < n && 8+3*i < len(p); i++ {
 				if tq := p[8+3*i]; tq < 4 {
 					used[tq] = true
 				}
 			}
 			frame = true
+			onlyScan = s.marker != mSOF2 && len(sos) >= 1 && int(sos[0]) == n && len(sos) == 4+2*n
 		}
 	}
 	if !frame {
 		return kept
 	}
-	type def struct{ seg, off, size int }
-	var (
-		last   [4]def
-		parsed = make([]bool, len(kept))
-	)
-	for i := range last {
-		last[i].seg = -1
-	}
-	for i, s := range kept {
-		if s.marker != mDQT {
-			continue
-		}
-		var defs []def
-		p, off, ok := s.payload, 0, len(s.payload) > 0
-		for off < len(p) {
-			pq, tq := p[off]>>4, p[off]&15
-			size := 1 + 64<<pq
-			if pq > 1 || tq > 3 || off+size > len(p) {
-				ok = false
-				break
+	if onlyScan {
+		for i := 0; i < int(sos[0]); i++ {
+			sel := sos[2+2*i]
+			if td, ta := sel>>4, sel&15; td < 4 && ta < 4 {
+				used[4+td], used[8+ta] = true, true
 			}
-			defs = append(defs, def{i, off, size})
+		}
+	} else {
+		for k := 4; k < 12; k++ {
+			used[k] = true
+		}
+	}
+	// tables splits a DQT or DHT payload into (key, offset, size); ok is
+	// false when it does not parse.
+	tables := func(m byte, p []byte) (defs [][3]int, ok bool) {
+		for off := 0; off < len(p); {
+			var key, size int
+			if m == mDQT {
+				pq, tq := p[off]>>4, p[off]&15
+				key, size = int(tq), 1+64<<pq
+				if pq > 1 || tq > 3 {
+					return nil, false
+				}
+			} else {
+				tc, th := p[off]>>4, p[off]&15
+				if tc > 1 || th > 3 || off+17 > len(p) {
+					return nil, false
+				}
+				key, size = 4+4*int(tc)+int(th), 17
+				for _, c := range p[off+1 : off+17] {
+					size += int(c)
+				}
+			}
+			if off+size > len(p) {
+				return nil, false
+			}
+			defs = append(defs, [3]int{key, off, size})
 			off += size
 		}
+		return defs, len(p) > 0
+	}
+	type at struct{ seg, off int }
+	var last [12]at
+	split := make([][][3]int, len(kept))
+	for i, s := range kept {
+		if s.marker != mDQT && s.marker != mDHT {
+			continue
+		}
+		defs, ok := tables(s.marker, s.payload)
 		if !ok {
 			continue
 		}
-		parsed[i] = true
+		split[i] = defs
 		for _, d := range defs {
-			last[p[d.off]&15] = d
+			last[d[0]] = at{i, d[1]}
 		}
 	}
 	out := make([]jpegSeg, 0, len(kept))
 	for i, s := range kept {
-		if !parsed[i] {
+		if split[i] == nil {
 			out = append(out, s)
 			continue
 		}
 		var keep []byte
-		for off, p := 0, s.payload; off < len(p); {
-			tq := p[off] & 15
-			size := 1 + 64<<(p[off]>>4)
-			if used[tq] && last[tq] == (def{i, off, size}) {
-				keep = append(keep, p[off:off+size]...)
-			} else {
-				rep.remove(fmt.Sprintf("DQT table %d (unused)", tq))
+		for _, d := range split[i] {
+			key, off, size := d[0], d[1], d[2]
+			if used[key] && last[key] == (at{i, off}) {
+				keep = append(keep, s.payload[off:off+size]...)
+				continue
 			}
-			off += size
+			if key < 4 {
+				rep.remove(fmt.Sprintf("DQT table %d (unused)", key))
+			} else {
+				rep.remove(fmt.Sprintf("DHT %s table %d (unused)", huffClass[(key-4)/4], (key-4)%4))
+			}
 		}
 		if len(keep) > 0 {
-			out = append(out, jpegSeg{mDQT, keep})
+			out = append(out, jpegSeg{s.marker, keep})
 		}
 	}
 	return out
