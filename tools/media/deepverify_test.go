@@ -310,6 +310,11 @@ func FuzzDeepVerify(f *testing.F) {
 	jpeg.Encode(&b, fixture.Noise(24, 16, 4), nil)
 	f.Add(b.Bytes())
 	f.Add(fixture.BeforeMarker(b.Bytes(), 0xD9, 0, fixture.HiddenText))
+	for _, name := range []string{"blue-purple-pink.lossy.webp", "yellow_rose.lossy-with-alpha.webp", "gopher-doc.8bpp.lossless.webp"} {
+		if d, err := os.ReadFile(filepath.Join("testdata", "webp", name)); err == nil {
+			f.Add(d)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opts := media.Options{MaxPixels: 1 << 20}
 		_, err := media.DeepVerify(data, opts)
