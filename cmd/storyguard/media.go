@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -209,22 +210,40 @@ func scrubFile(in, stem string, opts media.Options, force bool) (string, media.R
 	return dst, rep, nil
 }
 
-func verifyFile(path string, opts media.Options) (media.Info, error) {
+func verifyFile(path string, opts media.Options, deep bool) (media.Info, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return media.Info{}, err
 	}
 	defer f.Close()
-	return media.Verify(f, opts)
+	if !deep {
+		return media.Verify(f, opts)
+	}
+	limit := opts.MaxBytes
+	if limit <= 0 {
+		limit = media.DefaultMaxBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1)) // DeepVerify refuses more than limit
+	if err != nil {
+		return media.Info{}, err
+	}
+	return media.DeepVerify(data, opts)
 }
 
 func newMediaVerifyCmd(a *app, opts *media.Options) *cobra.Command {
-	return &cobra.Command{
+	var deep bool
+	cmd := &cobra.Command{
 		Use:   "verify FILE...",
 		Short: "Check that images carry no metadata, with an independent strict parser",
 		Long: `Verify accepts only the structure a scrubbed JPEG, PNG or WebP may have and
 scans the bytes for known metadata markers. It prints "clean" or the reason
 per file; publishing trusts this check, never the scrubber's report.
+
+With --deep it also decodes the image data (media.DeepVerify): JPEG scans
+are Huffman-decoded, PNG image data inflated, lossless WebP decoded, and
+bytes hidden after the image data inside them are refused. It costs about
+the time of decoding the image (some 130 ms of CPU for a 4 MB JPEG, against
+about 1 ms without).
 
 ` + helpMediaExit,
 		Args: cobra.MinimumNArgs(1),
@@ -233,7 +252,7 @@ per file; publishing trusts this check, never the scrubber's report.
 			for _, p := range args {
 				o := *opts
 				o.Name = p
-				info, err := verifyFile(p, o)
+				info, err := verifyFile(p, o, deep)
 				if err != nil {
 					fmt.Fprintf(a.stdout, "%s: FAILED: %v\n", p, err)
 					if ioError(err) {
@@ -248,6 +267,8 @@ per file; publishing trusts this check, never the scrubber's report.
 			return fail.err(len(args))
 		},
 	}
+	cmd.Flags().BoolVar(&deep, "deep", false, "also decode the image data and refuse bytes hidden inside it (slower)")
+	return cmd
 }
 
 // sameContent reports whether files a and b hold the same bytes (false if

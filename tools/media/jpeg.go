@@ -358,10 +358,15 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		adobe = nil
 		rep.remove("APP14 Adobe")
 	}
+	kept = dropUnusedTables(kept, sos, rep)
 	head := getWriter(w)
 	defer putWriter(head)
 	if orientation != 1 && !opts.inspect {
 		return orientJPEG(br, head, jfif, adobe, icc, kept, sos, orientation, opts, rep)
+	}
+	var tables scrubTables // the table rules of Verify, so Scrub fails closed
+	if err := tables.header(kept, sos); err != nil {
+		return err
 	}
 	head.Write([]byte{0xFF, mSOI})
 	if err := writeHeader(head, jfif, adobe, icc, kept); err != nil {
@@ -394,6 +399,9 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 				if err := scanShort(p, "table segment"); err != nil {
 					return malformed("metadata marker in a table segment")
 				}
+				if err := tables.seg(m, p); err != nil {
+					return err
+				}
 				if err := (jpegSeg{m, p}).writeTo(w); err != nil {
 					return err
 				}
@@ -416,12 +424,18 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		if err := checkSOS(p); err != nil {
 			return err
 		}
+		if err := tables.seg(mSOS, p); err != nil {
+			return err
+		}
 		if err := scanShort(p, "SOS"); err != nil {
 			return malformed("metadata marker in SOS")
 		}
 		if err := (jpegSeg{mSOS, p}).writeTo(w); err != nil {
 			return err
 		}
+	}
+	if err := tables.end(); err != nil {
+		return err
 	}
 	if _, err := w.Write([]byte{0xFF, mEOI}); err != nil {
 		return err

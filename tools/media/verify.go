@@ -23,7 +23,13 @@ import (
 //     zero flags; APP2 ICC_PROFILE chunks only if the reassembled profile is
 //     in KnownProfiles; DQT, DHT, DRI; one SOF0, SOF1 or SOF2; scans (SOS,
 //     entropy-coded data with RSTn) with DHT, DQT or DRI between them; EOI
-//     as the last two bytes of the file.
+//     as the last two bytes of the file. Table segments hold whole tables
+//     and nothing after them, with valid Huffman symbols, each listed once;
+//     every table defined is used by a scan before it is redefined or the
+//     file ends (a table no scan reads could hold any bytes); SOF and SOS
+//     fields are in range and every scan component is in the frame.
+//     Verify does not decode entropy-coded data: bytes hidden after a
+//     scan's last MCU are found by DeepVerify.
 //   - PNG: valid signature and CRCs; IHDR first; before the IDAT run at
 //     most one each of PLTE, tRNS, gAMA, cHRM, sRGB, pHYs (with their
 //     specified lengths) and iCCP with a known profile; one consecutive
@@ -317,6 +323,7 @@ func verifyJPEG(br *bufio.Reader, opts Options, info *Info) (int, error) {
 		icc      [][]byte
 		iccTotal int
 		comps    int
+		tables   jpegTables
 	)
 	m, err := vMarker(br)
 	for ; err == nil && m != 0xDA; m, err = vMarker(br) {
@@ -347,6 +354,9 @@ func verifyJPEG(br *bufio.Reader, opts Options, info *Info) (int, error) {
 			first = false
 			continue // profile bytes are checked by digest, not scanned
 		case 0xDB, 0xC4, 0xDD:
+			if err := tableSegment(&tables, m, p); err != nil {
+				return 0, err
+			}
 		case 0xC0, 0xC1, 0xC2:
 			if frame || len(p) < 6 {
 				return 0, notClean("second or short SOF")
@@ -358,6 +368,9 @@ func verifyJPEG(br *bufio.Reader, opts Options, info *Info) (int, error) {
 				return 0, notClean("SOF with %d components and length %d", comps, len(p))
 			}
 			if err := checkPixels(w, h, opts); err != nil {
+				return 0, err
+			}
+			if err := tables.sof(m, p); err != nil {
 				return 0, err
 			}
 			info.Width, info.Height = w, h
@@ -401,6 +414,9 @@ func verifyJPEG(br *bufio.Reader, opts Options, info *Info) (int, error) {
 		if len(p) < 1 || int(p[0]) < 1 || int(p[0]) > 4 || len(p) != 4+2*int(p[0]) {
 			return 0, notClean("SOS header")
 		}
+		if err := tables.sos(p); err != nil {
+			return 0, err
+		}
 		if m, err = vSkipScan(br); err != nil {
 			return 0, err
 		}
@@ -410,6 +426,9 @@ func verifyJPEG(br *bufio.Reader, opts Options, info *Info) (int, error) {
 				return 0, err
 			}
 			if err := scanShort(p, fmt.Sprintf("segment 0x%02X", m)); err != nil {
+				return 0, err
+			}
+			if err := tableSegment(&tables, m, p); err != nil {
 				return 0, err
 			}
 			if m, err = vMarker(br); err != nil {
@@ -423,10 +442,28 @@ func verifyJPEG(br *bufio.Reader, opts Options, info *Info) (int, error) {
 			if _, err := br.ReadByte(); err != io.EOF {
 				return 0, notClean("bytes after EOI")
 			}
+			if err := tables.end(); err != nil {
+				return 0, err
+			}
 			return len(icc), nil
 		}
 		return 0, notClean("marker 0x%02X between scans", m)
 	}
+}
+
+// tableSegment checks a DQT, DHT or DRI payload (T.81 B.2.4) and records
+// its tables.
+func tableSegment(t *jpegTables, m byte, p []byte) error {
+	switch m {
+	case 0xDB:
+		return t.dqt(p)
+	case 0xC4:
+		return t.dht(p)
+	}
+	if len(p) != 2 {
+		return notClean("DRI segment length %d", len(p)+2)
+	}
+	return nil
 }
 
 func verifyPNG(br *bufio.Reader, opts Options, info *Info) (int, error) {

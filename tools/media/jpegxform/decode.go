@@ -92,6 +92,44 @@ type Image struct {
 	// Skipped lists the markers of APPn and COM segments Decode skipped,
 	// in order.
 	Skipped []byte
+	// Stray lists every place where Decode skipped bytes that carry no
+	// image data, in file order: whole bytes between the last coded bit of
+	// a scan (or of a restart interval) and the marker that follows,
+	// padding bits that are not 1-bits (T.81 F.1.2.3: the final byte is
+	// padded with 1-bits), and bytes before a marker between segments
+	// (T.81 B.1.1.2 allows only 0xFF fill bytes there). libjpeg and
+	// image/jpeg skip such bytes too (djpeg warns "Corrupt JPEG data: N
+	// extraneous bytes before marker"); a caller proving a file holds
+	// nothing but the image refuses any.
+	Stray []Stray
+}
+
+// Stray is one run of bytes Decode skipped; see Image.Stray. It gives
+// positions and counts only, never the bytes.
+type Stray struct {
+	// Scan is the 1-based number of the scan the bytes follow; 0 before
+	// the first scan.
+	Scan int
+	// Interval is the 0-based restart interval of the scan whose end the
+	// bytes follow, or -1 when they follow the scan's last MCU or lie
+	// between segments.
+	Interval int
+	// InScan reports bytes at the end of entropy-coded data (after the
+	// last MCU of the scan or interval); false for bytes between segments.
+	InScan bool
+	// Offset is the offset in Decode's input of the first skipped byte
+	// (approximate by the stuffed bytes among them for bytes read ahead
+	// into the bit buffer).
+	Offset int
+	// Bytes is the number of whole bytes skipped, counting a stuffed
+	// 0xFF 0x00 inside entropy-coded data as one byte and no fill byte
+	// 0xFF before the marker.
+	Bytes int
+	// BadPadding reports a final partial byte whose unused bits are not
+	// all 1-bits.
+	BadPadding bool
+	// Marker is the marker that follows the bytes.
+	Marker byte
 }
 
 // Limits bounds what Decode accepts, checked before any allocation that
@@ -239,9 +277,11 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 // (nothing is copied from them: the output is re-encoded from the
 // coefficients).
 func (d *decoder) marker() (byte, error) {
+	start, stray := d.pos, 0
 	for {
 		for d.pos < len(d.data) && d.data[d.pos] != 0xFF {
 			d.pos++
+			stray++
 		}
 		for d.pos < len(d.data) && d.data[d.pos] == 0xFF {
 			d.pos++
@@ -252,8 +292,12 @@ func (d *decoder) marker() (byte, error) {
 		m := d.data[d.pos]
 		d.pos++
 		if m != 0 {
+			if stray > 0 {
+				d.img.Stray = append(d.img.Stray, Stray{Scan: d.scans, Interval: -1, Offset: start, Bytes: stray, Marker: m})
+			}
 			return m, nil
 		}
+		stray += 2 // 0xFF 0x00 outside entropy-coded data
 	}
 }
 

@@ -186,6 +186,7 @@ func (d *decoder) scan(comps []scanComp, ss, se, ah, al int) error {
 	rst := 0
 	for mcu := 0; mcu < total; mcu++ {
 		if d.ri > 0 && mcu > 0 && mcu%d.ri == 0 {
+			d.stray(mcu/d.ri - 1)
 			m, p := d.br.nextMarker()
 			if m != mRST0+rst {
 				return malformed("scan: expected RST%d before MCU %d, found marker 0x%02X", rst, mcu, max(m, 0))
@@ -221,8 +222,47 @@ func (d *decoder) scan(comps []scanComp, ss, se, ah, al int) error {
 	if m < 0 {
 		return malformed("scan: no marker after the entropy-coded data")
 	}
+	d.stray(-1)
 	d.pos = p
 	return nil
+}
+
+// stray records in Image.Stray what follows the last coded bit of the
+// current scan or restart interval up to the next marker: padding bits
+// that are not 1-bits, and any whole byte (T.81 F.1.2.3). The bit
+// reader may have read whole bytes ahead into its buffer; they count.
+func (d *decoder) stray(interval int) {
+	r := &d.br
+	rem := r.n - r.pad // data bits left in the buffer
+	if rem < 0 || r.err != nil {
+		return // already an error
+	}
+	s := Stray{Scan: d.scans, Interval: interval, InScan: true}
+	if part := rem % 8; part > 0 && r.acc>>(64-part) != 1<<part-1 {
+		s.BadPadding = true
+	}
+	s.Bytes = rem / 8
+	m, p := r.nextMarker()
+	if m < 0 {
+		return // an error for the caller
+	}
+	s.Marker = byte(m)
+	if !r.marker {
+		end := p
+		for end > r.pos && r.data[end-1] == 0xFF {
+			end-- // fill bytes before the marker (T.81 B.1.1.2)
+		}
+		for i := r.pos; i < end; i++ {
+			if r.data[i] == 0xFF && i+1 < end && r.data[i+1] == 0 {
+				i++ // a stuffed 0xFF 0x00 is one byte of data
+			}
+			s.Bytes++
+		}
+	}
+	s.Offset = r.pos - rem/8
+	if s.Bytes > 0 || s.BadPadding {
+		d.img.Stray = append(d.img.Stray, s)
+	}
 }
 
 func (d *decoder) block(b *Block, sc scanComp, pred *int32, ss, se, ah, al int) error {
