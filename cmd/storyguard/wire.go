@@ -411,6 +411,19 @@ func verifiedObject(storyID, file, work string, opts media.Options) (publish.Med
 		return publish.Media{}, err
 	}
 	info, err := media.DeepVerify(data, opts)
+	if err != nil && errors.Is(err, media.ErrNotClean) && media.Sniff(data) == media.JPEG {
+		// Bytes the decoder never reads (left by some encoders, or hidden
+		// on purpose): rewrite the same coefficients without them.
+		if re, rerr := media.RecodeJPEG(data, opts); rerr == nil {
+			if rinfo, verr := media.DeepVerify(re, opts); verr == nil {
+				if werr := os.WriteFile(file, re, 0o600); werr != nil {
+					return publish.Media{}, werr
+				}
+				fmt.Fprintf(os.Stderr, "storyguard: a photo of story %s held bytes its image data never uses (%v); rewritten losslessly without them\n", storyID, err)
+				data, info, err = re, rinfo, nil
+			}
+		}
+	}
 	if err != nil {
 		return publish.Media{}, err
 	}
