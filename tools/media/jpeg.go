@@ -70,7 +70,12 @@ func readMarker(br *bufio.Reader) (byte, error) {
 		return 0, truncated(err, "reading marker")
 	}
 	if b != 0xFF {
-		return 0, malformed("expected a marker, found byte 0x%02X", b)
+		// libjpeg skips such bytes with a warning ("Corrupt JPEG data: N
+		// extraneous bytes before marker"); Scrub fails closed, since
+		// bytes outside any segment may be the rest of a segment whose
+		// length is wrong, metadata included.
+		return 0, malformed("expected a marker, found byte 0x%02X: stray bytes between segments, "+
+			"which some cameras and editors write; re-save the photo in a photo editor", b)
 	}
 	for {
 		m, err := br.ReadByte()
@@ -237,11 +242,13 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		seenXMP      bool
 		xmpOriented  int
 	)
+	prev := byte(mSOI) // the segment before the next marker, for errors
 	for sos == nil {
 		m, err := readMarker(br)
 		if err != nil {
-			return err
+			return fmt.Errorf("after segment 0x%02X: %w", prev, err)
 		}
+		prev = m
 		switch {
 		case m == mSOI:
 			return malformed("second SOI")
