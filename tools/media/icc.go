@@ -80,6 +80,14 @@ import (
 //     commit 29fd12021b279dee0d22223e11686f7d61dcd541. Digest only.
 //     Checked: rXYZ 0.4361 0.2225 0.0139, gXYZ 0.3852 0.7169 0.0971,
 //     bXYZ 0.1431 0.0606 0.7141, curve within 0.00001 of the sRGB curve.
+//   - 12afb4d9…37bc: "sRGB" (456 bytes, v4.3, desc "sRGB", cprt "Google
+//     Inc. 2016", para curve, date 2016-01-01, no manufacturer or model:
+//     the profile Skia's SkICC writes), embedded by a Pixel 8 Pro (HDR+)
+//     photo. Source: github.com/nico/jpegfiles
+//     "PXL_20240119_003210701~2.jpg", commit
+//     d65e11d1aab1c56ccd20bae06cdab27bfa3fbb73. Digest only. Checked:
+//     rXYZ 0.4361 0.2225 0.0139, gXYZ 0.3852 0.7169 0.0971, bXYZ 0.1431
+//     0.0606 0.7141, curve within 0.00001 of the sRGB curve.
 //   - c56e1685…8353: Compact ICC Profiles "sRGB" v4 (480 bytes, cprt
 //     "CC0"). Source: github.com/saucecontrol/Compact-ICC-Profiles
 //     profiles/sRGB-v4.icc, commit bdd84663061bc4ae95ca70decff54f581e27f702
@@ -145,6 +153,7 @@ var KnownProfiles = map[string]string{
 	"3f6d674174f3804eb0dabdac90ae17486e898c5063a66f861c116ea033da8301": "sRGB",
 	"2e2fd04e0c28295bdd854a04a640a2c95b9950e73d25b48d157f7e27fb6e8c6b": "sRGB",
 	"be1eccdf7ba1b4c2b13dae337d96b87040fc9206d2d388f7fbed8187cf2c5a6c": "sRGB",
+	"12afb4d9953adee0607d347daee5b78b18d6b3cab2d572b88970703f5edb37bc": "sRGB",
 	"c56e1685d888f5edb92fe07f2750f387f8fe8e91b32ff8fb0b56bfbbb9458353": "sRGB",
 	"7e1c7ec53e8ea35fed3e169dee62115ac045f26c7bc256fab16a5c26c29eacbd": "Display P3",
 	"ae333404b2162270c292a4ed6aab27a89d87dc38fb84ac4dbf20017fcf4f5404": "Display P3",
