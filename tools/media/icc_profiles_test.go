@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -334,20 +335,23 @@ func iccCurve(d []byte) (func(float64) float64, error) {
 			return a + (c-a)*(f-float64(i))
 		}, nil
 	case "para":
+		// Function type 3 has the parameters g a b c d, type 4 also e
+		// and f (ICC.1:2022 Table 68); the offsets e and f are 0 in 3.
 		fn := binary.BigEndian.Uint16(d[8:])
-		if fn != 3 || len(d) < 12+5*4 {
+		n := map[uint16]int{3: 5, 4: 7}[fn]
+		if n == 0 || len(d) < 12+n*4 {
 			return nil, fmt.Errorf("para function %d", fn)
 		}
-		v := make([]float64, 5)
-		for i := range v {
+		v := make([]float64, 7)
+		for i := range n {
 			v[i] = float64(int32(binary.BigEndian.Uint32(d[12+4*i:]))) / 65536
 		}
-		g, a, b, c, dd := v[0], v[1], v[2], v[3], v[4]
+		g, a, b, c, dd, e, f := v[0], v[1], v[2], v[3], v[4], v[5], v[6]
 		return func(x float64) float64 {
 			if x >= dd {
-				return math.Pow(a*x+b, g)
+				return math.Pow(a*x+b, g) + e
 			}
-			return c * x
+			return c*x + f
 		}, nil
 	}
 	return nil, fmt.Errorf("curve type %q", d[:4])
@@ -575,4 +579,102 @@ func requireTool(t *testing.T, name string) string {
 		t.Skipf("%s not installed", name)
 	}
 	return path
+}
+
+// TestKnownProfilesProvenance checks that the digest list and its
+// provenance stay together: every KnownProfiles digest is quoted in the
+// doc comment of KnownProfiles (as "first 8 hex…last 4 hex") under the
+// heading of its colour space, and every digest quoted there is listed,
+// so that no profile is kept without a recorded source.
+func TestKnownProfilesProvenance(t *testing.T) {
+	src, err := os.ReadFile("icc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _, ok := strings.Cut(string(src), "var KnownProfiles")
+	if !ok {
+		t.Fatal("no KnownProfiles in icc.go")
+	}
+	// The doc comment's sections: "// sRGB:" then "// Display P3:".
+	section := map[string]string{}
+	var cur string
+	for _, line := range strings.Split(doc, "\n") {
+		switch strings.TrimSpace(line) {
+		case "// sRGB:":
+			cur = "sRGB"
+			continue
+		case "// Display P3:":
+			cur = "Display P3"
+			continue
+		case "//":
+			cur = ""
+		}
+		section[cur] += line + "\n"
+	}
+	quoted := regexp.MustCompile(`([0-9a-f]{8})…([0-9a-f]{4}):`)
+	short := map[string]string{}
+	for space, text := range section {
+		for _, m := range quoted.FindAllStringSubmatch(text, -1) {
+			if space == "" {
+				t.Errorf("digest %s…%s quoted outside the sRGB and Display P3 lists", m[1], m[2])
+			}
+			short[m[1]+"…"+m[2]] = space
+		}
+	}
+	for digest, space := range media.KnownProfiles {
+		if len(digest) != 64 || strings.Trim(digest, "0123456789abcdef") != "" {
+			t.Errorf("key %q is not a lowercase hex SHA-256 digest", digest)
+			continue
+		}
+		s := digest[:8] + "…" + digest[60:]
+		got, ok := short[s]
+		switch {
+		case !ok:
+			t.Errorf("%s (%s) has no provenance in the KnownProfiles doc comment", s, space)
+		case got != space:
+			t.Errorf("%s is listed as %s but documented under %s", s, space, got)
+		}
+		delete(short, s)
+	}
+	for s := range short {
+		t.Errorf("%s is documented but not on KnownProfiles", s)
+	}
+}
+
+// TestICCCurveParaType4 checks the parametric curve of function type 4
+// (ICC.1:2022 Table 68), which libultrahdr's profile uses: with the sRGB
+// parameters and zero offsets it is the sRGB curve, and the offsets e and
+// f are added above and below d.
+func TestICCCurveParaType4(t *testing.T) {
+	para := func(v ...float64) []byte {
+		b := []byte("para\x00\x00\x00\x00\x00\x04\x00\x00")
+		for _, x := range v {
+			b = binary.BigEndian.AppendUint32(b, uint32(int32(math.Round(x*65536))))
+		}
+		return b
+	}
+	g, a, b, c, d := 2.4, 1/1.055, 0.055/1.055, 1/12.92, 0.04045
+	curve, err := iccCurve(para(g, a, b, c, d, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i <= 255; i++ {
+		x := float64(i) / 255
+		if diff := math.Abs(curve(x) - srgbEOTF(x)); diff > 0.0001 {
+			t.Fatalf("curve(%d/255) = %.5f, sRGB %.5f", i, curve(x), srgbEOTF(x))
+		}
+	}
+	offset, err := iccCurve(para(g, a, b, c, d, 0.25, 0.125))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := offset(1), curve(1)+0.25; math.Abs(got-want) > 0.0001 {
+		t.Errorf("with e = 0.25: curve(1) = %.5f, want %.5f", got, want)
+	}
+	if got, want := offset(0), 0.125; math.Abs(got-want) > 0.0001 {
+		t.Errorf("with f = 0.125: curve(0) = %.5f, want %.5f", got, want)
+	}
+	if _, err := iccCurve(para(g, a, b, c, d)[:12+5*4]); err == nil {
+		t.Error("type 4 with 5 parameters accepted")
+	}
 }

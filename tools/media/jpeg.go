@@ -71,7 +71,12 @@ func readMarker(br *bufio.Reader) (byte, error) {
 		return 0, truncated(err, "reading marker")
 	}
 	if b != 0xFF {
-		return 0, malformed("expected a marker, found image or text bytes")
+		// libjpeg skips such bytes with a warning ("Corrupt JPEG data: N
+		// extraneous bytes before marker"); Scrub fails closed, since
+		// bytes outside any segment may be the rest of a segment whose
+		// length is wrong, metadata included. (No byte value is quoted.)
+		return 0, malformed("expected a marker, found stray bytes between segments, " +
+			"which some cameras and editors write; re-save the photo in a photo editor")
 	}
 	for {
 		m, err := br.ReadByte()
@@ -238,11 +243,13 @@ func scrubJPEG(br *bufio.Reader, w io.Writer, opts Options, rep *Report) error {
 		seenXMP      bool
 		xmpOriented  int
 	)
+	prev := byte(mSOI) // the segment before the next marker, for errors
 	for sos == nil {
 		m, err := readMarker(br)
 		if err != nil {
-			return err
+			return fmt.Errorf("after segment 0x%02X: %w", prev, err)
 		}
+		prev = m
 		switch {
 		case m == mSOI:
 			return malformed("second SOI")

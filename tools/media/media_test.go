@@ -2,6 +2,7 @@ package media_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"hash/crc32"
@@ -297,6 +298,32 @@ func TestErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStrayBytesBetweenSegments checks the refusal of a JPEG with bytes
+// between two segments (a camera firmware and Photoshop CS5 in the
+// real-photo sweep, bench/realphotos.md; libjpeg skips them with a
+// warning): Scrub fails closed (malformed), Verify too (not clean), and
+// Scrub's message says where the bytes are and what the user can do.
+func TestStrayBytesBetweenSegments(t *testing.T) {
+	clean, _ := scrub(t, fixture.JPEG(fixture.JPEGOptions{}), media.Options{})
+	if clean[2] != 0xFF || clean[3] != 0xE0 {
+		t.Fatalf("scrubbed fixture starts % X, want SOI then APP0", clean[:4])
+	}
+	end := 4 + int(binary.BigEndian.Uint16(clean[4:]))
+	stray := slices.Concat(clean[:end], []byte{0x00, 0x3F}, clean[end:])
+	_, err := media.Scrub(bytes.NewReader(stray), &bytes.Buffer{}, media.Options{})
+	if !errors.Is(err, media.ErrMalformed) {
+		t.Fatalf("Scrub = %v, want %v", err, media.ErrMalformed)
+	}
+	for _, want := range []string{"after segment 0xE0", "stray bytes between segments", "re-save the photo"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Scrub error %q does not say %q", err, want)
+		}
+	}
+	if _, err := media.Verify(bytes.NewReader(stray), media.Options{}); !errors.Is(err, media.ErrNotClean) {
+		t.Errorf("Verify = %v, want %v", err, media.ErrNotClean)
 	}
 }
 
