@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
@@ -153,6 +154,9 @@ type mediaRule struct {
 	// originals indexes <vault>/media once, when the rule is built, and
 	// hashes the originals for review-media.
 	originals *consent.VaultMedia
+	// problems caches originalProblem by file name (rules run on many
+	// pages at once).
+	problems sync.Map
 }
 
 func newMediaRule(reg *identity.Registry, vault string) *mediaRule {
@@ -204,6 +208,24 @@ func (r *mediaRule) inspectOriginal(name string) error {
 	return media.Inspect(f, media.Options{Name: name})
 }
 
+// originalProblem is sniffOriginal, then inspectOriginal, as the end of a
+// sentence ("is empty", "cannot be published: ..."), or "" when the
+// original can be scrubbed. Each file is read once per check: every
+// language of a story lists the same media.
+func (r *mediaRule) originalProblem(name string) string {
+	if v, ok := r.problems.Load(name); ok {
+		return v.(string)
+	}
+	msg := r.sniffOriginal(name)
+	if msg == "" {
+		if err := r.inspectOriginal(name); err != nil {
+			msg = fmt.Sprintf("cannot be published: %v", err)
+		}
+	}
+	r.problems.Store(name, msg)
+	return msg
+}
+
 func (*mediaRule) ID() string              { return RuleMediaMissing }
 func (*mediaRule) Severity() diag.Severity { return diag.Error }
 func (r *mediaRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
@@ -223,10 +245,8 @@ func (r *mediaRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 		case len(files) > 1:
 			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has %d originals in the vault; keep exactly one", safeID(m.ID), len(files)))
 		default:
-			if why := r.sniffOriginal(files[0]); why != "" {
-				add(field+".id", RuleMediaFormat, fmt.Sprintf("media %s: the original in the vault %s", safeID(m.ID), why))
-			} else if err := r.inspectOriginal(files[0]); err != nil {
-				add(field+".id", RuleMediaFormat, fmt.Sprintf("media %s: the original in the vault cannot be published: %v", safeID(m.ID), err))
+			if msg := r.originalProblem(files[0]); msg != "" {
+				add(field+".id", RuleMediaFormat, fmt.Sprintf("media %s: the original in the vault %s", safeID(m.ID), msg))
 			}
 		}
 		if m.FaceVisible && len(m.Depicts) == 0 {
