@@ -1,7 +1,9 @@
 package check
 
 import (
-	"errors"
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -164,22 +166,14 @@ func newMediaRule(reg *identity.Registry, vault string) *mediaRule {
 	return &mediaRule{reg: reg, originals: consent.NewVaultMedia(vault)}
 }
 
-// sniffOriginal reads the first 512 bytes of a vault original and returns
-// "" when it is a format Storyguard can scrub under a matching extension,
-// else why not (the format and extension only: a file's content is never
-// quoted).
-func (r *mediaRule) sniffOriginal(name string) string {
-	f, err := os.Open(filepath.Join(r.originals.Dir(), name))
-	if err != nil {
-		return "cannot be read"
-	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	if n == 0 {
+// sniffProblem returns "" when head (a vault original's first bytes) is a
+// format Storyguard can scrub under name's extension, else why not (the
+// format and extension only: a file's content is never quoted).
+func sniffProblem(name string, head []byte) string {
+	if len(head) == 0 {
 		return "is empty"
 	}
-	format := media.Sniff(head[:n])
+	format := media.Sniff(head)
 	switch format {
 	case media.JPEG, media.PNG, media.WebP:
 	default:
@@ -195,35 +189,44 @@ func (r *mediaRule) sniffOriginal(name string) string {
 	return ""
 }
 
-// inspectOriginal reads a vault original through media.Inspect: the same
-// structural checks Scrub makes (truncated, malformed, unsupported coding,
-// limits), without decoding pixels, so check fails where publish would.
-// Errors name the structure, never the file's content.
-func (r *mediaRule) inspectOriginal(name string) error {
-	f, err := os.Open(filepath.Join(r.originals.Dir(), name))
-	if err != nil {
-		return errors.New("it cannot be read")
-	}
-	defer f.Close()
-	return media.Inspect(f, media.Options{Name: name})
-}
-
-// originalProblem is sniffOriginal, then inspectOriginal, as the end of a
-// sentence ("is empty", "cannot be published: ..."), or "" when the
-// original can be scrubbed. Each file is read once per check: every
-// language of a story lists the same media.
-func (r *mediaRule) originalProblem(name string) string {
+// originalProblem reads the vault original name of media id once: it
+// sniffs its format against its extension, reads it through media.Inspect
+// (the structural checks Scrub makes: truncated, malformed, unsupported
+// coding, limits; no pixel decoding), so that check fails where publish
+// would, and hands its SHA-256 to the pins (review-media). It returns the
+// end of a sentence ("is empty", "cannot be published: ..."), or "" when
+// the original can be scrubbed. The result is kept: every language of a
+// story lists the same media, and rules run on many pages at once.
+func (r *mediaRule) originalProblem(id, name string) string {
 	if v, ok := r.problems.Load(name); ok {
 		return v.(string)
 	}
-	msg := r.sniffOriginal(name)
-	if msg == "" {
-		if err := r.inspectOriginal(name); err != nil {
-			msg = fmt.Sprintf("cannot be published: %v", err)
-		}
-	}
+	msg := r.readOriginal(id, name)
 	r.problems.Store(name, msg)
 	return msg
+}
+
+func (r *mediaRule) readOriginal(id, name string) string {
+	f, err := os.Open(filepath.Join(r.originals.Dir(), name))
+	if err != nil {
+		return "cannot be read"
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(512)
+	if msg := sniffProblem(name, head); msg != "" {
+		return msg
+	}
+	h := sha256.New()
+	tee := io.TeeReader(br, h)
+	if err := media.Inspect(tee, media.Options{Name: name}); err != nil {
+		return fmt.Sprintf("cannot be published: %v", err)
+	}
+	if _, err := io.Copy(h, br); err != nil {
+		return "cannot be read"
+	}
+	r.originals.Remember(id, hex.EncodeToString(h.Sum(nil)))
+	return ""
 }
 
 func (*mediaRule) ID() string              { return RuleMediaMissing }
@@ -245,7 +248,7 @@ func (r *mediaRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 		case len(files) > 1:
 			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has %d originals in the vault; keep exactly one", safeID(m.ID), len(files)))
 		default:
-			if msg := r.originalProblem(files[0]); msg != "" {
+			if msg := r.originalProblem(m.ID, files[0]); msg != "" {
 				add(field+".id", RuleMediaFormat, fmt.Sprintf("media %s: the original in the vault %s", safeID(m.ID), msg))
 			}
 		}

@@ -86,6 +86,15 @@ func (v *VaultMedia) IsLink(id string) bool { return v.links[id] }
 // Dir returns the vault's media folder.
 func (v *VaultMedia) Dir() string { return v.dir }
 
+// Remember records sum as the SHA-256 of id's original, for a caller that
+// has just read the file (Dir()/Files(id)[0]) in full for its own checks,
+// so Sum need not read it again.
+func (v *VaultMedia) Remember(id, sum string) {
+	v.mu.Lock()
+	v.sums[id] = sum
+	v.mu.Unlock()
+}
+
 // Sum returns the lowercase hex SHA-256 of the bytes of id's original.
 // Errors wrap ErrNoOriginal (none, a symbolic link only, or several
 // files) or are the read error; they name the id and the count, never a
