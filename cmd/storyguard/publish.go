@@ -333,6 +333,9 @@ func (a *app) emergencyWithdraw(c *cobra.Command, f *pipelineFlags, story, reaso
 		}
 	}
 	if !errors.Is(err, publish.ErrRebuildPending) {
+		if err != nil && res == nil {
+			return err // nothing was changed (no such story, a bad role)
+		}
 		if err != nil {
 			return withHint(err, "run the same command again once the cause is fixed; every step is safe to repeat")
 		}

@@ -211,8 +211,16 @@ func (a *app) wireWithoutKey(f *pipelineFlags) (*wired, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The audit log and the record of published stores live in the vault:
+	// a vault folder that does not exist (no --vault in a fresh shell) would
+	// be created and the withdrawal recorded where no later check looks.
+	vdir := cfg.Path(cfg.Vault)
+	if _, err := os.Stat(registryPath(cfg)); err != nil {
+		return nil, withHint(fmt.Errorf("vault %s: no registry.age there, so this is not the vault the site is published from; nothing was changed", vdir),
+			"pass --vault with the vault folder (or set STORYGUARD_VAULT); the key is not needed, the folder is")
+	}
 	w := &wired{cfg: cfg}
-	w.opts = publish.Options{Root: cfg.Root, Vault: cfg.Path(cfg.Vault), Now: now, BaseURL: base, MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr}
+	w.opts = publish.Options{Root: cfg.Root, Vault: vdir, Now: now, BaseURL: base, MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr}
 	w.parts = publish.Parts{
 		Check: func(ctx context.Context, now time.Time) (*publish.Plan, []diag.Diagnostic, error) {
 			s, err := content.LoadSite(cfg.Root)
@@ -360,7 +368,7 @@ func processMedia(storyID, src, work string, opts media.Options) (publish.Media,
 	if err := tmp.Close(); err != nil {
 		return publish.Media{}, nil, err
 	}
-	main, err := verifiedObject(storyID, tmp.Name(), work, opts)
+	main, err := verifiedObject(storyID, mediaIDOf(src), tmp.Name(), work, opts)
 	if err != nil {
 		return publish.Media{}, nil, fmt.Errorf("scrubbed copy fails verification: %w", err)
 	}
@@ -389,7 +397,7 @@ func processMedia(storyID, src, work string, opts media.Options) (publish.Media,
 		if werr != nil {
 			return main, nil, werr
 		}
-		v, err := verifiedObject(storyID, vf.Name(), work, opts)
+		v, err := verifiedObject(storyID, mediaIDOf(src), vf.Name(), work, opts)
 		os.Remove(vf.Name())
 		if err != nil {
 			return main, nil, fmt.Errorf("variant %dpx fails verification: %w", width, err)
@@ -401,7 +409,7 @@ func processMedia(storyID, src, work string, opts media.Options) (publish.Media,
 
 // verifiedObject verifies file, hashes it in the same read, and moves it to
 // work/<sha256><ext> under its key "media/<story id>/<sha256><ext>".
-func verifiedObject(storyID, file, work string, opts media.Options) (publish.Media, error) {
+func verifiedObject(storyID, mediaID, file, work string, opts media.Options) (publish.Media, error) {
 	// The scrubbed copy is within opts' size limit already. DeepVerify runs
 	// Verify and then decodes the image data, refusing bytes hidden in it
 	// (after a scan's last MCU, after a PNG's zlib stream, in a WebP
@@ -419,7 +427,7 @@ func verifiedObject(storyID, file, work string, opts media.Options) (publish.Med
 				if werr := os.WriteFile(file, re, 0o600); werr != nil {
 					return publish.Media{}, werr
 				}
-				fmt.Fprintf(os.Stderr, "storyguard: a photo of story %s held bytes its image data never uses (%v); rewritten losslessly without them\n", storyID, err)
+				fmt.Fprintf(os.Stderr, "storyguard: media %s of story %s held bytes its image data never uses (%v); rewritten losslessly without them\n", mediaID, storyID, err)
 				data, info, err = re, rinfo, nil
 			}
 		}
@@ -517,3 +525,10 @@ func (s *storeAdapter) Exists(ctx context.Context, prefix string) (bool, error) 
 }
 
 func (s *storeAdapter) Endpoint() string { return s.s3.Endpoint }
+
+// mediaIDOf is the media id of a vault original: its file name without
+// the extension (<vault>/media/<id>.<ext>).
+func mediaIDOf(src string) string {
+	base := filepath.Base(src)
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}

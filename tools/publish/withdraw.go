@@ -72,6 +72,9 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	}
 	w, err := startWithdrawal(ctx, p, o, o.Reason)
 	if err != nil {
+		if w != nil {
+			return w.res, err
+		}
 		return nil, err
 	}
 	defer w.closer.Close()
@@ -157,6 +160,9 @@ var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages
 func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
 	w, err := startWithdrawal(ctx, p, o, EmergencyReason)
 	if err != nil {
+		if w != nil {
+			return w.res, err
+		}
 		return nil, err
 	}
 	defer w.closer.Close()
@@ -241,9 +247,10 @@ type withdrawal struct {
 
 // startWithdrawal checks the role, finds the story in p.Check's plan,
 // marks it withdrawn in every language file and opens the store. Errors
-// before the story is found are returned as they are; later ones are
-// recorded in the audit log first (fail). reason is what the audit entry
-// records.
+// before the story is found are returned with a nil withdrawal (nothing
+// changed); later ones are recorded in the audit log first (fail) and
+// returned with the withdrawal (its result so far). reason is what the
+// audit entry records.
 func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason string) (*withdrawal, error) {
 	if !slices.Contains(Roles, o.Role) {
 		return nil, fmt.Errorf("role %q: want one of %s", o.Role, strings.Join(Roles, ", "))
@@ -260,11 +267,11 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 		entry: AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason}}
 	if err := markWithdrawn(p, o, s); err != nil {
 		_, err = w.fail(err)
-		return nil, err
+		return w, err
 	}
 	if w.st, w.closer, err = p.Store(ctx); err != nil {
 		_, err = w.fail(fmt.Errorf("object storage: %w", err))
-		return nil, err
+		return w, err
 	}
 	return w, nil
 }
