@@ -68,12 +68,12 @@ func checkSite(cfg config.Config, v *vault, now time.Time) (*content.Site, []dia
 // vaultRules are the rules that read the vault: the registry's, the
 // site-wide consistency rules, and the withdrawals of the audit log.
 func vaultRules(cfg config.Config, v *vault, s *content.Site) ([]check.Rule, error) {
-	withdrawn, err := publish.WithdrawnStories(filepath.Join(v.dir, "audit.log"))
+	withdrawn, records, err := publish.Withdrawals(filepath.Join(v.dir, "audit.log"))
 	if err != nil {
 		return nil, err
 	}
 	return append(check.RegistryRules(v.reg, v.scanner, cfg.AllowContacts, v.dir),
-		check.ConsistencyRule(v.reg, s), check.WithdrawnRule(withdrawn)), nil
+		check.ConsistencyRule(v.reg, s), check.WithdrawnRule(withdrawn, records)), nil
 }
 
 // registryRules is the one place where rules that need the identity
@@ -292,6 +292,9 @@ func planFor(s *content.Site, ds []diag.Diagnostic) (plan *publish.Plan, withdra
 						st.Media = append(st.Media, m.ID)
 					}
 				}
+			}
+			if story.Consent != nil && story.Consent.Record != "" && !slices.Contains(st.ConsentRecords, story.Consent.Record) {
+				st.ConsentRecords = append(st.ConsentRecords, story.Consent.Record)
 			}
 			if story.Consent != nil && (st.Status == "" || p.Lang == s.DefaultLanguage) {
 				st.Status = string(story.Consent.Status)

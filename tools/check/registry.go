@@ -415,26 +415,39 @@ func (p precomputed) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 // withdrawal the audit log records, when its files no longer say so.
 const RuleWithdrawnBefore = "story-withdrawn-before"
 
-// WithdrawnRule refuses (error) every page whose story_id is in withdrawn
-// (the story ids the audit log records as withdrawn) unless the page's
-// consent says withdrawn: a withdrawal is final, and a reverted file, a
-// merge or a restored copy must not publish the story again. A storyteller
-// who later consents anew is recorded as a new story, under a new id.
-func WithdrawnRule(withdrawn map[string]bool) Rule { return withdrawnRule(withdrawn) }
+// WithdrawnRule refuses (error) every page whose story_id is in stories
+// (the story ids the audit log records as withdrawn), or whose
+// consent.record is in records (the consent records those withdrawals
+// ended), unless the page's consent says withdrawn: a withdrawal is final,
+// and a reverted file, a merge, a restored copy or a copy under another
+// story_id must not publish the story again. A storyteller who later
+// consents anew signs a new consent record and is recorded as a new story,
+// under a new id.
+func WithdrawnRule(stories, records map[string]bool) Rule {
+	return withdrawnRule{stories: stories, records: records}
+}
 
-type withdrawnRule map[string]bool
+type withdrawnRule struct{ stories, records map[string]bool }
 
 func (withdrawnRule) ID() string              { return RuleWithdrawnBefore }
 func (withdrawnRule) Severity() diag.Severity { return diag.Error }
 func (w withdrawnRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
-	if !w[s.ID] || (s.Consent != nil && s.Consent.Status == consent.Withdrawn) {
+	if s.Consent != nil && s.Consent.Status == consent.Withdrawn {
 		return nil
 	}
 	p := s.Page
-	line, col := p.FieldPosition("consent.status")
-	if line == 0 {
-		line, col = p.FieldPosition("story_id")
+	at := func(field, format string, args ...any) []diag.Diagnostic {
+		line, col := p.FieldPosition(field)
+		if line == 0 {
+			line, col = p.FieldPosition("story_id")
+		}
+		return []diag.Diagnostic{{File: p.Path, Line: line, Col: col, Rule: RuleWithdrawnBefore, Severity: diag.Error, Message: fmt.Sprintf(format, args...)}}
 	}
-	return []diag.Diagnostic{{File: p.Path, Line: line, Col: col, Rule: RuleWithdrawnBefore, Severity: diag.Error,
-		Message: fmt.Sprintf("the audit log records the withdrawal of %s; a withdrawn story is never published again (set consent.status: withdrawn; new consent means a new story with a new story_id)", s.SafeID())}}
+	switch {
+	case w.stories[s.ID]:
+		return at("consent.status", "the audit log records the withdrawal of %s; a withdrawn story is never published again (set consent.status: withdrawn; new consent means a new story with a new story_id)", s.SafeID())
+	case s.Consent != nil && w.records[s.Consent.Record]:
+		return at("consent.record", "consent record %s was ended by a withdrawal the audit log records; a story under it is never published again, whatever its story_id (new consent means a new consent record and a new story_id)", safeID(s.Consent.Record))
+	}
+	return nil
 }

@@ -15,6 +15,10 @@ import (
 // lowercase letters or digits).
 var auditStoryID = regexp.MustCompile(`^st-[a-z0-9]{4,32}$`)
 
+// auditRecord is the form of a consent record id (consent package: "cr-"
+// and 2 to 40 of a-z, 0-9 and '-').
+var auditRecord = regexp.MustCompile(`^cr-[a-z0-9-]{2,40}$`)
+
 // AuditEntry is one line of the audit log (JSON Lines, one object per line,
 // appended, never rewritten). It records what happened to which story, by
 // which role: ids, counts and roles only, never a name.
@@ -38,6 +42,10 @@ type AuditEntry struct {
 	SiteObjectsChanged int `json:"site_objects_changed"`
 	// NoncurrentPurged counts the old versions of changed site objects removed.
 	NoncurrentPurged int `json:"noncurrent_purged"`
+	// ConsentRecords are the ids of the withdrawn story's consent records
+	// (consent.record of its language files): a withdrawal also ends them,
+	// so a copy of the story under another story_id is refused too.
+	ConsentRecords []string `json:"consent_records,omitempty"`
 	// Result is "complete", "partial: <what is left>" (EmergencyWithdraw)
 	// or "failed: <reason>".
 	Result string `json:"result"`
@@ -61,6 +69,11 @@ func AppendAudit(path string, e AuditEntry) error {
 		return fmt.Errorf("audit log %s: field role: want one of %v, never a name", path, Roles)
 	case e.Time.IsZero():
 		return fmt.Errorf("audit log %s: field time: missing", path)
+	}
+	for _, r := range e.ConsentRecords {
+		if !auditRecord.MatchString(r) {
+			return fmt.Errorf("audit log %s: field consent_records: want consent record ids, never a name", path)
+		}
 	}
 	e.Time = e.Time.UTC().Truncate(time.Second)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -90,13 +103,20 @@ func AppendAudit(path string, e AuditEntry) error {
 // part way was still the storyteller's decision). A missing log yields an
 // empty set; a line that does not decode is an error naming the line.
 func WithdrawnStories(path string) (map[string]bool, error) {
-	ids := map[string]bool{}
+	ids, _, err := Withdrawals(path)
+	return ids, err
+}
+
+// Withdrawals is WithdrawnStories that also returns the consent record ids
+// those withdrawals ended.
+func Withdrawals(path string) (stories, records map[string]bool, err error) {
+	stories, records = map[string]bool{}, map[string]bool{}
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		return ids, nil
+		return stories, records, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("audit log %s: %w", path, err)
+		return nil, nil, fmt.Errorf("audit log %s: %w", path, err)
 	}
 	for i, line := range bytes.Split(data, []byte{'\n'}) {
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -104,11 +124,14 @@ func WithdrawnStories(path string) (map[string]bool, error) {
 		}
 		var e AuditEntry
 		if err := json.Unmarshal(line, &e); err != nil {
-			return nil, fmt.Errorf("audit log %s:%d: %w", path, i+1, err)
+			return nil, nil, fmt.Errorf("audit log %s:%d: %w", path, i+1, err)
 		}
 		if e.Action == "withdraw" && e.StoryID != "" {
-			ids[e.StoryID] = true
+			stories[e.StoryID] = true
+			for _, r := range e.ConsentRecords {
+				records[r] = true
+			}
 		}
 	}
-	return ids, nil
+	return stories, records, nil
 }

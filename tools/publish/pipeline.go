@@ -69,6 +69,9 @@ type Story struct {
 	// PagePrefixes are the site object key prefixes of the story's own pages
 	// ("site/stories/<slug>/", "site/es/stories/<slug>/").
 	PagePrefixes []string
+	// ConsentRecords are the consent.record ids of the language files,
+	// without repeats.
+	ConsentRecords []string
 }
 
 // Media is one processed medium, ready to upload: File is a scrubbed and

@@ -221,6 +221,7 @@ func TestAppendAudit(t *testing.T) {
 		{Time: when, Action: "withdraw", Role: "comms"},
 		{Time: when, Action: "erase", StoryID: "st-7q2k9m", Role: "comms"},
 		{Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms"},
+		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms", ConsentRecords: []string{"Some Person"}},
 	} {
 		if err := AppendAudit(p, bad); err == nil {
 			t.Errorf("accepted %+v", bad)

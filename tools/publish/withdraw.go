@@ -264,7 +264,7 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 		return nil, err
 	}
 	w := &withdrawal{o: o, story: s, res: &WithdrawResult{StoryID: s.ID},
-		entry: AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason}}
+		entry: AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: s.ConsentRecords}}
 	if err := markWithdrawn(p, o, s); err != nil {
 		_, err = w.fail(err)
 		return w, err
