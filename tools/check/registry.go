@@ -366,7 +366,65 @@ func ConsistencyRule(reg *identity.Registry, site *content.Site) Rule {
 	for _, d := range DuplicateStoryIDs(site) {
 		by[d.File] = append(by[d.File], d)
 	}
+	for _, d := range SharedMedia(site) {
+		by[d.File] = append(by[d.File], d)
+	}
 	return precomputed(by)
+}
+
+// RuleMediaShared is the id of the rule that refuses one media id placed
+// by two bundles.
+const RuleMediaShared = "media-shared"
+
+// SharedMedia reports every page that lists (front-matter media) a media
+// id another bundle lists too: a photo is published under one story's
+// consent and comes down with that story's withdrawal
+// (media/<story id>/...), so it cannot belong to two. publish refuses the
+// same ("placed by two stories"); here it is found early, with the files.
+func SharedMedia(site *content.Site) []diag.Diagnostic {
+	bundles := map[string][]string{} // media id -> bundles
+	type use struct {
+		p     *content.Page
+		index int
+	}
+	uses := map[string][]use{}
+	for _, p := range site.Pages {
+		if p.Invalid {
+			continue
+		}
+		s, _ := consent.Parse(p)
+		if s.Draft {
+			continue
+		}
+		for _, m := range s.Media {
+			if m.ID == "" {
+				continue
+			}
+			if !slices.Contains(bundles[m.ID], p.Bundle) {
+				bundles[m.ID] = append(bundles[m.ID], p.Bundle)
+			}
+			uses[m.ID] = append(uses[m.ID], use{p, m.Index})
+		}
+	}
+	var ds []diag.Diagnostic
+	for id, bs := range bundles {
+		if len(bs) < 2 {
+			continue
+		}
+		for _, u := range uses[id] {
+			line, col := u.p.FieldPosition(fmt.Sprintf("media[%d].id", u.index))
+			var others []string
+			for _, b := range bs {
+				if b != u.p.Bundle {
+					others = append(others, "content/"+b)
+				}
+			}
+			ds = append(ds, diag.Diagnostic{File: u.p.Path, Line: line, Col: col, Rule: RuleMediaShared, Severity: diag.Error,
+				Message: fmt.Sprintf("media %s is also listed by %s; a photo belongs to one story's consent: give the copy its own media id", safeID(id), strings.Join(others, ", "))})
+		}
+	}
+	slices.SortFunc(ds, func(a, b diag.Diagnostic) int { return strings.Compare(a.File, b.File) })
+	return ds
 }
 
 // DuplicateStoryIDs reports every page whose story_id is also the story_id
