@@ -242,6 +242,19 @@ type parser struct {
 	err  error
 }
 
+// fieldKey is the form of a registry field name.
+var fieldKey = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,30}$`)
+
+// fieldName returns key for an error message when it looks like a field
+// name, else a placeholder: a key where a value belongs ("Zenaida Cruz:")
+// may be a real name, and errors reach terminals and CI logs.
+func fieldName(key string) string {
+	if fieldKey.MatchString(key) {
+		return key
+	}
+	return "(a key that is not a field name)"
+}
+
 func (p *parser) fail(n *yaml.Node, field, format string, args ...any) {
 	if p.err == nil {
 		line := 0
@@ -362,7 +375,7 @@ func (p *parser) registry(doc *yaml.Node) *Registry {
 				}
 			}
 		default:
-			p.fail(k, key, "unknown field")
+			p.fail(k, fieldName(key), "unknown field")
 		}
 	})
 	if p.err == nil && !sawVersion {
@@ -410,13 +423,13 @@ func (p *parser) person(n *yaml.Node, field string) Person {
 					case "value":
 						d.Value = p.str(v, df+".value")
 					default:
-						p.fail(k, df+"."+key, "unknown field")
+						p.fail(k, df+"."+fieldName(key), "unknown field")
 					}
 				})
 				per.Details = append(per.Details, d)
 			}
 		default:
-			p.fail(k, f, "unknown field")
+			p.fail(k, field+"."+fieldName(key), "unknown field")
 		}
 	})
 	return per

@@ -108,3 +108,18 @@ func TestOpenRegistryArmored(t *testing.T) {
 		t.Fatalf("armored registry: %v", err)
 	}
 }
+
+// TestRegistryErrorNeverEchoesAKey: a name typed where a field name
+// belongs is not repeated in the error (errors reach terminals and logs).
+func TestRegistryErrorNeverEchoesAKey(t *testing.T) {
+	for _, src := range []string{
+		"version: 1\nZenaida Cruz: x\n",
+		"version: 1\npersons:\n  - id: p-0001\n    role: storyteller\n    Zenaida Cruz: x\n",
+		"version: 1\npersons:\n  - id: p-0001\n    role: storyteller\n    details:\n      - {kind: village, Zenaida Cruz: x}\n",
+	} {
+		_, err := ParseRegistry("registry.yaml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), "unknown field") || strings.Contains(err.Error(), "Zenaida") {
+			t.Errorf("ParseRegistry(%q) = %v; want an unknown-field error without the key", src, err)
+		}
+	}
+}
