@@ -53,26 +53,12 @@ func TestScriptsE2E(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitport": cmdWaitPort,
-			"httpget":  cmdHTTPGet,
-			"s3ls":     cmdS3List,
-			"s3grep":   cmdS3Grep,
-			"exits":    cmdExits,
-			// plantbeforeeoi FILE TEXT: inserts TEXT just before a JPEG's
-			// final end marker, inside the entropy-coded data.
-			"plantbeforeeoi": func(ts *testscript.TestScript, neg bool, args []string) {
-				if neg || len(args) != 2 {
-					ts.Fatalf("usage: plantbeforeeoi FILE TEXT")
-				}
-				p := ts.MkAbs(args[0])
-				data, err := os.ReadFile(p)
-				ts.Check(err)
-				if len(data) < 4 || !bytes.HasSuffix(data, []byte{0xFF, 0xD9}) {
-					ts.Fatalf("%s: does not end with a JPEG EOI", args[0])
-				}
-				out := append(append(slices.Clone(data[:len(data)-2]), args[1]...), 0xFF, 0xD9)
-				ts.Check(os.WriteFile(p, out, 0o644))
-			},
+			"waitport":       cmdWaitPort,
+			"httpget":        cmdHTTPGet,
+			"s3ls":           cmdS3List,
+			"s3grep":         cmdS3Grep,
+			"exits":          cmdExits,
+			"plantbeforeeoi": cmdPlantBeforeEOI,
 		},
 	})
 }
@@ -225,4 +211,21 @@ func cmdS3Grep(ts *testscript.TestScript, neg bool, args []string) {
 	if (found > 0) == neg {
 		ts.Fatalf("%d of %d object versions hold %q", found, n, args[0])
 	}
+}
+
+// cmdPlantBeforeEOI is the testscript command "plantbeforeeoi FILE TEXT":
+// it inserts TEXT just before a JPEG's final end marker, inside the
+// entropy-coded data, where no metadata segment is.
+func cmdPlantBeforeEOI(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: plantbeforeeoi FILE TEXT")
+	}
+	p := ts.MkAbs(args[0])
+	data, err := os.ReadFile(p)
+	ts.Check(err)
+	if len(data) < 4 || !bytes.HasSuffix(data, []byte{0xFF, 0xD9}) {
+		ts.Fatalf("%s: does not end with a JPEG EOI", args[0])
+	}
+	out := append(append(slices.Clone(data[:len(data)-2]), args[1]...), 0xFF, 0xD9)
+	ts.Check(os.WriteFile(p, out, 0o644))
 }

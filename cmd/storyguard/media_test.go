@@ -20,11 +20,15 @@ import (
 func TestScriptsMedia(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script", "media"),
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"plantbeforeeoi": cmdPlantBeforeEOI,
+		},
 		Setup: func(env *testscript.Env) error {
 			files := map[string][]byte{
 				"phone.jpg":      fixture.JPEG(fixture.JPEGOptions{}),
 				"rotated.jpg":    fixture.JPEG(fixture.JPEGOptions{Orientation: 6}),
 				"odd.jpg":        fixture.JPEG(fixture.JPEGOptions{Orientation: 6, Image: fixture.Noise(90, 60, 3)}),
+				"hidden.jpg":     fixture.JPEG(fixture.JPEGOptions{Bare: true, Image: fixture.Noise(64, 48, 5)}),
 				"screenshot.png": fixture.PNG(fixture.PNGOptions{}),
 				"sticker.webp":   fixture.WebP(fixture.WebPOptions{}),
 				"animated.webp":  fixture.WebP(fixture.WebPOptions{Animated: true}),

@@ -421,22 +421,17 @@ func verifiedObject(storyID, mediaID, file, work string, opts media.Options) (pu
 	if err != nil {
 		return publish.Media{}, err
 	}
-	info, err := media.DeepVerify(data, opts)
-	if err != nil && errors.Is(err, media.ErrNotClean) && media.Sniff(data) == media.JPEG {
-		// Bytes the decoder never reads (left by some encoders, or hidden
-		// on purpose): rewrite the same coefficients without them.
-		if re, rerr := media.RecodeJPEG(data, opts); rerr == nil {
-			if rinfo, verr := media.DeepVerify(re, opts); verr == nil {
-				if werr := os.WriteFile(file, re, 0o600); werr != nil {
-					return publish.Media{}, werr
-				}
-				fmt.Fprintf(os.Stderr, "storyguard: media %s of story %s held bytes its image data never uses (%v); rewritten losslessly without them\n", mediaID, storyID, err)
-				data, info, err = re, rinfo, nil
-			}
-		}
-	}
+	data, info, rewrote, err := media.DeepClean(data, opts)
 	if err != nil {
 		return publish.Media{}, err
+	}
+	if rewrote != nil {
+		// Bytes the decoder never reads (left by some encoders, or hidden
+		// on purpose): the same coefficients were written without them.
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			return publish.Media{}, err
+		}
+		fmt.Fprintf(os.Stderr, "storyguard: media %s of story %s held bytes its image data never uses (%v); rewritten losslessly without them\n", mediaID, storyID, rewrote)
 	}
 	fi, err := os.Stat(file)
 	if err != nil {

@@ -53,3 +53,26 @@ func RecodeJPEG(data []byte, opts Options) ([]byte, error) {
 	out.Write(body.Bytes()[2:])
 	return out.Bytes(), nil
 }
+
+// DeepClean runs DeepVerify on data, Scrub's output. When a JPEG fails it
+// with ErrNotClean (bytes the decoder never reads), it rewrites the JPEG
+// with RecodeJPEG and verifies that instead. It returns the bytes to
+// publish (data itself, or the rewrite), their Info, and the first
+// DeepVerify error when a rewrite replaced data (nil otherwise), for the
+// caller to say what was removed. Errors are DeepVerify's, of data, when
+// no clean rewrite exists.
+func DeepClean(data []byte, opts Options) (out []byte, info Info, rewrote error, err error) {
+	info, err = DeepVerify(data, opts)
+	if err == nil || !errors.Is(err, ErrNotClean) || Sniff(data) != JPEG {
+		return data, info, nil, err
+	}
+	re, rerr := RecodeJPEG(data, opts)
+	if rerr != nil {
+		return data, info, nil, err
+	}
+	rinfo, verr := DeepVerify(re, opts)
+	if verr != nil {
+		return data, info, nil, err
+	}
+	return re, rinfo, err, nil
+}
