@@ -150,7 +150,9 @@ type Person struct {
 	// PublicName is the name the person consented to show (a first name);
 	// see ScanOptions for how the scanner treats it.
 	PublicName string `yaml:"public_name,omitempty"`
-	// Names are real full names, matched as whole sequences of words.
+	// Names are real full names, matched as whole sequences of words; when
+	// the person has no GivenNames and no FamilyNames, each word of a full
+	// name (of at least minNameLetters letters) is matched on its own too.
 	Names []string `yaml:"names,omitempty,flow"`
 	// GivenNames are real given names, each matched on its own.
 	GivenNames []string `yaml:"given_names,omitempty,flow"`
@@ -478,6 +480,9 @@ func (r *Registry) validate(name string) error {
 		}
 		for _, t := range per.terms() {
 			field := fmt.Sprintf("%s.%s[%d]", f, t.kind, t.index)
+			if t.kind == "name_parts" {
+				continue // checked with the full name they come from
+			}
 			if t.kind != "public_name" && t.kind != "pseudonym" && t.kind != "names" && t.kind != "given_names" && t.kind != "family_names" && t.kind != "nicknames" {
 				field = fmt.Sprintf("%s.details[%d].value", f, t.index)
 			}
@@ -538,6 +543,19 @@ func (per *Person) terms() []term {
 		}
 	}
 	add("names", per.Names)
+	if len(per.GivenNames) == 0 && len(per.FamilyNames) == 0 {
+		// Only full names are recorded: each word of them is matched on its
+		// own too ("Xiomara", "Tzul"), as given and family names would be;
+		// a story naming one part of a real name still names the person.
+		for i, n := range per.Names {
+			whole := Normalise(n)
+			for _, w := range strings.FieldsFunc(n, func(r rune) bool { return r == ' ' || r == '-' || r == '\t' }) {
+				if f := Normalise(w); f != whole && tooShortName(w) == "" {
+					out = append(out, term{kind: "name_parts", index: i, text: w, folded: f})
+				}
+			}
+		}
+	}
 	add("given_names", per.GivenNames)
 	add("family_names", per.FamilyNames)
 	add("nicknames", per.Nicknames)

@@ -123,3 +123,36 @@ func TestRegistryErrorNeverEchoesAKey(t *testing.T) {
 		}
 	}
 }
+
+// TestNamePartsOfAFullNameOnly: a person recorded with a full name only is
+// found by each part of it, as given and family names are; a person with
+// given or family names recorded keeps exactly those as parts.
+func TestNamePartsOfAFullNameOnly(t *testing.T) {
+	reg, err := ParseRegistry("registry.yaml", []byte("version: 1\npersons:\n"+
+		"  - id: p-0201\n    role: storyteller\n    names: [Xiomara Tzul Ajpop]\n"+
+		"  - id: p-0202\n    role: relative\n    names: [Berta Lucila Ajanel]\n    family_names: [Ajanel]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewScanner(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]string{
+		"Xiomara spoke at the rally.":       "p-0201",
+		"Later, TZUL wrote to us.":          "p-0201",
+		"Ajpop is a family name here.":      "p-0201",
+		"The Ajanel family came.":           "p-0202",
+		"Berta came.":                       "", // given names recorded apart: only Ajanel
+		"Xio is not a name part; nor is X.": "",
+	} {
+		ms := s.Scan("a.md", []byte(text))
+		got := ""
+		if len(ms) > 0 {
+			got = ms[0].PersonID
+		}
+		if got != want {
+			t.Errorf("Scan(%q) = %q (%v), want %q", text, got, ms, want)
+		}
+	}
+}

@@ -92,6 +92,7 @@ type Scanner struct {
 
 var kindNames = map[string]string{
 	"names": "name", "given_names": "given_name", "family_names": "family_name", "nicknames": "nickname",
+	"name_parts": "name part",
 }
 
 // NewScanner builds the scanner for reg, which must be valid (ParseRegistry
