@@ -223,6 +223,9 @@ the next free p-NNNN is assigned. It prints the id only.`,
 				return registryHint(err)
 			}
 			fmt.Fprintf(a.stdout, "added %s\n", per.ID)
+			for _, w := range partialMatchWarnings(per) {
+				fmt.Fprintf(a.stderr, "storyguard: warning: %s\n", w)
+			}
 			return nil
 		},
 	}
@@ -417,4 +420,26 @@ func editRegistry(ctx context.Context, a *app, path string, ids []age.Identity) 
 // gitIgnored reports whether git ignores path.
 func gitIgnored(path string) bool {
 	return exec.Command("git", "-C", filepath.Dir(path), "check-ignore", "-q", filepath.Base(path)).Run() == nil
+}
+
+// partialMatchWarnings says which of per's entries are matched only whole
+// although a part of them would identify the person on its own: a village,
+// school or employer of several words ("Aldea ...", "Escuela Rural ..."),
+// and full names when no given or family names are recorded (their words
+// are matched too, but the person's short or compound names may need
+// their own entries). Field paths only, never values.
+func partialMatchWarnings(per identity.Person) []string {
+	var out []string
+	for i, d := range per.Details {
+		switch d.Kind {
+		case "village", "school", "employer":
+			if len(strings.Fields(d.Value)) > 1 {
+				out = append(out, fmt.Sprintf("%s.details[%d] (%s) has several words and is matched only whole; add its distinctive part on its own too (for example the village name without \"Aldea\", the school name without \"Escuela\")", per.ID, i, d.Kind))
+			}
+		}
+	}
+	if len(per.GivenNames) == 0 && len(per.FamilyNames) == 0 && len(per.Names) > 0 {
+		out = append(out, fmt.Sprintf("%s has full names only; each word of them is matched, but list given_names and family_names so that short and compound names are matched too", per.ID))
+	}
+	return out
 }
