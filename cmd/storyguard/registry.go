@@ -424,7 +424,9 @@ func gitIgnored(path string) bool {
 
 // partialMatchWarnings says which of per's entries are matched only whole
 // although a part of them would identify the person on its own: a village,
-// school or employer of several words ("Aldea ...", "Escuela Rural ..."),
+// school or employer of several words that does not begin with a generic
+// word the scanner strips (identity.DistinctivePart: "Aldea ...",
+// "Escuela Rural ..." are also matched without it),
 // and full names when no given or family names are recorded (their words
 // are matched too, but the person's short or compound names may need
 // their own entries). Field paths only, never values.
@@ -433,7 +435,7 @@ func partialMatchWarnings(per identity.Person) []string {
 	for i, d := range per.Details {
 		switch d.Kind {
 		case "village", "school", "employer":
-			if len(strings.Fields(d.Value)) > 1 {
+			if len(strings.Fields(d.Value)) > 1 && identity.DistinctivePart(d) == "" {
 				out = append(out, fmt.Sprintf("%s.details[%d] (%s) has several words and is matched only whole; add its distinctive part on its own too (for example the village name without \"Aldea\", the school name without \"Escuela\")", per.ID, i, d.Kind))
 			}
 		}

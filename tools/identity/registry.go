@@ -527,6 +527,46 @@ func (r *Registry) validate(name string) error {
 	return nil
 }
 
+// genericPrefixes are words that begin the names of places, schools and
+// workplaces in the field's Spanish and English without naming any one of
+// them ("Aldea Pachalí", "Escuela Rural Mixta Los Cipreses", "Maquila
+// Textiles del Valle"); folded, as Normalise writes them.
+var genericPrefixes = map[string]bool{
+	"aldea": true, "caserio": true, "canton": true, "colonia": true, "barrio": true, "comunidad": true,
+	"finca": true, "municipio": true, "village": true, "hamlet": true,
+	"escuela": true, "instituto": true, "colegio": true, "liceo": true, "centro": true, "educativo": true,
+	"rural": true, "urbana": true, "urbano": true, "mixta": true, "mixto": true, "oficial": true,
+	"basico": true, "basica": true, "nacional": true, "privado": true, "privada": true, "school": true,
+	"comedor": true, "maquila": true, "empresa": true, "tienda": true, "restaurante": true,
+	"cooperativa": true, "fabrica": true, "factory": true,
+}
+
+// DistinctivePart returns a village, school or employer detail without
+// its leading generic words ("Pachalí" of "Aldea Pachalí", "Los Cipreses"
+// of "Escuela Rural Mixta Los Cipreses"), matched on its own too: a story
+// naming the village without "Aldea" still names it. It returns "" when
+// nothing generic leads, or when what is left has fewer than 5 letters.
+func DistinctivePart(d Detail) string {
+	switch d.Kind {
+	case "village", "school", "employer":
+	default:
+		return ""
+	}
+	words := strings.Fields(d.Value)
+	i := 0
+	for i < len(words)-1 && genericPrefixes[Normalise(words[i])] {
+		i++
+	}
+	if i == 0 {
+		return ""
+	}
+	rest := strings.Join(words[i:], " ")
+	if nameLetters(Normalise(rest)) < 5 {
+		return ""
+	}
+	return rest
+}
+
 // term is one searchable string of a person.
 type term struct {
 	kind   string // names, given_names, family_names, nicknames, public_name, pseudonym, or a detail kind
@@ -561,6 +601,9 @@ func (per *Person) terms() []term {
 	add("nicknames", per.Nicknames)
 	for i, d := range per.Details {
 		out = append(out, term{kind: d.Kind, index: i, text: d.Value, folded: Normalise(d.Value)})
+		if rest := DistinctivePart(d); rest != "" {
+			out = append(out, term{kind: d.Kind, index: i, text: rest, folded: Normalise(rest)})
+		}
 	}
 	if per.PublicName != "" {
 		out = append(out, term{kind: "public_name", text: per.PublicName, folded: Normalise(per.PublicName)})

@@ -156,3 +156,33 @@ func TestNamePartsOfAFullNameOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestDistinctivePartOfADetail: a village, school or employer is found
+// without its generic leading words, once per mention; a detail with no
+// generic lead, or too short a remainder, adds nothing.
+func TestDistinctivePartOfADetail(t *testing.T) {
+	reg, err := ParseRegistry("registry.yaml", []byte("version: 1\npersons:\n"+
+		"  - id: p-0301\n    role: storyteller\n    family_names: [Quixtán]\n    details:\n"+
+		"      - {kind: village, value: Aldea Pachalí}\n"+
+		"      - {kind: school, value: Escuela Rural Mixta Los Cipreses}\n"+
+		"      - {kind: employer, value: Comedor Xol}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewScanner(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]int{
+		"I grew up in Pachalí.":                      1,
+		"I grew up in Aldea Pachalí, then moved.":    1, // one finding, not two
+		"She taught at Los Cipreses for years.":      1,
+		"the Escuela Rural Mixta Los Cipreses choir": 1,
+		"A rural school and a comedor.":              0,
+		"Xol is too short to stand alone.":           0,
+	} {
+		if got := len(s.Scan("a.md", []byte(text))); got != want {
+			t.Errorf("Scan(%q): %d findings, want %d", text, got, want)
+		}
+	}
+}

@@ -320,7 +320,33 @@ func (s *Scanner) scan(d *dfa, pats [][]patEntry, data []byte, inPath bool, opts
 		})
 	}
 	sortMatches(ms)
-	return slices.Compact(ms)
+	return dropContained(slices.Compact(ms))
+}
+
+// dropContained removes a match that lies inside another match of the
+// same person, kind and term: a detail's distinctive part ("Pachalí")
+// inside the whole detail ("Aldea Pachalí") is one finding, not two. ms
+// is sorted by start, then end.
+func dropContained(ms []Match) []Match {
+	if len(ms) < 2 {
+		return ms
+	}
+	out := make([]Match, 0, len(ms))
+	for i, m := range ms {
+		inside := false
+		for j := range ms {
+			o := ms[j]
+			if j != i && o.PersonID == m.PersonID && o.Kind == m.Kind && o.Term == m.Term &&
+				o.Start <= m.Start && m.End <= o.End && (o.Start != m.Start || o.End != m.End) {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func sortMatches(ms []Match) {
