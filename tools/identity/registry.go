@@ -527,6 +527,9 @@ func (r *Registry) validate(name string) error {
 	return nil
 }
 
+// articles begin remainders that DistinctivePart does not match alone.
+var articles = map[string]bool{"la": true, "el": true, "los": true, "las": true, "the": true}
+
 // genericPrefixes are words that begin the names of places, schools and
 // workplaces in the field's Spanish and English without naming any one of
 // them ("Aldea Pachalí", "Escuela Rural Mixta Los Cipreses", "Maquila
@@ -542,10 +545,14 @@ var genericPrefixes = map[string]bool{
 }
 
 // DistinctivePart returns a village, school or employer detail without
-// its leading generic words ("Pachalí" of "Aldea Pachalí", "Los Cipreses"
-// of "Escuela Rural Mixta Los Cipreses"), matched on its own too: a story
-// naming the village without "Aldea" still names it. It returns "" when
-// nothing generic leads, or when what is left has fewer than 5 letters.
+// its leading generic words ("Pachalí" of "Aldea Pachalí", "Santa Inés" of
+// "Instituto Básico Santa Inés"), matched on its own too: a story naming
+// the village without "Aldea" still names it. It returns "" when nothing
+// generic leads, when what is left has fewer than 5 letters, and when what
+// is left begins with an article ("La Esperanza" of "Comedor La
+// Esperanza", "El Progreso" of "Colonia El Progreso"): such remainders are
+// ordinary phrases ("la esperanza" is "hope") and would block pages that
+// name nobody.
 func DistinctivePart(d Detail) string {
 	switch d.Kind {
 	case "village", "school", "employer":
@@ -557,7 +564,7 @@ func DistinctivePart(d Detail) string {
 	for i < len(words)-1 && genericPrefixes[Normalise(words[i])] {
 		i++
 	}
-	if i == 0 {
+	if i == 0 || articles[Normalise(words[i])] {
 		return ""
 	}
 	rest := strings.Join(words[i:], " ")

@@ -164,8 +164,9 @@ func TestDistinctivePartOfADetail(t *testing.T) {
 	reg, err := ParseRegistry("registry.yaml", []byte("version: 1\npersons:\n"+
 		"  - id: p-0301\n    role: storyteller\n    family_names: [Quixtán]\n    details:\n"+
 		"      - {kind: village, value: Aldea Pachalí}\n"+
-		"      - {kind: school, value: Escuela Rural Mixta Los Cipreses}\n"+
-		"      - {kind: employer, value: Comedor Xol}\n"))
+		"      - {kind: school, value: Instituto Básico Santa Inés}\n"+
+		"      - {kind: employer, value: Comedor La Esperanza}\n"+
+		"      - {kind: other, value: Comedor Xol}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,12 +175,15 @@ func TestDistinctivePartOfADetail(t *testing.T) {
 		t.Fatal(err)
 	}
 	for text, want := range map[string]int{
-		"I grew up in Pachalí.":                      1,
-		"I grew up in Aldea Pachalí, then moved.":    1, // one finding, not two
-		"She taught at Los Cipreses for years.":      1,
-		"the Escuela Rural Mixta Los Cipreses choir": 1,
-		"A rural school and a comedor.":              0,
-		"Xol is too short to stand alone.":           0,
+		"I grew up in Pachalí.":                   1,
+		"I grew up in Aldea Pachalí, then moved.": 1, // one finding, not two
+		"She taught at Santa Inés for years.":     1,
+		"the Instituto Básico Santa Inés choir":   1,
+		"We worked at the Comedor La Esperanza.":  1,
+		"La esperanza nos sostuvo.":               0, // an article-led remainder is ordinary speech
+		"A rural school and a comedor.":           0,
+		"Comedor Xol is another kind of detail.":  1,
+		"Xol is too short to stand alone.":        0,
 	} {
 		if got := len(s.Scan("a.md", []byte(text))); got != want {
 			t.Errorf("Scan(%q): %d findings, want %d", text, got, want)
