@@ -97,20 +97,12 @@ type wired struct {
 // wire loads the configuration and the vault and assembles the pipeline
 // from the real parts. embedded forces the embedded local store (preview).
 func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired, error) {
-	cfg, err := a.config()
+	cfg, now, base, err := a.runSettings(f)
 	if err != nil {
 		return nil, err
 	}
 	if embedded {
 		cfg.Endpoint = ""
-	}
-	now, err := f.nowDate()
-	if err != nil {
-		return nil, err
-	}
-	base, err := f.base(cfg)
-	if err != nil {
-		return nil, err
 	}
 	v, err := a.openVault(cfg)
 	if err != nil {
@@ -175,6 +167,21 @@ func (a *app) storeOpener(cfg config.Config) func(ctx context.Context) (publish.
 	}
 }
 
+// runSettings loads the configuration and reads the pipeline flags: the
+// date consent is judged against (--now) and the site's public URL.
+func (a *app) runSettings(f *pipelineFlags) (config.Config, time.Time, string, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return cfg, time.Time{}, "", err
+	}
+	now, err := f.nowDate()
+	if err != nil {
+		return cfg, now, "", err
+	}
+	base, err := f.base(cfg)
+	return cfg, now, base, err
+}
+
 // base returns the site's public URL: --base-url, else baseURL from
 // config.toml, ending in "/".
 func (f *pipelineFlags) base(cfg config.Config) (string, error) {
@@ -199,15 +206,7 @@ func (f *pipelineFlags) base(cfg config.Config) (string, error) {
 // rules run), and the object store and the content editor are the real
 // ones. It never opens the registry or the age key.
 func (a *app) wireWithoutKey(f *pipelineFlags) (*wired, error) {
-	cfg, err := a.config()
-	if err != nil {
-		return nil, err
-	}
-	now, err := f.nowDate()
-	if err != nil {
-		return nil, err
-	}
-	base, err := f.base(cfg)
+	cfg, now, base, err := a.runSettings(f)
 	if err != nil {
 		return nil, err
 	}

@@ -72,18 +72,11 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	}
 	w, err := startWithdrawal(ctx, p, o, o.Reason)
 	if err != nil {
-		if w != nil {
-			return w.res, err
-		}
-		return nil, err
+		return w.result(), err
 	}
 	defer w.closer.Close()
-	s, res, st, entry, fail := w.story, w.res, w.st, &w.entry, w.fail
-	prefixes, removedKeys, err := purgeStory(ctx, st, o, s, res)
-	entry.ObjectVersions, entry.DeleteMarkers, entry.Uploads = res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads
-	if err != nil {
-		return fail(err)
-	}
+	res, st, entry, fail := w.res, w.st, &w.entry, w.fail
+	prefixes, removedKeys := w.prefixes, w.removedKeys
 
 	ro := o.Options
 	ro.Lenient = true
@@ -160,20 +153,12 @@ var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages
 func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
 	w, err := startWithdrawal(ctx, p, o, EmergencyReason)
 	if err != nil {
-		if w != nil {
-			return w.res, err
-		}
-		return nil, err
+		return w.result(), err
 	}
 	defer w.closer.Close()
-	s, res, st, entry, fail := w.story, w.res, w.st, &w.entry, w.fail
-	prefixes, _, err := purgeStory(ctx, st, o, s, res)
-	entry.ObjectVersions, entry.DeleteMarkers, entry.Uploads = res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads
-	if err != nil {
-		return fail(err)
-	}
-	if err := verifyEmpty(ctx, st, prefixes, "after the deletion"); err != nil {
-		return fail(err)
+	res, entry := w.res, &w.entry
+	if err := verifyEmpty(ctx, w.st, w.prefixes, "after the deletion"); err != nil {
+		return w.fail(err)
 	}
 	entry.Time = time.Now().UTC()
 	entry.Result = "partial: the story's objects are removed; the site is not rebuilt (no registry key)"
@@ -243,14 +228,17 @@ type withdrawal struct {
 	entry  AuditEntry
 	st     Store
 	closer io.Closer
+	// prefixes and removedKeys are purgeStory's.
+	prefixes, removedKeys []string
 }
 
 // startWithdrawal checks the role, finds the story in p.Check's plan,
-// marks it withdrawn in every language file and opens the store. Errors
-// before the story is found are returned with a nil withdrawal (nothing
-// changed); later ones are recorded in the audit log first (fail) and
-// returned with the withdrawal (its result so far). reason is what the
-// audit entry records.
+// marks it withdrawn in every language file, opens the store and deletes
+// the story's own objects (purgeStory), counting them into the audit
+// entry. Errors before the story is found are returned with a nil
+// withdrawal (nothing changed); later ones are recorded in the audit log
+// first (fail) and returned with the withdrawal (its result so far), the
+// store closed. reason is what the audit entry records.
 func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason string) (*withdrawal, error) {
 	if !slices.Contains(Roles, o.Role) {
 		return nil, fmt.Errorf("role %q: want one of %s", o.Role, strings.Join(Roles, ", "))
@@ -273,7 +261,22 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 		_, err = w.fail(fmt.Errorf("object storage: %w", err))
 		return w, err
 	}
+	w.prefixes, w.removedKeys, err = purgeStory(ctx, w.st, o, s, w.res)
+	w.entry.ObjectVersions, w.entry.DeleteMarkers, w.entry.Uploads = w.res.Removed.Versions, w.res.Removed.DeleteMarkers, w.res.Removed.Uploads
+	if err != nil {
+		w.closer.Close()
+		_, err = w.fail(err)
+		return w, err
+	}
 	return w, nil
+}
+
+// result is the withdrawal's result so far; nil when none was started.
+func (w *withdrawal) result() *WithdrawResult {
+	if w == nil {
+		return nil
+	}
+	return w.res
 }
 
 // fail records err in the audit log and returns the result so far with
