@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -33,6 +35,7 @@ const (
 	RuleMediaFile = "media-file-in-content" // an image, audio or video file under content/
 	RuleFormat    = "content-format"        // a content format Storyguard cannot read
 	RuleShortcode = "shortcode-syntax"      // a shortcode Hugo's lexer rejects
+	RuleRefused   = "frontmatter-refused"   // a key that makes Hugo render other values than check reads (config.toml here; pages in consent.Parse)
 )
 
 // LoadPage parses one content file already read into raw. rel is its
@@ -142,6 +145,14 @@ func LoadPage(rel, lang string, raw []byte) (*Page, []diag.Diagnostic) {
 		p.FrontMatter = m
 		var dups []dupKey
 		p.fields, dups = scanFields(raw, p.FrontMatterStart, p.FrontMatterEnd, p.Format)
+		if len(dups) == 0 {
+			// The line scanner sees block mappings only; a flow mapping or a
+			// JSON object can hold keys that differ in case alone, of which
+			// Hugo's lowercasing (hmaps.PrepareParams) keeps one at random.
+			for _, path := range caseDuplicates(m, "") {
+				dups = append(dups, dupKey{path: path, offset: p.FieldOffset(path)})
+			}
+		}
 		for _, d := range dups {
 			bad(RuleSyntax, d.offset, "front matter: duplicate key %q", d.path)
 		}
@@ -163,6 +174,41 @@ func LoadPage(rel, lang string, raw []byte) (*Page, []diag.Diagnostic) {
 	}
 	p.Shortcodes = shortcodes(items, raw)
 	return p, ds
+}
+
+// caseDuplicates returns the lowercased paths of keys of m, and of every
+// mapping nested in it (through lists too), that another key of the same
+// mapping equals ignoring case, sorted.
+func caseDuplicates(m map[string]any, parent string) []string {
+	var out []string
+	seen := make(map[string]bool, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		lk := strings.ToLower(k)
+		path := lk
+		if parent != "" {
+			path = parent + "." + lk
+		}
+		if seen[lk] {
+			out = append(out, path)
+		}
+		seen[lk] = true
+		out = append(out, nestedCaseDuplicates(m[k], path)...)
+	}
+	return out
+}
+
+func nestedCaseDuplicates(v any, path string) []string {
+	switch v := v.(type) {
+	case map[string]any:
+		return caseDuplicates(v, path)
+	case []any:
+		var out []string
+		for i, e := range v {
+			out = append(out, nestedCaseDuplicates(e, path+"["+strconv.Itoa(i)+"]")...)
+		}
+		return out
+	}
+	return nil
 }
 
 var (

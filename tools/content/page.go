@@ -150,8 +150,22 @@ func (p *Page) FieldPosition(path string) (line, col int) {
 	return p.Position(p.FieldOffset(path))
 }
 
-// FieldOffset is FieldPosition as a byte offset into Raw.
+// FieldOffset is FieldPosition as a byte offset into Raw. A mapping
+// written only through its children (TOML "[consent.identifiers]" with no
+// "[consent]") is placed at its first written child.
 func (p *Page) FieldOffset(path string) int {
+	if _, ok := p.Field(path); !ok && path != "" {
+		lp := strings.ToLower(path)
+		first := -1
+		for k, f := range p.fields {
+			if (strings.HasPrefix(k, lp+".") || strings.HasPrefix(k, lp+"[")) && (first < 0 || f.Key < first) {
+				first = f.Key
+			}
+		}
+		if first >= 0 {
+			return first
+		}
+	}
 	for path != "" {
 		if f, ok := p.Field(path); ok {
 			return f.Key
