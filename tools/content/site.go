@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -125,6 +126,12 @@ func LoadSite(root string) (*Site, error) {
 			return nil
 		}
 		if !isMarkdown(rel) {
+			if strings.HasSuffix(d.Name(), ".gotmpl") {
+				// Hugo runs _content.gotmpl as a content adapter: it makes
+				// pages, with any fields, that no check ever reads.
+				s.add(rel, RuleFormat, "a content adapter (.gotmpl) makes pages that check never reads; write each page as a Markdown file")
+				return nil
+			}
 			if isContentFormat(rel) {
 				s.add(rel, RuleFormat, fmt.Sprintf("content format %q is not one Storyguard checks; write the page in Markdown (.md)", ext(rel)))
 			}
@@ -240,6 +247,7 @@ func (s *Site) readConfig() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	s.refuseConfig(name, data, m)
 	s.DefaultLanguage = "en"
 	if v, ok := lookupKey(m, "defaultContentLanguage"); ok {
 		str, ok := v.(string)
@@ -273,6 +281,42 @@ func (s *Site) readConfig() error {
 		return fmt.Errorf("%s: field defaultContentLanguage: %q is not among the languages %v", name, s.DefaultLanguage, s.Languages)
 	}
 	return nil
+}
+
+// refuseConfig reports, as frontmatter-refused, the configuration keys
+// through which Hugo puts values into pages that check never reads there:
+// cascade at the root or under a language (Hugo v0.165.0
+// config/allconfig: "cascade" at both levels, "target"/"_target" to pick
+// pages), and frontmatter, which remaps the dates (expiryDate) Hugo reads
+// from other keys than the ones check compares with the consent.
+func (s *Site) refuseConfig(name string, data []byte, m map[string]any) {
+	cfg := &Page{Path: name, Raw: data}
+	fields, _ := scanFields(data, 0, len(data), metadecoders.TOML)
+	cfg.fields = fields
+	at := func(path, msg string) {
+		line, col := cfg.Position(cfg.FieldOffset(path))
+		s.Diagnostics = append(s.Diagnostics, diag.Diagnostic{File: name, Line: line, Col: col, Rule: RuleRefused, Severity: diag.Error, Message: msg})
+	}
+	const cascade = "refused: Hugo copies these values into pages, where check does not read them; write each page's fields in that page"
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		switch strings.ToLower(k) {
+		case "cascade":
+			at("cascade", "config cascade: "+cascade)
+		case "frontmatter":
+			at("frontmatter", "config frontmatter: refused: it makes Hugo read a page's dates (expiryDate among them) from other keys than check compares with the consent; remove it")
+		case "languages":
+			langs, _ := m[k].(map[string]any)
+			for _, code := range slices.Sorted(maps.Keys(langs)) {
+				lm, _ := langs[code].(map[string]any)
+				for _, lk := range slices.Sorted(maps.Keys(lm)) {
+					if strings.EqualFold(lk, "cascade") {
+						path := "languages." + strings.ToLower(code) + ".cascade"
+						at(path, "config "+path+": "+cascade)
+					}
+				}
+			}
+		}
+	}
 }
 
 func isMediaFile(rel string) bool {
