@@ -178,6 +178,7 @@ func TestRulesDocumented(t *testing.T) {
 		consent.RuleMissing, consent.RuleInvalid, consent.RuleTerm, consent.RuleExpiryDate,
 		consent.RuleStorytellerMiss, consent.RuleStorytellerInval, consent.RuleStoryID,
 		consent.RuleFrontMatterType, consent.RuleMediaInvalid, consent.RuleReviewInvalid,
+		consent.RuleUnknownKey, consent.RuleRefusedKey,
 		content.RuleSyntax, content.RuleEncoding, content.RuleTooLarge, content.RuleEmpty,
 		content.RuleSymlink, content.RuleMediaFile, content.RuleFormat, content.RuleShortcode)
 	for _, id := range all {

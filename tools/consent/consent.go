@@ -161,10 +161,14 @@ var (
 
 // IsStoryPage reports whether p needs a storyteller's consent: a page
 // under content/stories/ other than the section's _index, or any page with
-// a storyteller field.
+// a story_id, storyteller or consent field, as the theme's is-story partial
+// decides (themes/voices/layouts/_partials/is-story.html): what check treats
+// as a story is what the theme renders as one.
 func IsStoryPage(p *content.Page) bool {
-	if _, ok := p.Get("storyteller"); ok {
-		return true
+	for _, k := range []string{"story_id", "storyteller", "consent"} {
+		if _, ok := p.Get(k); ok {
+			return true
+		}
 	}
 	return p.Section == "stories" && !p.IsIndex
 }
@@ -335,6 +339,7 @@ func Parse(p *content.Page) (*Story, []diag.Diagnostic) {
 	}
 	ps := &parser{p: p}
 	s.IsStory = IsStoryPage(p)
+	ps.keys(s.IsStory)
 	s.Title = ps.str(RuleFrontMatterType, "title", false)
 	s.Description = ps.str(RuleFrontMatterType, "description", false)
 	s.Draft = ps.boolean(RuleFrontMatterType, "draft", false)
