@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gohugoio/hugo/parser/metadecoders"
 )
 
 const storyYAML = `---
@@ -171,6 +173,10 @@ func FuzzLoadPage(f *testing.F) {
 	f.Add([]byte("{\"title\": \"x\", \"media\": [{\"id\": \"m-01\"}]}\n![a](b.jpg)"))
 	f.Add([]byte("\ufeff---\r\ntitle: x\r\n---\r\n<img src=x.png>"))
 	f.Add([]byte("---\nconsent:\n  - a\n  -\n - b: [1, {c: d}]\n---\n"))
+	f.Add([]byte("---\ntitle: a\nchannels: [website, {x: \"[\"\nlanguages: [en]\n---\n"))
+	f.Add([]byte("---\na:\n  b: 1\n   c: 2 # [\n---\n"))
+	f.Add([]byte("---\nconsent: {status: given, Status: pending, media: [{id: a, ID: b}]}\n---\n"))
+	f.Add([]byte("{\n\"a\": 1,\n\"b\" 2\n}\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		p, _ := LoadPage("content/stories/x/index.md", "en", raw)
 		for path := range p.fields {
@@ -223,4 +229,74 @@ func TestLoadSiteSymlinksAndSize(t *testing.T) {
 	if strings.Join(s.Languages, ",") != "en,es" || s.DefaultLanguage != "en" {
 		t.Errorf("languages %v default %s", s.Languages, s.DefaultLanguage)
 	}
+}
+
+// TestFrontMatterErrorPosition asserts the exact line and column of front
+// matter that does not decode: the place a writer must fix, in the file
+// (front-matter delimiter, BOM and CRLF included), not where the decoder
+// happened to notice it.
+func TestFrontMatterErrorPosition(t *testing.T) {
+	cases := []struct {
+		name, in  string
+		line, col int
+	}{
+		// An unclosed flow list or mapping is noticed at the next key: the
+		// fault is the "[" or "{" left open.
+		{"flow-list-open", "---\ntitle: a\nchannels: [website\nlanguages: [en]\n---\n", 3, 11},
+		{"flow-map-open", "---\ntitle: a\nidentifiers: {name: false\nsearch_engines: true\n---\n", 3, 14},
+		{"flow-list-open-at-end", "---\ntitle: a\nb: [1, 2\n---\nbody\n", 3, 4},
+		{"nested-flow-open", "---\nconsent:\n  status: given\n  channels: [website\n  languages: [en]\n---\n", 4, 13},
+		{"flow-open-after-closed", "---\na: [x]\nb: \"[not a list\"\nc: {d: [1, 2]\ne: 1\n---\n", 4, 4},
+		// A key indented under a scalar: the fault is its ":".
+		{"over-indented-key", "---\ntitle: a\nb: 1\n  c: 3\n---\n", 4, 4},
+		{"over-indented-nested", "---\na:\n  b: 1\n   c: 2\n---\n", 4, 5},
+		// Positions that were right stay right.
+		{"missing-colon", "---\ntitle: a\ndescription b\nstatus: c\n---\n", 3, 1},
+		{"open-quote", "---\ntitle: \"a\nx: 1\n---\n", 2, 8},
+		{"tab", "---\na: 1\n\tb: 2\n---\n", 3, 1},
+		{"unknown-alias", "---\na: 1\nb: *nope\n---\n", 3, 5},
+		{"duplicate", "---\na: 1\na: 2\n---\n", 3, 1},
+		{"after-comment-and-blank", "---\n# comment\n\ntitle: a\nb: [1\nc: 2\n---\n", 5, 4},
+		// The decoder counts columns in characters; diagnostics in bytes
+		// (Page.Position): the x is the 17th byte of its line.
+		{"accented-line", "---\ntitle: \"Lucía\" x\n---\n", 2, 17},
+		{"bom-crlf", "\ufeff---\r\na: 1\r\nb: [x\r\nc: 2\r\n---\r\n", 3, 4},
+		{"leading-blank-lines", "\n\n---\na: 1\nb: [\nc: 2\n---\n", 5, 4},
+		// TOML and JSON errors carry their own positions.
+		{"toml-table", "+++\ntitle = \"x\"\n[review\n+++\n", 3, 8},
+		{"json-missing-value", "{\n\"a\": 1,\n\"b\": \n}\n", 4, 1},
+		{"json-missing-colon", "{\n\"a\": 1,\n\"b\" 2\n}\n", 3, 5},
+	}
+	for _, c := range cases {
+		_, ds := LoadPage("content/a.md", "en", []byte(c.in))
+		if len(ds) != 1 || ds[0].Rule != RuleSyntax {
+			t.Errorf("%s: got %v, want one %s", c.name, ds, RuleSyntax)
+			continue
+		}
+		if ds[0].Line != c.line || ds[0].Col != c.col {
+			t.Errorf("%s: at %d:%d, want %d:%d (%s)", c.name, ds[0].Line, ds[0].Col, c.line, c.col, ds[0].Message)
+		}
+	}
+}
+
+// FuzzRefuseConfig feeds refuseConfig any TOML configuration: it must never
+// panic, and every finding names a line inside the file.
+func FuzzRefuseConfig(f *testing.F) {
+	f.Add([]byte("[languages.en]\n[languages.en.cascade]\n  description = 'x'\n[frontmatter]\n  expiryDate = ['x']\n"))
+	f.Add([]byte("[[cascade]]\n[cascade.params]\nconsent = {search_engines = true}\n[cascade._target]\npath = '/stories/**'\n"))
+	f.Add([]byte("Cascade = {title = 'x'}\n[Languages.ES.CASCADE]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := metadecoders.Default.UnmarshalToMap(data, metadecoders.TOML)
+		if err != nil {
+			return
+		}
+		s := &Site{}
+		s.refuseConfig("config.toml", data, m)
+		lines := bytes.Count(data, []byte("\n")) + 1
+		for _, d := range s.Diagnostics {
+			if d.Rule != RuleRefused || d.Line < 1 || d.Line > lines {
+				t.Fatalf("bad finding %v for %q", d, data)
+			}
+		}
+	})
 }

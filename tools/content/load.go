@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -131,7 +132,17 @@ func LoadPage(rel, lang string, raw []byte) (*Page, []diag.Diagnostic) {
 			line, col, msg := decodeErrorPosition(err)
 			off := p.FrontMatterStart
 			if line > 0 {
-				off = offsetOfLine(raw, p.FrontMatterStart, line, col)
+				off = p.FrontMatterStart + offsetOfLine(fm, line, col, p.Format == metadecoders.YAML)
+			}
+			var jerr *json.SyntaxError
+			var jtype *json.UnmarshalTypeError
+			switch {
+			case errors.As(err, &jerr) && jerr.Offset > 0:
+				off = p.FrontMatterStart + min(int(jerr.Offset)-1, len(fm))
+			case errors.As(err, &jtype) && jtype.Offset > 0:
+				off = p.FrontMatterStart + min(int(jtype.Offset)-1, len(fm))
+			case p.Format == metadecoders.YAML && line > 0:
+				off = p.FrontMatterStart + yamlErrorOffset(fm, off-p.FrontMatterStart, msg)
 			}
 			fmLine, _ := p.Position(p.FrontMatterStart)
 			msg = yamlAt.ReplaceAllStringFunc(msg, func(m string) string {
@@ -240,21 +251,105 @@ func decodeErrorPosition(err error) (line, col int, msg string) {
 	return line, col, strings.TrimSpace(msg)
 }
 
-// offsetOfLine returns the offset in raw of 1-based line and column
-// counted from start.
-func offsetOfLine(raw []byte, start, line, col int) int {
-	off := start
+// offsetOfLine returns the offset in text of 1-based line and column.
+// The column counts characters when runes is true (goccy/go-yaml, Hugo's
+// YAML decoder, counts runes: "Lucía" is five columns), bytes otherwise
+// (go-toml). It never runs past the end of the line.
+func offsetOfLine(text []byte, line, col int, runes bool) int {
+	off := 0
 	for l := 1; l < line; l++ {
-		i := bytes.IndexByte(raw[off:], '\n')
+		i := bytes.IndexByte(text[off:], '\n')
 		if i < 0 {
 			return off
 		}
 		off += i + 1
 	}
-	if col > 1 {
-		off += col - 1
+	end := len(text)
+	if i := bytes.IndexByte(text[off:], '\n'); i >= 0 {
+		end = off + i
 	}
-	return min(off, len(raw))
+	for c := 1; c < col && off < end; c++ {
+		n := 1
+		if runes {
+			_, n = utf8.DecodeRune(text[off:end])
+		}
+		off += n
+	}
+	return off
+}
+
+// yamlErrorOffset moves the offset at which goccy/go-yaml reports an error
+// in the front-matter text fm to where the fault is written. The decoder
+// notices an unclosed flow list or mapping ("',' or ']' must be
+// specified", "sequence end token ']' not found") only at the next token,
+// on a later line: the fault is the "[" or "{" left open, reported here.
+// "mapping value is not allowed in this context" names the start of the
+// plain scalar before the offending ":", which may lie on the line before:
+// the fault is that ":", reported here. Other errors stay where they are.
+func yamlErrorOffset(fm []byte, off int, msg string) int {
+	off = min(max(off, 0), len(fm))
+	switch {
+	case strings.Contains(msg, "must be specified"), strings.Contains(msg, "end token"):
+		if open := unclosedFlow(fm, off); open >= 0 {
+			return open
+		}
+	case strings.HasPrefix(msg, "mapping value is not allowed"):
+		var q byte
+		for i := off; i < len(fm); i++ {
+			c := fm[i]
+			switch {
+			case q != 0:
+				if c == q {
+					q = 0
+				}
+			case c == '"' || c == '\'':
+				q = c
+			case c == ':' && (i+1 == len(fm) || fm[i+1] == ' ' || fm[i+1] == '\t' || fm[i+1] == '\n' || fm[i+1] == '\r'):
+				return i
+			}
+		}
+	}
+	return off
+}
+
+// unclosedFlow returns the offset of the innermost "[" or "{" still open
+// at offset end of the YAML text fm, outside quotes and comments, or -1.
+func unclosedFlow(fm []byte, end int) int {
+	var stack []int
+	var q byte
+	for i := 0; i < end; i++ {
+		c := fm[i]
+		switch {
+		case q == '"':
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				q = 0
+			}
+		case q == '\'':
+			if c == '\'' {
+				q = 0
+			}
+		case c == '"' || c == '\'':
+			if i == 0 || strings.IndexByte(" \t\n[{,:", fm[i-1]) >= 0 {
+				q = c
+			}
+		case c == '#' && (i == 0 || fm[i-1] == ' ' || fm[i-1] == '\t' || fm[i-1] == '\n'):
+			for i < end && fm[i] != '\n' {
+				i++
+			}
+		case c == '[' || c == '{':
+			stack = append(stack, i)
+		case c == ']' || c == '}':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	if len(stack) == 0 {
+		return -1
+	}
+	return stack[len(stack)-1]
 }
 
 func shortcodes(items pageparser.Items, raw []byte) []Shortcode {
