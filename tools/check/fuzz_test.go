@@ -17,6 +17,8 @@ func FuzzCheckPage(f *testing.F) {
 	f.Add([]byte("---\nstoryteller: [a]\nconsent: 3\nreview: {approved: [1]}\n---\n`victim`\n\n    code\n"))
 	f.Add([]byte("+++\n[consent]\nstatus = 'pending'\n+++\nrescued"))
 	f.Add([]byte("{\"storyteller\": {\"display_name\": \"A\", \"name_kind\": \"pseudonym\"}}\nhttps://x.example/a.png"))
+	f.Add([]byte("---\nParams: {consent: {search_engines: true}}\ncascade: [{params: {x: 1}, _target: {path: /}}]\ncontent_warning: [a]\nconsent: {identifiers: {fase: true}}\nmedia: [{Alt: x}, 3]\n---\n"))
+	f.Add([]byte("+++\n[PARAMS.storyteller]\ndisplay_name = 'x'\n[[media]]\ncaptoin = 'c'\n+++\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		site := &content.Site{Languages: []string{"en", "es"}, DefaultLanguage: "en"}
 		for _, path := range []string{"content/stories/a/index.md", "content/stories/a/index.es.md"} {
