@@ -408,8 +408,15 @@ func scanTOML(raw []byte, start, end int, fields map[string]Field) []dupKey {
 
 // tomlEq returns the index of the "=" of a key/value line, outside quotes.
 func tomlEq(rest []byte) int {
+	return outsideQuotes(rest, 0, func(i int) bool { return rest[i] == '=' })
+}
+
+// outsideQuotes returns the first index i >= from of b, outside single or
+// double quotes, for which stop(i) holds, or -1.
+func outsideQuotes(b []byte, from int, stop func(i int) bool) int {
 	var q byte
-	for i, c := range rest {
+	for i := from; i < len(b); i++ {
+		c := b[i]
 		switch {
 		case q != 0:
 			if c == q {
@@ -417,7 +424,7 @@ func tomlEq(rest []byte) int {
 			}
 		case c == '"' || c == '\'':
 			q = c
-		case c == '=':
+		case stop(i):
 			return i
 		}
 	}

@@ -294,19 +294,11 @@ func yamlErrorOffset(fm []byte, off int, msg string) int {
 			return open
 		}
 	case strings.HasPrefix(msg, "mapping value is not allowed"):
-		var q byte
-		for i := off; i < len(fm); i++ {
-			c := fm[i]
-			switch {
-			case q != 0:
-				if c == q {
-					q = 0
-				}
-			case c == '"' || c == '\'':
-				q = c
-			case c == ':' && (i+1 == len(fm) || fm[i+1] == ' ' || fm[i+1] == '\t' || fm[i+1] == '\n' || fm[i+1] == '\r'):
-				return i
-			}
+		colon := outsideQuotes(fm, off, func(i int) bool {
+			return fm[i] == ':' && (i+1 == len(fm) || strings.IndexByte(" \t\r\n", fm[i+1]) >= 0)
+		})
+		if colon >= 0 {
+			return colon
 		}
 	}
 	return off
