@@ -71,6 +71,9 @@ func LoadSite(root string) (*Site, error) {
 	if err := s.readConfig(); err != nil {
 		return nil, err
 	}
+	if err := s.refuseData(); err != nil {
+		return nil, err
+	}
 	contentDir := filepath.Join(root, "content")
 	fi, err := os.Stat(contentDir)
 	if err != nil || !fi.IsDir() {
@@ -317,6 +320,30 @@ func (s *Site) refuseConfig(name string, data []byte, m map[string]any) {
 			}
 		}
 	}
+}
+
+// refuseData reports, as frontmatter-refused, every file under data/ other
+// than data/media.json. Hugo merges all data files into hugo.Data, which
+// templates read: data/media.yaml or data/media/x.json would put entries
+// beside the media manifest that publish writes, and that the theme trusts.
+func (s *Site) refuseData() error {
+	dir := filepath.Join(s.Root, "data")
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("walk %s: %w", path, err)
+		}
+		relOS, _ := filepath.Rel(s.Root, path)
+		rel := filepath.ToSlash(relOS)
+		if d.IsDir() || rel == "data/media.json" {
+			return nil
+		}
+		s.Diagnostics = append(s.Diagnostics, diag.Diagnostic{File: rel, Rule: RuleRefused, Severity: diag.Error,
+			Message: "a data file: Hugo merges every file under data/ into what templates read, beside the media manifest; only data/media.json, written by storyguard publish, may be there"})
+		return nil
+	})
 }
 
 func isMediaFile(rel string) bool {
