@@ -170,6 +170,7 @@ func AcquireLease(ctx context.Context, st Store, o LeaseOptions) (*Lease, error)
 		case <-time.After(min(o.Poll, o.Wait-waited)):
 		}
 	}
+	l.dropNoncurrent(ctx)
 	l.ctx, l.cancel = context.WithCancelCause(ctx)
 	l.done = make(chan struct{})
 	go l.renew()
@@ -255,9 +256,24 @@ func (l *Lease) write(ctx context.Context, cond Precondition) error {
 	// A renewal leaves the previous version behind on a versioned bucket:
 	// remove it, so state/ holds one lease object.
 	if cond.IfETag != "" && prev != "" && prev != "null" && prev != obj.VersionID {
-		l.st.DeleteVersion(ctx, LeaseKey, prev)
+		l.st.DeleteVersion(context.WithoutCancel(ctx), LeaseKey, prev)
 	}
 	return nil
+}
+
+// dropNoncurrent deletes the lease object's noncurrent versions and
+// delete markers (a killed run's renewal can leave one): best effort, the
+// lease is held either way.
+func (l *Lease) dropNoncurrent(ctx context.Context) {
+	vs, err := l.st.ListVersions(ctx, StatePrefix)
+	if err != nil {
+		return
+	}
+	for _, v := range vs {
+		if v.Key == LeaseKey && (!v.IsLatest || v.IsDeleteMarker) {
+			l.st.DeleteVersion(ctx, LeaseKey, v.VersionID)
+		}
+	}
 }
 
 // renew extends the lease every TTL/4 with If-Match on the ETag it last

@@ -139,14 +139,11 @@ func TestLeaseRenewsAndStaleIsTakenOver(t *testing.T) {
 	if _, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw", TTL: ttl}); !errors.Is(err, ErrLeaseHeld) {
 		t.Fatalf("a renewed lease must still be held: %v", err)
 	}
-	vs, _ := s.ListVersions(ctx, StatePrefix)
-	if len(vs) != 1 {
-		t.Fatalf("renewals must leave one lease version, got %d", len(vs))
-	}
-
-	// Write a stale lease as a killed run leaves it: expired, not renewed.
+	// Stop renewing, as a killed run does.
 	l.cancel(errors.New("simulated kill"))
 	<-l.done
+
+	// Write a stale lease as a killed run leaves it: expired, not renewed.
 	stale := LeaseHolder{Host: "web1", PID: 4242, Operation: "publish", Token: strings.Repeat("ab", 16),
 		Acquired: time.Now().Add(-time.Hour).UTC().Truncate(time.Second), Expires: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)}
 	body, _ := json.Marshal(stale)
@@ -154,13 +151,19 @@ func TestLeaseRenewsAndStaleIsTakenOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	l2, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw", Log: &log})
+	l2, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw", Log: &log, TTL: ttl})
 	if err != nil {
 		t.Fatalf("a stale lease must be taken over: %v", err)
 	}
 	defer l2.Release(ctx)
 	if msg := log.String(); !strings.Contains(msg, "took over a stale lease: publish by host web1 pid 4242, held since "+stale.Acquired.Format(time.RFC3339)) {
 		t.Fatalf("takeover must say who held it and since when, got %q", msg)
+	}
+	// The lease object keeps one version: renewals and the takeover leave
+	// no old ones behind.
+	time.Sleep(ttl)
+	if vs, _ := s.ListVersions(ctx, StatePrefix); len(vs) != 1 {
+		t.Fatalf("want one lease version, got %d: %+v", len(vs), vs)
 	}
 	rc, err := s.Get(ctx, LeaseKey)
 	if err != nil {
