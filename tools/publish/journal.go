@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"storyguard/tools/content"
 )
 
 // StateDir is the vault's folder for what a run must keep across a crash:
@@ -94,32 +96,16 @@ func withPending(vault string, urls []string) ([]string, error) {
 	return slices.Compact(all), err
 }
 
-// writeSynced writes data to p atomically and durably: a temporary file in
-// the same folder (created 0700 if missing), fsync, rename, fsync of the
-// folder.
+// writeSynced writes data to p atomically and durably
+// (content.WriteFileAtomic into a folder created 0700 if missing, then an
+// fsync of the folder, so the rename survives a crash).
 func writeSynced(p string, data []byte) error {
 	dir := filepath.Dir(p)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(p)+".*")
-	if err != nil {
+	if err := content.WriteFileAtomic(p, data); err != nil {
 		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, p)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", p, err)
 	}
 	return syncDir(dir)
 }

@@ -11,13 +11,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,21 +28,7 @@ const gatewayChildEnv = "STORYGUARD_PUBLISH_TEST_GATEWAY"
 // TestMain lets the test binary act as `storyguard store serve`, so the
 // tests below run the real versitygw gateway in a child process.
 func TestMain(m *testing.M) {
-	if os.Getenv(gatewayChildEnv) == "1" {
-		args := os.Args[1:]
-		if len(args) < 2 || args[0] != "store" || args[1] != "serve" {
-			fmt.Fprintln(os.Stderr, "test child: want store serve ...")
-			os.Exit(2)
-		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err := store.ServeMain(ctx, args[2:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-		stop()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "test child:", err)
-			os.Exit(2)
-		}
-		os.Exit(0)
-	}
+	store.ServeIfChild(gatewayChildEnv)
 	os.Exit(m.Run())
 }
 
@@ -230,6 +214,21 @@ func (ts *testSite) assertGone(t *testing.T) {
 	}
 }
 
+// assertWithdrawn checks the end state of a withdrawal of story A: gone
+// from the bucket, the audit log says started then complete, and a later
+// publish does not bring it back.
+func (ts *testSite) assertWithdrawn(t *testing.T) {
+	t.Helper()
+	ts.assertGone(t)
+	if got := ts.auditResults(t); !slices.Equal(got, []string{"started", "complete"}) {
+		t.Fatalf("audit log for the story: %q, want started then complete", got)
+	}
+	if _, err := Publish(context.Background(), ts.parts, ts.opts(nil)); err != nil {
+		t.Fatal(err)
+	}
+	ts.assertGone(t)
+}
+
 // auditResults returns the results of story A's withdraw entries, in order.
 func (ts *testSite) auditResults(t *testing.T) []string {
 	t.Helper()
@@ -345,15 +344,7 @@ func TestPublishRacingWithdrawal(t *testing.T) {
 			if err := <-wdErr; err != nil {
 				t.Fatalf("withdraw: %v", err)
 			}
-			ts.assertGone(t)
-			if got := ts.auditResults(t); !slices.Equal(got, []string{"started", "complete"}) {
-				t.Fatalf("audit log for the story: %q, want started then complete", got)
-			}
-			// A later publish does not bring it back.
-			if _, err := Publish(ctx, ts.parts, ts.opts(nil)); err != nil {
-				t.Fatal(err)
-			}
-			ts.assertGone(t)
+			ts.assertWithdrawn(t)
 		})
 	}
 }
@@ -387,14 +378,7 @@ func TestWithdrawalRacingPublish(t *testing.T) {
 			if err := <-wdErr; err != nil {
 				t.Fatalf("withdraw: %v", err)
 			}
-			ts.assertGone(t)
-			if got := ts.auditResults(t); !slices.Equal(got, []string{"started", "complete"}) {
-				t.Fatalf("audit log for the story: %q, want started then complete", got)
-			}
-			if _, err := Publish(ctx, ts.parts, ts.opts(nil)); err != nil {
-				t.Fatal(err)
-			}
-			ts.assertGone(t)
+			ts.assertWithdrawn(t)
 		})
 	}
 }
