@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 )
@@ -138,8 +139,8 @@ func AcquireLease(ctx context.Context, st Store, o LeaseOptions) (*Lease, error)
 		return nil, errors.New("lease: operation must not be empty")
 	}
 	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "unknown"
+	if err != nil || !leaseHostRe.MatchString(host) {
+		host = "unknown" // recorded only in the form ParseLeaseHolder accepts
 	}
 	tok := make([]byte, 16)
 	if _, err := rand.Read(tok); err != nil {
@@ -224,15 +225,56 @@ func readHolder(ctx context.Context, st Store, cur Object, ttl time.Duration) Le
 		return unknown
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, 4096))
+	data, err := io.ReadAll(io.LimitReader(rc, maxLeaseBytes+1))
 	if err != nil {
 		return unknown
 	}
-	var h LeaseHolder
-	if json.Unmarshal(data, &h) != nil || h.Expires.IsZero() || !tokenRe.MatchString(h.Token) {
+	h, err := ParseLeaseHolder(data)
+	if err != nil {
 		return unknown
 	}
 	return h
+}
+
+// maxLeaseBytes bounds a lease object; Storyguard's are about 200 bytes.
+const maxLeaseBytes = 4096
+
+var (
+	leaseHostRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$`)
+	leaseOps    = []string{"publish", "withdraw", "test"}
+)
+
+// ParseLeaseHolder decodes a lease object's body (JSON, at most 4,096
+// bytes) and validates every field, since the bucket is outside input and
+// the holder is printed in messages: host of letters, digits, '.' and '-'
+// (a DNS host name, RFC 1123, at most 253 characters), pid above 0,
+// operation publish, withdraw or test, token of 32 lowercase hex, acquired
+// and expires set with acquired not after expires. The error names the
+// field, never its value.
+func ParseLeaseHolder(data []byte) (LeaseHolder, error) {
+	var h LeaseHolder
+	if len(data) > maxLeaseBytes {
+		return h, fmt.Errorf("lease: longer than %d bytes", maxLeaseBytes)
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		return LeaseHolder{}, errors.New("lease: not a JSON lease object")
+	}
+	bad := func(field string) (LeaseHolder, error) {
+		return LeaseHolder{}, fmt.Errorf("lease: field %s: not valid", field)
+	}
+	switch {
+	case !leaseHostRe.MatchString(h.Host):
+		return bad("host")
+	case h.PID <= 0:
+		return bad("pid")
+	case !slices.Contains(leaseOps, h.Operation):
+		return bad("operation")
+	case !tokenRe.MatchString(h.Token):
+		return bad("token")
+	case h.Acquired.IsZero() || h.Expires.IsZero() || h.Acquired.After(h.Expires):
+		return bad("acquired or expires")
+	}
+	return h, nil
 }
 
 // write puts l.holder under LeaseKey with cond and records its ETag.

@@ -176,3 +176,44 @@ func TestLeaseRenewsAndStaleIsTakenOver(t *testing.T) {
 		t.Fatalf("lease object after takeover: %s", data)
 	}
 }
+
+// FuzzParseLeaseHolder: whatever the bucket holds, a holder that parses is
+// one whose every printed field passed validation (no name or free text
+// can reach a message through it), and parsing never panics.
+func FuzzParseLeaseHolder(f *testing.F) {
+	f.Add([]byte(`{"host":"web1","pid":4242,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`))
+	f.Add([]byte(`{"host":"Lucía Gómez","pid":1,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`))
+	f.Add([]byte(`{"host":"web1","pid":1,"operation":"withdraw st-1 of Ana","token":"x"}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := ParseLeaseHolder(data)
+		if err != nil {
+			if strings.Contains(err.Error(), "\"") || (len(data) > 3 && strings.Contains(err.Error(), string(data))) {
+				t.Fatalf("the error echoes the input: %v", err)
+			}
+			return
+		}
+		if !leaseHostRe.MatchString(h.Host) || h.PID <= 0 || !tokenRe.MatchString(h.Token) || h.Expires.Before(h.Acquired) {
+			t.Fatalf("accepted an invalid holder: %+v", h)
+		}
+		for _, r := range h.String() {
+			if r > 0x7e || r < 0x20 {
+				t.Fatalf("message holds a character outside printable ASCII: %q", h.String())
+			}
+		}
+	})
+}
+
+func TestParseLeaseHolderRefusesNames(t *testing.T) {
+	for _, tc := range []struct{ body, field string }{
+		{`{"host":"Lucía Gómez","pid":1,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`, "host"},
+		{`{"host":"web1","pid":1,"operation":"withdraw of Ana","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`, "operation"},
+		{`{"host":"web1","pid":0,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`, "pid"},
+		{`{"host":"web1","pid":1,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z"}`, "acquired or expires"},
+	} {
+		_, err := ParseLeaseHolder([]byte(tc.body))
+		if err == nil || !strings.Contains(err.Error(), "field "+tc.field) || strings.Contains(err.Error(), "Lucía") || strings.Contains(err.Error(), "Ana") {
+			t.Errorf("%s: want an error naming field %s and not its value, got %v", tc.body, tc.field, err)
+		}
+	}
+}
