@@ -22,9 +22,12 @@ import (
 const LeaseKey = StatePrefix + "lease.json"
 
 // Lease timings. A lease lives DefaultLeaseTTL from its last renewal and is
-// renewed every TTL/4, so three renewals in a row can fail (a slow
-// network) before it lapses. Two minutes also bounds how long a killed
-// run blocks the next one.
+// renewed every TTL/4, so two renewals in a row can fail (a slow network)
+// before the holder gives it up, a quarter TTL before it lapses. Two
+// minutes also bounds how long a killed run blocks the next one. Expiry
+// is judged on the clock of the machine that reads the lease against the
+// holder's recorded time: machines sharing a bucket must keep their clocks
+// within a fraction of the TTL (NTP does).
 const (
 	DefaultLeaseTTL  = 2 * time.Minute
 	defaultLeasePoll = time.Second
@@ -334,7 +337,9 @@ func (l *Lease) renew() {
 		l.mu.Lock()
 		etag, expires := l.etag, l.holder.Expires
 		l.mu.Unlock()
-		if time.Now().After(expires) {
+		// Stop a tick before the lapse, not after it: once the lease has
+		// lapsed another run may take it over while this one still writes.
+		if !time.Now().Add(l.ttl / 4).Before(expires) {
 			l.cancel(fmt.Errorf("%w: not renewed before %s", ErrLeaseLost, expires.Format(time.RFC3339)))
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -215,5 +216,45 @@ func TestParseLeaseHolderRefusesNames(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "field "+tc.field) || strings.Contains(err.Error(), "Lucía") || strings.Contains(err.Error(), "Ana") {
 			t.Errorf("%s: want an error naming field %s and not its value, got %v", tc.body, tc.field, err)
 		}
+	}
+}
+
+// failingPuts makes every conditional write fail as a network outage would.
+type failingPuts struct {
+	Store
+	fail atomic.Bool
+}
+
+func (f *failingPuts) PutIf(ctx context.Context, key string, body io.Reader, size int64, meta Meta, cond Precondition) (Object, error) {
+	if f.fail.Load() {
+		return Object{}, errors.New("connection refused")
+	}
+	return f.Store.PutIf(ctx, key, body, size, meta, cond)
+}
+
+// TestLeaseGivesUpBeforeItLapses: a holder that cannot renew cancels its
+// context before the lease lapses, so it has stopped writing by the time
+// another run may take the lease over.
+func TestLeaseGivesUpBeforeItLapses(t *testing.T) {
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	fp := &failingPuts{Store: s}
+	ttl := 2 * time.Second
+	l, err := AcquireLease(ctx, fp, LeaseOptions{Operation: "publish", TTL: ttl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expires := l.Holder().Expires
+	fp.fail.Store(true)
+	select {
+	case <-l.Context().Done():
+	case <-time.After(3 * ttl):
+		t.Fatal("a lease that cannot be renewed must be given up")
+	}
+	if now := time.Now(); !now.Before(expires) {
+		t.Fatalf("gave up at %s, after the lease lapsed at %s", now, expires)
+	}
+	if !errors.Is(context.Cause(l.Context()), ErrLeaseLost) || !errors.Is(l.Release(ctx), ErrLeaseLost) {
+		t.Fatalf("cause %v: want ErrLeaseLost", context.Cause(l.Context()))
 	}
 }
