@@ -198,8 +198,17 @@ func TestWorkFolders(t *testing.T) {
 	if exists(killed.Path) || !exists(liveA.Path) || !exists(liveB.Path) {
 		t.Fatalf("publish must remove the killed run's folder only: killed %v, live %v %v", exists(killed.Path), exists(liveA.Path), exists(liveB.Path))
 	}
+	// Older versions' folders in $TMPDIR: one holding A's text, one B's,
+	// and the registry editor's, which is never touched.
+	tmp := os.Getenv("TMPDIR")
+	write(t, tmp, "storyguard-111/stage/content/stories/a/index.md", "story_id: "+storyA+"\n")
+	write(t, tmp, "storyguard-222/stage/content/stories/b/index.md", "story_id: "+storyB+"\n")
+	write(t, tmp, "storyguard-registry-333/stage/content/x.md", storyA)
 	if _, err := Withdraw(ctx, ts.parts, ts.withdrawOpts(nil)); err != nil {
 		t.Fatal(err)
+	}
+	if exists(filepath.Join(tmp, "storyguard-111")) || !exists(filepath.Join(tmp, "storyguard-222")) || !exists(filepath.Join(tmp, "storyguard-registry-333")) {
+		t.Fatal("withdrawal must remove the old-style work folder holding the story, and only that one")
 	}
 	if exists(liveA.Path) || !exists(liveB.Path) {
 		t.Fatalf("withdrawal must remove the folder holding the story and keep the other: %v %v", exists(liveA.Path), exists(liveB.Path))

@@ -71,7 +71,8 @@ type WithdrawResult struct {
 //     DefaultWithdrawLeaseWait, for a running publish) and hold it to the
 //     end, so no publish can interleave;
 //  1. find the story (by id or slug); refuse a reason that names anyone;
-//     remove every work folder that holds the story (CleanWork); append
+//     remove every work folder that holds the story (CleanWork, and
+//     CleanLegacyWork for those of older versions in $TMPDIR); append
 //     the audit entry "started" (story id, consent records, time) synced
 //     to disk, and add the story's URLs to the purge journal, before
 //     anything is changed: a run killed from here on is still a withdrawal
@@ -367,10 +368,16 @@ func (w *withdrawal) find(ctx context.Context, p Parts) (Story, error) {
 	if err != nil {
 		return Story{}, err
 	}
-	if n, err := CleanWork(w.o.Vault, s.ID); err != nil {
+	n, err := CleanWork(w.o.Vault, s.ID)
+	if err != nil {
 		return Story{}, err
-	} else if n > 0 {
-		w.o.logf("withdraw %s: %d work folders removed", s.ID, n)
+	}
+	legacy, err := CleanLegacyWork(s.ID)
+	if err != nil {
+		return Story{}, err
+	}
+	if n+legacy > 0 {
+		w.o.logf("withdraw %s: %d work folders removed", s.ID, n+legacy)
 	}
 	return s, nil
 }

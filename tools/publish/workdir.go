@@ -126,6 +126,56 @@ func CleanWork(vault, story string) (int, error) {
 	return n, nil
 }
 
+// CleanLegacyWork removes the work folders that Storyguard before the
+// vault's state/work (which used $TMPDIR/storyguard-<random>/, holding
+// stage/, public/ and media/) left behind when killed, if their stage
+// holds story (a file under stage/content naming its story id). Folders of
+// other names, the registry editor's storyguard-registry-* among them, are
+// never touched. Withdrawals call it so that no copy of the story's text
+// survives an upgrade. It returns how many folders it removed.
+func CleanLegacyWork(story string) (int, error) {
+	if story == "" {
+		return 0, nil
+	}
+	tmp := os.TempDir()
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return 0, fmt.Errorf("legacy work folders in %s: %w", tmp, err)
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(name, "storyguard-") || strings.HasPrefix(name, "storyguard-registry-") {
+			continue
+		}
+		dir := filepath.Join(tmp, name)
+		if !stageHolds(filepath.Join(dir, "stage", "content"), story) {
+			continue
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return n, fmt.Errorf("remove work folder %s: %w", dir, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// stageHolds reports whether a regular file under dir contains story.
+func stageHolds(dir, story string) bool {
+	found := false
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found || !d.Type().IsRegular() {
+			return nil
+		}
+		if data, err := os.ReadFile(p); err == nil && strings.Contains(string(data), story) {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
+}
+
 // stale reports whether no live process holds dir's owner lock.
 func stale(dir string) bool {
 	f, err := os.Open(filepath.Join(dir, "owner"))
