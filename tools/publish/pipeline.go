@@ -169,8 +169,9 @@ type Options struct {
 	DryRun bool
 	// Log receives one line per step; nil discards.
 	Log io.Writer
-	// KeepWork keeps the work folder (stage, output, scrubbed media) for
-	// inspection; its path is in the Result.
+	// KeepWork keeps the work folder (stage, output, scrubbed media, under
+	// <vault>/state/work) for inspection until the next run, which removes
+	// it as stale; its output path is in the Result.
 	KeepWork bool
 	// Lenient leaves failing pages out instead of blocking (withdrawal's
 	// rebuild: taking something down must never wait on unrelated errors).
@@ -231,7 +232,8 @@ func (o *Options) logf(format string, args ...any) {
 }
 
 // Publish runs the whole pipeline. Any failure before deployment leaves the
-// bucket and data/media.json untouched; the order guarantees that:
+// bucket (but for its private lease object, state/lease.json) and
+// data/media.json untouched; the order guarantees that:
 //
 //  1. check: findings at error level stop here (ErrBlocked);
 //  2. scrub and verify every medium of every publishable story; compute the
