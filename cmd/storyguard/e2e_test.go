@@ -57,6 +57,7 @@ func TestScriptsE2E(t *testing.T) {
 			"httpget":        cmdHTTPGet,
 			"s3ls":           cmdS3List,
 			"s3grep":         cmdS3Grep,
+			"s3put":          cmdS3Put,
 			"exits":          cmdExits,
 			"plantbeforeeoi": cmdPlantBeforeEOI,
 		},
@@ -170,6 +171,18 @@ func cmdS3List(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		fmt.Fprintf(out, "%s %s %s\n", o.Key, o.VersionID, state)
 	}
+}
+
+// s3put KEY FILE stores FILE under KEY in the bucket "storyguard", as
+// another machine's run would (the lease object, for example).
+func cmdS3Put(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: s3put key file")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	_, err = adminClient(ts).PutObject(context.Background(), "storyguard", args[0], bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{})
+	ts.Check(err)
 }
 
 // s3grep TEXT reads every version of every object in the bucket (keys and

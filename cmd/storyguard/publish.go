@@ -20,6 +20,7 @@ import (
 	"storyguard/tools/config"
 	"storyguard/tools/diag"
 	"storyguard/tools/publish"
+	"storyguard/tools/store"
 )
 
 func init() {
@@ -97,6 +98,12 @@ consented. Nothing public changes unless every step before deployment passed.
 				fmt.Fprintf(a.stderr, "storyguard: %v\n", err)
 				return errFindings
 			}
+			if errors.Is(err, store.ErrLeaseHeld) {
+				return withHint(err, "another publish or withdrawal is running against this bucket: run publish again when it has finished (a killed run's lease lapses 2 minutes after its last renewal)")
+			}
+			if errors.Is(err, publish.ErrPartial) {
+				return withHint(err, "the CDN purge list of what changed is kept in the vault until a run completes; the next successful run prints all of it")
+			}
 			if err != nil {
 				return err
 			}
@@ -115,7 +122,7 @@ consented. Nothing public changes unless every step before deployment passed.
 	}
 	f.add(c, true)
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "check, scrub, build and scan, print the plan, change nothing")
-	c.Flags().BoolVar(&keep, "keep-work", false, "keep the work folder (stage, built output) and print its path")
+	c.Flags().BoolVar(&keep, "keep-work", false, "keep the work folder (stage, built output, under <vault>/state/work) until the next run and print its path")
 	return c
 }
 

@@ -163,7 +163,7 @@ func (a *app) storeOpener(cfg config.Config) func(ctx context.Context) (publish.
 		if err != nil {
 			return nil, nil, err
 		}
-		return &storeAdapter{s3: s3, workers: cfg.Workers, progress: store.ProgressWriter(os.Stderr)}, closer, nil
+		return publish.NewS3Store(s3, cfg.Workers, store.ProgressWriter(os.Stderr)), closer, nil
 	}
 }
 
@@ -472,56 +472,6 @@ func setWithdrawn(file string, date time.Time) error {
 	}
 	return content.WriteFileAtomic(file, out)
 }
-
-// storeAdapter is the pipeline's view of the minio-go store.
-type storeAdapter struct {
-	s3       *store.S3
-	workers  int
-	progress io.Writer
-}
-
-func (s *storeAdapter) Sync(ctx context.Context, prefix string, want []publish.Upload, prune bool) (publish.SyncResult, error) {
-	ups := make([]store.Upload, len(want))
-	for i, u := range want {
-		ups[i] = store.Upload{Key: u.Key, Size: u.Size, SHA256: u.SHA256, ContentType: u.ContentType, Open: u.Open}
-	}
-	r, err := store.Sync(ctx, s.s3, prefix, ups, store.SyncOptions{Workers: s.workers, Prune: prune, Progress: s.progress})
-	return publish.SyncResult{Uploaded: r.Uploaded, Unchanged: r.Unchanged, Changed: r.Changed, Deleted: r.Pruned}, err
-}
-
-func (s *storeAdapter) PurgePrefix(ctx context.Context, prefix string) (publish.PurgeResult, error) {
-	r, err := store.PurgePrefix(ctx, s.s3, prefix)
-	return publish.PurgeResult{Versions: r.Versions, DeleteMarkers: r.DeleteMarkers, Uploads: r.Uploads, Keys: r.Keys}, err
-}
-
-func (s *storeAdapter) PurgeNoncurrent(ctx context.Context, prefix string) (publish.PurgeResult, error) {
-	versions, err := s.s3.ListVersions(ctx, prefix)
-	if err != nil {
-		return publish.PurgeResult{}, err
-	}
-	var keys []string
-	for _, v := range versions {
-		if !v.IsLatest || v.IsDeleteMarker {
-			keys = append(keys, v.Key)
-		}
-	}
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
-	if len(keys) == 0 {
-		return publish.PurgeResult{}, nil
-	}
-	r, err := store.PurgeNoncurrent(ctx, s.s3, keys)
-	return publish.PurgeResult{Versions: r.Versions, DeleteMarkers: r.DeleteMarkers, Uploads: r.Uploads}, err
-}
-
-func (s *storeAdapter) EnsurePolicy(ctx context.Context) error { return s.s3.EnsurePolicy(ctx) }
-
-func (s *storeAdapter) Exists(ctx context.Context, prefix string) (bool, error) {
-	objs, err := s.s3.List(ctx, prefix)
-	return len(objs) > 0, err
-}
-
-func (s *storeAdapter) Endpoint() string { return s.s3.Endpoint }
 
 // mediaIDOf is the media id of a vault original: its file name without
 // the extension (<vault>/media/<id>.<ext>).

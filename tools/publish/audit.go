@@ -47,7 +47,10 @@ type AuditEntry struct {
 	// so a copy of the story under another story_id is refused too.
 	ConsentRecords []string `json:"consent_records,omitempty"`
 	// Result is "complete", "partial: <what is left>" (EmergencyWithdraw)
-	// or "failed: <reason>".
+	// or "failed: <reason>"; or "started", the entry a withdrawal appends
+	// (story id, consent records, time, synced to disk) before it changes
+	// anything, so that a run killed part way is still recorded and its
+	// story refused by check and publish like a completed withdrawal.
 	Result string `json:"result"`
 }
 
@@ -100,7 +103,8 @@ func AppendAudit(path string, e AuditEntry) error {
 
 // WithdrawnStories reads the audit log at path and returns the story ids of
 // every withdrawal it records, complete or not (a withdrawal that failed
-// part way was still the storyteller's decision). A missing log yields an
+// part way, or was killed after its "started" entry, was still the
+// storyteller's decision). A missing log yields an
 // empty set; a line that does not decode is an error naming the line.
 func WithdrawnStories(path string) (map[string]bool, error) {
 	ids, _, err := Withdrawals(path)

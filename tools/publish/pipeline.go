@@ -25,6 +25,7 @@ import (
 
 	"storyguard/tools/diag"
 	"storyguard/tools/manifest"
+	"storyguard/tools/store"
 )
 
 // ErrBlocked is returned, wrapped, when findings at error level stopped the
@@ -113,7 +114,9 @@ type PurgeResult struct {
 type Store interface {
 	// Sync makes the objects under prefix match want: it uploads what is
 	// missing or has another digest and, with prune, deletes the rest.
-	Sync(ctx context.Context, prefix string, want []Upload, prune bool) (SyncResult, error)
+	// before, if not nil, is called with the keys about to change, before
+	// the first change (store.SyncOptions.BeforeChange).
+	Sync(ctx context.Context, prefix string, want []Upload, prune bool, before func(keys []string) error) (SyncResult, error)
 	// PurgePrefix deletes every version, delete marker and incomplete upload
 	// under prefix, lists again and fails if anything is left.
 	PurgePrefix(ctx context.Context, prefix string) (PurgeResult, error)
@@ -128,6 +131,8 @@ type Store interface {
 	Exists(ctx context.Context, prefix string) (bool, error)
 	// Endpoint is the S3 endpoint's base URL, for anonymous reads.
 	Endpoint() string
+	// AcquireLease takes the bucket's run lease (store.AcquireLease).
+	AcquireLease(ctx context.Context, o store.LeaseOptions) (*store.Lease, error)
 }
 
 // Parts are the pipeline's components.
@@ -164,12 +169,45 @@ type Options struct {
 	DryRun bool
 	// Log receives one line per step; nil discards.
 	Log io.Writer
-	// KeepWork keeps the work folder (stage, output, scrubbed media) for
-	// inspection; its path is in the Result.
+	// KeepWork keeps the work folder (stage, output, scrubbed media, under
+	// <vault>/state/work) for inspection until the next run, which removes
+	// it as stale; its output path is in the Result.
 	KeepWork bool
 	// Lenient leaves failing pages out instead of blocking (withdrawal's
 	// rebuild: taking something down must never wait on unrelated errors).
 	Lenient bool
+	// LeaseWait is how long to wait for the bucket's lease while another
+	// run holds it: 0 for Publish refuses at once (store.ErrLeaseHeld);
+	// Withdraw waits DefaultWithdrawLeaseWait when it is 0, since a
+	// withdrawal must not fail because a publish is running.
+	LeaseWait time.Duration
+	// LeaseTTL is the lease's lifetime between renewals (0:
+	// store.DefaultLeaseTTL).
+	LeaseTTL time.Duration
+	// Hook, if set, is called before each step with the step's name (see
+	// Steps and WithdrawSteps; a withdrawal's rebuild calls it with
+	// "rebuild " and the publish step). A hook may block (tests pause a run
+	// there) and an error it returns stops the run as a failure at that
+	// step would. For tests and progress display; nil in normal runs.
+	Hook func(ctx context.Context, step string) error
+}
+
+// Steps are the names Publish passes to Options.Hook, in order: before
+// taking the lease, before check, before scrubbing media, before staging
+// and building, before re-reading the withdrawals, before uploading media,
+// before deploying site/, before pruning media, before purging old
+// versions.
+var Steps = []string{"lease", "check", "media", "build", "recheck", "upload-media", "deploy-site", "prune-media", "purge-versions"}
+
+// step calls the hook for name, if any.
+func (o *Options) step(ctx context.Context, name string) error {
+	if o.Hook == nil {
+		return nil
+	}
+	if err := o.Hook(ctx, name); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
 }
 
 // Result is what a run did.
@@ -194,7 +232,8 @@ func (o *Options) logf(format string, args ...any) {
 }
 
 // Publish runs the whole pipeline. Any failure before deployment leaves the
-// bucket and data/media.json untouched; the order guarantees that:
+// bucket (but for its private lease object, state/lease.json) and
+// data/media.json untouched; the order guarantees that:
 //
 //  1. check: findings at error level stop here (ErrBlocked);
 //  2. scrub and verify every medium of every publishable story; compute the
@@ -212,14 +251,72 @@ func (o *Options) logf(format string, args ...any) {
 // A run interrupted anywhere can be rerun and converges: uploads are
 // content-addressed and compared by digest, and pruning follows the new
 // state.
+//
+// Runs against one bucket never interleave: unless DryRun, Publish opens
+// the store and takes the bucket's lease (store.AcquireLease) before the
+// check and holds it until after the purge; while another run holds it,
+// Publish refuses with an error wrapping store.ErrLeaseHeld that names the
+// holder (or waits o.LeaseWait). Before uploading anything it reads the
+// vault's audit log again and refuses, with ErrWithdrawnMeanwhile and
+// nothing uploaded, any publishable story whose withdrawal was recorded
+// (started or done) since the check. Every key it is about to change is
+// added to the vault's purge journal first (PendingPurge); the Result's
+// ChangedURLs hold the whole journal, earlier interrupted runs' included,
+// and the journal is removed only when the run completes. The work folder
+// lies under <vault>/state/work (NewWorkDir); stale ones are removed first
+// (CleanWork).
 func Publish(ctx context.Context, p Parts, o Options) (*Result, error) {
-	return publish(ctx, p, o, nil)
+	res := &Result{}
+	if err := o.step(ctx, "lease"); err != nil {
+		return res, err
+	}
+	if o.DryRun {
+		return publish(ctx, p, o, nil, res)
+	}
+	st, closer, err := p.Store(ctx)
+	if err != nil {
+		return res, fmt.Errorf("object storage: %w", err)
+	}
+	defer closer.Close()
+	lease, err := st.AcquireLease(ctx, store.LeaseOptions{Operation: "publish", Wait: o.LeaseWait, TTL: o.LeaseTTL, Log: o.Log})
+	if err != nil {
+		return res, fmt.Errorf("publish: %w", err)
+	}
+	defer lease.Release(context.WithoutCancel(ctx))
+	res, err = publish(lease.Context(), p, o, st, res)
+	if err != nil {
+		return res, leaseErr(lease, err)
+	}
+	if err := clearPurge(o.Vault); err != nil {
+		return res, err
+	}
+	return res, nil
 }
 
-// publish is Publish with an optionally already-open store (withdrawal opens
-// one store for all its steps: one embedded gateway per folder at a time).
-func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error) {
-	res := &Result{}
+// leaseErr adds the lease's loss to err when the lease was lost: the
+// run's context was cancelled because of it.
+func leaseErr(l *store.Lease, err error) error {
+	if cause := context.Cause(l.Context()); errors.Is(cause, store.ErrLeaseLost) && !errors.Is(err, store.ErrLeaseLost) {
+		return fmt.Errorf("%w (%w)", err, cause)
+	}
+	return err
+}
+
+// ErrWithdrawnMeanwhile is returned, wrapped, when a story that passed the
+// check was withdrawn (or its withdrawal started) before the upload:
+// nothing was uploaded.
+var ErrWithdrawnMeanwhile = errors.New("withdrawn while this run was under way; nothing was uploaded")
+
+// publish is Publish within a held lease (or a dry run, st nil), on the
+// store st, which withdrawal opens once for all its steps (one embedded
+// gateway per folder at a time). res is filled in and returned.
+func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*Result, error) {
+	if _, err := CleanWork(o.Vault, ""); err != nil {
+		return res, err
+	}
+	if err := o.step(ctx, "check"); err != nil {
+		return res, err
+	}
 	o.logf("check: loading and checking content")
 	plan, ds, err := p.Check(ctx, o.Now)
 	if err != nil {
@@ -229,14 +326,26 @@ func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error)
 	if diag.HasErrors(ds) && !o.Lenient {
 		return res, fmt.Errorf("check: %d errors: %w", diag.Count(ds, diag.Error), ErrBlocked)
 	}
-	work, err := os.MkdirTemp("", "storyguard-*")
+	wd, err := NewWorkDir(o.Vault)
 	if err != nil {
 		return res, err
 	}
+	work := wd.Path
 	if o.KeepWork {
-		o.logf("work folder kept: %s", work)
-	} else {
-		defer os.RemoveAll(work)
+		o.logf("work folder kept until the next run: %s", work)
+	}
+	defer wd.Close(o.KeepWork)
+	var held []string
+	for _, s := range plan.Stories {
+		if s.Publishable {
+			held = append(held, s.ID)
+		}
+	}
+	if err := wd.Hold(held); err != nil {
+		return res, err
+	}
+	if err := o.step(ctx, "media"); err != nil {
+		return res, err
 	}
 
 	// 2. Media.
@@ -288,6 +397,9 @@ func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error)
 	o.logf("media: %d media, %d objects scrubbed and verified", len(m.Media), len(mediaUploads))
 
 	// 3. Stage, build, scan.
+	if err := o.step(ctx, "build"); err != nil {
+		return res, err
+	}
 	stage, out := filepath.Join(work, "stage"), filepath.Join(work, "public")
 	if err := Stage(o.Root, stage, plan.Pages, m); err != nil {
 		return res, err
@@ -327,19 +439,24 @@ func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error)
 		return res, nil
 	}
 
-	// 4-8. Deploy.
-	if st == nil {
-		var closer io.Closer
-		st, closer, err = p.Store(ctx)
-		if err != nil {
-			return res, fmt.Errorf("object storage: %w", err)
-		}
-		defer closer.Close()
+	// Re-read the withdrawals: one recorded since the check (by a run that
+	// did not hold the lease, or one that took over a lapsed lease) wins.
+	if err := o.step(ctx, "recheck"); err != nil {
+		return res, err
 	}
+	if err := refuseWithdrawn(o.Vault, plan); err != nil {
+		return res, err
+	}
+
+	// 4-8. Deploy, each change journaled for the CDN purge first.
+	journal := func(keys []string) error { return journalPurge(o.Vault, PublicURLs(o.BaseURL, keys)) }
 	if err := st.EnsurePolicy(ctx); err != nil {
 		return res, fmt.Errorf("bucket policy: %w", err)
 	}
-	if res.Media, err = st.Sync(ctx, "media/", mediaUploads, false); err != nil {
+	if err := o.step(ctx, "upload-media"); err != nil {
+		return res, partly(err)
+	}
+	if res.Media, err = st.Sync(ctx, "media/", mediaUploads, false, journal); err != nil {
 		return res, partly(fmt.Errorf("upload media: %w", err))
 	}
 	o.logf("media: %d uploaded, %d unchanged", res.Media.Uploaded, res.Media.Unchanged)
@@ -351,12 +468,21 @@ func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error)
 		// ContentType left empty: the store sets it by extension.
 		siteUploads[i] = Upload{Key: ob.Key, SHA256: ob.SHA256, Size: ob.Size, Open: opener(ob.File)}
 	}
-	if res.Site, err = st.Sync(ctx, "site/", siteUploads, true); err != nil {
+	if err := o.step(ctx, "deploy-site"); err != nil {
+		return res, partly(err)
+	}
+	if res.Site, err = st.Sync(ctx, "site/", siteUploads, true, journal); err != nil {
 		return res, partly(fmt.Errorf("deploy site: %w", err))
 	}
 	o.logf("site: %d uploaded, %d unchanged, %d removed", res.Site.Uploaded, res.Site.Unchanged, len(res.Site.Deleted))
-	if res.MediaPruned, err = st.Sync(ctx, "media/", mediaUploads, true); err != nil {
+	if err := o.step(ctx, "prune-media"); err != nil {
+		return res, partly(err)
+	}
+	if res.MediaPruned, err = st.Sync(ctx, "media/", mediaUploads, true, journal); err != nil {
 		return res, partly(fmt.Errorf("prune media: %w", err))
+	}
+	if err := o.step(ctx, "purge-versions"); err != nil {
+		return res, partly(err)
 	}
 	for _, prefix := range []string{"site/", "media/"} {
 		pr, err := st.PurgeNoncurrent(ctx, prefix)
@@ -369,8 +495,31 @@ func publish(ctx context.Context, p Parts, o Options, st Store) (*Result, error)
 	}
 	o.logf("prune: %d media removed; %d old versions and %d delete markers purged", len(res.MediaPruned.Deleted), res.Purged.Versions, res.Purged.DeleteMarkers)
 	changed := slices.Concat(res.Site.Changed, res.Site.Deleted, res.MediaPruned.Deleted)
-	res.ChangedURLs = PublicURLs(o.BaseURL, changed)
+	if res.ChangedURLs, err = withPending(o.Vault, PublicURLs(o.BaseURL, changed)); err != nil {
+		return res, err
+	}
 	return res, nil
+}
+
+// refuseWithdrawn returns an error wrapping ErrWithdrawnMeanwhile naming
+// every publishable story of plan that the vault's audit log now records
+// as withdrawn (any withdraw entry, started or done), or whose consent
+// record a withdrawal ended.
+func refuseWithdrawn(vault string, plan *Plan) error {
+	stories, records, err := Withdrawals(AuditLogPath(vault))
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, s := range plan.Stories {
+		if s.Publishable && (stories[s.ID] || slices.ContainsFunc(s.ConsentRecords, func(r string) bool { return records[r] })) {
+			ids = append(ids, s.ID)
+		}
+	}
+	if len(ids) > 0 {
+		return fmt.Errorf("story %s: %w; run publish again", strings.Join(ids, ", "), ErrWithdrawnMeanwhile)
+	}
+	return nil
 }
 
 // ErrPartial marks an error after deployment began: some objects may be

@@ -9,7 +9,23 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"storyguard/tools/store"
 )
+
+// DefaultWithdrawLeaseWait is how long a withdrawal waits for a running
+// publish to release the bucket's lease when Options.LeaseWait is 0: a
+// publish of a large site takes minutes, and a withdrawal should wait for
+// it rather than fail.
+const DefaultWithdrawLeaseWait = 15 * time.Minute
+
+// WithdrawSteps are the names Withdraw passes to Options.Hook, in order:
+// before taking the lease, before finding the story, before recording the
+// withdrawal as started, before marking the content files, before
+// deleting the story's objects, before the rebuild (whose own steps follow
+// as "rebuild <step>"), before the final proof, before the audit entry.
+// EmergencyWithdraw passes the same names but "rebuild".
+var WithdrawSteps = []string{"lease", "find", "started", "mark", "purge-story", "rebuild", "verify", "audit"}
 
 func bundleList(ss []Story) string {
 	var bs []string
@@ -51,7 +67,16 @@ type WithdrawResult struct {
 // Withdraw takes a story down everywhere, in an order that puts the story's
 // own objects out of reach first:
 //
+//  0. take the bucket's lease (waiting up to o.LeaseWait, default
+//     DefaultWithdrawLeaseWait, for a running publish) and hold it to the
+//     end, so no publish can interleave;
 //  1. find the story (by id or slug); refuse a reason that names anyone;
+//     remove every work folder that holds the story (CleanWork, and
+//     CleanLegacyWork for those of older versions in $TMPDIR); append
+//     the audit entry "started" (story id, consent records, time) synced
+//     to disk, and add the story's URLs to the purge journal, before
+//     anything is changed: a run killed from here on is still a withdrawal
+//     (check refuses the story, publish refuses to upload it);
 //  2. set consent.status: withdrawn and consent.withdrawn: <date> in every
 //     language file of the bundle, so no later publish can bring it back;
 //  3. delete every version, delete marker and incomplete upload under
@@ -62,10 +87,12 @@ type WithdrawResult struct {
 //     that fails its checks rather than waiting on it, and purge every old
 //     version and delete marker under site/ and media/;
 //  5. append the audit entry (ids, counts, role; the result) and return the
-//     URLs a CDN must purge.
+//     URLs a CDN must purge: the whole purge journal (PendingPurge),
+//     earlier interrupted runs' included, which is then removed.
 //
 // An error at any step is returned after the audit entry records it; the
-// steps are idempotent, so running Withdraw again finishes the job.
+// steps are idempotent, so running Withdraw again finishes the job. The
+// purge journal is kept until a run completes.
 func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
 	if f := p.Leaks("reason", []byte(o.Reason)); len(f) > 0 {
 		return nil, fmt.Errorf("reason: matches registry person %s; the audit log holds ids only, write the reason without names or details", f[0].PersonID)
@@ -74,13 +101,20 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	if err != nil {
 		return w.result(), err
 	}
-	defer w.closer.Close()
+	defer w.close()
+	ctx = w.lease.Context()
 	res, st, entry, fail := w.res, w.st, &w.entry, w.fail
 	prefixes, removedKeys := w.prefixes, w.removedKeys
 
+	if err := o.step(ctx, "rebuild"); err != nil {
+		return fail(err)
+	}
 	ro := o.Options
 	ro.Lenient = true
-	rebuild, err := publish(ctx, p, ro, st)
+	if o.Hook != nil {
+		ro.Hook = func(ctx context.Context, step string) error { return o.Hook(ctx, "rebuild "+step) }
+	}
+	rebuild, err := publish(ctx, p, ro, st, &Result{})
 	res.Rebuild = rebuild // its findings say what stopped it
 	if err != nil {
 		return fail(fmt.Errorf("the story's own objects are gone, but the rest of the site was not redeployed, so lists and feeds may still name it: %w", err))
@@ -89,16 +123,23 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	entry.NoncurrentPurged = rebuild.Purged.Versions + rebuild.Purged.DeleteMarkers
 
 	// Prove it: the story's prefixes are empty, every version included.
+	if err := o.step(ctx, "verify"); err != nil {
+		return fail(err)
+	}
 	if err := verifyEmpty(ctx, st, prefixes, "after the rebuild"); err != nil {
 		return fail(err)
 	}
 	res.PurgeURLs = PublicURLs(o.BaseURL, slices.Concat(removedKeys, rebuild.Site.Changed, rebuild.Site.Deleted))
+	if err := o.step(ctx, "audit"); err != nil {
+		return fail(err)
+	}
 	entry.Time = time.Now().UTC()
 	entry.Result = "complete"
-	if err := AppendAudit(o.AuditLog, *entry); err != nil {
-		return res, err
+	if err := AppendAudit(w.o.AuditLog, *entry); err != nil {
+		return w.withPending(), err
 	}
-	return res, nil
+	res = w.withPending()
+	return res, clearPurge(o.Vault)
 }
 
 // findStory returns the one story of plan whose id, bundle slug or bundle
@@ -144,6 +185,10 @@ var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages
 //  4. append the audit entry with EmergencyReason (o.Reason is not
 //     recorded: nothing could check it for names) and result "partial".
 //
+// The lease, the "started" entry, the work folders and the purge journal
+// are handled as in Withdraw; the journal is kept (the run is not
+// complete) and PurgeURLs hold all of it.
+//
 // It does not rebuild the site: the story's title and summary stay on the
 // home page, lists, taxonomy pages, feeds, sitemap and search index (their
 // links now lead nowhere) until Withdraw or a publish runs with the
@@ -155,17 +200,24 @@ func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*Withdr
 	if err != nil {
 		return w.result(), err
 	}
-	defer w.closer.Close()
-	res, entry := w.res, &w.entry
+	defer w.close()
+	ctx = w.lease.Context()
+	entry := &w.entry
+	if err := o.step(ctx, "verify"); err != nil {
+		return w.fail(err)
+	}
 	if err := verifyEmpty(ctx, w.st, w.prefixes, "after the deletion"); err != nil {
+		return w.fail(err)
+	}
+	if err := o.step(ctx, "audit"); err != nil {
 		return w.fail(err)
 	}
 	entry.Time = time.Now().UTC()
 	entry.Result = "partial: the story's objects are removed; the site is not rebuilt (no registry key)"
-	if err := AppendAudit(o.AuditLog, *entry); err != nil {
-		return res, err
+	if err := AppendAudit(w.o.AuditLog, *entry); err != nil {
+		return w.withPending(), err
 	}
-	return res, ErrRebuildPending
+	return w.withPending(), ErrRebuildPending
 }
 
 // markWithdrawn sets consent.status: withdrawn and consent.withdrawn in
@@ -228,47 +280,134 @@ type withdrawal struct {
 	entry  AuditEntry
 	st     Store
 	closer io.Closer
+	lease  *store.Lease
 	// prefixes and removedKeys are purgeStory's.
 	prefixes, removedKeys []string
 }
 
-// startWithdrawal checks the role, finds the story in p.Check's plan,
-// marks it withdrawn in every language file, opens the store and deletes
-// the story's own objects (purgeStory), counting them into the audit
-// entry. Errors before the story is found are returned with a nil
-// withdrawal (nothing changed); later ones are recorded in the audit log
-// first (fail) and returned with the withdrawal (its result so far), the
-// store closed. reason is what the audit entry records.
+// startWithdrawal checks the role, opens the store, takes the lease,
+// finds the story in p.Check's plan, removes the work folders holding it,
+// records the withdrawal as started (audit log) and its URLs (purge
+// journal), marks it withdrawn in every language file and deletes the
+// story's own objects (purgeStory), counting them into the audit entry.
+// Errors before the story is found are returned with a nil withdrawal
+// (nothing changed); later ones are recorded in the audit log first
+// (fail) and returned with the withdrawal (its result so far), the lease
+// released and the store closed. reason is what the audit entry records.
 func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason string) (*withdrawal, error) {
 	if !slices.Contains(Roles, o.Role) {
 		return nil, fmt.Errorf("role %q: want one of %s", o.Role, strings.Join(Roles, ", "))
 	}
-	plan, _, err := p.Check(ctx, o.Now)
-	if err != nil {
+	if o.AuditLog == "" {
+		o.AuditLog = AuditLogPath(o.Vault)
+	}
+	if o.LeaseWait == 0 {
+		o.LeaseWait = DefaultWithdrawLeaseWait
+	}
+	if err := o.step(ctx, "lease"); err != nil {
 		return nil, err
 	}
-	s, err := findStory(plan, o.Story)
+	st, closer, err := p.Store(ctx)
 	if err != nil {
+		return nil, fmt.Errorf("object storage: %w", err)
+	}
+	lease, err := st.AcquireLease(ctx, store.LeaseOptions{Operation: "withdraw", Wait: o.LeaseWait, TTL: o.LeaseTTL, Log: o.Log})
+	if err != nil {
+		closer.Close()
+		return nil, fmt.Errorf("withdraw: %w", err)
+	}
+	w := &withdrawal{o: o, st: st, closer: closer, lease: lease}
+	ctx = lease.Context()
+	s, err := w.find(ctx, p)
+	if err != nil {
+		w.close()
 		return nil, err
 	}
-	w := &withdrawal{o: o, story: s, res: &WithdrawResult{StoryID: s.ID},
-		entry: AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: s.ConsentRecords}}
+	w.story, w.res = s, &WithdrawResult{StoryID: s.ID}
+	w.entry = AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: s.ConsentRecords}
+	w.prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
+	if err := o.step(ctx, "started"); err != nil {
+		return w, w.abort(err)
+	}
+	started := w.entry
+	started.Time, started.Result = time.Now().UTC(), "started"
+	if err := AppendAudit(o.AuditLog, started); err != nil {
+		return w, w.abort(err)
+	}
+	if err := journalPurge(o.Vault, PublicURLs(o.BaseURL, w.prefixes)); err != nil {
+		return w, w.abort(err)
+	}
+	if err := o.step(ctx, "mark"); err != nil {
+		return w, w.abort(err)
+	}
 	if err := markWithdrawn(p, o, s); err != nil {
-		_, err = w.fail(err)
-		return w, err
+		return w, w.abort(err)
 	}
-	if w.st, w.closer, err = p.Store(ctx); err != nil {
-		_, err = w.fail(fmt.Errorf("object storage: %w", err))
-		return w, err
+	if err := o.step(ctx, "purge-story"); err != nil {
+		return w, w.abort(err)
 	}
 	w.prefixes, w.removedKeys, err = purgeStory(ctx, w.st, o, s, w.res)
 	w.entry.ObjectVersions, w.entry.DeleteMarkers, w.entry.Uploads = w.res.Removed.Versions, w.res.Removed.DeleteMarkers, w.res.Removed.Uploads
 	if err != nil {
-		w.closer.Close()
-		_, err = w.fail(err)
-		return w, err
+		return w, w.abort(err)
 	}
 	return w, nil
+}
+
+// find loads the plan, finds the story and removes the work folders
+// (stale ones, and any holding the story).
+func (w *withdrawal) find(ctx context.Context, p Parts) (Story, error) {
+	if err := w.o.step(ctx, "find"); err != nil {
+		return Story{}, err
+	}
+	plan, _, err := p.Check(ctx, w.o.Now)
+	if err != nil {
+		return Story{}, err
+	}
+	s, err := findStory(plan, w.o.Story)
+	if err != nil {
+		return Story{}, err
+	}
+	n, err := CleanWork(w.o.Vault, s.ID)
+	if err != nil {
+		return Story{}, err
+	}
+	legacy, err := CleanLegacyWork(s.ID)
+	if err != nil {
+		return Story{}, err
+	}
+	if n+legacy > 0 {
+		w.o.logf("withdraw %s: %d work folders removed", s.ID, n+legacy)
+	}
+	return s, nil
+}
+
+// abort is fail followed by close, for errors inside startWithdrawal.
+func (w *withdrawal) abort(err error) error {
+	_, err = w.fail(err)
+	w.close()
+	return err
+}
+
+// close releases the lease and closes the store; safe to call twice.
+func (w *withdrawal) close() {
+	if w.lease != nil {
+		w.lease.Release(context.Background())
+	}
+	if w.closer != nil {
+		w.closer.Close()
+		w.closer = nil
+	}
+}
+
+// withPending sets the result's PurgeURLs to themselves plus the purge
+// journal's (an unreadable journal leaves them as they are: the journal
+// stays for the rerun) and returns the result.
+func (w *withdrawal) withPending() *WithdrawResult {
+	if urls, err := withPending(w.o.Vault, w.res.PurgeURLs); err == nil {
+		w.res.PurgeURLs = urls
+	}
+	return w.res
 }
 
 // result is the withdrawal's result so far; nil when none was started.
@@ -287,5 +426,8 @@ func (w *withdrawal) fail(err error) (*WithdrawResult, error) {
 	if aerr := AppendAudit(w.o.AuditLog, w.entry); aerr != nil {
 		err = errors.Join(err, aerr)
 	}
-	return w.res, err
+	if w.lease != nil {
+		err = leaseErr(w.lease, err)
+	}
+	return w.withPending(), err
 }

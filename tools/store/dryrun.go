@@ -92,6 +92,15 @@ func (d *DryRun) Put(ctx context.Context, key string, body io.Reader, size int64
 	return Object{Key: key, Size: size, SHA256: meta.SHA256, ContentType: meta.ContentType, CacheControl: meta.CacheControl}, nil
 }
 
+// PutIf validates like Put and records a "put"; the precondition is not
+// checked (nothing is written, so nothing can conflict).
+func (d *DryRun) PutIf(ctx context.Context, key string, body io.Reader, size int64, meta Meta, cond Precondition) (Object, error) {
+	if err := cond.valid(key); err != nil {
+		return Object{}, err
+	}
+	return d.Put(ctx, key, body, size, meta)
+}
+
 // Delete records a "delete".
 func (d *DryRun) Delete(ctx context.Context, key string) error {
 	if err := validateDeleteKey(key); err != nil {

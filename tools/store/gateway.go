@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -617,6 +618,31 @@ next:
 		out = append(out, e)
 	}
 	return out
+}
+
+// ServeIfChild runs this process as the gateway child (ServeMain with the
+// process's arguments after "store serve", stopping on SIGINT or SIGTERM)
+// and exits, when the environment variable env is "1"; otherwise it
+// returns at once. Test binaries call it first in TestMain, so that
+// StartGateway with Command{Path: os.Args[0], Env: []string{env + "=1"}}
+// runs the real gateway without building cmd/storyguard (which links Hugo).
+func ServeIfChild(env string) {
+	if os.Getenv(env) != "1" {
+		return
+	}
+	args := os.Args[1:]
+	if len(args) < 2 || args[0] != "store" || args[1] != "serve" {
+		fmt.Fprintln(os.Stderr, "gateway child: want store serve ...")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := ServeMain(ctx, args[2:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gateway child:", err)
+		os.Exit(2)
+	}
+	os.Exit(0)
 }
 
 // ServeMain is `store serve` as StartGateway invokes it, for a test binary

@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,21 +21,7 @@ const childEnv = "STORYGUARD_STORE_TEST_CHILD"
 // StartGateway re-executes it, so the tests run the real gateway in a child
 // process without building cmd/storyguard (which links Hugo).
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		args := os.Args[1:]
-		if len(args) < 2 || args[0] != "store" || args[1] != "serve" {
-			fmt.Fprintln(os.Stderr, "test child: want store serve ...")
-			os.Exit(2)
-		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err := ServeMain(ctx, args[2:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-		stop()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "test child:", err)
-			os.Exit(2)
-		}
-		os.Exit(0)
-	}
+	ServeIfChild(childEnv)
 	code := m.Run()
 	stopRepublishFixture()
 	os.Exit(code)

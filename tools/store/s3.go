@@ -200,11 +200,36 @@ func (s *S3) Put(ctx context.Context, key string, body io.Reader, size int64, me
 	if err != nil {
 		return Object{}, err
 	}
-	info, err := s.client.PutObject(ctx, s.bucket, key, body, size, minio.PutObjectOptions{
-		UserMetadata: map[string]string{"sha256": meta.SHA256},
-		ContentType:  meta.ContentType,
-		CacheControl: meta.CacheControl,
-	})
+	return s.put(ctx, key, body, size, meta, minio.PutObjectOptions{})
+}
+
+// PutIf implements Store. The precondition goes out as the S3 header
+// (minio-go's SetMatchETagExcept("*") sends "If-None-Match: *",
+// SetMatchETag "If-Match"), which AWS S3, MinIO and versitygw v1.8.0 (posix
+// backend, backend.EvaluateObjectPutPreconditions under a per-key lock)
+// check atomically with the write.
+func (s *S3) PutIf(ctx context.Context, key string, body io.Reader, size int64, meta Meta, cond Precondition) (Object, error) {
+	meta, err := checkMeta(key, meta)
+	if err != nil {
+		return Object{}, err
+	}
+	if err := cond.valid(key); err != nil {
+		return Object{}, err
+	}
+	// A single PUT, never multipart: the precondition holds for one request.
+	opts := minio.PutObjectOptions{DisableMultipart: true}
+	if cond.IfAbsent {
+		opts.SetMatchETagExcept("*")
+	} else {
+		opts.SetMatchETag(cond.IfETag)
+	}
+	return s.put(ctx, key, body, size, meta, opts)
+}
+
+func (s *S3) put(ctx context.Context, key string, body io.Reader, size int64, meta Meta, opts minio.PutObjectOptions) (Object, error) {
+	opts.UserMetadata = map[string]string{"sha256": meta.SHA256}
+	opts.ContentType, opts.CacheControl = meta.ContentType, meta.CacheControl
+	info, err := s.client.PutObject(ctx, s.bucket, key, body, size, opts)
 	if err != nil {
 		return Object{}, s.wrap("put", key, err)
 	}
@@ -317,11 +342,16 @@ func (s *S3) wrap(op, key string, err error) error {
 		return fmt.Errorf("%s%s: %w", op, where, ErrNotFound)
 	case "NoSuchBucket":
 		return fmt.Errorf("%s%s at %s: %w", op, where, s.Endpoint, ErrNoBucket)
+	case "PreconditionFailed", "ConditionalRequestConflict":
+		return fmt.Errorf("%s%s: %s: %w", op, where, r.Code, ErrPrecondition)
 	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken":
 		return fmt.Errorf("%s%s at %s: %s: %w", op, where, s.Endpoint, r.Code, ErrAccessDenied)
 	}
 	if r.StatusCode == http.StatusNotFound && r.Code == "" {
 		return fmt.Errorf("%s%s: %w", op, where, ErrNotFound)
+	}
+	if r.StatusCode == http.StatusPreconditionFailed {
+		return fmt.Errorf("%s%s: %w", op, where, ErrPrecondition)
 	}
 	if r.StatusCode == http.StatusForbidden {
 		return fmt.Errorf("%s%s at %s: %w", op, where, s.Endpoint, ErrAccessDenied)
@@ -337,7 +367,7 @@ func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrNoBucket) || errors.Is(err, ErrBadKey) {
+	if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrNoBucket) || errors.Is(err, ErrBadKey) || errors.Is(err, ErrPrecondition) {
 		return false
 	}
 	r := minio.ToErrorResponse(err)

@@ -10,6 +10,7 @@
 //	media/<story id>/<sha256>.<ext>   content-addressed media, immutable
 //	site/<path>                       the built site
 //	state/index/<16 hex>.json         Sync's private digest index (never public)
+//	state/lease.json                  the run lease (lease.go; never public)
 //
 // Each object carries exactly one piece of user metadata, its sha256
 // (x-amz-meta-sha256, lowercase hex), plus Content-Type and Cache-Control.
@@ -136,6 +137,11 @@ type Store interface {
 	// Put stores size bytes of body under key with meta and returns the
 	// new object's ETag and VersionID.
 	Put(ctx context.Context, key string, body io.Reader, size int64, meta Meta) (Object, error)
+	// PutIf is Put under an S3 conditional-write precondition (If-None-Match
+	// or If-Match, RFC 9110 section 13.1): the server checks it and stores
+	// the object atomically, and refuses with ErrPrecondition when it does
+	// not hold. It is how the run lease is taken (AcquireLease).
+	PutIf(ctx context.Context, key string, body io.Reader, size int64, meta Meta, cond Precondition) (Object, error)
 	// Delete removes the current version of key (on a versioned bucket it
 	// adds a delete marker; the versions stay until DeleteVersion).
 	Delete(ctx context.Context, key string) error
@@ -161,7 +167,29 @@ var (
 	ErrNoBucket = errors.New("bucket does not exist")
 	// ErrBadKey: a key or prefix breaks the key rules of ValidateKey.
 	ErrBadKey = errors.New("invalid object key")
+	// ErrPrecondition: a conditional write's precondition did not hold
+	// (S3 412 PreconditionFailed, or 409 ConditionalRequestConflict when
+	// two conditional writes of one key overlap).
+	ErrPrecondition = errors.New("precondition failed")
 )
+
+// Precondition is the condition of a PutIf. Exactly one field is set.
+type Precondition struct {
+	// IfAbsent sends "If-None-Match: *": store only if key has no current
+	// object (a key whose current version is a delete marker counts as
+	// absent).
+	IfAbsent bool
+	// IfETag sends "If-Match: <etag>": store only if key's current object
+	// has this ETag (unquoted, as Object.ETag).
+	IfETag string
+}
+
+func (c Precondition) valid(key string) error {
+	if c.IfAbsent == (c.IfETag != "") {
+		return fmt.Errorf("put %s: want exactly one precondition, if absent or if etag", key)
+	}
+	return nil
+}
 
 // Key prefixes (DESIGN.md, "Object storage").
 const (
@@ -178,7 +206,7 @@ var (
 	storyIDRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 	sha256Re   = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	extRe      = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
-	stateKeyRe = regexp.MustCompile(`^state/index/[0-9a-f]{16}\.json$`)
+	stateKeyRe = regexp.MustCompile(`^state/(index/[0-9a-f]{16}\.json|lease\.json)$`)
 )
 
 // maxKeyBytes is S3's key length limit (S3 user guide, "Naming objects":
@@ -195,7 +223,8 @@ const maxKeyBytes = 1024
 //     single "/", none empty, "." or ".."; letters (any script), digits and
 //     "-._~+@,=" only: no space, control character, backslash, "%", "?",
 //     "#" or other punctuation; no trailing "/".
-//   - state/index/<16 lowercase hex>.json: Sync's index.
+//   - state/index/<16 lowercase hex>.json: Sync's index; state/lease.json:
+//     the run lease.
 func ValidateKey(key string) error {
 	bad := func(why string) error { return fmt.Errorf("key %q: %s: %w", key, why, ErrBadKey) }
 	if len(key) > maxKeyBytes {
@@ -222,7 +251,7 @@ func ValidateKey(key string) error {
 		return validateSitePath(key[len(SitePrefix):], bad)
 	case strings.HasPrefix(key, StatePrefix):
 		if !stateKeyRe.MatchString(key) {
-			return bad("state/ holds only state/index/<16 hex>.json")
+			return bad("state/ holds only state/index/<16 hex>.json and state/lease.json")
 		}
 		return nil
 	}

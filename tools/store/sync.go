@@ -57,6 +57,12 @@ type SyncOptions struct {
 	// Progress receives a progress bar of bytes uploaded; nil is quiet.
 	// Pass ProgressWriter(os.Stderr) to draw it only on a terminal.
 	Progress io.Writer
+	// BeforeChange, if set, is called once with the sorted keys Sync is
+	// about to upload or prune, after the comparison and before the first
+	// change; an error stops Sync with nothing changed. Publish journals
+	// them there for the CDN purge, so that a run killed part way still
+	// knows what it changed.
+	BeforeChange func(keys []string) error
 }
 
 // SyncReport is what Sync did. Counts are objects.
@@ -241,6 +247,26 @@ func Sync(ctx context.Context, st Store, prefix string, want []Upload, opts Sync
 	}
 	rep.Unchanged = len(items) - len(toPut)
 
+	var gone []string
+	if opts.Prune {
+		for k := range listed {
+			if !seen[k] {
+				gone = append(gone, k)
+			}
+		}
+		slices.Sort(gone)
+	}
+	if opts.BeforeChange != nil && len(toPut)+len(gone) > 0 {
+		keys := slices.Clone(gone)
+		for _, u := range toPut {
+			keys = append(keys, u.Key)
+		}
+		slices.Sort(keys)
+		if err := opts.BeforeChange(keys); err != nil {
+			return rep, fmt.Errorf("sync %s: %w", prefix, err)
+		}
+	}
+
 	var total int64
 	for _, u := range toPut {
 		total += u.Size
@@ -289,14 +315,7 @@ func Sync(ctx context.Context, st Store, prefix string, want []Upload, opts Sync
 	}
 
 	if opts.Prune {
-		var gone []string
-		for k := range listed {
-			if !seen[k] {
-				gone = append(gone, k)
-			}
-		}
 		if len(gone) > 0 {
-			slices.Sort(gone)
 			n, err := deleteAllVersions(ctx, st, prefix, gone, opts)
 			rep.DeletedVersions = n
 			if err != nil {

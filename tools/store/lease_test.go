@@ -1,0 +1,260 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestPutIfOnRealGateway proves versitygw honours both S3 conditional
+// writes: of many concurrent "If-None-Match: *" PUTs of one key exactly
+// one succeeds, and "If-Match" succeeds only on the current ETag.
+func TestPutIfOnRealGateway(t *testing.T) {
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	objs := make([]Object, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := []byte(strings.Repeat("x", i+1))
+			objs[i], errs[i] = s.PutIf(ctx, LeaseKey, bytes.NewReader(body), int64(len(body)), Meta{SHA256: sum(body)}, Precondition{IfAbsent: true})
+		}()
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && won >= 0:
+			t.Fatalf("two conditional PUTs both won: %d and %d", won, i)
+		case err == nil:
+			won = i
+		case !errors.Is(err, ErrPrecondition):
+			t.Fatalf("PUT %d: want ErrPrecondition, got %v", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatal("no conditional PUT won")
+	}
+	body := []byte("renewed")
+	if _, err := s.PutIf(ctx, LeaseKey, bytes.NewReader(body), int64(len(body)), Meta{SHA256: sum(body)}, Precondition{IfETag: "0123456789abcdef0123456789abcdef"}); !errors.Is(err, ErrPrecondition) {
+		t.Fatalf("If-Match on a wrong ETag: want ErrPrecondition, got %v", err)
+	}
+	if _, err := s.PutIf(ctx, LeaseKey, bytes.NewReader(body), int64(len(body)), Meta{SHA256: sum(body)}, Precondition{IfETag: objs[won].ETag}); err != nil {
+		t.Fatalf("If-Match on the current ETag: %v", err)
+	}
+}
+
+func TestLeaseOneWinnerThenRelease(t *testing.T) {
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	leases := make([]*Lease, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			leases[i], errs[i] = AcquireLease(ctx, s, LeaseOptions{Operation: []string{"publish", "withdraw"}[i]})
+		}()
+	}
+	wg.Wait()
+	winner, loser := 0, 1
+	if errs[0] != nil {
+		winner, loser = 1, 0
+	}
+	if errs[winner] != nil {
+		t.Fatalf("no acquirer won: %v, %v", errs[0], errs[1])
+	}
+	var held *LeaseHeldError
+	if !errors.As(errs[loser], &held) || !errors.Is(errs[loser], ErrLeaseHeld) {
+		t.Fatalf("loser: want *LeaseHeldError, got %v", errs[loser])
+	}
+	if held.Holder.Token != leases[winner].Holder().Token || !strings.Contains(held.Error(), "pid ") || !strings.Contains(held.Error(), "held since") {
+		t.Fatalf("the refusal must say who holds the lease and since when: %v", held)
+	}
+	// The lease object is never publicly readable: state/ is outside the
+	// bucket policy.
+	if err := CheckPolicy(PolicyFor(s.Bucket()), s.Bucket()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(PolicyFor(s.Bucket()), "state/") {
+		t.Fatal("the bucket policy must not mention state/")
+	}
+
+	// A waiting acquirer gets it as soon as it is released.
+	got := make(chan error, 1)
+	go func() {
+		l, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw", Wait: 20 * time.Second, Poll: 100 * time.Millisecond})
+		if err == nil {
+			err = l.Release(ctx)
+		}
+		got <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	if err := leases[winner].Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("waiting acquirer: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("waiting acquirer never got the released lease")
+	}
+	vs, err := s.ListVersions(ctx, StatePrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		if v.Key == LeaseKey {
+			t.Fatalf("released lease left a version behind: %+v", v)
+		}
+	}
+}
+
+func TestLeaseRenewsAndStaleIsTakenOver(t *testing.T) {
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	ttl := 2 * time.Second
+	l, err := AcquireLease(ctx, s, LeaseOptions{Operation: "publish", TTL: ttl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Past two TTLs the renewals keep it live: a second run is refused.
+	time.Sleep(2*ttl + 500*time.Millisecond)
+	if l.Context().Err() != nil {
+		t.Fatalf("lease lost while renewing: %v", context.Cause(l.Context()))
+	}
+	if _, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw", TTL: ttl}); !errors.Is(err, ErrLeaseHeld) {
+		t.Fatalf("a renewed lease must still be held: %v", err)
+	}
+	// Stop renewing, as a killed run does.
+	l.cancel(errors.New("simulated kill"))
+	<-l.done
+
+	// Write a stale lease as a killed run leaves it: expired, not renewed.
+	stale := LeaseHolder{Host: "web1", PID: 4242, Operation: "publish", Token: strings.Repeat("ab", 16),
+		Acquired: time.Now().Add(-time.Hour).UTC().Truncate(time.Second), Expires: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)}
+	body, _ := json.Marshal(stale)
+	if _, err := s.Put(ctx, LeaseKey, bytes.NewReader(body), int64(len(body)), Meta{SHA256: sum(body)}); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	l2, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw", Log: &log, TTL: ttl})
+	if err != nil {
+		t.Fatalf("a stale lease must be taken over: %v", err)
+	}
+	defer l2.Release(ctx)
+	if msg := log.String(); !strings.Contains(msg, "took over a stale lease: publish by host web1 pid 4242, held since "+stale.Acquired.Format(time.RFC3339)) {
+		t.Fatalf("takeover must say who held it and since when, got %q", msg)
+	}
+	// The lease object keeps one version: renewals and the takeover leave
+	// no old ones behind.
+	time.Sleep(ttl)
+	if vs, _ := s.ListVersions(ctx, StatePrefix); len(vs) != 1 {
+		t.Fatalf("want one lease version, got %d: %+v", len(vs), vs)
+	}
+	rc, err := s.Get(ctx, LeaseKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(rc)
+	rc.Close()
+	var now LeaseHolder
+	if json.Unmarshal(data, &now) != nil || now.Token != l2.Holder().Token {
+		t.Fatalf("lease object after takeover: %s", data)
+	}
+}
+
+// FuzzParseLeaseHolder: whatever the bucket holds, a holder that parses is
+// one whose every printed field passed validation (no name or free text
+// can reach a message through it), and parsing never panics.
+func FuzzParseLeaseHolder(f *testing.F) {
+	f.Add([]byte(`{"host":"web1","pid":4242,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`))
+	f.Add([]byte(`{"host":"Lucía Gómez","pid":1,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`))
+	f.Add([]byte(`{"host":"web1","pid":1,"operation":"withdraw st-1 of Ana","token":"x"}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := ParseLeaseHolder(data)
+		if err != nil {
+			if strings.Contains(err.Error(), "\"") || (len(data) > 3 && strings.Contains(err.Error(), string(data))) {
+				t.Fatalf("the error echoes the input: %v", err)
+			}
+			return
+		}
+		if !leaseHostRe.MatchString(h.Host) || h.PID <= 0 || !tokenRe.MatchString(h.Token) || h.Expires.Before(h.Acquired) {
+			t.Fatalf("accepted an invalid holder: %+v", h)
+		}
+		for _, r := range h.String() {
+			if r > 0x7e || r < 0x20 {
+				t.Fatalf("message holds a character outside printable ASCII: %q", h.String())
+			}
+		}
+	})
+}
+
+func TestParseLeaseHolderRefusesNames(t *testing.T) {
+	for _, tc := range []struct{ body, field string }{
+		{`{"host":"Lucía Gómez","pid":1,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`, "host"},
+		{`{"host":"web1","pid":1,"operation":"withdraw of Ana","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`, "operation"},
+		{`{"host":"web1","pid":0,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`, "pid"},
+		{`{"host":"web1","pid":1,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z"}`, "acquired or expires"},
+	} {
+		_, err := ParseLeaseHolder([]byte(tc.body))
+		if err == nil || !strings.Contains(err.Error(), "field "+tc.field) || strings.Contains(err.Error(), "Lucía") || strings.Contains(err.Error(), "Ana") {
+			t.Errorf("%s: want an error naming field %s and not its value, got %v", tc.body, tc.field, err)
+		}
+	}
+}
+
+// failingPuts makes every conditional write fail as a network outage would.
+type failingPuts struct {
+	Store
+	fail atomic.Bool
+}
+
+func (f *failingPuts) PutIf(ctx context.Context, key string, body io.Reader, size int64, meta Meta, cond Precondition) (Object, error) {
+	if f.fail.Load() {
+		return Object{}, errors.New("connection refused")
+	}
+	return f.Store.PutIf(ctx, key, body, size, meta, cond)
+}
+
+// TestLeaseGivesUpBeforeItLapses: a holder that cannot renew cancels its
+// context before the lease lapses, so it has stopped writing by the time
+// another run may take the lease over.
+func TestLeaseGivesUpBeforeItLapses(t *testing.T) {
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	fp := &failingPuts{Store: s}
+	ttl := 2 * time.Second
+	l, err := AcquireLease(ctx, fp, LeaseOptions{Operation: "publish", TTL: ttl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expires := l.Holder().Expires
+	fp.fail.Store(true)
+	select {
+	case <-l.Context().Done():
+	case <-time.After(3 * ttl):
+		t.Fatal("a lease that cannot be renewed must be given up")
+	}
+	if now := time.Now(); !now.Before(expires) {
+		t.Fatalf("gave up at %s, after the lease lapsed at %s", now, expires)
+	}
+	if !errors.Is(context.Cause(l.Context()), ErrLeaseLost) || !errors.Is(l.Release(ctx), ErrLeaseLost) {
+		t.Fatalf("cause %v: want ErrLeaseLost", context.Cause(l.Context()))
+	}
+}
