@@ -178,7 +178,37 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 			consent.LocationLevels[rank], s.Consent.Identifiers.Location))
 	}
 	pr := c.Prose(s)
-	text := pr.Text
+	findPlaces(pr.Text, func(at, rank int) {
+		if rank > allowed {
+			report(pr.Offset(at), rank)
+		}
+	})
+	// Every other front-matter text the theme prints: taxonomy terms (a
+	// term page is named after it), the byline, content warnings, alt
+	// text and captions, decoded as Hugo decodes them.
+	countryRank := slices.Index(consent.LocationLevels, "country")
+	for _, f := range publicStrings(c.Site, s.Page) {
+		if f.Prose {
+			continue
+		}
+		worst := -1
+		findPlaces([]byte(f.Value), func(_, rank int) { worst = max(worst, rank) })
+		if f.Taxonomy == "countries" {
+			// A countries term names a country whatever the gazetteer
+			// knows of it.
+			worst = max(worst, countryRank)
+		}
+		if worst > allowed {
+			report(s.Page.ValueOffset(f.Path), worst)
+		}
+	}
+	return ds
+}
+
+// findPlaces calls fn with the byte offset in text and the level rank of
+// every gazetteer place named in text, longest name first (whole words,
+// case and diacritics ignored).
+func findPlaces(text []byte, fn func(at, rank int)) {
 	// Tokenise once into word spans; fold a word only when it is looked
 	// at, and test ASCII words (most of them) against placeFirst through a
 	// reused buffer, without allocating. Linear in the text.
@@ -229,17 +259,11 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 				break
 			}
 		}
-		if best > allowed {
-			report(pr.Offset(spans[i].start), best)
+		if best >= 0 {
+			fn(spans[i].start, best)
 		}
 		if bestLen > 1 {
 			i += bestLen - 1
 		}
 	}
-	if countries, ok := s.Page.Get("countries"); ok && allowed < slices.Index(consent.LocationLevels, "country") {
-		if list, ok := countries.([]any); ok && len(list) > 0 {
-			report(s.Page.ValueOffset("countries"), slices.Index(consent.LocationLevels, "country"))
-		}
-	}
-	return ds
 }

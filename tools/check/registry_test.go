@@ -91,7 +91,9 @@ func runRegistry(t *testing.T, files map[string]string) []diag.Diagnostic {
 	t.Helper()
 	reg, sc := demoVault(t)
 	dir := t.TempDir()
-	files["config.toml"] = "defaultContentLanguage = 'en'\n[languages.en]\n"
+	if _, ok := files["config.toml"]; !ok {
+		files["config.toml"] = "defaultContentLanguage = 'en'\n[languages.en]\n[taxonomies]\n  country = 'countries'\n  theme = 'themes'\n"
+	}
 	for name, data := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		os.MkdirAll(filepath.Dir(p), 0o755)
@@ -198,6 +200,20 @@ func TestRegistryRules(t *testing.T) {
 		{name: "no location at all", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"location": "none"}, "Lucía* lives in Honduras.\n"),
 		}, want: []string{"error location-too-precise: names a place at country level"}},
+		{name: "taxonomy terms finer than the consented level", files: map[string]string{
+			"content/stories/a/index.md": strings.Replace(storyPage(nil, "Lucía* text.\n"), "media: []", "media: []\ncountries: [Guatemala]\nthemes: [justice, \"Quetzaltenango\"]", 1),
+		}, want: []string{"index.md:27:19: error location-too-precise: names a place at region level"}},
+		{name: "a term of any declared taxonomy, and a city in a caption", files: map[string]string{
+			"config.toml":                "defaultContentLanguage = 'en'\n[languages.en]\n[taxonomies]\n  place = 'places'\n",
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "A road", caption: "Dawn in Tegucigalpa", depicts: []}]` + "\nplaces: [\"San Pedro Sula\"]"}, "Lucía* text.\n"),
+			"vault/media/m-1.jpg":        tinyJPEG,
+		}, want: []string{"index.md:25:9: error location-too-precise: names a place at city level", "index.md:26:10: error location-too-precise: names a place at city level"}},
+		{name: "a country term with no location consented, whatever the country", files: map[string]string{
+			"content/stories/a/index.md": strings.Replace(storyPage(map[string]string{"location": "none"}, "Lucía* text.\n"), "media: []", "media: []\ncountries: [Atlantis]", 1),
+		}, want: []string{"index.md:26:13: error location-too-precise: names a place at country level"}},
+		{name: "country terms allowed at country level", files: map[string]string{
+			"content/stories/a/index.md": strings.Replace(storyPage(nil, "Lucía* text.\n"), "media: []", "media: []\ncountries: [Guatemala, Honduras]\nthemes: [justice]", 1),
+		}},
 		{name: "a bundle copied as a template keeps the story id", files: map[string]string{
 			"content/stories/a/index.md":    storyPage(nil, "Lucía* text.\n"),
 			"content/stories/copy/index.md": storyPage(nil, "Lucía* other text.\n"),
