@@ -40,8 +40,10 @@ const (
 //     identity.Scanner matches it (case, diacritics, spacing, emphasis);
 //   - the pseudonym rules of identity.CheckByline and
 //     identity.CheckFirstMentions (error), with their own rule ids;
-//   - identifying-detail (warning): identity.Recognise over what a reader
-//     reads and the body's raw text, except the allow-listed contacts;
+//   - identifying-detail (warning): identity.Recognise over the body's raw
+//     text and every public front-matter text, except the allow-listed
+//     contacts; GPS coordinates among them are location-too-precise
+//     (error), finer than any consented location level;
 //   - location-too-precise (error): a place name finer than
 //     consent.identifiers.location allows (see places);
 //   - media-format (error): the original is not JPEG, PNG or WebP by its
@@ -128,24 +130,25 @@ func (r *detailRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 		}
 		seen[off] = true
 		line, col := p.Position(off)
+		if kind == "gps" {
+			// Coordinates place a person to within metres: finer than
+			// any consent.identifiers.location level (city at most).
+			ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleLocation, Severity: diag.Error,
+				Message: "GPS coordinates are finer than any location level a consent allows (city at most); remove them"})
+			return
+		}
 		ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleIdentifying, Severity: diag.Warning,
 			Message: fmt.Sprintf("looks like %s; remove it, or add the organisation's own contact to allow_contacts", detailNames[kind])})
 	}
-	// The body (text, links, raw HTML) and the two front-matter strings a
-	// reader reads first; captions and alt text are in the raw front
-	// matter, scanned by the registry rule, and too short to hold a phone
-	// number unnoticed by the comms staff who write them.
+	// The body (text, links, raw HTML) and every front-matter text the
+	// theme prints (publicStrings: title, description, byline, terms,
+	// alt, captions), decoded.
 	for _, m := range identity.Recognise(p.Body(), r.allow) {
 		add(p.BodyOffset+m.Start, m.Kind)
 	}
-	for _, field := range []string{"title", "description"} {
-		v, _ := p.Get(field)
-		text, ok := v.(string)
-		if !ok || text == "" {
-			continue
-		}
-		for _, m := range identity.Recognise([]byte(text), r.allow) {
-			add(p.ValueOffset(field), m.Kind)
+	for _, f := range publicStrings(c.Site, p) {
+		for _, m := range identity.Recognise([]byte(f.Value), r.allow) {
+			add(p.ValueOffset(f.Path), m.Kind)
 		}
 	}
 	return ds

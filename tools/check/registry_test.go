@@ -214,6 +214,10 @@ func TestRegistryRules(t *testing.T) {
 		{name: "country terms allowed at country level", files: map[string]string{
 			"content/stories/a/index.md": strings.Replace(storyPage(nil, "Lucía* text.\n"), "media: []", "media: []\ncountries: [Guatemala, Honduras]\nthemes: [justice]", 1),
 		}},
+		{name: "GPS coordinates in the body and in a caption are errors", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "A road", caption: "14.6349, -90.5069", depicts: []}]`, "location": "city"}, "Lucía* lives at 14°38′N 90°30′W.\n"),
+			"vault/media/m-1.jpg":        tinyJPEG,
+		}, want: []string{"index.md:25:9: error location-too-precise: GPS coordinates are finer than any location level", "index.md:27:18: error location-too-precise: GPS coordinates", "index.md:27:29: error location-too-precise: GPS coordinates"}},
 		{name: "a bundle copied as a template keeps the story id", files: map[string]string{
 			"content/stories/a/index.md":    storyPage(nil, "Lucía* text.\n"),
 			"content/stories/copy/index.md": storyPage(nil, "Lucía* other text.\n"),
