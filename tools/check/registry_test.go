@@ -160,6 +160,9 @@ func TestRegistryRules(t *testing.T) {
 		{name: "phone number warns, the allow-listed one does not", files: map[string]string{
 			"content/stories/a/index.md": storyPage(nil, "Lucía* text. Call +502 4455 1234 or our office on +502 2200 0000.\n"),
 		}, want: []string{"warning identifying-detail: looks like a phone"}},
+		{name: "a registry phone number in pairs and with parentheses is a leak naming the person", files: map[string]string{
+			"content/stories/a/index.md": storyPage(nil, "Lucía* text. Call 55 21 09 37 or (502) 5521-0937.\n"),
+		}, want: []string{"index.md:27:20: error registry-leak: names registry person p-0001 (phone)", "index.md:27:36: error registry-leak: names registry person p-0001 (phone)", "warning identifying-detail"}},
 		{name: "an HTML file named .jpg", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
 			"vault/media/m-1.jpg":        "<!doctype html><html><body>not a photo</body></html>",
