@@ -39,7 +39,10 @@ const (
 //     shortcode arguments, raw HTML and comments) or its path, as
 //     identity.Scanner matches it (case, diacritics, spacing, emphasis);
 //   - the pseudonym rules of identity.CheckByline and
-//     identity.CheckFirstMentions (error), with their own rule ids;
+//     identity.CheckFirstMentions (error), with their own rule ids, and
+//     identity.CheckBylineNames (pseudonym-byline-real-name) when the
+//     consent allows no name (identifiers.name false, or name_kind
+//     pseudonym or anonymous);
 //   - identifying-detail (warning): identity.Recognise over the body's raw
 //     text and every public front-matter text, except the allow-listed
 //     contacts; GPS coordinates among them are location-too-precise
@@ -98,7 +101,12 @@ func (r *registryPseudonymRule) Check(c *Context, s *consent.Story) []diag.Diagn
 	var ds []diag.Diagnostic
 	if st := s.Storyteller; st != nil {
 		line, col := p.FieldPosition("storyteller.display_name")
-		for _, f := range identity.CheckByline(r.reg, p.Path, st.DisplayName, st.NameKind, st.Person) {
+		fs := identity.CheckByline(r.reg, p.Path, st.DisplayName, st.NameKind, st.Person)
+		realName := slices.ContainsFunc(fs, func(f identity.Finding) bool { return f.Rule == identity.RuleRealNameByline })
+		if noName := st.NameKind == "pseudonym" || st.NameKind == "anonymous" || s.Consent != nil && !s.Consent.Identifiers.Name; noName && !realName && r.reg.Person(st.Person) != nil {
+			fs = append(fs, identity.CheckBylineNames(r.sc, p.Path, st.DisplayName, st.Person)...)
+		}
+		for _, f := range fs {
 			ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: f.Rule, Severity: diag.Error, Message: f.Message})
 		}
 	}

@@ -154,6 +154,15 @@ func TestRegistryRules(t *testing.T) {
 		{name: "byline without its marker", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"display": `"Lucía"`}, "Lucía* text.\n"),
 		}, want: []string{"index.md:7:3: error pseudonym-byline-marker", "index.md:7:3: error pseudonym-byline-registry", "index.md:7:3: error pseudonym-inconsistent"}},
+		{name: "a byline holding the storyteller's real given name", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"display": `"Mari**sol** Q.*"`}, "Lucía* text.\n"),
+		}, want: []string{"index.md:7:3: error pseudonym-byline-real-name: byline of p-0001 contains their real name (given_name)", "index.md:7:3: error pseudonym-byline-registry", "index.md:7:3: error pseudonym-inconsistent", "index.md:7:18: error registry-leak"}},
+		{name: "a public first name as byline when consent allows no name", files: map[string]string{
+			"content/stories/a/index.md": strings.Replace(storyPage(map[string]string{"display": `"Rosa"`, "kind": "first_name"}, "Rosa text.\n"), "person: p-0001", "person: p-0002", 1),
+		}, want: []string{"index.md:7:3: error pseudonym-byline-real-name: byline of p-0002 contains their real name (public_name), and their consent does not allow their name"}},
+		{name: "a public first name as byline when consent allows the name", files: map[string]string{
+			"content/stories/a/index.md": strings.Replace(strings.Replace(storyPage(map[string]string{"display": `"Rosa"`, "kind": "first_name"}, "Rosa text.\n"), "person: p-0001", "person: p-0002", 1), "name: false", "name: true", 1),
+		}},
 		{name: "first mention without the marker", files: map[string]string{
 			"content/stories/a/index.md": storyPage(nil, "El Lobo was convicted. Later El Lobo* appealed.\n"),
 		}, want: []string{"index.md:27:1: error pseudonym-first-mention: first mention of the pseudonym of p-0101 lacks its * marker"}},
