@@ -37,7 +37,9 @@ const (
 //   - registry-leak (error): every registry name, nickname, family name and
 //     identifying detail, anywhere in the page file (front matter, body,
 //     shortcode arguments, raw HTML and comments) or its path, as
-//     identity.Scanner matches it (case, diacritics, spacing, emphasis);
+//     identity.Scanner matches it (case, diacritics, spacing, emphasis),
+//     and in what publish's output scan reads: each body block rendered
+//     by goldmark, each front-matter string decoded (renderedLeaks);
 //   - the pseudonym rules of identity.CheckByline and
 //     identity.CheckFirstMentions (error), with their own rule ids, and
 //     identity.CheckBylineNames (pseudonym-byline-real-name) when the
@@ -76,7 +78,8 @@ func (*registryLeak) Severity() diag.Severity { return diag.Error }
 func (r *registryLeak) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 	p := s.Page
 	var ds []diag.Diagnostic
-	for _, m := range r.sc.ScanPage(p.Path, p.Raw, identity.ScanOptions{}) {
+	raw := r.sc.ScanPage(p.Path, p.Raw, identity.ScanOptions{})
+	for _, m := range raw {
 		d := diag.Diagnostic{File: p.Path, Rule: RuleRegistryLeak, Severity: diag.Error}
 		if m.InPath {
 			d.Message = fmt.Sprintf("the file path names registry person %s (%s); rename the bundle", m.PersonID, m.Kind)
@@ -85,6 +88,13 @@ func (r *registryLeak) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 			d.Message = fmt.Sprintf("names registry person %s (%s); remove it or use their pseudonym", m.PersonID, m.Kind)
 		}
 		ds = append(ds, d)
+	}
+	// What publish's output scan reads: the body as rendered, the front
+	// matter as decoded.
+	for _, m := range renderedLeaks(r.sc, p, raw) {
+		line, col := p.Position(m.Start)
+		ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleRegistryLeak, Severity: diag.Error,
+			Message: fmt.Sprintf("names registry person %s (%s) once rendered: markup, an escape or an entity inside a word joins it; remove it or use their pseudonym", m.PersonID, m.Kind)})
 	}
 	return ds
 }

@@ -18,7 +18,7 @@ import (
 
 // demoVault opens the shipped demo registry with the demo key: the real
 // registry code path, on fictional people.
-func demoVault(t *testing.T) (*identity.Registry, *identity.Scanner) {
+func demoVault(t testing.TB) (*identity.Registry, *identity.Scanner) {
 	t.Helper()
 	ids, err := identity.LoadIdentities("../../examples/vault/demo-identity.txt", func(string) string { return "" })
 	if err != nil {
