@@ -96,6 +96,10 @@ var latinFold = func() map[rune]byte {
 func appendFold(buf, b []byte) (out []byte, ok bool) {
 	for i := 0; i < len(b); {
 		c := b[i]
+		if c == '*' || c == '~' {
+			i++ // emphasis inside a word: "Quetzal**tenango**"
+			continue
+		}
 		if c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {
 				c += 'a' - 'A'
@@ -137,7 +141,9 @@ func foldWords(s string) []string {
 	}
 	for _, r := range norm.NFD.String(s) {
 		switch {
-		case unicode.Is(unicode.Mn, r):
+		case unicode.Is(unicode.Mn, r), r == '*', r == '~':
+			// Combining marks, and emphasis or strikethrough inside a
+			// word, are no word boundary.
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			b.WriteRune(unicode.ToLower(r))
 		default:
@@ -221,6 +227,19 @@ func findPlaces(text []byte, fn func(at, rank int)) {
 			j := i
 			for j < len(text) {
 				r2, s2 := utf8.DecodeRune(text[j:])
+				if r2 == '*' || r2 == '~' {
+					// Emphasis inside a word ("Quetzal**tenango**")
+					// joins it; at a word's end it is left out.
+					k := j
+					for k < len(text) && (text[k] == '*' || text[k] == '~') {
+						k++
+					}
+					if r3, _ := utf8.DecodeRune(text[k:]); k < len(text) && (unicode.IsLetter(r3) || unicode.IsDigit(r3)) {
+						j = k
+						continue
+					}
+					break
+				}
 				if !(unicode.IsLetter(r2) || unicode.IsDigit(r2) || unicode.Is(unicode.Mn, r2)) {
 					break
 				}

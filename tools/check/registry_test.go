@@ -209,6 +209,10 @@ func TestRegistryRules(t *testing.T) {
 		{name: "region allowed at region level, city not", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"location": "region"}, "Lucía* lives in Quetzaltenango, near Xela.\n"),
 		}, want: []string{"error location-too-precise: names a place at city level"}},
+		{name: "a place split by emphasis, in a plain body and in one goldmark parses", files: map[string]string{
+			"content/stories/a/index.md": storyPage(nil, "Lucía* grew up in Quetzal**tenango**.\n"),
+			"content/stories/b/index.md": strings.Replace(storyPage(nil, "Lucía* grew up in `x` and San Pedro *Su*la.\n"), "st-7q2k9m", "st-other1", 1),
+		}, want: []string{"a/index.md:27:20: error location-too-precise: names a place at region level", "b/index.md:27:28: error location-too-precise: names a place at city level"}},
 		{name: "no location at all", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"location": "none"}, "Lucía* lives in Honduras.\n"),
 		}, want: []string{"error location-too-precise: names a place at country level"}},
