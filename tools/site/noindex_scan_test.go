@@ -1,6 +1,7 @@
 package site_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
+	"storyguard/tools/identity"
 	"storyguard/tools/publish"
 	"storyguard/tools/site"
 )
@@ -81,6 +83,68 @@ func TestOutputScanRefusesIndexableNoIndexStory(t *testing.T) {
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("listings of every story: want %q among\n%s", want, got)
+		}
+	}
+}
+
+// TestOutputScanFindsWhatCheckFinds is the sanity side of check's
+// TestObfuscatedNames with Hugo itself: a registry name split by inline
+// markup, an escape or an entity in a story's body is found by the
+// scanner publish runs over the built page, so check (which scans the
+// rendered body too) and publish agree.
+func TestOutputScanFindsWhatCheckFinds(t *testing.T) {
+	ids, err := identity.LoadIdentities("../../examples/vault/demo-identity.txt", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := identity.OpenRegistry("../../examples/vault/registry.age", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := identity.NewScanner(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obfuscated := []string{
+		"Ma*ri*sol", "[Mari](https://x.example)sol", "Mari`sol`", "Mari\\*sol", "Mari&shy;sol",
+		"Mar&#105;sol", "Mari\u200bsol", "<span>Mari</span>sol",
+	}
+	src := site.StageForTest(t, nil, nil)
+	page := filepath.Join(src, "content", "stories", "finding-my-voice", "index.md")
+	raw, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range obfuscated {
+		raw = append(raw, []byte("\n\nParagraph "+string(rune('a'+i))+": "+o+" spoke.\n")...)
+	}
+	if err := os.WriteFile(page, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "public")
+	if err := site.Build(context.Background(), site.BuildOptions{Source: src, Destination: out, BaseURL: "http://127.0.0.1/"}); err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(filepath.Join(out, "stories", "finding-my-voice", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One paragraph at a time: each obfuscation must be found on its own.
+	for i, o := range obfuscated {
+		marker := []byte("Paragraph " + string(rune('a'+i)) + ":")
+		at := bytes.Index(html, marker)
+		if at < 0 {
+			t.Fatalf("paragraph for %q not in the built page", o)
+		}
+		end := bytes.Index(html[at:], []byte("</p>"))
+		found := false
+		for _, m := range sc.Scan("", html[at:at+end]) {
+			if m.PersonID == "p-0001" && m.Kind == "given_name" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%q: the output scanner does not find the name in %q", o, html[at:at+end])
 		}
 	}
 }
