@@ -292,6 +292,9 @@ func planFor(s *content.Site, ds []diag.Diagnostic) (plan *publish.Plan, withdra
 					}
 				}
 			}
+			if ok[p.Path] && story.Consent != nil && !story.Consent.SearchEngines {
+				st.Unindexed = append(st.Unindexed, unindexedTexts(story)...)
+			}
 			if story.Consent != nil && story.Consent.Record != "" && !slices.Contains(st.ConsentRecords, story.Consent.Record) {
 				st.ConsentRecords = append(st.ConsentRecords, story.Consent.Record)
 			}
@@ -478,4 +481,14 @@ func setWithdrawn(file string, date time.Time) error {
 func mediaIDOf(src string) string {
 	base := filepath.Base(src)
 	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+// unindexedTexts returns what a reader sees of story in listings (title,
+// description, byline unless anonymous), for publish's output-noindex scan.
+func unindexedTexts(story *consent.Story) []publish.UnindexedText {
+	out := []publish.UnindexedText{{StoryID: story.SafeID(), Field: "title", Text: story.Title}, {StoryID: story.SafeID(), Field: "description", Text: story.Description}}
+	if st := story.Storyteller; st != nil && st.NameKind != "anonymous" {
+		out = append(out, publish.UnindexedText{StoryID: story.SafeID(), Field: "byline", Text: st.DisplayName})
+	}
+	return out
 }

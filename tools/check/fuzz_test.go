@@ -41,3 +41,25 @@ func FuzzCheckPage(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRegistryRules runs the registry rules (the raw and rendered leak
+// scans, bylines, details, locations) on arbitrary pages with the demo
+// registry: none may panic, and no finding may sit outside the file.
+func FuzzRegistryRules(f *testing.F) {
+	f.Add([]byte("---\ntitle: \"Mar\\u0069sol\"\nstory_id: st-aaaa1\nstoryteller: {display_name: \"Rosa\", name_kind: first_name, person: p-0002}\ncountries: [Atlantis]\n---\n[Mari](x)sol `a` \\* 55 21 09 37 14.6349, -90.5069"))
+	f.Add([]byte("---\nmedia: [{id: m-1, caption: \"[x\"}]\n---\n- a\n  > [b](c)\n\n[^1]: Mari`sol`\n"))
+	reg, sc := demoVault(f)
+	rules := check.RegistryRules(reg, sc, nil, f.TempDir())
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		p, ds := content.LoadPage("content/stories/a/index.md", "en", raw)
+		site := &content.Site{Languages: []string{"en"}, DefaultLanguage: "en", Taxonomies: []string{"countries", "themes"}, Pages: []*content.Page{p}, Diagnostics: ds}
+		for _, d := range check.Run(site, check.Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), Rules: rules}) {
+			if d.Rule == "internal-error" {
+				t.Fatalf("rule panicked: %s", d.Message)
+			}
+			if d.Line < 0 || d.Col < 0 {
+				t.Fatalf("bad position %v", d)
+			}
+		}
+	})
+}

@@ -96,6 +96,10 @@ var latinFold = func() map[rune]byte {
 func appendFold(buf, b []byte) (out []byte, ok bool) {
 	for i := 0; i < len(b); {
 		c := b[i]
+		if c == '*' || c == '~' {
+			i++ // emphasis inside a word: "Quetzal**tenango**"
+			continue
+		}
 		if c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {
 				c += 'a' - 'A'
@@ -137,7 +141,9 @@ func foldWords(s string) []string {
 	}
 	for _, r := range norm.NFD.String(s) {
 		switch {
-		case unicode.Is(unicode.Mn, r):
+		case unicode.Is(unicode.Mn, r), r == '*', r == '~':
+			// Combining marks, and emphasis or strikethrough inside a
+			// word, are no word boundary.
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			b.WriteRune(unicode.ToLower(r))
 		default:
@@ -178,7 +184,37 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 			consent.LocationLevels[rank], s.Consent.Identifiers.Location))
 	}
 	pr := c.Prose(s)
-	text := pr.Text
+	findPlaces(pr.Text, func(at, rank int) {
+		if rank > allowed {
+			report(pr.Offset(at), rank)
+		}
+	})
+	// Every other front-matter text the theme prints: taxonomy terms (a
+	// term page is named after it), the byline, content warnings, alt
+	// text and captions, decoded as Hugo decodes them.
+	countryRank := slices.Index(consent.LocationLevels, "country")
+	for _, f := range publicStrings(c.Site, s.Page) {
+		if f.Prose {
+			continue
+		}
+		worst := -1
+		findPlaces([]byte(f.Value), func(_, rank int) { worst = max(worst, rank) })
+		if f.Taxonomy == "countries" {
+			// A countries term names a country whatever the gazetteer
+			// knows of it.
+			worst = max(worst, countryRank)
+		}
+		if worst > allowed {
+			report(s.Page.ValueOffset(f.Path), worst)
+		}
+	}
+	return ds
+}
+
+// findPlaces calls fn with the byte offset in text and the level rank of
+// every gazetteer place named in text, longest name first (whole words,
+// case and diacritics ignored).
+func findPlaces(text []byte, fn func(at, rank int)) {
 	// Tokenise once into word spans; fold a word only when it is looked
 	// at, and test ASCII words (most of them) against placeFirst through a
 	// reused buffer, without allocating. Linear in the text.
@@ -191,6 +227,19 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 			j := i
 			for j < len(text) {
 				r2, s2 := utf8.DecodeRune(text[j:])
+				if r2 == '*' || r2 == '~' {
+					// Emphasis inside a word ("Quetzal**tenango**")
+					// joins it; at a word's end it is left out.
+					k := j
+					for k < len(text) && (text[k] == '*' || text[k] == '~') {
+						k++
+					}
+					if r3, _ := utf8.DecodeRune(text[k:]); k < len(text) && (unicode.IsLetter(r3) || unicode.IsDigit(r3)) {
+						j = k
+						continue
+					}
+					break
+				}
 				if !(unicode.IsLetter(r2) || unicode.IsDigit(r2) || unicode.Is(unicode.Mn, r2)) {
 					break
 				}
@@ -229,17 +278,11 @@ func (r locationRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 				break
 			}
 		}
-		if best > allowed {
-			report(pr.Offset(spans[i].start), best)
+		if best >= 0 {
+			fn(spans[i].start, best)
 		}
 		if bestLen > 1 {
 			i += bestLen - 1
 		}
 	}
-	if countries, ok := s.Page.Get("countries"); ok && allowed < slices.Index(consent.LocationLevels, "country") {
-		if list, ok := countries.([]any); ok && len(list) > 0 {
-			report(s.Page.ValueOffset("countries"), slices.Index(consent.LocationLevels, "country"))
-		}
-	}
-	return ds
 }

@@ -79,11 +79,16 @@ func (pr *Prose) Offset(i int) int {
 	return pr.pieces[k].raw + (i - pr.pieces[k].at)
 }
 
-func (pr *Prose) add(b []byte, raw int) {
+func (pr *Prose) add(b []byte, raw int) { pr.addText(b, raw, false) }
+
+// addText appends b, read at raw; joined appends it without a separating
+// space: the next text of the same paragraph after inline markup
+// ("Quetzal**tenango**" reads as one word).
+func (pr *Prose) addText(b []byte, raw int, joined bool) {
 	if len(b) == 0 {
 		return
 	}
-	if n := len(pr.Text); n > 0 && pr.Text[n-1] != ' ' && b[0] != ' ' {
+	if n := len(pr.Text); n > 0 && !joined && pr.Text[n-1] != ' ' && b[0] != ' ' {
 		pr.Text = append(pr.Text, ' ')
 	}
 	pr.pieces = append(pr.pieces, piece{at: len(pr.Text), raw: raw})
@@ -116,24 +121,32 @@ func buildProse(p *content.Page) *Prose {
 	body := p.Body()
 	base := p.BodyOffset
 	blockStart := 0
+	// join is true while the next text node continues the previous one's
+	// line in the same block: emphasis, links and inline HTML between
+	// them do not separate words for a reader.
+	join := false
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		if n.Type() == ast.TypeBlock {
+			join = false
 			if l := n.Lines(); l != nil && l.Len() > 0 {
 				blockStart = l.At(0).Start
 			}
 		}
 		switch n := n.(type) {
 		case *ast.CodeBlock, *ast.FencedCodeBlock, *ast.CodeSpan:
+			join = false // the code's own text stands between
 			return ast.WalkSkipChildren, nil
 		case *ast.Text:
 			seg := n.Segment
-			pr.add(seg.Value(body), base+seg.Start)
+			pr.addText(seg.Value(body), base+seg.Start, join)
+			join = !n.SoftLineBreak() && !n.HardLineBreak()
 		case *ast.String:
 			// Not produced without the typographer; nothing to read.
 		case *ast.Image:
+			join = false
 			pr.Images = append(pr.Images, Ref{Value: string(n.Destination), Offset: base + find(body, blockStart, n.Destination)})
 		case *ast.Link:
 			pr.Links = append(pr.Links, Ref{Value: string(n.Destination), Offset: base + find(body, blockStart, n.Destination)})

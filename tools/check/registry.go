@@ -37,11 +37,18 @@ const (
 //   - registry-leak (error): every registry name, nickname, family name and
 //     identifying detail, anywhere in the page file (front matter, body,
 //     shortcode arguments, raw HTML and comments) or its path, as
-//     identity.Scanner matches it (case, diacritics, spacing, emphasis);
+//     identity.Scanner matches it (case, diacritics, spacing, emphasis),
+//     and in what publish's output scan reads: each body block rendered
+//     by goldmark, each front-matter string decoded (renderedLeaks);
 //   - the pseudonym rules of identity.CheckByline and
-//     identity.CheckFirstMentions (error), with their own rule ids;
-//   - identifying-detail (warning): identity.Recognise over what a reader
-//     reads and the body's raw text, except the allow-listed contacts;
+//     identity.CheckFirstMentions (error), with their own rule ids, and
+//     identity.CheckBylineNames (pseudonym-byline-real-name) when the
+//     consent allows no name (identifiers.name false, or name_kind
+//     pseudonym or anonymous);
+//   - identifying-detail (warning): identity.Recognise over the body's raw
+//     text and every public front-matter text, except the allow-listed
+//     contacts; GPS coordinates among them are location-too-precise
+//     (error), finer than any consented location level;
 //   - location-too-precise (error): a place name finer than
 //     consent.identifiers.location allows (see places);
 //   - media-format (error): the original is not JPEG, PNG or WebP by its
@@ -71,7 +78,8 @@ func (*registryLeak) Severity() diag.Severity { return diag.Error }
 func (r *registryLeak) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 	p := s.Page
 	var ds []diag.Diagnostic
-	for _, m := range r.sc.ScanPage(p.Path, p.Raw, identity.ScanOptions{}) {
+	raw := r.sc.ScanPage(p.Path, p.Raw, identity.ScanOptions{})
+	for _, m := range raw {
 		d := diag.Diagnostic{File: p.Path, Rule: RuleRegistryLeak, Severity: diag.Error}
 		if m.InPath {
 			d.Message = fmt.Sprintf("the file path names registry person %s (%s); rename the bundle", m.PersonID, m.Kind)
@@ -80,6 +88,13 @@ func (r *registryLeak) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 			d.Message = fmt.Sprintf("names registry person %s (%s); remove it or use their pseudonym", m.PersonID, m.Kind)
 		}
 		ds = append(ds, d)
+	}
+	// What publish's output scan reads: the body as rendered, the front
+	// matter as decoded.
+	for _, m := range renderedLeaks(r.sc, p, raw) {
+		line, col := p.Position(m.Start)
+		ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleRegistryLeak, Severity: diag.Error,
+			Message: fmt.Sprintf("names registry person %s (%s) once rendered: markup, an escape or an entity inside a word joins it; remove it or use their pseudonym", m.PersonID, m.Kind)})
 	}
 	return ds
 }
@@ -96,7 +111,12 @@ func (r *registryPseudonymRule) Check(c *Context, s *consent.Story) []diag.Diagn
 	var ds []diag.Diagnostic
 	if st := s.Storyteller; st != nil {
 		line, col := p.FieldPosition("storyteller.display_name")
-		for _, f := range identity.CheckByline(r.reg, p.Path, st.DisplayName, st.NameKind, st.Person) {
+		fs := identity.CheckByline(r.reg, p.Path, st.DisplayName, st.NameKind, st.Person)
+		realName := slices.ContainsFunc(fs, func(f identity.Finding) bool { return f.Rule == identity.RuleRealNameByline })
+		if noName := st.NameKind == "pseudonym" || st.NameKind == "anonymous" || s.Consent != nil && !s.Consent.Identifiers.Name; noName && !realName && r.reg.Person(st.Person) != nil {
+			fs = append(fs, identity.CheckBylineNames(r.sc, p.Path, st.DisplayName, st.Person)...)
+		}
+		for _, f := range fs {
 			ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: f.Rule, Severity: diag.Error, Message: f.Message})
 		}
 	}
@@ -128,24 +148,25 @@ func (r *detailRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 		}
 		seen[off] = true
 		line, col := p.Position(off)
+		if kind == "gps" {
+			// Coordinates place a person to within metres: finer than
+			// any consent.identifiers.location level (city at most).
+			ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleLocation, Severity: diag.Error,
+				Message: "GPS coordinates are finer than any location level a consent allows (city at most); remove them"})
+			return
+		}
 		ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleIdentifying, Severity: diag.Warning,
 			Message: fmt.Sprintf("looks like %s; remove it, or add the organisation's own contact to allow_contacts", detailNames[kind])})
 	}
-	// The body (text, links, raw HTML) and the two front-matter strings a
-	// reader reads first; captions and alt text are in the raw front
-	// matter, scanned by the registry rule, and too short to hold a phone
-	// number unnoticed by the comms staff who write them.
+	// The body (text, links, raw HTML) and every front-matter text the
+	// theme prints (publicStrings: title, description, byline, terms,
+	// alt, captions), decoded.
 	for _, m := range identity.Recognise(p.Body(), r.allow) {
 		add(p.BodyOffset+m.Start, m.Kind)
 	}
-	for _, field := range []string{"title", "description"} {
-		v, _ := p.Get(field)
-		text, ok := v.(string)
-		if !ok || text == "" {
-			continue
-		}
-		for _, m := range identity.Recognise([]byte(text), r.allow) {
-			add(p.ValueOffset(field), m.Kind)
+	for _, f := range publicStrings(c.Site, p) {
+		for _, m := range identity.Recognise([]byte(f.Value), r.allow) {
+			add(p.ValueOffset(f.Path), m.Kind)
 		}
 	}
 	return ds

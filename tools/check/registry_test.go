@@ -18,7 +18,7 @@ import (
 
 // demoVault opens the shipped demo registry with the demo key: the real
 // registry code path, on fictional people.
-func demoVault(t *testing.T) (*identity.Registry, *identity.Scanner) {
+func demoVault(t testing.TB) (*identity.Registry, *identity.Scanner) {
 	t.Helper()
 	ids, err := identity.LoadIdentities("../../examples/vault/demo-identity.txt", func(string) string { return "" })
 	if err != nil {
@@ -91,7 +91,9 @@ func runRegistry(t *testing.T, files map[string]string) []diag.Diagnostic {
 	t.Helper()
 	reg, sc := demoVault(t)
 	dir := t.TempDir()
-	files["config.toml"] = "defaultContentLanguage = 'en'\n[languages.en]\n"
+	if _, ok := files["config.toml"]; !ok {
+		files["config.toml"] = "defaultContentLanguage = 'en'\n[languages.en]\n[taxonomies]\n  country = 'countries'\n  theme = 'themes'\n"
+	}
 	for name, data := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		os.MkdirAll(filepath.Dir(p), 0o755)
@@ -152,12 +154,24 @@ func TestRegistryRules(t *testing.T) {
 		{name: "byline without its marker", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"display": `"Lucía"`}, "Lucía* text.\n"),
 		}, want: []string{"index.md:7:3: error pseudonym-byline-marker", "index.md:7:3: error pseudonym-byline-registry", "index.md:7:3: error pseudonym-inconsistent"}},
+		{name: "a byline holding the storyteller's real given name", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"display": `"Mari**sol** Q.*"`}, "Lucía* text.\n"),
+		}, want: []string{"index.md:7:3: error pseudonym-byline-real-name: byline of p-0001 contains their real name (given_name)", "index.md:7:3: error pseudonym-byline-registry", "index.md:7:3: error pseudonym-inconsistent", "index.md:7:18: error registry-leak"}},
+		{name: "a public first name as byline when consent allows no name", files: map[string]string{
+			"content/stories/a/index.md": strings.Replace(storyPage(map[string]string{"display": `"Rosa"`, "kind": "first_name"}, "Rosa text.\n"), "person: p-0001", "person: p-0002", 1),
+		}, want: []string{"index.md:7:3: error pseudonym-byline-real-name: byline of p-0002 contains their real name (public_name), and their consent does not allow their name"}},
+		{name: "a public first name as byline when consent allows the name", files: map[string]string{
+			"content/stories/a/index.md": strings.Replace(strings.Replace(storyPage(map[string]string{"display": `"Rosa"`, "kind": "first_name"}, "Rosa text.\n"), "person: p-0001", "person: p-0002", 1), "name: false", "name: true", 1),
+		}},
 		{name: "first mention without the marker", files: map[string]string{
 			"content/stories/a/index.md": storyPage(nil, "El Lobo was convicted. Later El Lobo* appealed.\n"),
 		}, want: []string{"index.md:27:1: error pseudonym-first-mention: first mention of the pseudonym of p-0101 lacks its * marker"}},
 		{name: "phone number warns, the allow-listed one does not", files: map[string]string{
 			"content/stories/a/index.md": storyPage(nil, "Lucía* text. Call +502 4455 1234 or our office on +502 2200 0000.\n"),
 		}, want: []string{"warning identifying-detail: looks like a phone"}},
+		{name: "a registry phone number in pairs and with parentheses is a leak naming the person", files: map[string]string{
+			"content/stories/a/index.md": storyPage(nil, "Lucía* text. Call 55 21 09 37 or (502) 5521-0937.\n"),
+		}, want: []string{"index.md:27:20: error registry-leak: names registry person p-0001 (phone)", "index.md:27:36: error registry-leak: names registry person p-0001 (phone)", "warning identifying-detail"}},
 		{name: "an HTML file named .jpg", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
 			"vault/media/m-1.jpg":        "<!doctype html><html><body>not a photo</body></html>",
@@ -195,9 +209,31 @@ func TestRegistryRules(t *testing.T) {
 		{name: "region allowed at region level, city not", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"location": "region"}, "Lucía* lives in Quetzaltenango, near Xela.\n"),
 		}, want: []string{"error location-too-precise: names a place at city level"}},
+		{name: "a place split by emphasis, in a plain body and in one goldmark parses", files: map[string]string{
+			"content/stories/a/index.md": storyPage(nil, "Lucía* grew up in Quetzal**tenango**.\n"),
+			"content/stories/b/index.md": strings.Replace(storyPage(nil, "Lucía* grew up in `x` and San Pedro *Su*la.\n"), "st-7q2k9m", "st-other1", 1),
+		}, want: []string{"a/index.md:27:20: error location-too-precise: names a place at region level", "b/index.md:27:28: error location-too-precise: names a place at city level"}},
 		{name: "no location at all", files: map[string]string{
 			"content/stories/a/index.md": storyPage(map[string]string{"location": "none"}, "Lucía* lives in Honduras.\n"),
 		}, want: []string{"error location-too-precise: names a place at country level"}},
+		{name: "taxonomy terms finer than the consented level", files: map[string]string{
+			"content/stories/a/index.md": strings.Replace(storyPage(nil, "Lucía* text.\n"), "media: []", "media: []\ncountries: [Guatemala]\nthemes: [justice, \"Quetzaltenango\"]", 1),
+		}, want: []string{"index.md:27:19: error location-too-precise: names a place at region level"}},
+		{name: "a term of any declared taxonomy, and a city in a caption", files: map[string]string{
+			"config.toml":                "defaultContentLanguage = 'en'\n[languages.en]\n[taxonomies]\n  place = 'places'\n",
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "A road", caption: "Dawn in Tegucigalpa", depicts: []}]` + "\nplaces: [\"San Pedro Sula\"]"}, "Lucía* text.\n"),
+			"vault/media/m-1.jpg":        tinyJPEG,
+		}, want: []string{"index.md:25:9: error location-too-precise: names a place at city level", "index.md:26:10: error location-too-precise: names a place at city level"}},
+		{name: "a country term with no location consented, whatever the country", files: map[string]string{
+			"content/stories/a/index.md": strings.Replace(storyPage(map[string]string{"location": "none"}, "Lucía* text.\n"), "media: []", "media: []\ncountries: [Atlantis]", 1),
+		}, want: []string{"index.md:26:13: error location-too-precise: names a place at country level"}},
+		{name: "country terms allowed at country level", files: map[string]string{
+			"content/stories/a/index.md": strings.Replace(storyPage(nil, "Lucía* text.\n"), "media: []", "media: []\ncountries: [Guatemala, Honduras]\nthemes: [justice]", 1),
+		}},
+		{name: "GPS coordinates in the body and in a caption are errors", files: map[string]string{
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "A road", caption: "14.6349, -90.5069", depicts: []}]`, "location": "city"}, "Lucía* lives at 14°38′N 90°30′W.\n"),
+			"vault/media/m-1.jpg":        tinyJPEG,
+		}, want: []string{"index.md:25:9: error location-too-precise: GPS coordinates are finer than any location level", "index.md:27:18: error location-too-precise: GPS coordinates", "index.md:27:29: error location-too-precise: GPS coordinates"}},
 		{name: "a bundle copied as a template keeps the story id", files: map[string]string{
 			"content/stories/a/index.md":    storyPage(nil, "Lucía* text.\n"),
 			"content/stories/copy/index.md": storyPage(nil, "Lucía* other text.\n"),

@@ -21,7 +21,7 @@ const ExpiringWithin = 60 * 24 * time.Hour
 func DefaultRules() []Rule {
 	return []Rule{
 		statusRule{}, expiredRule{}, expiringRule{}, channelRule{}, languageRule{},
-		guardianRule{}, pseudonymRule{}, digestRule{},
+		futureDateRule{}, guardianRule{}, pseudonymRule{}, digestRule{},
 		newMediaPathRule(), mediaUnlistedRule{}, altRule{},
 		newWordRule("content-warning", diag.Warning, sensitiveTopics, wordCWNeeded,
 			"%q is a sensitive topic and the page has no content_warnings; name the topics readers should be warned of"),
@@ -120,6 +120,54 @@ func (r languageRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	}
 	return []diag.Diagnostic{finding(r, s, s.Page.FieldOffset("consent.languages"),
 		"consent %s does not include language %q; this translation cannot be published", s.Consent.SafeRecord(), s.Page.Lang)}
+}
+
+// pastDates are the front-matter dates that record something that has
+// already happened, so none may be after the day of the check: the day the
+// consent form was signed, the day consent was withdrawn, the day the
+// storyteller approved the text, and Hugo's date and publishDate (Hugo
+// builds no page dated in the future, --buildFuture=false, so a story
+// check passed would be missing from the built site; DESIGN.md "Content
+// model").
+var pastDates = []struct {
+	field string
+	get   func(s *consent.Story) time.Time
+	what  string
+}{
+	{"consent.given", func(s *consent.Story) time.Time {
+		return consentDate(s, func(c *consent.Consent) time.Time { return c.Given })
+	}, "it is the day the consent form was signed, which cannot be in the future"},
+	{"consent.withdrawn", func(s *consent.Story) time.Time {
+		return consentDate(s, func(c *consent.Consent) time.Time { return c.Withdrawn })
+	}, "it is the day consent was withdrawn, which cannot be in the future"},
+	{"review.approved", func(s *consent.Story) time.Time { return s.Review.Approved }, "it is the day the storyteller approved the text, which cannot be in the future"},
+	{"date", func(s *consent.Story) time.Time { return s.Date }, "Hugo builds no page dated in the future, so publish would miss it; date it today or earlier"},
+	{"publishDate", func(s *consent.Story) time.Time { return s.PublishDate }, "Hugo builds no page whose publishDate is in the future, so publish would miss it"},
+}
+
+func consentDate(s *consent.Story, f func(*consent.Consent) time.Time) time.Time {
+	if s.Consent == nil {
+		return time.Time{}
+	}
+	return f(s.Consent)
+}
+
+// futureDateRule is consent-date-future: a date in pastDates after the
+// day of the check (Context.Now, the calendar day of --now).
+type futureDateRule struct{}
+
+func (futureDateRule) ID() string              { return "consent-date-future" }
+func (futureDateRule) Severity() diag.Severity { return diag.Error }
+func (r futureDateRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
+	var ds []diag.Diagnostic
+	for _, d := range pastDates {
+		if t := d.get(s); !t.IsZero() && t.After(c.Now) {
+			ds = append(ds, finding(r, s, s.Page.ValueOffset(d.field),
+				"field %s (%s) is after today (%s); %s",
+				d.field, t.Format(time.DateOnly), c.Now.Format(time.DateOnly), d.what))
+		}
+	}
+	return ds
 }
 
 type guardianRule struct{}

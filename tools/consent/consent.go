@@ -81,6 +81,8 @@ type Story struct {
 	Description     string
 	Draft           bool
 	ExpiryDate      time.Time // Hugo's expiryDate (or its alias unpublishDate); zero if unset
+	Date            time.Time // Hugo's date; zero if unset
+	PublishDate     time.Time // Hugo's publishDate; zero if unset
 	Storyteller     *Storyteller
 	Consent         *Consent
 	Review          Review
@@ -325,8 +327,12 @@ func (ps *parser) enum(rule, path, v string, allowed []string) {
 
 // Parse reads the Storyguard fields of p's front matter into a Story and
 // validates them: types, enumerations, ids, dates as Hugo reads them,
-// expires not before given and at most MaxTermYears after it, and Hugo's
-// expiryDate equal to consent.expires. Each problem is an error diagnostic
+// the order of the dates (consent.expires after consent.given and at most
+// MaxTermYears after it; consent.withdrawn and review.approved not before
+// consent.given), consent.guardian_record not the storyteller's own
+// consent.record, and Hugo's expiryDate equal to consent.expires. Dates
+// against the clock (none in the future) are check's rule
+// consent-date-future, since Parse has no clock. Each problem is an error diagnostic
 // at the offending field. A page that is not a story (IsStoryPage false)
 // needs no consent; its media and Hugo fields are still checked. Parse
 // never panics; an Invalid page yields a bare Story and no diagnostics
@@ -350,6 +356,8 @@ func Parse(p *content.Page) (*Story, []diag.Diagnostic) {
 		}
 	}
 	s.ExpiryDate = ps.date(RuleFrontMatterType, expiryKey, false)
+	s.Date = ps.date(RuleFrontMatterType, "date", false)
+	s.PublishDate = ps.date(RuleFrontMatterType, "publishDate", false)
 	s.ContentWarnings = ps.list(RuleFrontMatterType, "content_warnings", false)
 	s.Countries = ps.list(RuleFrontMatterType, "countries", false)
 	s.Themes = ps.list(RuleFrontMatterType, "themes", false)
@@ -440,16 +448,27 @@ func (ps *parser) consent(s *Story, expiryKey string) *Consent {
 	if c.GuardianRecord != "" && !recordRe.MatchString(c.GuardianRecord) {
 		ps.errAt(r, "consent.guardian_record", true, "field consent.guardian_record: not a consent record id (cr- and letters, digits or hyphens)")
 	}
+	if c.GuardianRecord != "" && c.GuardianRecord == c.Record {
+		ps.errAt(r, "consent.guardian_record", true, "field consent.guardian_record is the storyteller's own consent record (consent.record); a guardian signs a consent record of their own")
+	}
 	if !c.Withdrawn.IsZero() && c.Status != Withdrawn {
 		ps.errAt(r, "consent.withdrawn", true, "field consent.withdrawn is set but consent.status is %s; a withdrawn consent has status withdrawn", c.Status)
 	}
 	if !c.Given.IsZero() && !c.Expires.IsZero() {
-		if c.Expires.Before(c.Given) {
-			ps.errAt(r, "consent.expires", true, "field consent.expires (%s) is before consent.given (%s)", c.Expires.Format(time.DateOnly), c.Given.Format(time.DateOnly))
+		if !c.Expires.After(c.Given) {
+			ps.errAt(r, "consent.expires", true, "field consent.expires (%s) is not after consent.given (%s)", c.Expires.Format(time.DateOnly), c.Given.Format(time.DateOnly))
 		} else if limit := c.Given.AddDate(MaxTermYears, 0, 0); c.Expires.After(limit) {
 			ps.errAt(RuleTerm, "consent.expires", true, "field consent.expires (%s) is more than %d years after consent.given; the latest allowed is %s",
 				c.Expires.Format(time.DateOnly), MaxTermYears, limit.Format(time.DateOnly))
 		}
+	}
+	if !c.Given.IsZero() && !c.Withdrawn.IsZero() && c.Withdrawn.Before(c.Given) {
+		ps.errAt(r, "consent.withdrawn", true, "field consent.withdrawn (%s) is before consent.given (%s); consent is withdrawn only after it was given",
+			c.Withdrawn.Format(time.DateOnly), c.Given.Format(time.DateOnly))
+	}
+	if a := s.Review.Approved; !c.Given.IsZero() && !a.IsZero() && a.Before(c.Given) {
+		ps.errAt(RuleReviewInvalid, "review.approved", true, "field review.approved (%s) is before consent.given (%s); the storyteller approves the text under a consent already given",
+			a.Format(time.DateOnly), c.Given.Format(time.DateOnly))
 	}
 	if !c.Expires.IsZero() {
 		if s.ExpiryDate.IsZero() {

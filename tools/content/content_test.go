@@ -300,3 +300,34 @@ func FuzzRefuseConfig(f *testing.F) {
 		}
 	})
 }
+
+// TestLoadSiteTaxonomies: the declared taxonomies' plural names, sorted;
+// Hugo's defaults when config.toml declares none; an error for a plural
+// name that is not text.
+func TestLoadSiteTaxonomies(t *testing.T) {
+	for _, tc := range []struct{ config, want, err string }{
+		{"[taxonomies]\n  country = 'countries'\n  theme = 'Themes'\n", "countries,themes", ""},
+		{"title = 'x'\n", "categories,tags", ""},
+		{"[taxonomies]\n", "", ""},
+		{"[taxonomies]\n  country = 3\n", "", "field taxonomies.country"},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(tc.config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(dir, "content"), 0o755)
+		s, err := LoadSite(dir)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: err %v, want %q", tc.config, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(s.Taxonomies, ","); got != tc.want {
+			t.Errorf("%q: taxonomies %q, want %q", tc.config, got, tc.want)
+		}
+	}
+}

@@ -30,6 +30,11 @@ type Site struct {
 	// DefaultLanguage is defaultContentLanguage, "en" when unset (Hugo's
 	// default).
 	DefaultLanguage string
+	// Taxonomies are the plural names of config.toml's [taxonomies]
+	// table ("countries", "themes"), sorted: the front-matter lists Hugo
+	// renders as public term pages. Hugo's default, categories and tags,
+	// when the table is absent (gohugoio/hugo config/allconfig).
+	Taxonomies []string
 	// Pages are the Markdown pages under content/, sorted by Path,
 	// including those that could not be loaded (Page.Invalid).
 	Pages []*Page
@@ -278,6 +283,22 @@ func (s *Site) readConfig() error {
 	}
 	if len(s.Languages) == 0 {
 		s.Languages = []string{s.DefaultLanguage}
+	}
+	s.Taxonomies = []string{"categories", "tags"}
+	if v, ok := lookupKey(m, "taxonomies"); ok {
+		tax, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: field taxonomies: want a table of singular = plural names, got %T", name, v)
+		}
+		s.Taxonomies = s.Taxonomies[:0]
+		for singular, pv := range tax {
+			plural, ok := pv.(string)
+			if !ok || plural == "" {
+				return fmt.Errorf("%s: field taxonomies.%s: want the plural name as text", name, singular)
+			}
+			s.Taxonomies = append(s.Taxonomies, strings.ToLower(plural))
+		}
+		slices.Sort(s.Taxonomies)
 	}
 	slices.Sort(s.Languages)
 	if !slices.Contains(s.Languages, s.DefaultLanguage) {

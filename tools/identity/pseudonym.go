@@ -2,6 +2,7 @@ package identity
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -83,6 +84,32 @@ func CheckByline(reg *Registry, path, displayName, nameKind, person string) []Fi
 		add(RuleRealNameByline, "byline of %s is one of their real names, which they did not consent to show", person)
 	}
 	return out
+}
+
+// bylineNameKinds are the Match kinds that are a person's own names.
+var bylineNameKinds = []string{"name", "given_name", "family_name", "nickname", "name part", "public_name"}
+
+// CheckBylineNames checks a byline the storyteller did not consent to put
+// a name to (consent.identifiers.name false, or name_kind pseudonym or
+// anonymous): displayName must not contain any of person's registry names
+// (full names, given and family names, nicknames, and the public name,
+// which is a real name too), matched as the Scanner matches (case,
+// diacritics, spacing, emphasis, entities; whole words, anywhere in the
+// byline: "Rosa C.*" contains the given name Rosa). One finding,
+// RuleRealNameByline, naming the person id and the kind of name, never
+// the name. path is only copied into the finding.
+func CheckBylineNames(sc *Scanner, path, displayName, person string) []Finding {
+	var kinds []string
+	for _, m := range sc.ScanPage("", []byte(displayName), ScanOptions{RestrictPublicNames: true}) {
+		if m.PersonID == person && slices.Contains(bylineNameKinds, m.Kind) && !slices.Contains(kinds, m.Kind) {
+			kinds = append(kinds, m.Kind)
+		}
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	return []Finding{{Path: path, PersonID: person, Rule: RuleRealNameByline,
+		Message: fmt.Sprintf("byline of %s contains their real name (%s), and their consent does not allow their name", person, strings.Join(kinds, ", "))}}
 }
 
 // CheckFirstMentions checks that the first mention of each registry

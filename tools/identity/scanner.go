@@ -87,6 +87,9 @@ type Scanner struct {
 	pats   [][]patEntry // pattern id -> what it stands for
 	pseudo *dfa
 	ppats  [][]patEntry
+	// phones are the registry phone numbers with at least
+	// MinPhoneDigits digits, for scanPhones.
+	phones []phoneEntry
 	pool   sync.Pool
 }
 
@@ -99,7 +102,11 @@ var kindNames = map[string]string{
 // or Validate). Deny terms are every name, given name, family name,
 // nickname and detail value; a phone detail also matches as its digits
 // only, and without its country code (+502, +503, +504, +1) as the local
-// number grouped 4-4 (Central America) or 3-3-4 (NANP) or ungrouped.
+// number grouped 4-4 (Central America) or 3-3-4 (NANP) or ungrouped; and
+// a phone number of at least MinPhoneDigits digits (without its country
+// code) matches by its digits in any layout: other grouping, dots,
+// hyphens, parentheses, pairs of digits, with or without +country code
+// or 00 (see scanPhones).
 // A full name also matches written without spaces ("#AnaPerezQuinorez"),
 // and a family name also glued to each of the person's given names
 // ("anaperez@...", reported as the family name). Public names are added as
@@ -142,6 +149,9 @@ func NewScanner(reg *Registry) (*Scanner, error) {
 			case "phone":
 				for _, v := range phoneVariants(t.text) {
 					add(v, e, &s.pats, &pats, index)
+				}
+				if d, cc := phoneDigits(t.text); len(d) >= MinPhoneDigits {
+					s.phones = append(s.phones, phoneEntry{digits: []byte(d), prefixes: phonePrefixes(d, cc), person: pi, term: t.index})
 				}
 			case "name":
 				// Written without spaces: hashtags, user names, slugs.
@@ -237,6 +247,11 @@ func (s *Scanner) ScanPage(path string, data []byte, opts ScanOptions) []Match {
 		ms = append(ms, spaced...)
 		sortMatches(ms)
 		ms = slices.Compact(ms)
+	}
+	if phones := s.scanPhones(data); len(phones) > 0 {
+		ms = append(ms, phones...)
+		sortMatches(ms)
+		ms = dropContained(slices.Compact(ms))
 	}
 	if path != "" {
 		ms = append(ms, s.scan(s.deny, s.pats, []byte(path), true, opts)...)

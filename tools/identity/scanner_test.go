@@ -86,6 +86,15 @@ func TestScanMatches(t *testing.T) {
 		{"phone as given", "call +502 4410 2233", []string{"p-0001 phone=502 4410 2233"}},
 		{"phone local, hyphen", "call 4410-2233", []string{"p-0001 phone=4410-2233"}},
 		{"phone digits only", "call +50244102233", []string{"p-0001 phone=50244102233"}},
+		{"phone in pairs", "call 44 10 22 33", []string{"p-0001 phone=44 10 22 33"}},
+		{"phone with parentheses", "call (502) 4410-2233", []string{"p-0001 phone=502) 4410-2233"}},
+		{"phone in another grouping", "44102 233", []string{"p-0001 phone=44102 233"}},
+		{"phone with 00 and dots", "call 00502.4410.2233", []string{"p-0001 phone=4410.2233"}},
+		{"phone grouped 3-3-2", "call +502 441 022 33", []string{"p-0001 phone=441 022 33"}},
+		{"phone with a trunk 0", "call 0 4410 2233.", []string{"p-0001 phone=4410 2233"}},
+		{"phone across a line break", "call 4410\n2233", []string{"p-0001 phone=4410\n2233"}},
+		{"phone with slashes", "4410/22/33", []string{"p-0001 phone=4410/22/33"}},
+		{"phone after a year", "in 2026 4410 2233", []string{"p-0001 phone=4410 2233"}},
 		{"email detail", "mail ana.perez@mail.example now", []string{"p-0001 given_name=ana", "p-0001 email=ana.perez@mail.example", "p-0001 family_name=perez"}},
 		{"email URL-encoded", "mailto:ana.perez%40mail.example", []string{"p-0001 given_name=ana", "p-0001 email=ana.perez%40mail.example", "p-0001 family_name=perez"}},
 		{"public name next to a family name", "Tomasa Mendoza", []string{"p-0002 family_name=Mendoza"}},
@@ -129,6 +138,8 @@ func TestScanNonMatches(t *testing.T) {
 		"El Coyote* was convicted",      // a perpetrator's pseudonym
 		"AnaMendoza",                    // glued names of two different people
 		"4410 22334",                    // phone digits inside a longer number
+		"14410 2233",                    // and at the end of a longer group
+		"4410 223",                      // too few digits
 		"M e n d o",                     // a spaced-out prefix
 		"M e n d o z a s",               // a spaced-out longer word
 		"Men d o z a",                   // not all single letters

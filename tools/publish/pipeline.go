@@ -73,6 +73,11 @@ type Story struct {
 	// ConsentRecords are the consent.record ids of the language files,
 	// without repeats.
 	ConsentRecords []string
+	// Unindexed are the title, description and byline of each publishable
+	// language file whose consent says search_engines: false: no
+	// indexable built page may carry them (ScanOutput, output-noindex).
+	// Never logged or printed.
+	Unindexed []UnindexedText
 }
 
 // Media is one processed medium, ready to upload: File is a scrubbed and
@@ -415,9 +420,14 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	for _, k := range m.Keys() {
 		keys[k] = true
 	}
+	var unindexed []UnindexedText
+	for _, s := range plan.Stories {
+		unindexed = append(unindexed, s.Unindexed...)
+	}
 	scan, err := ScanOutput(OutputScan{
 		Dir: out, Leaks: p.Leaks, VerifyImage: p.VerifyImage,
 		MediaPrefix: mediaPrefix(o.MediaBaseURL), MediaKeys: keys, BaseURL: o.BaseURL,
+		Unindexed: unindexed,
 	})
 	if err != nil {
 		return res, fmt.Errorf("scan of built output: %w", err)

@@ -230,3 +230,40 @@ func TestAppendAudit(t *testing.T) {
 		}
 	}
 }
+
+// TestScanOutputUnindexed: an indexable page or feed carrying the title,
+// description or byline of a story whose consent says no search engines
+// fails the scan, by story id and field only; a noindex page may carry
+// them, and a word that merely contains the byline does not count.
+func TestScanOutputUnindexed(t *testing.T) {
+	out := t.TempDir()
+	write(t, out, "index.html", "<html><head></head><body><h3>A <em>Safer</em> walk to school</h3><p>Told by Daniela*</p></body></html>\n")
+	write(t, out, "themes/young/index.html", "<html><head><meta name=\"robots\" content=\"noindex\"></head><body>A safer walk to school, Daniela*</body></html>\n")
+	write(t, out, "stories/index.xml", "<rss><item><description>Daniela* and her classmates drew a map.</description></item></rss>")
+	write(t, out, "about/index.html", "<p>Danielas and a safer walk</p>")
+	ds, err := ScanOutput(OutputScan{
+		Dir: out, Leaks: func(string, []byte) []Finding { return nil },
+		VerifyImage: func(string, []byte) error { return nil }, BaseURL: "http://127.0.0.1/",
+		Unindexed: []UnindexedText{
+			{StoryID: "st-9v4n6b", Field: "title", Text: "A safer walk to school"},
+			{StoryID: "st-9v4n6b", Field: "description", Text: "Daniela* and her classmates drew a map."},
+			{StoryID: "st-9v4n6b", Field: "byline", Text: "Daniela*"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"index.html: error output-noindex: indexable page carries the byline of story st-9v4n6b, whose consent says no search engines; list it only on noindex pages",
+		"index.html: error output-noindex: indexable page carries the title of story st-9v4n6b, whose consent says no search engines; list it only on noindex pages",
+		"stories/index.xml: error output-noindex: indexable page carries the byline of story st-9v4n6b, whose consent says no search engines; list it only on noindex pages",
+		"stories/index.xml: error output-noindex: indexable page carries the description of story st-9v4n6b, whose consent says no search engines; list it only on noindex pages",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("diagnostics:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+}

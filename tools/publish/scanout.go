@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"storyguard/tools/diag"
+	"storyguard/tools/identity"
 )
 
 // Finding is one registry match in a file: byte offsets into the data
@@ -42,6 +43,50 @@ type OutputScan struct {
 	// BaseURL is the site's base URL; image URLs under it must be files in
 	// Dir that pass VerifyImage.
 	BaseURL string
+	// Unindexed are the texts of the stories whose consent says no search
+	// engines (Story.Unindexed): output-noindex.
+	Unindexed []UnindexedText
+}
+
+// UnindexedText is one text a reader sees of a story whose consent says
+// search_engines: false.
+type UnindexedText struct {
+	StoryID string
+	// Field is "title", "description" or "byline".
+	Field string
+	// Text is the text as written in front matter; it is matched folded
+	// (identity.Normalise: case, accents, spacing, markup) on whole words,
+	// and never printed.
+	Text string
+}
+
+// noindexMeta finds the robots meta element that keeps a page out of
+// search engines (the theme's baseof.html and alias.html write it).
+var noindexMeta = regexp.MustCompile(`(?i)<meta\s+name=["']?robots["']?\s+content=["'][^"']*noindex`)
+
+// unindexedOn returns the findings for an indexable file rel (an HTML page
+// without noindexMeta, or an XML feed or sitemap): each UnindexedText it
+// carries, by story id and field.
+func unindexedOn(rel string, data []byte, texts []UnindexedText, folded func(string) string) []string {
+	if len(texts) == 0 {
+		return nil
+	}
+	ext := strings.ToLower(path.Ext(rel))
+	if ext != ".html" && ext != ".htm" && ext != ".xml" || noindexMeta.Match(data) {
+		return nil
+	}
+	page := " " + folded(string(data)) + " "
+	var out []string
+	for _, t := range texts {
+		f := strings.TrimSpace(folded(t.Text))
+		if f == "" {
+			continue
+		}
+		if strings.Contains(page, " "+f+" ") {
+			out = append(out, fmt.Sprintf("indexable page carries the %s of story %s, whose consent says no search engines; list it only on noindex pages", t.Field, t.StoryID))
+		}
+	}
+	return out
 }
 
 // imageURL finds URLs and paths that end in an image extension, in HTML,
@@ -74,6 +119,10 @@ var imageExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".webp
 //   - output-image: an image URL that is neither a media object the manifest
 //     lists nor a file in the output; an image on another host (a
 //     third-party request);
+//   - output-noindex: an indexable page (HTML without a robots noindex
+//     meta element, or an XML feed or sitemap) that carries the title,
+//     description or byline of a story whose consent says no search
+//     engines (o.Unindexed), matched folded on whole words;
 //   - output-media: an image file in the output that fails verification, or
 //     a file of a kind Storyguard cannot prove clean (gif, svg with
 //     metadata, anything not text and not a verified image).
@@ -128,6 +177,9 @@ func ScanOutput(o OutputScan) ([]diag.Diagnostic, error) {
 		case textExt[ext]:
 			for _, f := range o.Leaks(rel, data) {
 				add(rel, data, f.Start, "output-leak", fmt.Sprintf("matches registry person %s (%s)", f.PersonID, f.Kind))
+			}
+			for _, msg := range unindexedOn(rel, data, o.Unindexed, identity.Normalise) {
+				add(rel, nil, 0, "output-noindex", msg)
 			}
 			for _, loc := range imageURL.FindAllIndex(data, -1) {
 				ref := string(data[loc[0]:loc[1]])

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -474,5 +475,41 @@ func TestMediaBaseURLElsewhere(t *testing.T) {
 	}
 	if !strings.Contains(readOut(t, dst, "_headers"), "img-src 'self' https://media.example.org;") {
 		t.Error("_headers img-src does not allow the media origin")
+	}
+}
+
+// TestNoIndexStoryOnNoIndexablePage builds the demo site with Hugo: the
+// story whose consent says no search engines (a-safer-walk-to-school) is
+// listed on no indexable page (home, section lists, term and taxonomy
+// pages, feeds, sitemaps) by its title, description or byline, in either
+// language; only noindex pages (its own, a term page naming only it) may
+// carry them.
+func TestNoIndexStoryOnNoIndexablePage(t *testing.T) {
+	out := builtSite(t)
+	texts := []string{
+		"A safer walk to school", "Un camino más seguro a la escuela",
+		"Daniela* and her classmates", "Daniela* y sus compañeras", "Daniela*",
+	}
+	noindex := regexp.MustCompile(`<meta name="robots" content="noindex">`)
+	checked := 0
+	walkOut(t, out, func(rel, body string) {
+		if !strings.HasSuffix(rel, ".html") && !strings.HasSuffix(rel, ".xml") || noindex.MatchString(body) {
+			return
+		}
+		checked++
+		plain := html.UnescapeString(body)
+		for _, s := range texts {
+			if strings.Contains(plain, s) {
+				t.Errorf("indexable %s carries %q of the story that allows no search engines", rel, s)
+			}
+		}
+	})
+	if checked < 20 {
+		t.Errorf("only %d indexable files checked", checked)
+	}
+	// The story is still listed where a reader looks for it on a noindex
+	// page: the term page that names only it.
+	if body := readOut(t, out, "themes/young-people/index.html"); !strings.Contains(body, "A safer walk to school") {
+		t.Error("the noindex term page young-people does not list the story")
 	}
 }
