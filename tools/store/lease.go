@@ -328,25 +328,32 @@ func (l *Lease) renew() {
 	defer close(l.done)
 	tick := time.NewTicker(l.ttl / 4)
 	defer tick.Stop()
+	// giveUp fires a quarter TTL before the recorded expiry, whatever the
+	// ticker's timing under load: once the lease has lapsed another run may
+	// take it over while this one still writes, so stop before, not after.
+	l.mu.Lock()
+	expires := l.holder.Expires
+	l.mu.Unlock()
+	giveUp := time.NewTimer(time.Until(expires.Add(-l.ttl / 4)))
+	defer giveUp.Stop()
 	for {
 		select {
 		case <-l.ctx.Done():
 			return
+		case <-giveUp.C:
+			l.cancel(fmt.Errorf("%w: not renewed before %s", ErrLeaseLost, expires.Format(time.RFC3339)))
+			return
 		case <-tick.C:
 		}
 		l.mu.Lock()
-		etag, expires := l.etag, l.holder.Expires
+		etag := l.etag
+		next := time.Now().UTC().Truncate(time.Second).Add(l.ttl)
+		l.holder.Expires = next
 		l.mu.Unlock()
-		// Stop a tick before the lapse, not after it: once the lease has
-		// lapsed another run may take it over while this one still writes.
-		if !time.Now().Add(l.ttl / 4).Before(expires) {
-			l.cancel(fmt.Errorf("%w: not renewed before %s", ErrLeaseLost, expires.Format(time.RFC3339)))
-			return
-		}
-		l.mu.Lock()
-		l.holder.Expires = time.Now().UTC().Truncate(time.Second).Add(l.ttl)
-		l.mu.Unlock()
-		err := l.write(l.ctx, Precondition{IfETag: etag})
+		// The write may not outlast the give-up point either.
+		wctx, cancel := context.WithDeadline(l.ctx, expires.Add(-l.ttl/4))
+		err := l.write(wctx, Precondition{IfETag: etag})
+		cancel()
 		if errors.Is(err, ErrPrecondition) || errors.Is(err, ErrNotFound) {
 			l.cancel(fmt.Errorf("%w: another run took it over", ErrLeaseLost))
 			return
@@ -355,7 +362,10 @@ func (l *Lease) renew() {
 			l.mu.Lock()
 			l.holder.Expires = expires // not extended; retry at the next tick
 			l.mu.Unlock()
+			continue
 		}
+		expires = next
+		giveUp.Reset(time.Until(expires.Add(-l.ttl / 4)))
 	}
 }
 
