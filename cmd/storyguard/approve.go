@@ -10,6 +10,7 @@ import (
 
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
+	"storyguard/tools/vault"
 )
 
 func init() { register(newApproveCmd) }
@@ -77,7 +78,7 @@ be in the future, nor before the story's consent.given.
 				digest string
 			}
 			var outs []out
-			vm := consent.NewVaultMedia(cfg.Path(cfg.Vault))
+			vm := vault.NewOriginals(cfg.Path(cfg.Vault))
 			// Compute every file first, so an error writes nothing.
 			for _, p := range pages {
 				raw, digest, err := consent.Approve(p, day, vm.Sum)

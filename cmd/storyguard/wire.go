@@ -25,35 +25,25 @@ import (
 	"storyguard/tools/publish"
 	"storyguard/tools/site"
 	"storyguard/tools/store"
+	"storyguard/tools/vault"
 )
 
 // variantWidths are the srcset widths made for every image wider than them,
 // in pixels: a phone in portrait (480) and a tablet or laptop column (960).
 var variantWidths = []int{480, 960}
 
-// vault holds the decrypted registry and its scanner for one command.
-type vault struct {
-	dir     string
-	reg     *identity.Registry
-	scanner *identity.Scanner
-}
-
 // openVault opens the registry as openRegistry does (failing closed, with a
-// hint for each kind of failure) and builds its scanner.
-func (a *app) openVault(cfg config.Config) (*vault, error) {
-	reg, path, _, err := a.openRegistry()
+// hint for each kind of failure) and builds its scanner (vault.New).
+func (a *app) openVault(cfg config.Config) (*vault.Vault, error) {
+	reg, _, _, err := a.openRegistry()
 	if err != nil {
 		return nil, err
 	}
-	sc, err := identity.NewScanner(reg)
-	if err != nil {
-		return nil, fmt.Errorf("registry %s: %w", path, err)
-	}
-	return &vault{dir: cfg.Path(cfg.Vault), reg: reg, scanner: sc}, nil
+	return vault.New(cfg.Path(cfg.Vault), reg)
 }
 
 // checkSite loads the site and runs every rule, the registry's included.
-func checkSite(cfg config.Config, v *vault, now time.Time) (*content.Site, []diag.Diagnostic, error) {
+func checkSite(cfg config.Config, v *vault.Vault, now time.Time) (*content.Site, []diag.Diagnostic, error) {
 	s, err := content.LoadSite(cfg.Root)
 	if err != nil {
 		return nil, nil, err
@@ -67,13 +57,13 @@ func checkSite(cfg config.Config, v *vault, now time.Time) (*content.Site, []dia
 
 // vaultRules are the rules that read the vault: the registry's, the
 // site-wide consistency rules, and the withdrawals of the audit log.
-func vaultRules(cfg config.Config, v *vault, s *content.Site) ([]check.Rule, error) {
-	withdrawn, records, err := publish.Withdrawals(filepath.Join(v.dir, "audit.log"))
+func vaultRules(cfg config.Config, v *vault.Vault, s *content.Site) ([]check.Rule, error) {
+	withdrawn, records, err := vault.Withdrawals(vault.AuditLogPath(v.Dir))
 	if err != nil {
 		return nil, err
 	}
-	return append(check.RegistryRules(v.reg, v.scanner, cfg.AllowContacts, v.dir),
-		check.ConsistencyRule(v.reg, s), check.WithdrawnRule(withdrawn, records)), nil
+	return append(check.RegistryRules(v.Registry, v.Scanner, cfg.AllowContacts, v.Dir),
+		check.ConsistencyRule(v.Registry, s), check.WithdrawnRule(withdrawn, records)), nil
 }
 
 // registryRules is the one place where rules that need the identity
@@ -89,7 +79,7 @@ func (a *app) registryRules(cfg config.Config, s *content.Site) ([]check.Rule, e
 // wired is everything a pipeline command needs, built once.
 type wired struct {
 	cfg   config.Config
-	vault *vault
+	vault *vault.Vault
 	parts publish.Parts
 	opts  publish.Options
 }
@@ -110,7 +100,7 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 	}
 	w := &wired{cfg: cfg, vault: v}
 	w.opts = publish.Options{
-		Root: cfg.Root, Vault: v.dir, Now: now, BaseURL: base,
+		Root: cfg.Root, Vault: v.Dir, Now: now, BaseURL: base,
 		MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr,
 	}
 	// withdrawn collects the persons whose stories are withdrawn, so the
@@ -134,10 +124,10 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 		},
 		Leaks: func(p string, data []byte) []publish.Finding {
 			var fs []publish.Finding
-			for _, m := range v.scanner.ScanPage("", data, identity.ScanOptions{RestrictPublicNames: true, AllowPublicNames: live}) {
+			for _, m := range v.Scanner.ScanPage("", data, identity.ScanOptions{RestrictPublicNames: true, AllowPublicNames: live}) {
 				fs = append(fs, publish.Finding{Start: m.Start, End: m.End, PersonID: m.PersonID, Kind: m.Kind})
 			}
-			for _, m := range v.scanner.PseudonymMentions(data) {
+			for _, m := range v.Scanner.PseudonymMentions(data) {
 				if slices.Contains(withdrawn, m.PersonID) {
 					fs = append(fs, publish.Finding{Start: m.Start, End: m.End, PersonID: m.PersonID, Kind: "pseudonym of a withdrawn storyteller"})
 				}

@@ -17,6 +17,7 @@ import (
 	"storyguard/tools/diag"
 	"storyguard/tools/identity"
 	"storyguard/tools/media"
+	"storyguard/tools/vault"
 )
 
 // Rule ids of the rules that need the identity registry or the vault.
@@ -176,15 +177,15 @@ type mediaRule struct {
 	reg *identity.Registry
 	// originals indexes <vault>/media once, when the rule is built, and
 	// hashes the originals for review-media.
-	originals *consent.VaultMedia
+	originals *vault.Originals
 	// problems caches originalProblem by file name (rules run on many
 	// pages at once).
 	problems sync.Map
 }
 
-func newMediaRule(reg *identity.Registry, vault string) *mediaRule {
+func newMediaRule(reg *identity.Registry, vaultDir string) *mediaRule {
 	// An unreadable media folder leaves every medium missing: fail closed.
-	return &mediaRule{reg: reg, originals: consent.NewVaultMedia(vault)}
+	return &mediaRule{reg: reg, originals: vault.NewOriginals(vaultDir)}
 }
 
 // sniffProblem returns "" when head (a vault original's first bytes) is a

@@ -26,6 +26,7 @@ import (
 	"storyguard/tools/diag"
 	"storyguard/tools/manifest"
 	"storyguard/tools/store"
+	"storyguard/tools/vault"
 )
 
 // ErrBlocked is returned, wrapped, when findings at error level stopped the
@@ -368,7 +369,7 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 			if _, dup := m.Media[id]; dup {
 				return res, fmt.Errorf("media %s: placed by two stories; a medium belongs to one story's consent", id)
 			}
-			src, err := FindOriginal(o.Vault, id)
+			src, err := vault.FindOriginal(o.Vault, id)
 			if err != nil {
 				return res, err
 			}
@@ -515,8 +516,8 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 // every publishable story of plan that the vault's audit log now records
 // as withdrawn (any withdraw entry, started or done), or whose consent
 // record a withdrawal ended.
-func refuseWithdrawn(vault string, plan *Plan) error {
-	stories, records, err := Withdrawals(AuditLogPath(vault))
+func refuseWithdrawn(vaultDir string, plan *Plan) error {
+	stories, records, err := vault.Withdrawals(vault.AuditLogPath(vaultDir))
 	if err != nil {
 		return err
 	}
@@ -538,36 +539,6 @@ func refuseWithdrawn(vault string, plan *Plan) error {
 var ErrPartial = errors.New("the deployment stopped part way; run the same command again: it converges")
 
 func partly(err error) error { return fmt.Errorf("%w (%w)", err, ErrPartial) }
-
-// mediaExt are the extensions FindOriginal accepts, in the vault's media/.
-var mediaExt = []string{".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".avif", ".gif", ".tif", ".tiff", ".mp4", ".mov", ".svg", ".pdf"}
-
-// FindOriginal returns the one original in <vault>/media/ named by media
-// id ("<id>.<ext>"). No file, or more than one, is an error naming the id.
-// Unsupported formats are found here and refused by the scrubber, so that
-// the message names the format.
-func FindOriginal(vault, id string) (string, error) {
-	if id == "" || strings.ContainsAny(id, `/\`) || strings.HasPrefix(id, ".") {
-		return "", fmt.Errorf("media id %q: not a valid id", id)
-	}
-	var found []string
-	for _, ext := range mediaExt {
-		for _, e := range []string{ext, strings.ToUpper(ext)} {
-			p := filepath.Join(vault, "media", id+e)
-			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
-				found = append(found, p)
-			}
-		}
-	}
-	switch len(found) {
-	case 0:
-		return "", fmt.Errorf("media %s: no original in %s", id, filepath.Join(vault, "media"))
-	case 1:
-		return found[0], nil
-	default:
-		return "", fmt.Errorf("media %s: %d originals in the vault; keep exactly one", id, len(found))
-	}
-}
 
 // appendUnique appends u unless an upload of the same key is there: two
 // media ids of one story with identical scrubbed bytes share one object.

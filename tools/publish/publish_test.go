@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"storyguard/tools/vault"
 	"strings"
 	"testing"
 	"time"
@@ -185,8 +186,8 @@ func TestSiteObjectsAndPurgeURLs(t *testing.T) {
 func TestAppendAudit(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "vault", "audit.log")
 	for i := range 2 {
-		e := AuditEntry{Time: time.Date(2026, 11, 29, 10, i, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-7q2k9m", Role: "storyteller", ObjectVersions: i + 1, Result: "complete"}
-		if err := AppendAudit(p, e); err != nil {
+		e := vault.AuditEntry{Time: time.Date(2026, 11, 29, 10, i, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-7q2k9m", Role: "storyteller", ObjectVersions: i + 1, Result: "complete"}
+		if err := vault.AppendAudit(p, e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -202,7 +203,7 @@ func TestAppendAudit(t *testing.T) {
 	sc := bufio.NewScanner(f)
 	n := 0
 	for sc.Scan() {
-		var e AuditEntry
+		var e vault.AuditEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("line %d: %v", n+1, err)
 		}
@@ -215,7 +216,7 @@ func TestAppendAudit(t *testing.T) {
 		t.Fatalf("want 2 lines appended, got %d", n)
 	}
 	when := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-	for _, bad := range []AuditEntry{
+	for _, bad := range []vault.AuditEntry{
 		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "Some Person"},
 		{Time: when, Action: "withdraw", StoryID: "finding my voice", Role: "comms"},
 		{Time: when, Action: "withdraw", Role: "comms"},
@@ -223,7 +224,7 @@ func TestAppendAudit(t *testing.T) {
 		{Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms"},
 		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms", ConsentRecords: []string{"Some Person"}},
 	} {
-		if err := AppendAudit(p, bad); err == nil {
+		if err := vault.AppendAudit(p, bad); err == nil {
 			t.Errorf("accepted %+v", bad)
 		} else if strings.Contains(err.Error(), "Some Person") || strings.Contains(err.Error(), "finding my voice") {
 			t.Errorf("error repeats the bad value: %v", err)

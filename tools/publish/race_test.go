@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"storyguard/tools/vault"
 	"strings"
 	"sync"
 	"testing"
@@ -92,7 +93,7 @@ var fieldRe = regexp.MustCompile(`(?m)^(story_id|status|record|media): (\S+)$`)
 // given and the audit log records no withdrawal of it (the rule of
 // check.WithdrawnRule).
 func (ts *testSite) check(ctx context.Context, now time.Time) (*Plan, []diag.Diagnostic, error) {
-	withdrawn, records, err := Withdrawals(AuditLogPath(ts.vault))
+	withdrawn, records, err := vault.Withdrawals(vault.AuditLogPath(ts.vault))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -232,7 +233,7 @@ func (ts *testSite) assertWithdrawn(t *testing.T) {
 // auditResults returns the results of story A's withdraw entries, in order.
 func (ts *testSite) auditResults(t *testing.T) []string {
 	t.Helper()
-	f, err := os.Open(AuditLogPath(ts.vault))
+	f, err := os.Open(vault.AuditLogPath(ts.vault))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +241,7 @@ func (ts *testSite) auditResults(t *testing.T) []string {
 	var out []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var e AuditEntry
+		var e vault.AuditEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"storyguard/tools/vault"
 	"strings"
 	"time"
 
@@ -35,8 +36,9 @@ func bundleList(ss []Story) string {
 	return strings.Join(bs, ", ")
 }
 
-// Roles are who may ask for a withdrawal, as recorded in the audit log.
-var Roles = []string{"storyteller", "guardian", "comms", "legal"}
+// Roles are who may ask for a withdrawal: vault.Roles, as the audit log
+// records them.
+var Roles = vault.Roles
 
 // WithdrawOptions are a withdrawal's settings on top of the pipeline's.
 type WithdrawOptions struct {
@@ -46,7 +48,7 @@ type WithdrawOptions struct {
 	// Reason is free text for the audit log. It must name nobody: it is
 	// scanned against the registry and refused if it matches.
 	Reason string
-	// Role is who asked, one of Roles.
+	// Role is who asked, one of vault.Roles.
 	Role string
 	// AuditLog is the audit log's path.
 	AuditLog string
@@ -135,7 +137,7 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	}
 	entry.Time = time.Now().UTC()
 	entry.Result = "complete"
-	if err := AppendAudit(w.o.AuditLog, *entry); err != nil {
+	if err := vault.AppendAudit(w.o.AuditLog, *entry); err != nil {
 		return w.withPending(), err
 	}
 	res = w.withPending()
@@ -214,7 +216,7 @@ func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*Withdr
 	}
 	entry.Time = time.Now().UTC()
 	entry.Result = "partial: the story's objects are removed; the site is not rebuilt (no registry key)"
-	if err := AppendAudit(w.o.AuditLog, *entry); err != nil {
+	if err := vault.AppendAudit(w.o.AuditLog, *entry); err != nil {
 		return w.withPending(), err
 	}
 	return w.withPending(), ErrRebuildPending
@@ -277,7 +279,7 @@ type withdrawal struct {
 	o      WithdrawOptions
 	story  Story
 	res    *WithdrawResult
-	entry  AuditEntry
+	entry  vault.AuditEntry
 	st     Store
 	closer io.Closer
 	lease  *store.Lease
@@ -295,11 +297,11 @@ type withdrawal struct {
 // (fail) and returned with the withdrawal (its result so far), the lease
 // released and the store closed. reason is what the audit entry records.
 func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason string) (*withdrawal, error) {
-	if !slices.Contains(Roles, o.Role) {
-		return nil, fmt.Errorf("role %q: want one of %s", o.Role, strings.Join(Roles, ", "))
+	if !slices.Contains(vault.Roles, o.Role) {
+		return nil, fmt.Errorf("role %q: want one of %s", o.Role, strings.Join(vault.Roles, ", "))
 	}
 	if o.AuditLog == "" {
-		o.AuditLog = AuditLogPath(o.Vault)
+		o.AuditLog = vault.AuditLogPath(o.Vault)
 	}
 	if o.LeaseWait == 0 {
 		o.LeaseWait = DefaultWithdrawLeaseWait
@@ -324,14 +326,14 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 		return nil, err
 	}
 	w.story, w.res = s, &WithdrawResult{StoryID: s.ID}
-	w.entry = AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: s.ConsentRecords}
+	w.entry = vault.AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: s.ConsentRecords}
 	w.prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
 	if err := o.step(ctx, "started"); err != nil {
 		return w, w.abort(err)
 	}
 	started := w.entry
 	started.Time, started.Result = time.Now().UTC(), "started"
-	if err := AppendAudit(o.AuditLog, started); err != nil {
+	if err := vault.AppendAudit(o.AuditLog, started); err != nil {
 		return w, w.abort(err)
 	}
 	if err := journalPurge(o.Vault, PublicURLs(o.BaseURL, w.prefixes)); err != nil {
@@ -423,7 +425,7 @@ func (w *withdrawal) result() *WithdrawResult {
 func (w *withdrawal) fail(err error) (*WithdrawResult, error) {
 	w.entry.Time = time.Now().UTC()
 	w.entry.Result = "failed: " + err.Error()
-	if aerr := AppendAudit(w.o.AuditLog, w.entry); aerr != nil {
+	if aerr := vault.AppendAudit(w.o.AuditLog, w.entry); aerr != nil {
 		err = errors.Join(err, aerr)
 	}
 	if w.lease != nil {

@@ -1,4 +1,4 @@
-package publish
+package vault
 
 import (
 	"bytes"
@@ -6,18 +6,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"time"
 )
 
-// auditStoryID is the form of a story id (consent package: "st-" and 4 to 32
-// lowercase letters or digits).
-var auditStoryID = regexp.MustCompile(`^st-[a-z0-9]{4,32}$`)
+// auditStoryID and auditRecord are the forms of a story id and a consent
+// record id (ids.go), the same as in front matter.
+var (
+	auditStoryID = StoryIDPattern
+	auditRecord  = RecordIDPattern
+)
 
-// auditRecord is the form of a consent record id (consent package: "cr-"
-// and 2 to 40 of a-z, 0-9 and '-').
-var auditRecord = regexp.MustCompile(`^cr-[a-z0-9-]{2,40}$`)
+// Roles are who may ask for a withdrawal, as recorded in the audit log.
+var Roles = []string{"storyteller", "guardian", "comms", "legal"}
 
 // AuditEntry is one line of the audit log (JSON Lines, one object per line,
 // appended, never rewritten). It records what happened to which story, by
