@@ -70,6 +70,20 @@ func (a *app) openRegistryWith(open func(string, []age.Identity) (*identity.Regi
 	return reg, path, ids, nil
 }
 
+// removeEditLeftovers wipes the plaintext registries a killed 'registry
+// edit' left behind (identity.RemoveEditLeftovers) and says so on stderr,
+// by folder, never by content. a.config calls it, once a run, before any
+// command touches the vault.
+func (a *app) removeEditLeftovers() {
+	removed, err := identity.RemoveEditLeftovers()
+	for _, dir := range removed {
+		fmt.Fprintf(a.stderr, "storyguard: warning: removed the plaintext registry a killed 'registry edit' left in %s (overwritten, then deleted); registry.age itself is unchanged\n", dir)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "storyguard: warning: %v; remove it by hand\n", err)
+	}
+}
+
 // warnUnsealed says which of recipients got no seal from ids (see
 // identity.Unsealed): their holders cannot open path until they check it
 // and run 'registry sign'.
@@ -370,7 +384,8 @@ on it, and when the editor exits validates the text and re-encrypts it
 atomically to the recipients it lists. Invalid YAML is refused and the
 registry stays as it was. The plaintext file is overwritten and removed in
 every case, also on SIGINT, SIGTERM or SIGHUP (which stop the editor); only
-SIGKILL or a power cut can leave it behind.`,
+SIGKILL or a power cut can leave it behind, and the next storyguard command
+overwrites and removes it then, and says so.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			path, ids, err := a.registryAndIdentities()
@@ -401,28 +416,15 @@ func editRegistry(ctx context.Context, a *app, path string, ids []age.Identity) 
 	}
 	defer clear(plain)
 
-	base := ""
-	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
-		base = "/dev/shm"
-	}
-	dir, err := os.MkdirTemp(base, "storyguard-registry-*")
+	dir, err := identity.NewEditDir()
 	if err != nil {
-		dir, err = os.MkdirTemp("", "storyguard-registry-*")
-		if err != nil {
-			return fmt.Errorf("registry edit: %w", err)
-		}
-	}
-	tmp := filepath.Join(dir, "registry.yaml")
-	defer func() {
-		// Overwrite before removing: the plaintext must not linger.
-		if fi, err := os.Stat(tmp); err == nil {
-			_ = os.WriteFile(tmp, make([]byte, fi.Size()), 0o600)
-		}
-		_ = os.RemoveAll(dir)
-	}()
-	if err := os.Chmod(dir, 0o700); err != nil {
 		return fmt.Errorf("registry edit: %w", err)
 	}
+	tmp := filepath.Join(dir, "registry.yaml")
+	// Overwrite before removing: the plaintext must not linger. A killed
+	// edit leaves dir behind; the next command removes it
+	// (removeEditLeftovers).
+	defer func() { _ = identity.WipeDir(dir) }()
 	if err := os.WriteFile(tmp, plain, 0o600); err != nil {
 		return fmt.Errorf("registry edit: %w", err)
 	}

@@ -17,8 +17,27 @@ import (
 
 func TestScriptsRegistry(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script/registry",
-		Setup: func(env *testscript.Env) error {
+		Dir:   "testdata/script/registry",
+		Setup: registrySetup,
+	})
+}
+
+// TestScriptsLeftover runs testdata/script/leftover/*.txtar: a registry
+// edit killed with SIGKILL, and the next command wiping its plaintext. Apart
+// from the other registry scripts, whose commands would wipe that
+// leftover first when run in parallel.
+func TestScriptsLeftover(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:   "testdata/script/leftover",
+		Setup: registrySetup,
+	})
+}
+
+// registrySetup prepares a registry script's work folder: the demo vault
+// in demo/, no identity in the environment, HOME and TMPDIR inside it.
+func registrySetup(env *testscript.Env) error {
+	{
+		{
 			// The demo vault, copied so scripts can point --vault at it.
 			for _, f := range []string{"registry.age", "demo-identity.txt"} {
 				data, err := os.ReadFile(filepath.Join("..", "..", "examples", "vault", f))
@@ -37,8 +56,8 @@ func TestScriptsRegistry(t *testing.T) {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("TMPDIR", filepath.Join(env.WorkDir, ".tmp"))
 			return os.MkdirAll(filepath.Join(env.WorkDir, ".tmp"), 0o700)
-		},
-	})
+		}
+	}
 }
 
 // TestRegistryEditCleansUp checks what a user cannot see from the shell:
