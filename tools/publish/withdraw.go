@@ -83,14 +83,14 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	rebuild, err := publish(ctx, p, ro, st)
 	res.Rebuild = rebuild // its findings say what stopped it
 	if err != nil {
-		return fail(fmt.Errorf("the story's own objects are gone, but the rest of the site was not redeployed, so lists and feeds may still name it: %w", err))
+		return fail(FailRebuild, fmt.Errorf("the story's own objects are gone, but the rest of the site was not redeployed, so lists and feeds may still name it: %w", err))
 	}
 	entry.SiteObjectsChanged = rebuild.Site.Uploaded + len(rebuild.Site.Deleted)
 	entry.NoncurrentPurged = rebuild.Purged.Versions + rebuild.Purged.DeleteMarkers
 
 	// Prove it: the story's prefixes are empty, every version included.
 	if err := verifyEmpty(ctx, st, prefixes, "after the rebuild"); err != nil {
-		return fail(err)
+		return fail(FailNotEmpty, err)
 	}
 	res.PurgeURLs = PublicURLs(o.BaseURL, slices.Concat(removedKeys, rebuild.Site.Changed, rebuild.Site.Deleted))
 	entry.Time = time.Now().UTC()
@@ -158,10 +158,10 @@ func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*Withdr
 	defer w.closer.Close()
 	res, entry := w.res, &w.entry
 	if err := verifyEmpty(ctx, w.st, w.prefixes, "after the deletion"); err != nil {
-		return w.fail(err)
+		return w.fail(FailNotEmpty, err)
 	}
 	entry.Time = time.Now().UTC()
-	entry.Result = "partial: the story's objects are removed; the site is not rebuilt (no registry key)"
+	entry.Result = "partial: " + PartialNoRebuild
 	if err := AppendAudit(o.AuditLog, *entry); err != nil {
 		return res, err
 	}
@@ -254,18 +254,18 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	w := &withdrawal{o: o, story: s, res: &WithdrawResult{StoryID: s.ID},
 		entry: AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: s.ConsentRecords}}
 	if err := markWithdrawn(p, o, s); err != nil {
-		_, err = w.fail(err)
+		_, err = w.fail(FailMark, err)
 		return w, err
 	}
 	if w.st, w.closer, err = p.Store(ctx); err != nil {
-		_, err = w.fail(fmt.Errorf("object storage: %w", err))
+		_, err = w.fail(FailStore, fmt.Errorf("object storage: %w", err))
 		return w, err
 	}
 	w.prefixes, w.removedKeys, err = purgeStory(ctx, w.st, o, s, w.res)
 	w.entry.ObjectVersions, w.entry.DeleteMarkers, w.entry.Uploads = w.res.Removed.Versions, w.res.Removed.DeleteMarkers, w.res.Removed.Uploads
 	if err != nil {
 		w.closer.Close()
-		_, err = w.fail(err)
+		_, err = w.fail(FailPurge, err)
 		return w, err
 	}
 	return w, nil
@@ -279,11 +279,16 @@ func (w *withdrawal) result() *WithdrawResult {
 	return w.res
 }
 
-// fail records err in the audit log and returns the result so far with
-// err (joined with the audit log's own error, if any).
-func (w *withdrawal) fail(err error) (*WithdrawResult, error) {
+// fail records the failure's category (one of the Fail constants, never
+// err's text: it may quote Hugo, a page or the store) in the audit log and
+// returns the result so far with err (joined with the audit log's own
+// error, if any). A rebuild that failed in Hugo is recorded as FailBuild.
+func (w *withdrawal) fail(category string, err error) (*WithdrawResult, error) {
 	w.entry.Time = time.Now().UTC()
-	w.entry.Result = "failed: " + err.Error()
+	if category == FailRebuild && errors.Is(err, ErrBuild) {
+		category = FailBuild
+	}
+	w.entry.Result = "failed: " + category
 	if aerr := AppendAudit(w.o.AuditLog, w.entry); aerr != nil {
 		err = errors.Join(err, aerr)
 	}
