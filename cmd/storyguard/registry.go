@@ -39,7 +39,7 @@ pseudonyms only.
 ` + helpExitCodes,
 	}
 	cmd.AddCommand(newRegistryInitCmd(a), newRegistryAddCmd(a), newRegistryListCmd(a),
-		newRegistryEditCmd(a), newRegistryRekeyCmd(a))
+		newRegistryEditCmd(a), newRegistryRekeyCmd(a), newRegistrySignCmd(a))
 	// Unknown subcommands and the exit codes in --help: see run (root.go).
 	return cmd
 }
@@ -59,20 +59,60 @@ func (a *app) openRegistry() (*identity.Registry, string, []age.Identity, error)
 // openRegistryWith is openRegistry with the function that opens the file
 // (identity.OpenRegistryForRekey for rekey).
 func (a *app) openRegistryWith(open func(string, []age.Identity) (*identity.Registry, error)) (*identity.Registry, string, []age.Identity, error) {
-	c, err := a.config()
+	path, ids, err := a.registryAndIdentities()
 	if err != nil {
-		return nil, "", nil, err
-	}
-	path := registryPath(c)
-	ids, err := identity.LoadIdentities(c.IdentityFile, a.getenv)
-	if err != nil {
-		return nil, path, nil, withHint(err, "export STORYGUARD_AGE_IDENTITY=AGE-SECRET-KEY-1... or pass --identity-file with a key file outside the repository (the demo key is examples/vault/demo-identity.txt)")
+		return nil, path, nil, err
 	}
 	reg, err := open(path, ids)
 	if err != nil {
 		return nil, path, ids, registryHint(err)
 	}
 	return reg, path, ids, nil
+}
+
+// removeEditLeftovers wipes the plaintext registries a killed 'registry
+// edit' left behind (identity.RemoveEditLeftovers) and says so on stderr,
+// by folder, never by content. a.config calls it, once a run, before any
+// command touches the vault.
+func (a *app) removeEditLeftovers() {
+	removed, err := identity.RemoveEditLeftovers()
+	for _, dir := range removed {
+		fmt.Fprintf(a.stderr, "storyguard: warning: removed the plaintext registry a killed 'registry edit' left in %s (overwritten, then deleted); registry.age itself is unchanged\n", dir)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "storyguard: warning: %v; remove it by hand\n", err)
+	}
+}
+
+// warnUnsealed says which of recipients got no seal from ids (see
+// identity.Unsealed): their holders cannot open path until they check it
+// and run 'registry sign'.
+func (a *app) warnUnsealed(path string, recipients []string, ids []age.Identity) {
+	for _, rc := range identity.Unsealed(recipients, ids) {
+		fmt.Fprintf(a.stderr, "storyguard: warning: %s is not signed for recipient %s: its key holder must check it and run 'storyguard registry sign' before storyguard opens it with that key\n", path, rc)
+	}
+}
+
+// registryAndIdentities returns the registry's path and the age
+// identities, from the configuration.
+func (a *app) registryAndIdentities() (string, []age.Identity, error) {
+	c, err := a.config()
+	if err != nil {
+		return "", nil, err
+	}
+	path := registryPath(c)
+	ids, err := a.loadIdentities(c)
+	return path, ids, err
+}
+
+// loadIdentities loads the age identities of c (identity.LoadIdentities),
+// with the hint that says how to give one.
+func (a *app) loadIdentities(c config.Config) ([]age.Identity, error) {
+	ids, err := identity.LoadIdentities(c.IdentityFile, a.getenv)
+	if err != nil {
+		return nil, withHint(err, "export STORYGUARD_AGE_IDENTITY=AGE-SECRET-KEY-1... or pass --identity-file with a key file outside the repository (the demo key is examples/vault/demo-identity.txt)")
+	}
+	return ids, nil
 }
 
 // registryHint attaches the hint that fits a registry error.
@@ -89,7 +129,9 @@ func registryHint(err error) error {
 	case errors.Is(err, identity.ErrRegistryTracked):
 		return withHint(err, "remove it from git ('git rm --cached' and purge it from history), keep the vault in .gitignore, and rotate the key with 'storyguard registry rekey'")
 	case errors.Is(err, identity.ErrDemoKey), errors.Is(err, identity.ErrIdentityInRepo):
-		return withHint(err, "the demo key is public and a key inside the repository may be committed: make a new key outside the repository with 'storyguard registry init --root <an empty folder> --new-identity ~/.config/storyguard/identity.txt', then run 'storyguard registry rekey --recipient <the recipient it prints>'")
+		return withHint(err, "the demo key is public and a key inside the repository may be committed: make a new key outside the repository with 'storyguard registry init --root <an empty folder> --new-identity ~/.config/storyguard/identity.txt', then run 'storyguard registry rekey --recipient <the recipient it prints>' and, with the new key, 'storyguard registry sign'")
+	case errors.Is(err, identity.ErrRegistryUnsigned):
+		return withHint(err, "someone who can write the vault may have replaced it (age does not authenticate who encrypted a file): restore registry.age from the vault's backup; if you wrote it yourself with another tool or an older storyguard, check its content and run 'storyguard registry sign'")
 	case errors.Is(err, identity.ErrInvalid):
 		return withHint(err, "fix it with 'storyguard registry edit'")
 	}
@@ -99,6 +141,7 @@ func registryHint(err error) error {
 func newRegistryInitCmd(a *app) *cobra.Command {
 	var recipients []string
 	var newIdentity string
+	var newText string
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Create an empty registry and print its recipient",
@@ -136,6 +179,7 @@ key never goes into the repository. An existing registry is never replaced.`,
 				if err != nil {
 					return err
 				}
+				newText = text
 				if err := os.MkdirAll(filepath.Dir(newIdentity), 0o700); err != nil {
 					return fmt.Errorf("registry init: %w", err)
 				}
@@ -155,8 +199,19 @@ key never goes into the repository. An existing registry is never replaced.`,
 			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 				return fmt.Errorf("registry init: %w", err)
 			}
+			// Seal with the new identity, or with the caller's own when one
+			// of the --recipient keys is hers.
+			var ids []age.Identity
+			if newText != "" {
+				ids, err = age.ParseIdentities(strings.NewReader(newText))
+				if err != nil {
+					return fmt.Errorf("registry init: %w", err)
+				}
+			} else if own, err := identity.LoadIdentities(c.IdentityFile, a.getenv); err == nil {
+				ids = own
+			}
 			reg := &identity.Registry{Version: 1, Recipients: recipients}
-			if err := identity.SaveRegistry(path, reg); err != nil {
+			if err := identity.SaveRegistry(path, reg, ids); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "created %s\n", path)
@@ -166,6 +221,7 @@ key never goes into the repository. An existing registry is never replaced.`,
 			for _, rc := range recipients {
 				fmt.Fprintf(a.stdout, "recipient: %s\n", rc)
 			}
+			a.warnUnsealed(path, recipients, ids)
 			if identity.InsideWorkTree(filepath.Dir(path)) && !gitIgnored(path) {
 				fmt.Fprintf(a.stderr, "storyguard: warning: %s is not gitignored; add the vault folder to .gitignore\n", path)
 			}
@@ -188,7 +244,7 @@ from --from FILE, so that real names stay out of shell history. Without an id
 the next free p-NNNN is assigned. It prints the id only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			reg, path, _, err := a.openRegistry()
+			reg, path, ids, err := a.openRegistry()
 			if err != nil {
 				return err
 			}
@@ -219,7 +275,7 @@ the next free p-NNNN is assigned. It prints the id only.`,
 				return fmt.Errorf("registry add: %s is already in the registry", per.ID)
 			}
 			reg.Persons = append(reg.Persons, per)
-			if err := identity.SaveRegistry(path, reg); err != nil {
+			if err := identity.SaveRegistry(path, reg, ids); err != nil {
 				return registryHint(err)
 			}
 			fmt.Fprintf(a.stdout, "added %s\n", per.ID)
@@ -243,21 +299,27 @@ func newRegistryListCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tROLE\tPSEUDONYM")
-			for _, p := range reg.Persons {
-				ps := p.Pseudonym
-				if ps == "" {
-					ps = "-"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", p.ID, p.Role, ps)
-			}
-			if reg.Demo {
-				fmt.Fprintln(tw, "# DEMO registry: fictional people only")
-			}
-			return tw.Flush()
+			return printRegistryList(a.stdout, reg)
 		},
 	}
+}
+
+// printRegistryList writes reg's ids, roles and pseudonyms as a table,
+// never a real name.
+func printRegistryList(w io.Writer, reg *identity.Registry) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tROLE\tPSEUDONYM")
+	for _, p := range reg.Persons {
+		ps := p.Pseudonym
+		if ps == "" {
+			ps = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.ID, p.Role, ps)
+	}
+	if reg.Demo {
+		fmt.Fprintln(tw, "# DEMO registry: fictional people only")
+	}
+	return tw.Flush()
 }
 
 func newRegistryRekeyCmd(a *app) *cobra.Command {
@@ -296,10 +358,11 @@ old file still open with them.`,
 				return err
 			}
 			reg.Recipients = recipients
-			if err := identity.SaveRegistry(path, reg); err != nil {
+			if err := identity.SaveRegistry(path, reg, ids); err != nil {
 				return registryHint(err)
 			}
 			fmt.Fprintf(a.stdout, "re-encrypted %s to %d recipient(s)\n", path, len(recipients))
+			a.warnUnsealed(path, recipients, ids)
 			if _, err := identity.OpenRegistry(path, ids); errors.Is(err, identity.ErrWrongKey) {
 				fmt.Fprintf(a.stderr, "storyguard: warning: your current identity no longer decrypts %s\n", path)
 			}
@@ -321,10 +384,11 @@ on it, and when the editor exits validates the text and re-encrypts it
 atomically to the recipients it lists. Invalid YAML is refused and the
 registry stays as it was. The plaintext file is overwritten and removed in
 every case, also on SIGINT, SIGTERM or SIGHUP (which stop the editor); only
-SIGKILL or a power cut can leave it behind.`,
+SIGKILL or a power cut can leave it behind, and the next storyguard command
+overwrites and removes it then, and says so.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, path, ids, err := a.openRegistry()
+			path, ids, err := a.registryAndIdentities()
 			if err != nil {
 				return err
 			}
@@ -344,38 +408,23 @@ func editRegistry(ctx context.Context, a *app, path string, ids []age.Identity) 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("registry edit: %w", err)
-	}
-	plain, err := identity.Decrypt(path, raw, ids)
+	// The text as verified (seal checked, seal lines removed): the
+	// editor shows what its author wrote, and SealRegistry seals it anew.
+	_, plain, err := identity.ReadRegistryText(path, ids)
 	if err != nil {
 		return registryHint(err)
 	}
 	defer clear(plain)
 
-	base := ""
-	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
-		base = "/dev/shm"
-	}
-	dir, err := os.MkdirTemp(base, "storyguard-registry-*")
+	dir, err := identity.NewEditDir()
 	if err != nil {
-		dir, err = os.MkdirTemp("", "storyguard-registry-*")
-		if err != nil {
-			return fmt.Errorf("registry edit: %w", err)
-		}
-	}
-	tmp := filepath.Join(dir, "registry.yaml")
-	defer func() {
-		// Overwrite before removing: the plaintext must not linger.
-		if fi, err := os.Stat(tmp); err == nil {
-			_ = os.WriteFile(tmp, make([]byte, fi.Size()), 0o600)
-		}
-		_ = os.RemoveAll(dir)
-	}()
-	if err := os.Chmod(dir, 0o700); err != nil {
 		return fmt.Errorf("registry edit: %w", err)
 	}
+	tmp := filepath.Join(dir, "registry.yaml")
+	// Overwrite before removing: the plaintext must not linger. A killed
+	// edit leaves dir behind; the next command removes it
+	// (removeEditLeftovers).
+	defer func() { _ = identity.WipeDir(dir) }()
 	if err := os.WriteFile(tmp, plain, 0o600); err != nil {
 		return fmt.Errorf("registry edit: %w", err)
 	}
@@ -406,7 +455,7 @@ func editRegistry(ctx context.Context, a *app, path string, ids []age.Identity) 
 		fmt.Fprintln(a.stdout, "registry unchanged")
 		return nil
 	}
-	reg, err := identity.SealRegistry(path, edited)
+	reg, err := identity.SealRegistry(path, edited, ids)
 	if errors.Is(err, identity.ErrDemoKey) {
 		return registryHint(fmt.Errorf("registry edit: not saved, registry unchanged: %w", err))
 	}
@@ -414,7 +463,46 @@ func editRegistry(ctx context.Context, a *app, path string, ids []age.Identity) 
 		return withHint(fmt.Errorf("registry edit: not saved, registry unchanged: %w", err), "run 'storyguard registry edit' again and fix the line named")
 	}
 	fmt.Fprintf(a.stdout, "saved %s: %d person(s), %d recipient(s)\n", path, len(reg.Persons), len(reg.Recipients))
+	a.warnUnsealed(path, reg.Recipients, ids)
 	return nil
+}
+
+func newRegistrySignCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sign",
+		Short: "Seal the registry with your identity after checking its content",
+		Long: `sign seals <vault>/registry.age with your age identity, so that storyguard
+opens it with that identity again. age does not authenticate who encrypted a
+file: anyone who knows a recipient can replace the registry with one encrypted
+to it (with names removed, every leak would pass). So every registry carries
+one seal per key holder (an HMAC-SHA256 keyed from that holder's secret key),
+and commands refuse a registry without a valid seal of your identity.
+
+Run sign only when you know who wrote it: a colleague who re-encrypted the
+registry to your recipient (rekey, add, edit), or an older storyguard. It
+prints the ids, roles and pseudonyms it sealed, as 'registry list' does:
+check them, and 'registry edit' the names. Signing a registry you did not
+check vouches for whoever wrote it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, ids, err := a.registryAndIdentities()
+			if err != nil {
+				return err
+			}
+			reg, missing, err := identity.SignRegistry(path, ids)
+			if err != nil {
+				return registryHint(fmt.Errorf("registry sign: %w", err))
+			}
+			fmt.Fprintf(a.stdout, "signed %s: %d person(s), %d recipient(s)\n", path, len(reg.Persons), len(reg.Recipients))
+			if err := printRegistryList(a.stdout, reg); err != nil {
+				return err
+			}
+			for _, rc := range missing {
+				fmt.Fprintf(a.stderr, "storyguard: warning: %s is still not signed for recipient %s: its key holder must check it and run 'storyguard registry sign'\n", path, rc)
+			}
+			return nil
+		},
+	}
 }
 
 // gitIgnored reports whether git ignores path.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,12 +11,33 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"storyguard/tools/identity"
 )
 
 func TestScriptsRegistry(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script/registry",
-		Setup: func(env *testscript.Env) error {
+		Dir:   "testdata/script/registry",
+		Setup: registrySetup,
+	})
+}
+
+// TestScriptsLeftover runs testdata/script/leftover/*.txtar: a registry
+// edit killed with SIGKILL, and the next command wiping its plaintext. Apart
+// from the other registry scripts, whose commands would wipe that
+// leftover first when run in parallel.
+func TestScriptsLeftover(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:   "testdata/script/leftover",
+		Setup: registrySetup,
+	})
+}
+
+// registrySetup prepares a registry script's work folder: the demo vault
+// in demo/, no identity in the environment, HOME and TMPDIR inside it.
+func registrySetup(env *testscript.Env) error {
+	{
+		{
 			// The demo vault, copied so scripts can point --vault at it.
 			for _, f := range []string{"registry.age", "demo-identity.txt"} {
 				data, err := os.ReadFile(filepath.Join("..", "..", "examples", "vault", f))
@@ -34,8 +56,8 @@ func TestScriptsRegistry(t *testing.T) {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("TMPDIR", filepath.Join(env.WorkDir, ".tmp"))
 			return os.MkdirAll(filepath.Join(env.WorkDir, ".tmp"), 0o700)
-		},
-	})
+		}
+	}
 }
 
 // TestRegistryEditCleansUp checks what a user cannot see from the shell:
@@ -97,5 +119,46 @@ exec sleep 30
 	after, _ := os.ReadFile(filepath.Join(work, "private", "registry.age"))
 	if !bytes.Equal(before, after) {
 		t.Error("interrupted edit changed the registry")
+	}
+}
+
+// TestSwappedRegistryRefused: a registry.age replaced by one encrypted to
+// the same (public) recipient, with the people removed, stops check and
+// publish instead of letting every leak pass.
+func TestSwappedRegistryRefused(t *testing.T) {
+	vault := t.TempDir()
+	for _, f := range []string{"registry.age", "demo-identity.txt"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "examples", "vault", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(vault, f), data, 0o600)
+	}
+	os.MkdirAll(filepath.Join(vault, "media"), 0o700)
+	t.Setenv("STORYGUARD_AGE_IDENTITY", "")
+	t.Setenv("STORYGUARD_AGE_IDENTITY_FILE", filepath.Join(vault, "demo-identity.txt"))
+	runSG := func(args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		err := run(context.Background(), append([]string{"--root", filepath.Join("..", ".."), "--vault", vault}, args...), &out, &errb)
+		return out.String() + errb.String(), err
+	}
+	// The sealed demo registry opens.
+	if out, err := runSG("registry", "list"); err != nil {
+		t.Fatalf("sealed demo registry: %v\n%s", err, out)
+	}
+	swapped := []byte("version: 1\ndemo: true\nrecipients: [" + identity.DemoRecipient + "]\npersons: []\n")
+	ct, err := identity.Encrypt(swapped, []string{identity.DemoRecipient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(vault, "registry.age"), ct, 0o600)
+	for _, args := range [][]string{{"check"}, {"check", "--format", "json"}, {"publish", "--dry-run"}} {
+		out, err := runSG(args...)
+		if !errors.Is(err, identity.ErrRegistryUnsigned) {
+			t.Errorf("%v on a swapped registry: err = %v, want ErrRegistryUnsigned\n%s", args, err, out)
+		}
+		if !strings.Contains(err.Error(), "registry.age is not signed by a key holder") {
+			t.Errorf("%v: error %q", args, err)
+		}
 	}
 }

@@ -46,6 +46,8 @@ type app struct {
 	root         string
 	vault        string
 	identityFile string
+
+	swept bool // removeEditLeftovers ran
 }
 
 // command constructors, registered by each command's file in init.
@@ -121,7 +123,13 @@ func forEachCommand(c *cobra.Command, f func(*cobra.Command)) {
 
 // config loads and validates the configuration: flags over environment over
 // config.toml over defaults.
+// Every command that reads the vault calls it first, so it also wipes,
+// once a run, what a killed 'registry edit' left (removeEditLeftovers).
 func (a *app) config() (config.Config, error) {
+	if !a.swept {
+		a.swept = true
+		a.removeEditLeftovers()
+	}
 	c, err := config.Load(a.root, a.getenv)
 	if err != nil {
 		return c, err

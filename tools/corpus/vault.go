@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"filippo.io/age"
+
 	"storyguard/tools/identity"
 )
 
@@ -25,7 +27,7 @@ var (
 // GenerateVault writes the vault that goes with Generate(siteDir, n, seed)
 // into dir: identity.txt (a fresh age X25519 key), registry.age (one
 // storyteller per story, with the story's pseudonym, an invented real name,
-// its family names and a village, encrypted to that key: about four terms a
+// its family names and a village, encrypted to that key and sealed with it: about four terms a
 // person), and media/<media id>.jpg for every story (one small real JPEG,
 // 64×48 pixels, shared bytes). Storyguard's check and publish then run the
 // whole registry scan on the corpus, as they do on a real site.
@@ -66,7 +68,11 @@ func GenerateVault(dir string, n int, seed int64) error {
 			return fmt.Errorf("corpus vault: %w", err)
 		}
 	}
-	if _, err := identity.SealRegistry(filepath.Join(dir, "registry.age"), []byte(reg.String())); err != nil {
+	ids, err := age.ParseIdentities(strings.NewReader(keyText))
+	if err != nil {
+		return fmt.Errorf("corpus vault: %w", err)
+	}
+	if _, err := identity.SealRegistry(filepath.Join(dir, "registry.age"), []byte(reg.String()), ids); err != nil {
 		return fmt.Errorf("corpus vault: %w", err)
 	}
 	return nil

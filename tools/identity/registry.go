@@ -55,6 +55,14 @@
 // CheckPseudonymConsistency (across pages and languages); the registry
 // itself rejects a pseudonym equal to a real name.
 //
+// # Seals
+//
+// age does not authenticate who encrypted a file, so the registry text
+// ends with one seal line per key holder (an HMAC-SHA256 keyed from that
+// holder's secret key, seal.go); OpenRegistry refuses a registry without a
+// valid seal of one of its identities (ErrRegistryUnsigned), and
+// SealRegistry, SaveRegistry and SignRegistry write them.
+//
 // # The demo key
 //
 // The demo identity's secret key is committed (examples/vault/

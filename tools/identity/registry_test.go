@@ -99,7 +99,8 @@ func TestOpenRegistryArmored(t *testing.T) {
 	var buf bytes.Buffer
 	aw := armor.NewWriter(&buf)
 	w, _ := age.Encrypt(aw, r)
-	w.Write(plain)
+	sealed, _ := signBody(plain, ids, []string{rc})
+	w.Write(sealed)
 	w.Close()
 	aw.Close()
 	path := filepath.Join(t.TempDir(), "registry.age")

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"filippo.io/age"
@@ -173,8 +174,8 @@ const (
 	armorMagic = "-----BEGIN AGE ENCRYPTED FILE-----"
 )
 
-// OpenRegistry reads, checks, decrypts and parses the registry at path.
-// It fails closed, in this order, with errors wrapping:
+// OpenRegistry reads, checks, decrypts, verifies and parses the registry
+// at path. It fails closed, in this order, with errors wrapping:
 //
 //   - ErrRegistryMissing when the file does not exist;
 //   - ErrRegistryTracked when git tracks it (asked with `git ls-files
@@ -186,6 +187,9 @@ const (
 //   - ErrNoIdentity when ids is empty;
 //   - ErrWrongKey when it is encrypted to none of ids;
 //   - ErrRegistryCorrupt when the header or payload is damaged or truncated;
+//   - ErrRegistryUnsigned when no seal of one of ids verifies over the
+//     decrypted text (see seal.go: a registry encrypted by someone who
+//     knows only the recipient);
 //   - ErrInvalid when the YAML is bad (file, line and field named);
 //   - ErrDemoKey when it declares demo: false but lists DemoRecipient or
 //     was decrypted with the demo identity;
@@ -195,58 +199,88 @@ const (
 // A demo registry (demo: true) is a fictional one: the demo key and a key
 // file in the repository may open it.
 func OpenRegistry(path string, ids []age.Identity) (*Registry, error) {
-	return openRegistry(path, ids, true)
+	reg, body, err := openRegistry(path, ids, openOptions{strict: true, verify: true})
+	clear(body)
+	return reg, err
 }
 
 // OpenRegistryForRekey is OpenRegistry without the ErrDemoKey and
 // ErrIdentityInRepo refusals, for `storyguard registry rekey` only: it
 // lets a registry caught on the demo key or on a key inside the repository
 // be re-encrypted to new recipients (which SealRegistry checks in turn).
+// The seal is still verified.
 func OpenRegistryForRekey(path string, ids []age.Identity) (*Registry, error) {
-	return openRegistry(path, ids, false)
+	reg, body, err := openRegistry(path, ids, openOptions{verify: true})
+	clear(body)
+	return reg, err
 }
 
-func openRegistry(path string, ids []age.Identity, strict bool) (*Registry, error) {
+// ReadRegistryText is OpenRegistry that also returns the verified registry
+// text without its seal lines (the YAML as its author wrote it), for
+// `storyguard registry edit`. The caller clears the text after use.
+func ReadRegistryText(path string, ids []age.Identity) (*Registry, []byte, error) {
+	return openRegistry(path, ids, openOptions{strict: true, verify: true})
+}
+
+type openOptions struct {
+	strict bool // refuse the demo key and identities inside a work tree
+	verify bool // refuse without a valid seal of one of ids
+}
+
+func openRegistry(path string, ids []age.Identity, opt openOptions) (*Registry, []byte, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s", ErrRegistryMissing, path)
+			return nil, nil, fmt.Errorf("%w: %s", ErrRegistryMissing, path)
 		}
-		return nil, fmt.Errorf("read registry %s: %w", path, err)
+		return nil, nil, fmt.Errorf("read registry %s: %w", path, err)
 	}
 	tracked, demoPlace, err := gitTracked(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if tracked && !demoPlace {
-		return nil, fmt.Errorf("%w: %s: a real registry lives in the gitignored vault (private/), never in git", ErrRegistryTracked, path)
+		return nil, nil, fmt.Errorf("%w: %s: a real registry lives in the gitignored vault (private/), never in git", ErrRegistryTracked, path)
 	}
 	plain, matched, err := decrypt(path, raw, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	reg, err := ParseRegistry(path, plain)
-	clear(plain)
+	body, seals, err := SplitSeals(plain)
 	if err != nil {
-		return nil, err
+		clear(plain)
+		return nil, nil, fmt.Errorf("%w: %s: %v", ErrRegistryUnsigned, path, err)
+	}
+	if opt.verify {
+		if err := verifySeals(path, body, seals, ids); err != nil {
+			clear(plain)
+			return nil, nil, err
+		}
+	}
+	reg, err := ParseRegistry(path, body)
+	if err != nil {
+		clear(plain)
+		return nil, nil, err
 	}
 	if tracked && !reg.Demo {
-		return nil, fmt.Errorf("%w: %s: only the demo registry (demo: true) may be committed", ErrRegistryTracked, path)
+		clear(plain)
+		return nil, nil, fmt.Errorf("%w: %s: only the demo registry (demo: true) may be committed", ErrRegistryTracked, path)
 	}
-	if strict && !reg.Demo {
+	if opt.strict && !reg.Demo {
+		fail := func(err error) (*Registry, []byte, error) { clear(plain); return nil, nil, err }
 		if err := CheckDemoKey(path, reg.Demo, reg.Recipients); err != nil {
-			return nil, err
+			return fail(err)
 		}
 		if isDemoIdentity(matched) {
-			return nil, fmt.Errorf("%w: %s decrypts with the demo identity (examples/vault/demo-identity.txt) and says demo: false", ErrDemoKey, path)
+			return fail(fmt.Errorf("%w: %s decrypts with the demo identity (examples/vault/demo-identity.txt) and says demo: false", ErrDemoKey, path))
 		}
 		for _, id := range ids {
 			if f, ok := id.(*fileIdentity); ok && f.inRepo {
-				return nil, fmt.Errorf("%w: %s: refusing to open %s, which says demo: false", ErrIdentityInRepo, f.file, path)
+				return fail(fmt.Errorf("%w: %s: refusing to open %s, which says demo: false", ErrIdentityInRepo, f.file, path))
 			}
 		}
 	}
-	return reg, nil
+	return reg, body, nil
 }
 
 // Decrypt decrypts an age file's bytes (binary or armored) with ids. name is
@@ -395,13 +429,14 @@ func ParseRecipients(recipients []string) ([]age.Recipient, error) {
 	return out, nil
 }
 
-// SaveRegistry validates reg, encrypts it to reg.Recipients and replaces
-// path atomically (a temporary file in the same folder, synced, renamed
-// over path; mode 0600). On any error path is left as it was; a registry
+// SaveRegistry validates reg, encrypts it to reg.Recipients, seals it with
+// those of ids that are among them (see seal.go) and replaces path
+// atomically (a temporary file in the same folder, synced, renamed over
+// path; mode 0600). On any error path is left as it was; a registry
 // saying demo: false with DemoRecipient among its recipients is refused
-// with ErrDemoKey. YAML comments
-// of an earlier version are not kept (see SealRegistry).
-func SaveRegistry(path string, reg *Registry) error {
+// with ErrDemoKey. YAML comments of an earlier version are not kept (see
+// SealRegistry).
+func SaveRegistry(path string, reg *Registry, ids []age.Identity) error {
 	if err := reg.Validate(); err != nil {
 		return err
 	}
@@ -410,18 +445,27 @@ func SaveRegistry(path string, reg *Registry) error {
 		return err
 	}
 	defer clear(plain)
-	_, err = SealRegistry(path, plain)
+	_, err = SealRegistry(path, plain, ids)
 	return err
 }
 
-// SealRegistry parses and validates registry YAML text, then encrypts the
-// text as given (comments and layout kept) to the recipients it lists and
-// replaces path atomically, as SaveRegistry does. Invalid text returns an
-// ErrInvalid error (naming path, line and field) and leaves path untouched;
-// a registry saying demo: false that lists DemoRecipient returns an
-// ErrDemoKey error and leaves path untouched.
-func SealRegistry(path string, plain []byte) (*Registry, error) {
-	reg, err := ParseRegistry(path, plain)
+// SealRegistry parses and validates registry YAML text, seals it with each
+// of ids whose recipient the text lists (seal lines already in the text are
+// dropped and written anew), then encrypts it (comments and layout kept) to
+// the recipients it lists and replaces path atomically, as SaveRegistry
+// does. Invalid text returns an ErrInvalid error (naming path, line and
+// field) and leaves path untouched; malformed seal lines an ErrInvalid
+// error naming the line; a registry saying demo: false that lists
+// DemoRecipient returns an ErrDemoKey error and leaves path untouched.
+// Recipients none of ids belongs to get no seal: their holders cannot
+// open the file until one of them runs `storyguard registry sign`
+// (Unsealed lists them).
+func SealRegistry(path string, plain []byte, ids []age.Identity) (*Registry, error) {
+	body, _, err := SplitSeals(plain)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, path, err)
+	}
+	reg, err := ParseRegistry(path, body)
 	if err != nil {
 		return nil, err
 	}
@@ -431,11 +475,26 @@ func SealRegistry(path string, plain []byte) (*Registry, error) {
 	if len(reg.Recipients) == 0 {
 		return nil, fmt.Errorf("%w: %s: recipients: at least one age recipient is needed to encrypt the registry", ErrInvalid, path)
 	}
-	ct, err := Encrypt(plain, reg.Recipients)
+	sealed, _ := signBody(body, ids, reg.Recipients)
+	defer clear(sealed)
+	ct, err := Encrypt(sealed, reg.Recipients)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return reg, writeAtomic(path, ct)
+}
+
+// Unsealed returns the recipients (in order) that SealRegistry gives no
+// seal with ids: those whose identity is not among ids.
+func Unsealed(recipients []string, ids []age.Identity) []string {
+	_, signed := signBody(nil, ids, recipients)
+	var out []string
+	for _, rc := range recipients {
+		if !slices.ContainsFunc(signed, func(s string) bool { return strings.EqualFold(s, strings.TrimSpace(rc)) }) {
+			out = append(out, rc)
+		}
+	}
+	return out
 }
 
 func writeAtomic(path string, data []byte) error {

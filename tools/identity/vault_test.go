@@ -25,12 +25,30 @@ func newKey(t *testing.T) (string, string, []age.Identity) {
 	return text, rc, ids
 }
 
-func writeRegistry(t *testing.T, dir, rc string) string {
+// sealedEncrypt seals plain with ids (as SealRegistry does, without its
+// checks) and encrypts it to the recipients to, or to ids' own when to is
+// empty: a registry a key holder wrote around storyguard's other checks.
+func sealedEncrypt(t *testing.T, ids []age.Identity, plain []byte, to ...string) ([]byte, error) {
+	t.Helper()
+	var rcs []string
+	for _, id := range ids {
+		if rc, _, ok := sealKey(id); ok {
+			rcs = append(rcs, rc)
+		}
+	}
+	if len(to) == 0 {
+		to = rcs
+	}
+	sealed, _ := signBody(plain, ids, rcs)
+	return Encrypt(sealed, to)
+}
+
+func writeRegistry(t *testing.T, dir, rc string, ids []age.Identity) string {
 	t.Helper()
 	reg := testRegistry(t)
 	reg.Recipients = []string{rc}
 	path := filepath.Join(dir, "registry.age")
-	if err := SaveRegistry(path, reg); err != nil {
+	if err := SaveRegistry(path, reg, ids); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -40,7 +58,7 @@ func TestOpenRegistry(t *testing.T) {
 	dir := t.TempDir()
 	_, rc, ids := newKey(t)
 	_, _, otherIDs := newKey(t)
-	path := writeRegistry(t, dir, rc)
+	path := writeRegistry(t, dir, rc, ids)
 	ct, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +71,7 @@ func TestOpenRegistry(t *testing.T) {
 		return p
 	}
 	plain, _ := os.ReadFile("testdata/registry.yaml")
-	badYAML, _ := Encrypt([]byte("version: 1\npersons:\n  - id: p-0001\n    role: storyteller\n    names: [X]\n    colour: red\n"), []string{rc})
+	badYAML, _ := sealedEncrypt(t, ids, []byte("version: 1\npersons:\n  - id: p-0001\n    role: storyteller\n    names: [X]\n    colour: red\n"), rc)
 	tests := []struct {
 		name    string
 		path    string
@@ -124,15 +142,15 @@ func TestOpenRegistryGitTracked(t *testing.T) {
 	for _, d := range []string{"private", "examples/vault", "other"} {
 		os.MkdirAll(filepath.Join(repo, d), 0o755)
 	}
-	untracked := writeRegistry(t, filepath.Join(repo, "private"), rc)
-	tracked := writeRegistry(t, filepath.Join(repo, "other"), rc)
-	demo := writeRegistry(t, filepath.Join(repo, "examples/vault"), rc) // testdata registry says demo: true
+	untracked := writeRegistry(t, filepath.Join(repo, "private"), rc, ids)
+	tracked := writeRegistry(t, filepath.Join(repo, "other"), rc, ids)
+	demo := writeRegistry(t, filepath.Join(repo, "examples/vault"), rc, ids) // testdata registry says demo: true
 	realReg := testRegistry(t)
 	realReg.Demo = false
 	realReg.Recipients = []string{rc}
 	os.MkdirAll(filepath.Join(repo, "examples/real"), 0o755)
 	notDemo := filepath.Join(repo, "examples/vault", "notdemo.age")
-	if err := SaveRegistry(notDemo, realReg); err != nil {
+	if err := SaveRegistry(notDemo, realReg, ids); err != nil {
 		t.Fatal(err)
 	}
 	git(t, repo, "add", "other/registry.age", "examples/vault/registry.age", "examples/vault/notdemo.age")
@@ -224,25 +242,26 @@ func TestDemoKeyRefused(t *testing.T) {
 	for _, demoRC := range []string{DemoRecipient} {
 		path := filepath.Join(dir, "save.age")
 		reg := &Registry{Version: 1, Recipients: []string{rc, demoRC}}
-		if err := SaveRegistry(path, reg); !errors.Is(err, ErrDemoKey) || !strings.Contains(err.Error(), "recipients[1]") {
+		if err := SaveRegistry(path, reg, ids); !errors.Is(err, ErrDemoKey) || !strings.Contains(err.Error(), "recipients[1]") {
 			t.Errorf("SaveRegistry to %s: err = %v, want ErrDemoKey naming recipients[1]", demoRC, err)
 		}
 		if _, err := os.Stat(path); !os.IsNotExist(err) {
 			t.Errorf("SaveRegistry to the demo key wrote %s", path)
 		}
 	}
-	if _, err := SealRegistry(filepath.Join(dir, "seal.age"), realRegistryYAML(DemoRecipient)); !errors.Is(err, ErrDemoKey) {
+	if _, err := SealRegistry(filepath.Join(dir, "seal.age"), realRegistryYAML(DemoRecipient), ids); !errors.Is(err, ErrDemoKey) {
 		t.Errorf("SealRegistry to the demo key: err = %v, want ErrDemoKey", err)
 	}
 	// The demo registry may use the demo key.
 	demo := &Registry{Version: 1, Demo: true, Recipients: []string{DemoRecipient}}
-	if err := SaveRegistry(filepath.Join(dir, "demo.age"), demo); err != nil {
+	if err := SaveRegistry(filepath.Join(dir, "demo.age"), demo, nil); err != nil {
 		t.Errorf("SaveRegistry demo registry to the demo key: %v", err)
 	}
 
-	// Opening: a registry written around the checks (age CLI, old version).
-	write := func(name string, plain []byte, to ...string) string {
-		ct, err := Encrypt(plain, to)
+	// Opening: a registry written around the checks (an older version that
+	// sealed but did not check the demo key).
+	write := func(name string, plain []byte, sealers []age.Identity, to ...string) string {
+		ct, err := sealedEncrypt(t, sealers, plain, to...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,7 +271,7 @@ func TestDemoKeyRefused(t *testing.T) {
 		}
 		return p
 	}
-	lists := write("lists.age", realRegistryYAML(rc, DemoRecipient), rc, DemoRecipient)
+	lists := write("lists.age", realRegistryYAML(rc, DemoRecipient), ids, rc, DemoRecipient)
 	if _, err := OpenRegistry(lists, ids); !errors.Is(err, ErrDemoKey) || !strings.Contains(err.Error(), "lists.age") {
 		t.Errorf("open real registry listing the demo recipient: err = %v, want ErrDemoKey naming the file", err)
 	}
@@ -268,12 +287,12 @@ func TestDemoKeyRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hidden := write("hidden.age", realRegistryYAML(rc), DemoRecipient)
+	hidden := write("hidden.age", realRegistryYAML(rc), demoIDs, DemoRecipient)
 	if _, err := OpenRegistry(hidden, demoIDs); !errors.Is(err, ErrDemoKey) {
 		t.Errorf("open real registry decrypting with the demo key: err = %v, want ErrDemoKey", err)
 	}
 	// Its owner's key still opens it; rekey may open both to move them.
-	both := write("both.age", realRegistryYAML(rc), rc, DemoRecipient)
+	both := write("both.age", realRegistryYAML(rc), ids, rc, DemoRecipient)
 	if _, err := OpenRegistry(both, ids); err != nil {
 		t.Errorf("real registry opened with its own key: %v", err)
 	}
@@ -296,7 +315,7 @@ func TestIdentityFileInWorkTree(t *testing.T) {
 	noEnv := func(string) string { return "" }
 	repo, outside := t.TempDir(), t.TempDir()
 	git(t, repo, "init", "-q")
-	text, rc, _ := newKey(t)
+	text, rc, ids := newKey(t)
 	inRepoKey := filepath.Join(repo, "keys", "key.txt")
 	os.MkdirAll(filepath.Dir(inRepoKey), 0o700)
 	os.WriteFile(inRepoKey, []byte(text), 0o600)
@@ -304,11 +323,11 @@ func TestIdentityFileInWorkTree(t *testing.T) {
 	os.WriteFile(outKey, []byte(text), 0o600)
 
 	real := filepath.Join(outside, "registry.age")
-	if _, err := SealRegistry(real, realRegistryYAML(rc)); err != nil {
+	if _, err := SealRegistry(real, realRegistryYAML(rc), ids); err != nil {
 		t.Fatal(err)
 	}
 	demoPath := filepath.Join(outside, "demo.age")
-	if err := SaveRegistry(demoPath, &Registry{Version: 1, Demo: true, Recipients: []string{rc}}); err != nil {
+	if err := SaveRegistry(demoPath, &Registry{Version: 1, Demo: true, Recipients: []string{rc}}, ids); err != nil {
 		t.Fatal(err)
 	}
 	inIDs, err := LoadIdentities(inRepoKey, noEnv)
@@ -350,7 +369,7 @@ func TestIdentityFileInWorkTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	hidden := filepath.Join(outside, "hidden.age")
-	ct, _ := Encrypt(realRegistryYAML(rc), []string{rc, DemoRecipient})
+	ct, _ := sealedEncrypt(t, repoDemo, realRegistryYAML(rc), rc, DemoRecipient)
 	os.WriteFile(hidden, ct, 0o600)
 	if _, err := OpenRegistry(hidden, repoDemo); !errors.Is(err, ErrDemoKey) && !errors.Is(err, ErrIdentityInRepo) {
 		t.Errorf("real registry opened with the committed demo key file: err = %v", err)

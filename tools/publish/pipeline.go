@@ -412,7 +412,7 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	}
 	o.logf("build: %d pages staged; running Hugo", len(plan.Pages))
 	if err := p.Build(ctx, stage, out, o.BaseURL); err != nil {
-		return res, fmt.Errorf("build: %w", err)
+		return res, fmt.Errorf("build: %w", &buildError{err})
 	}
 	if o.KeepWork {
 		res.OutputDir = out
@@ -536,6 +536,18 @@ func refuseWithdrawn(vaultDir string, plan *Plan) error {
 // ErrPartial marks an error after deployment began: some objects may be
 // updated and others not. Every step is idempotent, so running the same
 // command again converges.
+// ErrBuild is matched (errors.Is) by every error of Parts.Build, that is of
+// Hugo: its text may quote a page, so the audit log records only this
+// category (vault.FailBuild).
+var ErrBuild = errors.New("hugo build failed")
+
+// buildError marks an error of Parts.Build as ErrBuild, keeping its text.
+type buildError struct{ err error }
+
+func (e *buildError) Error() string        { return e.err.Error() }
+func (e *buildError) Unwrap() error        { return e.err }
+func (e *buildError) Is(target error) bool { return target == ErrBuild }
+
 var ErrPartial = errors.New("the deployment stopped part way; run the same command again: it converges")
 
 func partly(err error) error { return fmt.Errorf("%w (%w)", err, ErrPartial) }

@@ -3,6 +3,8 @@ package publish
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -223,6 +225,9 @@ func TestAppendAudit(t *testing.T) {
 		{Time: when, Action: "erase", StoryID: "st-7q2k9m", Role: "comms"},
 		{Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms"},
 		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms", ConsentRecords: []string{"Some Person"}},
+		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms", Result: "failed: build: template: errorf: Some Person"},
+		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms", Result: "partial: Some Person"},
+		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms"},
 	} {
 		if err := vault.AppendAudit(p, bad); err == nil {
 			t.Errorf("accepted %+v", bad)
@@ -266,5 +271,31 @@ func TestScanOutputUnindexed(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("diagnostics:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+}
+
+// TestWithdrawFailureRecordsACategory: a withdrawal that fails in Hugo (a
+// template's errorf quoting a page) records "failed: hugo build failed" in
+// the audit log, never the error's text.
+func TestWithdrawFailureRecordsACategory(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "audit.log")
+	hugo := fmt.Errorf("build: %w", &buildError{errors.New(`site build stage: hugo build failed: "content/stories/x/index.md": error calling errorf: Some Person has no consent`)})
+	for _, tt := range []struct {
+		category string
+		err      error
+		want     string
+	}{
+		{vault.FailRebuild, fmt.Errorf("the story's own objects are gone: %w", hugo), "failed: hugo build failed"},
+		{vault.FailStore, errors.New("dial tcp: Some Person"), "failed: object storage could not be opened"},
+	} {
+		w := &withdrawal{o: WithdrawOptions{AuditLog: p}, res: &WithdrawResult{},
+			entry: vault.AuditEntry{Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms"}}
+		if _, err := w.fail(tt.category, tt.err); !errors.Is(err, tt.err) {
+			t.Fatalf("fail returned %v, want the error itself", err)
+		}
+		log, _ := os.ReadFile(p)
+		if !strings.Contains(string(log), `"result":"`+tt.want+`"`) || strings.Contains(string(log), "Some Person") {
+			t.Errorf("audit log after %q:\n%s", tt.want, log)
+		}
 	}
 }

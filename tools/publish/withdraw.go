@@ -109,7 +109,7 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	prefixes, removedKeys := w.prefixes, w.removedKeys
 
 	if err := o.step(ctx, "rebuild"); err != nil {
-		return fail(err)
+		return fail(vault.FailInterrupted, err)
 	}
 	ro := o.Options
 	ro.Lenient = true
@@ -119,21 +119,21 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	rebuild, err := publish(ctx, p, ro, st, &Result{})
 	res.Rebuild = rebuild // its findings say what stopped it
 	if err != nil {
-		return fail(fmt.Errorf("the story's own objects are gone, but the rest of the site was not redeployed, so lists and feeds may still name it: %w", err))
+		return fail(vault.FailRebuild, fmt.Errorf("the story's own objects are gone, but the rest of the site was not redeployed, so lists and feeds may still name it: %w", err))
 	}
 	entry.SiteObjectsChanged = rebuild.Site.Uploaded + len(rebuild.Site.Deleted)
 	entry.NoncurrentPurged = rebuild.Purged.Versions + rebuild.Purged.DeleteMarkers
 
 	// Prove it: the story's prefixes are empty, every version included.
 	if err := o.step(ctx, "verify"); err != nil {
-		return fail(err)
+		return fail(vault.FailInterrupted, err)
 	}
 	if err := verifyEmpty(ctx, st, prefixes, "after the rebuild"); err != nil {
-		return fail(err)
+		return fail(vault.FailNotEmpty, err)
 	}
 	res.PurgeURLs = PublicURLs(o.BaseURL, slices.Concat(removedKeys, rebuild.Site.Changed, rebuild.Site.Deleted))
 	if err := o.step(ctx, "audit"); err != nil {
-		return fail(err)
+		return fail(vault.FailInterrupted, err)
 	}
 	entry.Time = time.Now().UTC()
 	entry.Result = "complete"
@@ -206,16 +206,16 @@ func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*Withdr
 	ctx = w.lease.Context()
 	entry := &w.entry
 	if err := o.step(ctx, "verify"); err != nil {
-		return w.fail(err)
+		return w.fail(vault.FailInterrupted, err)
 	}
 	if err := verifyEmpty(ctx, w.st, w.prefixes, "after the deletion"); err != nil {
-		return w.fail(err)
+		return w.fail(vault.FailNotEmpty, err)
 	}
 	if err := o.step(ctx, "audit"); err != nil {
-		return w.fail(err)
+		return w.fail(vault.FailInterrupted, err)
 	}
 	entry.Time = time.Now().UTC()
-	entry.Result = "partial: the story's objects are removed; the site is not rebuilt (no registry key)"
+	entry.Result = "partial: " + vault.PartialNoRebuild
 	if err := vault.AppendAudit(w.o.AuditLog, *entry); err != nil {
 		return w.withPending(), err
 	}
@@ -329,29 +329,29 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	w.entry = vault.AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: s.ConsentRecords}
 	w.prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
 	if err := o.step(ctx, "started"); err != nil {
-		return w, w.abort(err)
+		return w, w.abort(vault.FailInterrupted, err)
 	}
 	started := w.entry
 	started.Time, started.Result = time.Now().UTC(), "started"
 	if err := vault.AppendAudit(o.AuditLog, started); err != nil {
-		return w, w.abort(err)
+		return w, w.abort(vault.FailInterrupted, err)
 	}
 	if err := journalPurge(o.Vault, PublicURLs(o.BaseURL, w.prefixes)); err != nil {
-		return w, w.abort(err)
+		return w, w.abort(vault.FailInterrupted, err)
 	}
 	if err := o.step(ctx, "mark"); err != nil {
-		return w, w.abort(err)
+		return w, w.abort(vault.FailInterrupted, err)
 	}
 	if err := markWithdrawn(p, o, s); err != nil {
-		return w, w.abort(err)
+		return w, w.abort(vault.FailMark, err)
 	}
 	if err := o.step(ctx, "purge-story"); err != nil {
-		return w, w.abort(err)
+		return w, w.abort(vault.FailInterrupted, err)
 	}
 	w.prefixes, w.removedKeys, err = purgeStory(ctx, w.st, o, s, w.res)
 	w.entry.ObjectVersions, w.entry.DeleteMarkers, w.entry.Uploads = w.res.Removed.Versions, w.res.Removed.DeleteMarkers, w.res.Removed.Uploads
 	if err != nil {
-		return w, w.abort(err)
+		return w, w.abort(vault.FailPurge, err)
 	}
 	return w, nil
 }
@@ -384,9 +384,9 @@ func (w *withdrawal) find(ctx context.Context, p Parts) (Story, error) {
 	return s, nil
 }
 
-// abort is fail followed by close, for errors inside startWithdrawal.
-func (w *withdrawal) abort(err error) error {
-	_, err = w.fail(err)
+// abort is fail (with its category) followed by close, for errors inside startWithdrawal.
+func (w *withdrawal) abort(category string, err error) error {
+	_, err = w.fail(category, err)
 	w.close()
 	return err
 }
@@ -420,11 +420,16 @@ func (w *withdrawal) result() *WithdrawResult {
 	return w.res
 }
 
-// fail records err in the audit log and returns the result so far with
-// err (joined with the audit log's own error, if any).
-func (w *withdrawal) fail(err error) (*WithdrawResult, error) {
+// fail records the failure's category (one of the Fail constants, never
+// err's text: it may quote Hugo, a page or the store) in the audit log and
+// returns the result so far with err (joined with the audit log's own
+// error, if any). A rebuild that failed in Hugo is recorded as vault.FailBuild.
+func (w *withdrawal) fail(category string, err error) (*WithdrawResult, error) {
 	w.entry.Time = time.Now().UTC()
-	w.entry.Result = "failed: " + err.Error()
+	if category == vault.FailRebuild && errors.Is(err, ErrBuild) {
+		category = vault.FailBuild
+	}
+	w.entry.Result = "failed: " + category
 	if aerr := vault.AppendAudit(w.o.AuditLog, w.entry); aerr != nil {
 		err = errors.Join(err, aerr)
 	}

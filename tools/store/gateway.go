@@ -138,128 +138,196 @@ func ServeGateway(ctx context.Context, c GatewayConfig) error {
 	}
 
 	// The front server listens on c.Addr and passes every request to
-	// versitygw on a private loopback port, refusing anonymous requests
-	// for a version (guardVersions).
+	// versitygw through guardVersions. versitygw itself listens only on a
+	// unix socket (mode 0600) in a fresh private folder (mode 0700), so
+	// nothing but this process can reach it without going through the
+	// guard: no second TCP port.
 	front, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("gateway address %s: %w", c.Addr, err)
 	}
 	defer front.Close()
-
-	// embedgw cannot report the port it bound for ":0", so pick a free
-	// port, and pick again if another process takes it first.
-	for attempt := 0; ; attempt++ {
-		addr, err := freePort("127.0.0.1")
-		if err != nil {
-			return err
-		}
-		be, err := newPosix(filepath.Join(dir, dataDir), ms, popts, log)
-		if err != nil {
-			return fmt.Errorf("store dir %s: %w", dir, err)
-		}
-		runCtx, cancel := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() {
-			done <- embedgw.RunVersityGW(runCtx, be, &embedgw.Config{
-				RootUserAccess: c.AccessKey, RootUserSecret: c.SecretKey, Region: c.Region,
-				Ports: []string{addr}, MaxConnections: 1000, MaxRequests: 500,
-				MultipartMaxParts: 10000, Quiet: true, KeepAlive: true,
-			})
-		}()
-		err = waitReady(ctx, "http://"+addr, c, done)
-		if err == nil {
-			srv := &http.Server{Handler: guardVersions(addr), ReadHeaderTimeout: 30 * time.Second}
-			served := make(chan error, 1)
-			go func() { served <- srv.Serve(front) }()
-			if c.Ready != nil {
-				c.Ready("http://" + front.Addr().String())
-			}
-			select {
-			case err = <-done:
-			case err = <-served:
-			}
-			cancel()
-			shut, stop := context.WithTimeout(context.Background(), 5*time.Second)
-			srv.Shutdown(shut)
-			stop()
-			if ctx.Err() != nil {
-				return nil
-			}
-			if err == nil || errors.Is(err, http.ErrServerClosed) {
-				return errors.New("gateway stopped unexpectedly")
-			}
-			return fmt.Errorf("gateway on %s: %w", front.Addr(), err)
-		}
+	sockDir, err := os.MkdirTemp("", "storyguard-gw-")
+	if err != nil {
+		return fmt.Errorf("gateway socket folder: %w", err)
+	}
+	defer os.RemoveAll(sockDir)
+	if err := os.Chmod(sockDir, 0o700); err != nil {
+		return fmt.Errorf("gateway socket folder: %w", err)
+	}
+	sock := filepath.Join(sockDir, "s3.sock")
+	be, err := newPosix(filepath.Join(dir, dataDir), ms, popts, log)
+	if err != nil {
+		return fmt.Errorf("store dir %s: %w", dir, err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- embedgw.RunVersityGW(runCtx, be, &embedgw.Config{
+			RootUserAccess: c.AccessKey, RootUserSecret: c.SecretKey, Region: c.Region,
+			Ports: []string{sock}, SocketPerm: "0600", MaxConnections: 1000, MaxRequests: 500,
+			MultipartMaxParts: 10000, Quiet: true, KeepAlive: true,
+		})
+	}()
+	var d net.Dialer
+	dial := func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "unix", sock) }
+	srv := &http.Server{Handler: guardVersions(dial), ReadHeaderTimeout: 30 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(front) }()
+	defer func() {
+		shut, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		srv.Shutdown(shut)
+		stop()
+	}()
+	endpoint := "http://" + front.Addr().String()
+	if err := waitReady(ctx, endpoint, c, dial, done); err != nil {
 		cancel()
 		<-done
-		if attempt < 5 && strings.Contains(err.Error(), "address already in use") {
-			continue
+		if ctx.Err() != nil {
+			return nil
 		}
-		return fmt.Errorf("gateway on %s: %w", c.Addr, err)
+		return fmt.Errorf("gateway on %s: %w", front.Addr(), err)
 	}
+	if c.Ready != nil {
+		c.Ready(endpoint)
+	}
+	select {
+	case err = <-done:
+	case err = <-served:
+	case <-ctx.Done():
+	}
+	cancel()
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err == nil || errors.Is(err, http.ErrServerClosed) {
+		return errors.New("gateway stopped unexpectedly")
+	}
+	return fmt.Errorf("gateway on %s: %w", front.Addr(), err)
 }
 
 // guardVersions returns the front server's handler: a reverse proxy to
-// versitygw at backend (host:port) that refuses, with 403 AccessDenied, an
-// anonymous request (no Authorization header, no presigned-URL signature)
-// whose query names a version ("versionId", in any case or escaping).
+// versitygw, reached through dial (the gateway's private unix socket),
+// that lets only signed requests (signedRequest) pass untouched and turns
+// every other request into a plain anonymous read of the current object:
+//
+//   - only GET and HEAD; any other method gets 405 and never reaches the
+//     gateway;
+//   - the query string is dropped entirely (RawQuery and ForceQuery
+//     cleared), so no spelling of versionId and no sub-resource (?versions,
+//     ?acl, ?uploads, ?list-type=2, ?partNumber=...) can reach the gateway:
+//     readers of a static site need none;
+//   - the Authorization header and every X-Amz-* request header are
+//     removed;
+//   - every X-Amz-* response header is removed, X-Amz-Version-Id and
+//     X-Amz-Delete-Marker included, so no anonymous reader learns a version
+//     id.
 //
 // Why: S3 lets a request read a version by id only with
 // s3:GetObjectVersion (Amazon S3 User Guide, "Retrieving object versions
 // from a versioning-enabled bucket"), which Storyguard's bucket policy
 // never grants; versitygw v1.8.0 checks anonymous requests against
 // s3:GetObject alone (s3api/middlewares/public-bucket.go), so without this
-// guard a noncurrent version (left by a publish interrupted before its
-// purge) would be readable by anyone holding its id. Signed requests pass
-// untouched (the Host header is kept, so SigV4 signatures still verify).
-func guardVersions(backend string) http.Handler {
+// guard a noncurrent version (left by a publish or withdrawal interrupted
+// before its purge) would be readable by anyone holding its id. Signed
+// requests pass untouched (the Host header is kept, so SigV4 signatures
+// still verify). The decision is taken again on the outgoing request,
+// after the proxy has removed hop-by-hop headers and cleaned the query,
+// so that what the guard calls signed is what versitygw sees as signed.
+func guardVersions(dial func(ctx context.Context) (net.Conn, error)) http.Handler {
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(&url.URL{Scheme: "http", Host: backend})
+			r.SetURL(&url.URL{Scheme: "http", Host: "versitygw"})
 			r.Out.Host = r.In.Host
+			if !signedRequest(r.Out.Header, r.Out.URL.RawQuery) {
+				anonymize(r.Out)
+			}
 		},
-		ErrorLog: nil,
+		Transport: &http.Transport{
+			DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) },
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     90 * time.Second,
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			if !signedRequest(resp.Request.Header, resp.Request.URL.RawQuery) {
+				stripAmzHeaders(resp.Header)
+			}
+			return nil
+		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if anonymous(r) && namesVersion(r.URL.RawQuery) {
+		// The proxy removes the headers that Connection names before it
+		// forwards the request; decide on what will be forwarded.
+		h := r.Header.Clone()
+		for _, v := range h.Values("Connection") {
+			for _, name := range strings.Split(v, ",") {
+				h.Del(strings.TrimSpace(name))
+			}
+		}
+		if !signedRequest(h, r.URL.RawQuery) && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
 			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusForbidden)
+			w.WriteHeader(http.StatusMethodNotAllowed)
 			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
-				`<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+				`<Error><Code>MethodNotAllowed</Code><Message>The specified method is not allowed against this resource.</Message></Error>`)
 			return
 		}
 		proxy.ServeHTTP(w, r)
 	})
 }
 
-// anonymous reports whether r carries no credentials: no Authorization
-// header and no presigned-URL signature (SigV4 X-Amz-Signature, SigV2
-// Signature) in its query.
-func anonymous(r *http.Request) bool {
-	if r.Header.Get("Authorization") != "" {
+// sigV4QueryParams are the query parameters of a SigV4 presigned URL that
+// must all be present, each once and non-empty, for a query to count as
+// signed (AWS, "Authenticating Requests: Using Query Parameters (AWS
+// Signature Version 4)"). versitygw treats a request carrying any one of
+// them as presigned and verifies it (internal/sigv4auth IsQueryAuth), so a
+// request the guard counts as signed is always verified by the gateway.
+var sigV4QueryParams = []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature"}
+
+// signedRequest reports whether a request with header h and raw query
+// rawQuery carries credentials the gateway will verify: exactly one
+// non-empty Authorization header, or a query that parses cleanly
+// (url.ParseQuery: no ';', no bad escape) holding every SigV4 presign
+// parameter (sigV4QueryParams) by its exact name, each once and non-empty.
+// Anything else is anonymous: a lookalike (signature=, xsignature,
+// x=x-amz-signature, X-AMZ-SIGNATURE), SigV2's Signature/AWSAccessKeyId
+// (versitygw v1.8.0 refuses SigV2 outright:
+// s3api/middlewares/presign-auth.go), or a signature hidden behind a
+// malformed escape.
+func signedRequest(h http.Header, rawQuery string) bool {
+	if a := h.Values("Authorization"); len(a) == 1 && strings.TrimSpace(a[0]) != "" {
+		return true
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
 		return false
 	}
-	q := strings.ToLower(unescapeAll(r.URL.RawQuery))
-	return !strings.Contains(q, "x-amz-signature") && !strings.Contains(q, "signature=")
-}
-
-// namesVersion reports whether a raw query mentions versionId in any case
-// or percent-escaping (stricter than any server's parser, by design).
-func namesVersion(raw string) bool {
-	return strings.Contains(strings.ToLower(unescapeAll(raw)), "versionid")
-}
-
-// unescapeAll percent-decodes s repeatedly until it no longer changes (at
-// most 4 rounds), keeping undecodable sequences as they are.
-func unescapeAll(s string) string {
-	for range 4 {
-		u, err := url.QueryUnescape(s)
-		if err != nil || u == s {
-			return s
+	for _, p := range sigV4QueryParams {
+		if v := q[p]; len(v) != 1 || v[0] == "" {
+			return false
 		}
-		s = u
 	}
-	return s
+	return true
+}
+
+// anonymize turns out into a plain anonymous read: no query string, no
+// Authorization, no X-Amz-* header.
+func anonymize(out *http.Request) {
+	out.URL.RawQuery = ""
+	out.URL.ForceQuery = false
+	out.Header.Del("Authorization")
+	stripAmzHeaders(out.Header)
+}
+
+// stripAmzHeaders deletes every header whose name starts with "x-amz-" in
+// any case.
+func stripAmzHeaders(h http.Header) {
+	for k := range h {
+		if len(k) >= 6 && strings.EqualFold(k[:6], "x-amz-") {
+			delete(h, k)
+		}
+	}
 }
 
 func newPosix(root string, ms meta.MetadataStorer, opts posix.PosixOpts, log io.Writer) (*posix.Posix, error) {
@@ -269,10 +337,10 @@ func newPosix(root string, ms meta.MetadataStorer, opts posix.PosixOpts, log io.
 	return posix.New(root, ms, opts)
 }
 
-// waitReady polls the gateway with a signed request until it answers, the
-// gateway fails (done), or 15 s pass. A signed request also proves the
-// port is ours and not another server's.
-func waitReady(ctx context.Context, endpoint string, c GatewayConfig, done <-chan error) error {
+// waitReady waits until versitygw accepts connections on its socket (dial)
+// and then answers a signed request through the guard at endpoint, until
+// the gateway fails (done), or 15 s pass.
+func waitReady(ctx context.Context, endpoint string, c GatewayConfig, dial func(context.Context) (net.Conn, error), done <-chan error) error {
 	s, err := NewS3(S3Config{Endpoint: endpoint, Bucket: bucketOr(c.Bucket), Region: c.Region,
 		AccessKey: c.AccessKey, SecretKey: c.SecretKey})
 	if err != nil {
@@ -292,6 +360,13 @@ func waitReady(ctx context.Context, endpoint string, c GatewayConfig, done <-cha
 		case <-time.After(20 * time.Millisecond):
 		}
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		conn, err := dial(pctx)
+		if err != nil {
+			cancel()
+			last = err
+			continue
+		}
+		conn.Close()
 		_, last = s.client.ListBuckets(pctx)
 		cancel()
 		if last == nil {
@@ -303,7 +378,7 @@ func waitReady(ctx context.Context, endpoint string, c GatewayConfig, done <-cha
 			return nil
 		}
 		if errors.Is(s.wrap("", "", last), ErrAccessDenied) {
-			return fmt.Errorf("another server answers on %s", endpoint)
+			return fmt.Errorf("gateway behind %s refuses its own credentials", endpoint)
 		}
 	}
 	return fmt.Errorf("not ready after 15s: %v", last)
@@ -314,16 +389,6 @@ func bucketOr(b string) string {
 		return "storyguard"
 	}
 	return b
-}
-
-func freePort(host string) (string, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return "", fmt.Errorf("find a free port on %s: %w", host, err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr, nil
 }
 
 // lockDir takes an exclusive advisory lock on dir/LOCK, so that two

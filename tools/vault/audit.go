@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -47,12 +48,42 @@ type AuditEntry struct {
 	// (consent.record of its language files): a withdrawal also ends them,
 	// so a copy of the story under another story_id is refused too.
 	ConsentRecords []string `json:"consent_records,omitempty"`
-	// Result is "complete", "partial: <what is left>" (EmergencyWithdraw)
-	// or "failed: <reason>"; or "started", the entry a withdrawal appends
-	// (story id, consent records, time, synced to disk) before it changes
-	// anything, so that a run killed part way is still recorded and its
-	// story refused by check and publish like a completed withdrawal.
+	// Result is "started", the entry a withdrawal appends (story id,
+	// consent records, time, synced to disk) before it changes anything,
+	// so that a run killed part way is still recorded and its story refused
+	// by check and publish like a completed withdrawal; then "complete",
+	// "partial: " PartialNoRebuild (EmergencyWithdraw) or "failed: " and one
+	// of the Fail categories: fixed text only, never an error's text
+	// (AppendAudit refuses anything else).
 	Result string `json:"result"`
+}
+
+// The fixed failure categories a withdrawal's audit entry records after
+// "failed: ", and the one partial result (EmergencyWithdraw).
+const (
+	FailMark     = "marking the story withdrawn failed"
+	FailStore    = "object storage could not be opened"
+	FailPurge    = "removing the story's objects failed"
+	FailRebuild  = "the site rebuild failed"
+	FailBuild    = "hugo build failed"
+	FailNotEmpty = "objects of the story remain after the purge"
+	// FailInterrupted: the run stopped between two steps (cancelled, or its
+	// lease lost) before it could finish.
+	FailInterrupted = "the withdrawal was interrupted"
+
+	PartialNoRebuild = "the story's objects are removed; the site is not rebuilt (no registry key)"
+)
+
+// validResult reports whether r is a result AuditEntry.Result allows.
+func validResult(r string) bool {
+	switch r {
+	case "started", "complete", "partial: " + PartialNoRebuild:
+		return true
+	}
+	if c, ok := strings.CutPrefix(r, "failed: "); ok {
+		return slices.Contains([]string{FailMark, FailStore, FailPurge, FailRebuild, FailBuild, FailNotEmpty, FailInterrupted}, c)
+	}
+	return false
 }
 
 // AppendAudit appends e to the audit log at path (created 0600 with its
@@ -73,6 +104,8 @@ func AppendAudit(path string, e AuditEntry) error {
 		return fmt.Errorf("audit log %s: field role: want one of %v, never a name", path, Roles)
 	case e.Time.IsZero():
 		return fmt.Errorf("audit log %s: field time: missing", path)
+	case !validResult(e.Result):
+		return fmt.Errorf("audit log %s: field result: want complete, partial: or failed: with a fixed category, never free text", path)
 	}
 	for _, r := range e.ConsentRecords {
 		if !auditRecord.MatchString(r) {
