@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"storyguard/tools/vault"
 	"strings"
 
 	"storyguard/tools/content"
+	"storyguard/tools/vault"
 )
 
 // pendingPurgeFile is the CDN purge list of runs that have not completed.

@@ -6,10 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"storyguard/tools/vault"
 	"strings"
 	"testing"
 	"time"
+
+	"storyguard/tools/vault"
 )
 
 var errKilled = errors.New("killed (test)")

@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"storyguard/tools/vault"
 	"strings"
 	"testing"
 	"time"
 
 	"storyguard/tools/manifest"
+	"storyguard/tools/vault"
 )
 
 func write(t *testing.T, root, rel, data string) {

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"storyguard/tools/vault"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +21,7 @@ import (
 
 	"storyguard/tools/diag"
 	"storyguard/tools/store"
+	"storyguard/tools/vault"
 )
 
 const gatewayChildEnv = "STORYGUARD_PUBLISH_TEST_GATEWAY"

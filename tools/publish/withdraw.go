@@ -7,11 +7,11 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
-	"storyguard/tools/vault"
 	"strings"
 	"time"
 
 	"storyguard/tools/store"
+	"storyguard/tools/vault"
 )
 
 // DefaultWithdrawLeaseWait is how long a withdrawal waits for a running

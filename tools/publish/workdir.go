@@ -8,9 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"storyguard/tools/vault"
 	"strings"
 	"syscall"
+
+	"storyguard/tools/vault"
 )
 
 // Work folders. A run's stage (story text), built HTML and scrubbed media
