@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -588,7 +589,13 @@ func StartGateway(ctx context.Context, o GatewayOptions) (*Gateway, error) {
 		return nil, fmt.Errorf("start gateway: %w", err)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	dieWithParent(cmd.SysProcAttr)
+	// The parent-death signal follows the OS thread that forked the child:
+	// keep this goroutine on one thread until the child has started.
+	runtime.LockOSThread()
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	if err != nil {
 		return nil, fmt.Errorf("start gateway %s: %w", o.Command.Path, err)
 	}
 	g := &Gateway{Bucket: o.Bucket, Region: o.Region, AccessKey: o.AccessKey, SecretKey: o.SecretKey,
