@@ -49,6 +49,9 @@ func (a *app) openVault(cfg config.Config) (*vault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry %s: %w", path, err)
 	}
+	if a.redactor != nil {
+		a.redactor.set(sc.Redact)
+	}
 	return &vault{dir: cfg.Path(cfg.Vault), reg: reg, scanner: sc}, nil
 }
 
