@@ -148,7 +148,7 @@ func ServeGateway(ctx context.Context, c GatewayConfig) error {
 		return fmt.Errorf("gateway address %s: %w", c.Addr, err)
 	}
 	defer front.Close()
-	sockDir, err := os.MkdirTemp("", "storyguard-gw-")
+	sockDir, err := os.MkdirTemp(socketBase(), "sggw-")
 	if err != nil {
 		return fmt.Errorf("gateway socket folder: %w", err)
 	}
@@ -329,6 +329,18 @@ func stripAmzHeaders(h http.Header) {
 			delete(h, k)
 		}
 	}
+}
+
+// socketBase is the folder the gateway's private socket folder goes in:
+// $TMPDIR, or /tmp when $TMPDIR is so long that the socket's path would not
+// fit in sun_path (108 bytes on Linux, 104 on the BSDs; man 7 unix). The
+// folder is named sggw-*, apart from the storyguard-* work folders.
+func socketBase() string {
+	base := os.TempDir()
+	if len(base)+len("/sggw-0123456789/s3.sock") > 100 {
+		return "/tmp"
+	}
+	return base
 }
 
 func newPosix(root string, ms meta.MetadataStorer, opts posix.PosixOpts, log io.Writer) (*posix.Posix, error) {
