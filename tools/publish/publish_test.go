@@ -2,6 +2,7 @@ package publish
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -295,6 +296,17 @@ func TestWithdrawFailureRecordsACategory(t *testing.T) {
 		log, _ := os.ReadFile(p)
 		if !strings.Contains(string(log), `"result":"`+tt.want+`"`) || strings.Contains(string(log), "Some Person") {
 			t.Errorf("audit log after %q:\n%s", tt.want, log)
+		}
+	}
+}
+
+// TestWithdrawRefusesARoleWithoutEchoingIt: a --by value that is not a role
+// (a name typed by mistake) is refused without being repeated.
+func TestWithdrawRefusesARoleWithoutEchoingIt(t *testing.T) {
+	for _, f := range []func(context.Context, Parts, WithdrawOptions) (*WithdrawResult, error){Withdraw, EmergencyWithdraw} {
+		_, err := f(context.Background(), Parts{Leaks: func(string, []byte) []Finding { return nil }}, WithdrawOptions{Role: "Some Person"})
+		if err == nil || strings.Contains(err.Error(), "Some Person") || !strings.Contains(err.Error(), "--by") {
+			t.Errorf("error %v: want --by refused, the value not repeated", err)
 		}
 	}
 }
