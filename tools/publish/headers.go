@@ -158,7 +158,7 @@ func (s *headerSource) current(ctx context.Context) []HeaderRule {
 	return s.rules
 }
 
-// apply sets on w the headers the rules give path p, and nosniff always.
+// applyHeaders sets on w the headers the rules give path p, and nosniff always.
 func applyHeaders(w http.ResponseWriter, rules []HeaderRule, p string) {
 	for k, vs := range HeadersFor(rules, p) {
 		w.Header()[k] = vs

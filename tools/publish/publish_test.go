@@ -139,9 +139,7 @@ func TestScanOutput(t *testing.T) {
 		"stories/x/index.html:5:14: error output-image: image URL points at no file in the built site",
 		"zzyzx.txt: error output-leak: file name matches registry person p-0001 (name)",
 	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("diagnostics:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
+	assertDiagnostics(t, got, want)
 	if verified != 1 {
 		t.Fatalf("want logo.png verified once, got %d", verified)
 	}
@@ -237,6 +235,14 @@ func TestAppendAudit(t *testing.T) {
 	}
 }
 
+// assertDiagnostics fails t unless got (diagnostics as strings) equals want.
+func assertDiagnostics(t *testing.T, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Fatalf("diagnostics:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+}
+
 // TestScanOutputUnindexed: an indexable page or feed carrying the title,
 // description or byline of a story whose consent says no search engines
 // fails the scan, by story id and field only; a noindex page may carry
@@ -269,9 +275,7 @@ func TestScanOutputUnindexed(t *testing.T) {
 		"stories/index.xml: error output-noindex: indexable page carries the byline of story st-9v4n6b, whose consent says no search engines; list it only on noindex pages",
 		"stories/index.xml: error output-noindex: indexable page carries the description of story st-9v4n6b, whose consent says no search engines; list it only on noindex pages",
 	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("diagnostics:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
+	assertDiagnostics(t, got, want)
 }
 
 // TestWithdrawFailureRecordsACategory: a withdrawal that fails in Hugo (a
