@@ -48,6 +48,8 @@ type app struct {
 	identityFile string
 
 	swept bool // removeEditLeftovers ran
+
+	redactor *redactor // the output boundary; openVault arms it
 }
 
 // command constructors, registered by each command's file in init.
@@ -62,7 +64,18 @@ const helpExitCodes = `Exit codes:
 
 // run is the whole program; only main exits.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	a := &app{stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	red := &redactor{}
+	out, errw := &redactWriter{w: stdout, r: red}, &redactWriter{w: stderr, r: red}
+	a := &app{stdout: out, stderr: errw, getenv: os.Getenv, redactor: red}
+	err := runApp(ctx, a, args)
+	out.Flush()
+	errw.Flush()
+	return red.redactError(err)
+}
+
+// runApp is run with the app (its streams already behind the redactor).
+func runApp(ctx context.Context, a *app, args []string) error {
+	stdout, stderr := a.stdout, a.stderr
 	root := &cobra.Command{
 		Use:   "storyguard",
 		Short: "Publish survivors' stories only as far as their consent reaches",

@@ -39,7 +39,14 @@ func (a *app) openVault(cfg config.Config) (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	return vault.New(cfg.Path(cfg.Vault), reg)
+	v, err := vault.New(cfg.Path(cfg.Vault), reg)
+	if err != nil {
+		return nil, err
+	}
+	if a.redactor != nil {
+		a.redactor.set(v.Scanner.Redact)
+	}
+	return v, nil
 }
 
 // checkSite loads the site and runs every rule, the registry's included.

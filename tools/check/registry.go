@@ -264,27 +264,28 @@ func (r *mediaRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 		field := fmt.Sprintf("media[%d]", m.Index)
 		switch files := r.originals.Files(m.ID); {
 		case len(files) == 0 && r.originals.IsLink(m.ID):
-			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s: the vault holds a symbolic link, not the original; keep the file itself in media/", safeID(m.ID)))
+			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s: the vault holds a symbolic link, not the original; keep the file itself in media/", consent.SafeMediaID(m.ID)))
 		case len(files) == 0:
-			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has no original in the vault's media/ folder", safeID(m.ID)))
+			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has no original in the vault's media/ folder", consent.SafeMediaID(m.ID)))
 		case len(files) > 1:
-			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has %d originals in the vault; keep exactly one", safeID(m.ID), len(files)))
+			add(field+".id", RuleMediaMissing, fmt.Sprintf("media %s has %d originals in the vault; keep exactly one", consent.SafeMediaID(m.ID), len(files)))
 		default:
 			if msg := r.originalProblem(m.ID, files[0]); msg != "" {
-				add(field+".id", RuleMediaFormat, fmt.Sprintf("media %s: the original in the vault %s", safeID(m.ID), msg))
+				add(field+".id", RuleMediaFormat, fmt.Sprintf("media %s: the original in the vault %s", consent.SafeMediaID(m.ID), msg))
 			}
 		}
 		if m.FaceVisible && len(m.Depicts) == 0 {
-			add(field+".face_visible", RuleMediaFace, fmt.Sprintf("media %s shows a face but depicts names nobody; list the person ids it shows", safeID(m.ID)))
+			add(field+".face_visible", RuleMediaFace, fmt.Sprintf("media %s shows a face but depicts names nobody; list the person ids it shows", consent.SafeMediaID(m.ID)))
 		}
-		for _, person := range m.Depicts {
+		for j, person := range m.Depicts {
 			switch {
 			case r.reg.Person(person) == nil:
-				add(field+".depicts", RuleMediaPersonUnknown, fmt.Sprintf("media %s depicts %s, who is not in the registry", safeID(m.ID), safeID(person)))
+				// Never echo it: a value that is no registry id may be a name.
+				add(field+".depicts", RuleMediaPersonUnknown, fmt.Sprintf("media %s: %s.depicts[%d] is not the id of a person in the registry", consent.SafeMediaID(m.ID), field, j))
 			case s.Storyteller == nil || s.Storyteller.Person != person:
-				add(field+".depicts", RuleMediaRelease, fmt.Sprintf("media %s depicts %s, who is not this page's storyteller; no photo release is recorded for them", safeID(m.ID), person))
+				add(field+".depicts", RuleMediaRelease, fmt.Sprintf("media %s depicts %s, who is not this page's storyteller; no photo release is recorded for them", consent.SafeMediaID(m.ID), person))
 			case m.FaceVisible && (s.Consent == nil || !s.Consent.Identifiers.Face):
-				add(field+".face_visible", RuleMediaFace, fmt.Sprintf("media %s shows the face of %s, whose consent does not allow their face", safeID(m.ID), person))
+				add(field+".face_visible", RuleMediaFace, fmt.Sprintf("media %s shows the face of %s, whose consent does not allow their face", consent.SafeMediaID(m.ID), person))
 			}
 		}
 	}
@@ -309,7 +310,7 @@ func (r *mediaRule) checkPins(s *consent.Story) []diag.Diagnostic {
 	safe := make([]string, 0, len(s.Media))
 	for _, m := range s.Media {
 		ids = append(ids, m.ID)
-		safe = append(safe, safeID(m.ID))
+		safe = append(safe, consent.SafeMediaID(m.ID))
 	}
 	if s.Review.ApprovedMediaSHA256 == "" {
 		return at("review", "the photos of story %s (%s) were never approved as files; after the storyteller has seen them, run: storyguard approve %s --lang %s",
@@ -442,7 +443,7 @@ func SharedMedia(site *content.Site) []diag.Diagnostic {
 				}
 			}
 			ds = append(ds, diag.Diagnostic{File: u.p.Path, Line: line, Col: col, Rule: RuleMediaShared, Severity: diag.Error,
-				Message: fmt.Sprintf("media %s is also listed by %s; a photo belongs to one story's consent: give the copy its own media id", safeID(id), strings.Join(others, ", "))})
+				Message: fmt.Sprintf("media %s is also listed by %s; a photo belongs to one story's consent: give the copy its own media id", consent.SafeMediaID(id), strings.Join(others, ", "))})
 		}
 	}
 	slices.SortFunc(ds, func(a, b diag.Diagnostic) int { return strings.Compare(a.File, b.File) })
@@ -476,7 +477,7 @@ func DuplicateStoryIDs(site *content.Site) []diag.Diagnostic {
 		for _, p := range pages[sid] {
 			line, col := p.FieldPosition("story_id")
 			ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleStoryIDDuplicate, Severity: diag.Error,
-				Message: fmt.Sprintf("story_id %s is also the id of %d other bundle(s); give each story its own new id", safeID(sid), len(bs)-1)})
+				Message: fmt.Sprintf("story_id %s is also the id of %d other bundle(s); give each story its own new id", consent.SafeStoryID(sid), len(bs)-1)})
 		}
 	}
 	diag.Sort(ds)
@@ -527,7 +528,7 @@ func (w withdrawnRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 	case w.stories[s.ID]:
 		return at("consent.status", "the audit log records the withdrawal of %s; a withdrawn story is never published again (set consent.status: withdrawn; new consent means a new story with a new story_id)", s.SafeID())
 	case s.Consent != nil && w.records[s.Consent.Record]:
-		return at("consent.record", "consent record %s was ended by a withdrawal the audit log records; a story under it is never published again, whatever its story_id (new consent means a new consent record and a new story_id)", safeID(s.Consent.Record))
+		return at("consent.record", "consent record %s was ended by a withdrawal the audit log records; a story under it is never published again, whatever its story_id (new consent means a new consent record and a new story_id)", s.Consent.SafeRecord())
 	}
 	return nil
 }

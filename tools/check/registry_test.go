@@ -141,8 +141,8 @@ func TestRegistryRules(t *testing.T) {
 			// The aunt, p-0102, shares the family name.
 			"index.md:28:1: error registry-leak: names registry person p-0102 (family_name)"}},
 		{name: "village in a caption, across case and accents", files: map[string]string{
-			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "A road", caption: "near SAN BARTOLO XOLA", depicts: []}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.jpg":        tinyJPEG,
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-01, alt: "A road", caption: "near SAN BARTOLO XOLA", depicts: []}]`}, "Lucía* text.\n"),
+			"vault/media/m-01.jpg":       tinyJPEG,
 		}, want: []string{"registry-leak: names registry person p-0001 (village)"}},
 		{name: "nickname in an HTML comment", files: map[string]string{
 			"content/stories/a/index.md": storyPage(nil, "Lucía* text. <!-- ask Chola about the photo -->\n"),
@@ -173,35 +173,35 @@ func TestRegistryRules(t *testing.T) {
 			"content/stories/a/index.md": storyPage(nil, "Lucía* text. Call 55 21 09 37 or (502) 5521-0937.\n"),
 		}, want: []string{"index.md:27:20: error registry-leak: names registry person p-0001 (phone)", "index.md:27:36: error registry-leak: names registry person p-0001 (phone)", "warning identifying-detail"}},
 		{name: "an HTML file named .jpg", files: map[string]string{
-			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.jpg":        "<!doctype html><html><body>not a photo</body></html>",
-		}, want: []string{"error media-format: media m-1: the original in the vault is html, which Storyguard cannot scrub yet"}},
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-01, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
+			"vault/media/m-01.jpg":       "<!doctype html><html><body>not a photo</body></html>",
+		}, want: []string{"error media-format: media m-01: the original in the vault is html, which Storyguard cannot scrub yet"}},
 		{name: "a PNG named .jpg", files: map[string]string{
-			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.jpg":        tinyPNG,
-		}, want: []string{"error media-format: media m-1: the original in the vault is png but named jpg"}},
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-01, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
+			"vault/media/m-01.jpg":       tinyPNG,
+		}, want: []string{"error media-format: media m-01: the original in the vault is png but named jpg"}},
 		{name: "a GIF", files: map[string]string{
-			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.gif":        "GIF89a\x01\x00\x01\x00\x00\x00\x00;",
-		}, want: []string{"error media-format: media m-1: the original in the vault is gif"}},
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-01, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
+			"vault/media/m-01.gif":       "GIF89a\x01\x00\x01\x00\x00\x00\x00;",
+		}, want: []string{"error media-format: media m-01: the original in the vault is gif"}},
 		{name: "a face nobody is named for", files: map[string]string{
-			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: [], face_visible: true}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.jpg":        tinyJPEG,
-		}, want: []string{"error media-face-not-consented: media m-1 shows a face but depicts names nobody"}},
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-01, alt: "x", caption: "y", depicts: [], face_visible: true}]`}, "Lucía* text.\n"),
+			"vault/media/m-01.jpg":       tinyJPEG,
+		}, want: []string{"error media-face-not-consented: media m-01 shows a face but depicts names nobody"}},
 		{name: "media original missing", files: map[string]string{
-			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-9, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
-		}, want: []string{"error media-missing: media m-9 has no original"}},
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-09, alt: "x", caption: "y", depicts: []}]`}, "Lucía* text.\n"),
+		}, want: []string{"error media-missing: media m-09 has no original"}},
 		{name: "media depicts someone else", files: map[string]string{
-			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: [p-0002]}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.jpg":        tinyJPEG,
-		}, want: []string{"error media-release-missing: media m-1 depicts p-0002"}},
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-01, alt: "x", caption: "y", depicts: [p-0002]}]`}, "Lucía* text.\n"),
+			"vault/media/m-01.jpg":       tinyJPEG,
+		}, want: []string{"error media-release-missing: media m-01 depicts p-0002"}},
 		{name: "face shown without consent", files: map[string]string{
-			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-1, alt: "x", caption: "y", depicts: [p-0001], face_visible: true}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.jpg":        tinyJPEG,
+			"content/stories/a/index.md": storyPage(map[string]string{"media": `[{id: m-01, alt: "x", caption: "y", depicts: [p-0001], face_visible: true}]`}, "Lucía* text.\n"),
+			"vault/media/m-01.jpg":       tinyJPEG,
 		}, want: []string{"error media-face-not-consented"}},
 		{name: "face shown with consent", files: map[string]string{
-			"content/stories/a/index.md": storyPage(map[string]string{"face": "true", "media": `[{id: m-1, alt: "x", caption: "y", depicts: [p-0001], face_visible: true}]`}, "Lucía* text.\n"),
-			"vault/media/m-1.jpg":        tinyJPEG,
+			"content/stories/a/index.md": storyPage(map[string]string{"face": "true", "media": `[{id: m-01, alt: "x", caption: "y", depicts: [p-0001], face_visible: true}]`}, "Lucía* text.\n"),
+			"vault/media/m-01.jpg":       tinyJPEG,
 		}},
 		{name: "city named with country-level consent", files: map[string]string{
 			"content/stories/a/index.md": storyPage(nil, "Lucía* grew up in Guatemala, then moved to\nSan Pedro Sula and later Quetzaltenango.\n"),

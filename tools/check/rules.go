@@ -321,7 +321,7 @@ func (r mediaPathRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 		}
 		for _, a := range sc.Params {
 			if mediaExt.MatchString(a.Value) || (strings.EqualFold(sc.Name, "media") && a.Name != "" && a.Name != "id") {
-				ds = append(ds, finding(r, s, a.Offset, "shortcode %s argument names media by path; %s", sc.Name, how))
+				ds = append(ds, finding(r, s, a.Offset, "shortcode argument names media by path; %s", how))
 			}
 		}
 	}
@@ -349,7 +349,7 @@ func (r mediaUnlistedRule) Check(c *Context, s *consent.Story) []diag.Diagnostic
 			continue
 		}
 		if !slices.ContainsFunc(s.Media, func(m consent.Media) bool { return m.ID == id }) {
-			ds = append(ds, finding(r, s, sc.Offset, "media shortcode names %s, which is not in this page's front-matter media list; list it there with its alt, caption and depicts", id))
+			ds = append(ds, finding(r, s, sc.Offset, "media shortcode names %s, which is not in this page's front-matter media list; list it there with its alt, caption and depicts", consent.SafeMediaID(id)))
 		}
 	}
 	return ds
@@ -364,7 +364,7 @@ func (r altRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	for _, m := range s.Media {
 		if strings.TrimSpace(m.Alt) == "" {
 			path := fmt.Sprintf("media[%d]", m.Index)
-			ds = append(ds, finding(r, s, s.Page.FieldOffset(path), "media %s has no alt text; describe the image for readers who cannot see it", m.ID))
+			ds = append(ds, finding(r, s, s.Page.FieldOffset(path), "media %s has no alt text; describe the image for readers who cannot see it", consent.SafeMediaID(m.ID)))
 		}
 	}
 	return ds

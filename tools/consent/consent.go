@@ -558,6 +558,25 @@ func (s *Story) SafeID() string {
 	return "(no valid story_id)"
 }
 
+// SafeStoryID returns id for messages when it is a well-formed story id
+// (st- and 4 to 32 letters or digits), else "(no valid story_id)".
+func SafeStoryID(id string) string {
+	if storyIDRe.MatchString(id) {
+		return id
+	}
+	return "(no valid story_id)"
+}
+
+// SafeMediaID returns id for messages when it is a well-formed media id
+// (m- and letters or digits), else "(not a media id)": a value that failed
+// validation is never echoed (it may be a name).
+func SafeMediaID(id string) string {
+	if mediaIDRe.MatchString(id) {
+		return id
+	}
+	return "(not a media id)"
+}
+
 // SafeRecord returns the consent record id for messages, or "(no valid
 // record id)" when it is not a well-formed cr- id.
 func (c *Consent) SafeRecord() string {

@@ -56,7 +56,8 @@ func CheckByline(reg *Registry, path, displayName, nameKind, person string) []Fi
 	}
 	per := reg.Person(person)
 	if per == nil {
-		add(RuleBylineUnknown, "storyteller.person %s is not in the registry", person)
+		// Never echo it: a value that is no registry id may be a name.
+		out = append(out, Finding{Path: path, Rule: RuleBylineUnknown, Message: "storyteller.person is not the id of a person in the registry"})
 		return out
 	}
 	shown := strings.TrimSpace(norm.NFC.String(displayName))

@@ -31,12 +31,18 @@ func TestCheckByline(t *testing.T) {
 		{"consented first name", "Tomasa", "first_name", "p-0002", ""},
 		{"first name not consented", "Ixchel", "first_name", "p-0002", "pseudonym-byline-registry:p-0002|pseudonym-byline-real-name:p-0002"},
 		{"first name, none recorded", "Ana", "first_name", "p-0001", "pseudonym-byline-registry:p-0001|pseudonym-byline-real-name:p-0001"},
-		{"unknown person", "X*", "pseudonym", "p-9999", "pseudonym-byline-person:p-9999"},
+		{"unknown person", "X*", "pseudonym", "p-9999", "pseudonym-byline-person:"},
+		{"a name where the id belongs", "X*", "pseudonym", "Zoila Coc", "pseudonym-byline-person:"},
 		{"anonymous", "", "anonymous", "p-0001", ""},
 	}
 	for _, tt := range tests {
 		if got := rules(CheckByline(reg, "content/x.md", tt.display, tt.kind, tt.person)); got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+		for _, f := range CheckByline(reg, "content/x.md", tt.display, tt.kind, tt.person) {
+			if strings.Contains(f.Message, "Zoila") || strings.Contains(f.Message, "p-9999") {
+				t.Errorf("%s: message echoes the unknown person value: %q", tt.name, f.Message)
+			}
 		}
 	}
 }

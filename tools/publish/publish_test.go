@@ -2,6 +2,7 @@ package publish
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,9 +140,7 @@ func TestScanOutput(t *testing.T) {
 		"stories/x/index.html:5:14: error output-image: image URL points at no file in the built site",
 		"zzyzx.txt: error output-leak: file name matches registry person p-0001 (name)",
 	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("diagnostics:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
+	assertDiagnostics(t, got, want)
 	if verified != 1 {
 		t.Fatalf("want logo.png verified once, got %d", verified)
 	}
@@ -237,6 +236,14 @@ func TestAppendAudit(t *testing.T) {
 	}
 }
 
+// assertDiagnostics fails t unless got (diagnostics as strings) equals want.
+func assertDiagnostics(t *testing.T, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Fatalf("diagnostics:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+}
+
 // TestScanOutputUnindexed: an indexable page or feed carrying the title,
 // description or byline of a story whose consent says no search engines
 // fails the scan, by story id and field only; a noindex page may carry
@@ -269,9 +276,7 @@ func TestScanOutputUnindexed(t *testing.T) {
 		"stories/index.xml: error output-noindex: indexable page carries the byline of story st-9v4n6b, whose consent says no search engines; list it only on noindex pages",
 		"stories/index.xml: error output-noindex: indexable page carries the description of story st-9v4n6b, whose consent says no search engines; list it only on noindex pages",
 	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("diagnostics:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
-	}
+	assertDiagnostics(t, got, want)
 }
 
 // TestWithdrawFailureRecordsACategory: a withdrawal that fails in Hugo (a
@@ -296,6 +301,17 @@ func TestWithdrawFailureRecordsACategory(t *testing.T) {
 		log, _ := os.ReadFile(p)
 		if !strings.Contains(string(log), `"result":"`+tt.want+`"`) || strings.Contains(string(log), "Some Person") {
 			t.Errorf("audit log after %q:\n%s", tt.want, log)
+		}
+	}
+}
+
+// TestWithdrawRefusesARoleWithoutEchoingIt: a --by value that is not a role
+// (a name typed by mistake) is refused without being repeated.
+func TestWithdrawRefusesARoleWithoutEchoingIt(t *testing.T) {
+	for _, f := range []func(context.Context, Parts, WithdrawOptions) (*WithdrawResult, error){Withdraw, EmergencyWithdraw} {
+		_, err := f(context.Background(), Parts{Leaks: func(string, []byte) []Finding { return nil }}, WithdrawOptions{Role: "Some Person"})
+		if err == nil || strings.Contains(err.Error(), "Some Person") || !strings.Contains(err.Error(), "--by") {
+			t.Errorf("error %v: want --by refused, the value not repeated", err)
 		}
 	}
 }

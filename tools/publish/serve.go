@@ -20,7 +20,10 @@ import (
 //	                  site/<path>/index.html exists
 //
 // Only GET and HEAD are served. A missing object answers 404 with the site's
-// 404.html when there is one. endpoint is the S3 endpoint's base URL; the
+// 404.html when there is one. Every response, 404s, redirects and errors
+// included, carries the headers the published site/_headers declares for
+// its path (ParseHeaders; re-read at most every two seconds), and nosniff
+// always; without a readable _headers, fallbackHeaders. endpoint is the S3 endpoint's base URL; the
 // bucket is addressed path-style.
 func PublicHandler(endpoint *url.URL, bucket string) http.Handler {
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -37,7 +40,9 @@ func PublicHandler(endpoint *url.URL, bucket string) http.Handler {
 		}
 		return client.Do(req)
 	}
+	headers := &headerSource{get: get, refresh: 2 * time.Second}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		applyHeaders(w, headers.current(r.Context()), path.Clean("/"+r.URL.Path))
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -104,6 +109,4 @@ func copyHeaders(w http.ResponseWriter, resp *http.Response) {
 			w.Header().Set(h, v)
 		}
 	}
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Referrer-Policy", "no-referrer")
 }

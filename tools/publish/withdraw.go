@@ -298,7 +298,7 @@ type withdrawal struct {
 // released and the store closed. reason is what the audit entry records.
 func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason string) (*withdrawal, error) {
 	if !slices.Contains(vault.Roles, o.Role) {
-		return nil, fmt.Errorf("role %q: want one of %s", o.Role, strings.Join(vault.Roles, ", "))
+		return nil, fmt.Errorf("--by: not a role; want one of %s", strings.Join(vault.Roles, ", "))
 	}
 	if o.AuditLog == "" {
 		o.AuditLog = vault.AuditLogPath(o.Vault)

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -147,7 +148,7 @@ func ServeGateway(ctx context.Context, c GatewayConfig) error {
 		return fmt.Errorf("gateway address %s: %w", c.Addr, err)
 	}
 	defer front.Close()
-	sockDir, err := os.MkdirTemp("", "storyguard-gw-")
+	sockDir, err := os.MkdirTemp(socketBase(), "sggw-")
 	if err != nil {
 		return fmt.Errorf("gateway socket folder: %w", err)
 	}
@@ -328,6 +329,18 @@ func stripAmzHeaders(h http.Header) {
 			delete(h, k)
 		}
 	}
+}
+
+// socketBase is the folder the gateway's private socket folder goes in:
+// $TMPDIR, or /tmp when $TMPDIR is so long that the socket's path would not
+// fit in sun_path (108 bytes on Linux, 104 on the BSDs; man 7 unix). The
+// folder is named sggw-*, apart from the storyguard-* work folders.
+func socketBase() string {
+	base := os.TempDir()
+	if len(base)+len("/sggw-0123456789/s3.sock") > 100 {
+		return "/tmp"
+	}
+	return base
 }
 
 func newPosix(root string, ms meta.MetadataStorer, opts posix.PosixOpts, log io.Writer) (*posix.Posix, error) {
@@ -588,7 +601,13 @@ func StartGateway(ctx context.Context, o GatewayOptions) (*Gateway, error) {
 		return nil, fmt.Errorf("start gateway: %w", err)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	dieWithParent(cmd.SysProcAttr)
+	// The parent-death signal follows the OS thread that forked the child:
+	// keep this goroutine on one thread until the child has started.
+	runtime.LockOSThread()
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	if err != nil {
 		return nil, fmt.Errorf("start gateway %s: %w", o.Command.Path, err)
 	}
 	g := &Gateway{Bucket: o.Bucket, Region: o.Region, AccessKey: o.AccessKey, SecretKey: o.SecretKey,

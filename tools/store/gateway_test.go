@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,9 +25,96 @@ const childEnv = "STORYGUARD_STORE_TEST_CHILD"
 // process without building cmd/storyguard (which links Hugo).
 func TestMain(m *testing.M) {
 	ServeIfChild(childEnv)
+	if dir := os.Getenv(parentEnv); dir != "" {
+		actAsParent(dir)
+	}
 	code := m.Run()
 	stopRepublishFixture()
 	os.Exit(code)
+}
+
+// parentEnv, when set to a store dir, makes the test binary start a gateway
+// over it, print the child's pid and wait to be killed (TestGatewayDiesWithParent).
+const parentEnv = "STORYGUARD_STORE_TEST_PARENT"
+
+func actAsParent(dir string) {
+	g, err := StartGateway(context.Background(), GatewayOptions{Command: testCommand(), Dir: dir, Log: os.Stderr})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "parent:", err)
+		os.Exit(2)
+	}
+	fmt.Println(g.Pid(), strings.TrimPrefix(g.Endpoint, "http://"))
+	select {}
+}
+
+// TestGatewayDiesWithParent: a storyguard killed with SIGKILL (no chance to
+// stop its child) does not leave the gateway running and holding the
+// store's lock.
+func TestGatewayDiesWithParent(t *testing.T) {
+	dir := t.TempDir()
+	parent := exec.Command(os.Args[0], "-test.run=^$")
+	parent.Env = append(os.Environ(), parentEnv+"="+dir)
+	out, err := parent.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs logBuf
+	parent.Stderr = &errs
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	var addr string
+	if _, err := fmt.Fscan(out, &pid, &addr); err != nil || pid <= 0 {
+		parent.Process.Kill()
+		parent.Wait()
+		t.Fatalf("no child pid from the parent: %v\n%s", err, &errs)
+	}
+	if !alive(pid) {
+		t.Fatalf("gateway %d not running before the parent is killed", pid)
+	}
+	// A reader mid-request: a gateway left to shut down gracefully (when its
+	// stdin closes) waits seconds for such a connection before it exits.
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /site/ HTTP/1.1\r\nHost: x\r\n")
+	time.Sleep(100 * time.Millisecond)
+	parent.Process.Signal(syscall.SIGKILL)
+	parent.Wait()
+	// The thread-group leader shows as a zombie while its other threads
+	// are still exiting and holding its files: wait for both the process
+	// and the lock, bounded.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		unlock, err := lockDir(dir)
+		if err == nil && !alive(pid) {
+			unlock()
+			return
+		}
+		if err == nil {
+			unlock()
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("2 s after its parent was killed (a graceful stop takes 5 s): gateway %d alive %v, store lock: %v", pid, alive(pid), err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// alive reports whether pid is a running process (a zombie, dead but not
+// yet reaped by whoever inherited it, counts as gone).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the parenthesised command name.
+	i := bytes.LastIndexByte(b, ')')
+	return i < 0 || i+2 >= len(b) || (b[i+2] != 'Z' && b[i+2] != 'X')
 }
 
 // testCommand re-executes this test binary as the gateway.
@@ -178,7 +268,7 @@ func TestGatewaySidecarMeta(t *testing.T) {
 		t.Fatal(err)
 	}
 	o, err := s.Stat(ctx, u.Key)
-	if err != nil || o.SHA256 != u.SHA256 || o.CacheControl != CacheImmutable || o.ContentType != "image/png" {
+	if err != nil || o.SHA256 != u.SHA256 || o.CacheControl != CacheStoryMedia || o.ContentType != "image/png" {
 		t.Fatalf("stat = %+v, %v", o, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "meta")); err != nil {

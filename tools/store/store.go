@@ -342,24 +342,35 @@ func ContentTypeFor(key string) string {
 
 // Cache-Control values (RFC 9111 section 5.2.2; "immutable": RFC 8246).
 const (
-	// CacheImmutable is for content-addressed objects: media/ and
-	// fingerprinted site assets. A year, the customary maximum.
+	// CacheImmutable is for fingerprinted theme assets (CSS, JavaScript,
+	// fonts): they name no story, so a year is safe.
 	CacheImmutable = "public, max-age=31536000, immutable"
+	// CacheStoryMedia is for story media (media/<story id>/...): content-
+	// addressed, but a withdrawal must reach visitors' browsers too, so
+	// five minutes and no immutable (issue #12: a photo cached for a year
+	// outlived its withdrawal in every visitor's cache). A CDN may keep it
+	// longer: withdrawal prints the URLs it must purge.
+	CacheStoryMedia = "public, max-age=300"
 	// CacheRevalidate is for every other site object (HTML, XML, JSON,
-	// feeds): one minute, then revalidate, so that a withdrawal reaches
-	// readers within a minute of the CDN purge.
+	// feeds, images Hugo built): one minute, then revalidate, so that a
+	// withdrawal reaches readers within a minute of the CDN purge.
 	CacheRevalidate = "public, max-age=60, must-revalidate"
 )
 
-// fingerprintRe matches a Hugo-fingerprinted file name such as
+// fingerprintRe matches a Hugo-fingerprinted theme asset such as
 // "main.min.<64 hex>.css" (resources.Fingerprint, sha256 by default; 32 hex
-// and more also accepted for md5 and sha384/512).
-var fingerprintRe = regexp.MustCompile(`\.[0-9a-f]{32,128}\.[a-z0-9]+$`)
+// and more also accepted for md5 and sha384/512): stylesheets, scripts and
+// fonts only, never an image, which may show a person.
+var fingerprintRe = regexp.MustCompile(`\.[0-9a-f]{32,128}\.(css|js|mjs|woff2?)$`)
 
-// CacheControlFor returns the Cache-Control for key: CacheImmutable under
-// media/ and for fingerprinted site assets, CacheRevalidate otherwise.
+// CacheControlFor returns the Cache-Control for key: CacheStoryMedia under
+// media/, CacheImmutable for fingerprinted theme assets, CacheRevalidate
+// otherwise.
 func CacheControlFor(key string) string {
-	if strings.HasPrefix(key, MediaPrefix) || fingerprintRe.MatchString(path.Base(key)) {
+	switch {
+	case strings.HasPrefix(key, MediaPrefix):
+		return CacheStoryMedia
+	case strings.HasPrefix(key, SitePrefix) && fingerprintRe.MatchString(path.Base(key)):
 		return CacheImmutable
 	}
 	return CacheRevalidate

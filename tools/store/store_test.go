@@ -80,8 +80,10 @@ func TestValidatePrefix(t *testing.T) {
 
 func TestHeadersFor(t *testing.T) {
 	for _, tc := range []struct{ key, ct, cc string }{
-		{"media/st-1/" + okSHA + ".jpg", "image/jpeg", CacheImmutable},
-		{"media/st-1/" + okSHA + ".webp", "image/webp", CacheImmutable},
+		{"media/st-1/" + okSHA + ".jpg", "image/jpeg", CacheStoryMedia},
+		{"media/st-1/" + okSHA + ".webp", "image/webp", CacheStoryMedia},
+		{"site/stories/ana/photo." + okSHA + ".jpg", "image/jpeg", CacheRevalidate},
+		{"site/voices/font." + okSHA + ".woff2", "font/woff2", CacheImmutable},
 		{"site/index.html", "text/html; charset=utf-8", CacheRevalidate},
 		{"site/index.xml", "application/xml; charset=utf-8", CacheRevalidate},
 		{"site/sitemap.xml", "application/xml; charset=utf-8", CacheRevalidate},

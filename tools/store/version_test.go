@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -257,7 +258,10 @@ func FuzzGuardRewrite(f *testing.F) {
 		f.Fatal(err)
 	}
 	backend := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got <- seen{r.Method, r.URL.RawQuery, r.Header.Clone()}
+		select {
+		case got <- seen{r.Method, r.URL.RawQuery, r.Header.Clone()}:
+		default:
+		}
 		w.Header().Set("X-Amz-Version-Id", "v-secret")
 		w.Header().Set("x-amz-delete-marker", "true")
 		io.WriteString(w, "body")
@@ -294,7 +298,12 @@ func FuzzGuardRewrite(f *testing.F) {
 			r.Header.Set("Connection", connection)
 		}
 		r.Header.Set("X-Amz-Date", "20260101T000000Z")
-		r = r.WithContext(context.Background())
+		for len(got) > 0 {
+			<-got
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		r = r.WithContext(ctx)
 		w := httptest.NewRecorder()
 		guard.ServeHTTP(w, r)
 		var s seen
