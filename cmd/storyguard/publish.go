@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -21,6 +20,7 @@ import (
 	"storyguard/tools/diag"
 	"storyguard/tools/publish"
 	"storyguard/tools/store"
+	"storyguard/tools/vault"
 )
 
 func init() {
@@ -108,7 +108,7 @@ consented. Nothing public changes unless every step before deployment passed.
 				return err
 			}
 			if !dryRun {
-				if err := recordPublished(w.opts.Vault, t, time.Now()); err != nil {
+				if err := vault.RecordPublished(w.opts.Vault, t, time.Now()); err != nil {
 					return fmt.Errorf("published, but could not record where: %w", err)
 				}
 				fmt.Fprintf(a.stdout, "published: %d site objects uploaded, %d removed; %d media objects uploaded, %d removed\n",
@@ -253,7 +253,7 @@ with the key rebuilds the site.
 			fmt.Fprintf(a.stderr, "storyguard: withdrawing from %s\n", t)
 			res, err := publish.Withdraw(c.Context(), w.parts, publish.WithdrawOptions{
 				Options: w.opts, Story: args[0], Reason: reason, Role: role,
-				AuditLog: filepath.Join(w.opts.Vault, "audit.log"),
+				AuditLog: vault.AuditLogPath(w.opts.Vault),
 			})
 			if res != nil && res.Rebuild != nil {
 				a.printDiagnostics(res.Rebuild.Diagnostics)
@@ -271,10 +271,10 @@ with the key rebuilds the site.
 			for _, u := range res.PurgeURLs {
 				fmt.Fprintf(a.stdout, "purge %s\n", u)
 			}
-			if err := recordWithdrawn(w.opts.Vault, t, res.StoryID); err != nil {
+			if err := vault.RecordWithdrawn(w.opts.Vault, t, res.StoryID); err != nil {
 				return fmt.Errorf("withdrawn, but could not record it: %w", err)
 			}
-			others, err := stillHolding(w.opts.Vault, t, res.StoryID)
+			others, err := vault.StillHolding(w.opts.Vault, t, res.StoryID)
 			if err != nil {
 				return err
 			}
@@ -332,7 +332,7 @@ func (a *app) emergencyWithdraw(c *cobra.Command, f *pipelineFlags, story, reaso
 	}
 	fmt.Fprintf(a.stderr, "storyguard: emergency withdrawal from %s, without the registry key\n", t)
 	res, err := publish.EmergencyWithdraw(c.Context(), w.parts, publish.WithdrawOptions{
-		Options: w.opts, Story: story, Role: role, AuditLog: filepath.Join(w.opts.Vault, "audit.log"),
+		Options: w.opts, Story: story, Role: role, AuditLog: vault.AuditLogPath(w.opts.Vault),
 	})
 	if res != nil {
 		for _, u := range res.PurgeURLs {
@@ -350,7 +350,7 @@ func (a *app) emergencyWithdraw(c *cobra.Command, f *pipelineFlags, story, reaso
 	}
 	fmt.Fprintf(a.stdout, "removed: %s; %d object versions, %d delete markers, %d incomplete uploads removed from %s; the site was NOT rebuilt\n",
 		res.StoryID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads, t)
-	if rerr := recordWithdrawn(w.opts.Vault, t, res.StoryID); rerr != nil {
+	if rerr := vault.RecordWithdrawn(w.opts.Vault, t, res.StoryID); rerr != nil {
 		return fmt.Errorf("removed, but could not record it: %w", rerr)
 	}
 	return withHint(err, "as soon as the registry key is at hand, run: storyguard withdraw "+res.StoryID+" --reason ... (it rebuilds the site and removes every mention)")
@@ -402,8 +402,8 @@ live in the bucket. Expiring within 60 days and awaiting approval are noted.
 			defer closer.Close()
 			t := targetOf(w.cfg)
 			fmt.Fprintf(a.stderr, "storyguard: LIVE is what %s holds\n", t)
-			if p, err := readPublished(w.opts.Vault); err == nil && len(p.Targets) > 0 && !slices.ContainsFunc(p.Targets, func(x publishedTarget) bool { return x.target == t }) {
-				fmt.Fprintf(a.stderr, "storyguard: warning: the site was published to %s, not to this store: set the endpoint to see what the public sees\n", p.Targets[len(p.Targets)-1].target)
+			if p, err := vault.ReadPublished(w.opts.Vault); err == nil && len(p.Targets) > 0 && !slices.ContainsFunc(p.Targets, func(x vault.PublishedTarget) bool { return x.Target == t }) {
+				fmt.Fprintf(a.stderr, "storyguard: warning: the site was published to %s, not to this store: set the endpoint to see what the public sees\n", p.Targets[len(p.Targets)-1].Target)
 			}
 			var rows []statusRow
 			for _, s := range plan.Stories {

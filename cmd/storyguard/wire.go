@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path"
-	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -20,17 +16,12 @@ import (
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
-	"storyguard/tools/identity"
 	"storyguard/tools/media"
 	"storyguard/tools/publish"
 	"storyguard/tools/site"
 	"storyguard/tools/store"
 	"storyguard/tools/vault"
 )
-
-// variantWidths are the srcset widths made for every image wider than them,
-// in pixels: a phone in portrait (480) and a tablet or laptop column (960).
-var variantWidths = []int{480, 960}
 
 // openVault opens the registry as openRegistry does (failing closed, with a
 // hint for each kind of failure) and builds its scanner (vault.New).
@@ -49,30 +40,6 @@ func (a *app) openVault(cfg config.Config) (*vault.Vault, error) {
 	return v, nil
 }
 
-// checkSite loads the site and runs every rule, the registry's included.
-func checkSite(cfg config.Config, v *vault.Vault, now time.Time) (*content.Site, []diag.Diagnostic, error) {
-	s, err := content.LoadSite(cfg.Root)
-	if err != nil {
-		return nil, nil, err
-	}
-	rules, err := vaultRules(cfg, v, s)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s, check.Run(s, check.Options{Now: now, Rules: rules}), nil
-}
-
-// vaultRules are the rules that read the vault: the registry's, the
-// site-wide consistency rules, and the withdrawals of the audit log.
-func vaultRules(cfg config.Config, v *vault.Vault, s *content.Site) ([]check.Rule, error) {
-	withdrawn, records, err := vault.Withdrawals(vault.AuditLogPath(v.Dir))
-	if err != nil {
-		return nil, err
-	}
-	return append(check.RegistryRules(v.Registry, v.Scanner, cfg.AllowContacts, v.Dir),
-		check.ConsistencyRule(v.Registry, s), check.WithdrawnRule(withdrawn, records)), nil
-}
-
 // registryRules is the one place where rules that need the identity
 // registry join storyguard check: it loads the registry and fails closed.
 func (a *app) registryRules(cfg config.Config, s *content.Site) ([]check.Rule, error) {
@@ -80,7 +47,7 @@ func (a *app) registryRules(cfg config.Config, s *content.Site) ([]check.Rule, e
 	if err != nil {
 		return nil, err
 	}
-	return vaultRules(cfg, v, s)
+	return check.VaultRules(v, s, cfg.AllowContacts)
 }
 
 // wired is everything a pipeline command needs, built once.
@@ -110,43 +77,32 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 		Root: cfg.Root, Vault: v.Dir, Now: now, BaseURL: base,
 		MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr,
 	}
-	// withdrawn collects the persons whose stories are withdrawn, so the
-	// output scan also refuses their public names and pseudonyms.
-	var withdrawn, live []string
+	// who are the storytellers of the last plan, so the output scan also
+	// refuses the public names and pseudonyms of withdrawn ones.
+	var who publish.Storytellers
 	w.parts = publish.Parts{
 		Check: func(ctx context.Context, now time.Time) (*publish.Plan, []diag.Diagnostic, error) {
-			s, ds, err := checkSite(cfg, v, now)
+			s, ds, err := check.Site(cfg.Root, v, cfg.AllowContacts, now)
 			if err != nil {
 				return nil, nil, err
 			}
 			var plan *publish.Plan
-			plan, withdrawn, live = planFor(s, ds)
+			plan, who = publish.PlanSite(s, ds)
 			return plan, ds, nil
 		},
 		ProcessMedia: func(ctx context.Context, storyID, src, work string) (publish.Media, []publish.Media, error) {
-			return processMedia(storyID, src, work, media.Options{MaxBytes: cfg.MaxMediaBytes})
+			return publish.ProcessMedia(storyID, src, work, media.Options{MaxBytes: cfg.MaxMediaBytes}, a.stderr)
 		},
 		Build: func(ctx context.Context, src, dst, baseURL string) error {
 			return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: baseURL})
 		},
-		Leaks: func(p string, data []byte) []publish.Finding {
-			var fs []publish.Finding
-			for _, m := range v.Scanner.ScanPage("", data, identity.ScanOptions{RestrictPublicNames: true, AllowPublicNames: live}) {
-				fs = append(fs, publish.Finding{Start: m.Start, End: m.End, PersonID: m.PersonID, Kind: m.Kind})
-			}
-			for _, m := range v.Scanner.PseudonymMentions(data) {
-				if slices.Contains(withdrawn, m.PersonID) {
-					fs = append(fs, publish.Finding{Start: m.Start, End: m.End, PersonID: m.PersonID, Kind: "pseudonym of a withdrawn storyteller"})
-				}
-			}
-			return fs
-		},
+		Leaks: publish.RegistryLeaks(v.Scanner, func() publish.Storytellers { return who }),
 		VerifyImage: func(p string, data []byte) error {
 			_, err := media.DeepVerify(data, media.Options{Name: path.Base(p)})
 			return err
 		},
 		Store:        a.storeOpener(cfg),
-		SetWithdrawn: setWithdrawn,
+		SetWithdrawn: consent.SetWithdrawn,
 	}
 	return w, nil
 }
@@ -223,269 +179,11 @@ func (a *app) wireWithoutKey(f *pipelineFlags) (*wired, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			plan, _, _ := planFor(s, nil)
+			plan, _ := publish.PlanSite(s, nil)
 			return plan, nil, nil
 		},
 		Store:        a.storeOpener(cfg),
-		SetWithdrawn: setWithdrawn,
+		SetWithdrawn: consent.SetWithdrawn,
 	}
 	return w, nil
-}
-
-// planFor turns the checker's results into the pipeline's plan, and
-// returns the storytellers of publishable pages (live) and those of
-// withdrawn or refused stories that no publishable page names (withdrawn),
-// for the output scan.
-func planFor(s *content.Site, ds []diag.Diagnostic) (plan *publish.Plan, withdrawn, live []string) {
-	plan = &publish.Plan{}
-	ok := map[string]bool{}
-	// Pages whose photo files are not the approved ones (review-media,
-	// computed by check from the vault) await approval like changed text.
-	photosChanged := map[string]bool{}
-	for _, d := range ds {
-		if d.Rule == check.RuleReviewMedia {
-			photosChanged[d.File] = true
-		}
-	}
-	for _, p := range check.Publishable(s, ds) {
-		plan.Pages = append(plan.Pages, p.Path)
-		ok[p.Path] = true
-	}
-	for _, bundle := range s.Bundles() {
-		var st *publish.Story
-		for _, p := range bundle {
-			if p.Invalid {
-				continue
-			}
-			story, _ := consent.Parse(p)
-			if !consent.IsStoryPage(p) {
-				if ok[p.Path] {
-					for _, m := range story.Media {
-						if !slices.Contains(plan.OrgMedia, m.ID) {
-							plan.OrgMedia = append(plan.OrgMedia, m.ID)
-						}
-					}
-				}
-				continue
-			}
-			if st == nil {
-				st = &publish.Story{ID: story.ID, Bundle: p.Bundle, Approved: true}
-			}
-			if person := storytellerOf(story); person != "" {
-				switch {
-				case ok[p.Path]:
-					live = append(live, person)
-				case story.Consent != nil && (story.Consent.Status == consent.Withdrawn || story.Consent.Status == consent.Refused):
-					withdrawn = append(withdrawn, person)
-				}
-			}
-			st.Files = append(st.Files, p.Path)
-			st.Langs = append(st.Langs, p.Lang)
-			if ok[p.Path] {
-				st.Publishable = true
-				for _, m := range story.Media {
-					if !slices.Contains(st.Media, m.ID) {
-						st.Media = append(st.Media, m.ID)
-					}
-				}
-			}
-			if ok[p.Path] && story.Consent != nil && !story.Consent.SearchEngines {
-				st.Unindexed = append(st.Unindexed, unindexedTexts(story)...)
-			}
-			if story.Consent != nil && story.Consent.Record != "" && !slices.Contains(st.ConsentRecords, story.Consent.Record) {
-				st.ConsentRecords = append(st.ConsentRecords, story.Consent.Record)
-			}
-			if story.Consent != nil && (st.Status == "" || p.Lang == s.DefaultLanguage) {
-				st.Status = string(story.Consent.Status)
-				st.Expires = story.Consent.Expires
-			}
-			if story.Review.ApprovedSHA256 == "" || story.Review.ApprovedSHA256 != consent.ApprovalDigest(p) || photosChanged[p.Path] {
-				st.Approved = false
-			}
-			st.PagePrefixes = append(st.PagePrefixes, pagePrefix(s, p))
-		}
-		if st != nil && st.ID != "" {
-			plan.Stories = append(plan.Stories, *st)
-		}
-	}
-	withdrawn = slices.DeleteFunc(withdrawn, func(id string) bool { return slices.Contains(live, id) })
-	slices.Sort(live)
-	slices.Sort(withdrawn)
-	return plan, slices.Compact(withdrawn), slices.Compact(live)
-}
-
-// pagePrefix is the site key prefix of a page's own output folder, as Hugo
-// places it: "site/[<lang>/]<section>/<slug>/", honouring front-matter url
-// and slug.
-func pagePrefix(s *content.Site, p *content.Page) string {
-	lang := ""
-	if p.Lang != s.DefaultLanguage {
-		lang = p.Lang + "/"
-	}
-	if u, ok := p.Get("url"); ok {
-		if us, ok := u.(string); ok && us != "" {
-			return "site/" + strings.Trim(path.Clean("/"+us), "/") + "/"
-		}
-	}
-	dir := p.Bundle
-	if sl, ok := p.Get("slug"); ok {
-		if ss, ok := sl.(string); ok && ss != "" {
-			dir = path.Join(path.Dir(p.Bundle), ss)
-		}
-	}
-	return "site/" + lang + dir + "/"
-}
-
-// storytellerOf returns the story's storyteller person id, or "".
-func storytellerOf(story *consent.Story) string {
-	if story.Storyteller == nil {
-		return ""
-	}
-	return story.Storyteller.Person
-}
-
-// processMedia scrubs the original src into work, proves the result clean
-// with media.Verify (an independent parser), names it by its digest, and
-// makes the srcset variants, each verified too.
-func processMedia(storyID, src, work string, opts media.Options) (publish.Media, []publish.Media, error) {
-	if err := os.MkdirAll(work, 0o700); err != nil {
-		return publish.Media{}, nil, err
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return publish.Media{}, nil, err
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(work, "scrub-*")
-	if err != nil {
-		return publish.Media{}, nil, err
-	}
-	defer os.Remove(tmp.Name())
-	o := opts
-	o.Name = filepath.Base(src)
-	if _, err := media.Scrub(in, tmp, o); err != nil {
-		tmp.Close()
-		return publish.Media{}, nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return publish.Media{}, nil, err
-	}
-	main, err := verifiedObject(storyID, mediaIDOf(src), tmp.Name(), work, opts)
-	if err != nil {
-		return publish.Media{}, nil, fmt.Errorf("scrubbed copy fails verification: %w", err)
-	}
-	var variants []publish.Media
-	for _, width := range variantWidths {
-		f, err := os.Open(main.File)
-		if err != nil {
-			return main, nil, err
-		}
-		data, _, err := media.Variant(f, width, opts)
-		f.Close()
-		if errors.Is(err, media.ErrNoVariantNeeded) {
-			continue
-		}
-		if err != nil {
-			return main, nil, fmt.Errorf("variant %dpx: %w", width, err)
-		}
-		vf, err := os.CreateTemp(work, "variant-*")
-		if err != nil {
-			return main, nil, err
-		}
-		_, werr := vf.Write(data)
-		if cerr := vf.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return main, nil, werr
-		}
-		v, err := verifiedObject(storyID, mediaIDOf(src), vf.Name(), work, opts)
-		os.Remove(vf.Name())
-		if err != nil {
-			return main, nil, fmt.Errorf("variant %dpx fails verification: %w", width, err)
-		}
-		variants = append(variants, v)
-	}
-	return main, variants, nil
-}
-
-// verifiedObject verifies file, hashes it in the same read, and moves it to
-// work/<sha256><ext> under its key "media/<story id>/<sha256><ext>".
-func verifiedObject(storyID, mediaID, file, work string, opts media.Options) (publish.Media, error) {
-	// The scrubbed copy is within opts' size limit already. DeepVerify runs
-	// Verify and then decodes the image data, refusing bytes hidden in it
-	// (after a scan's last MCU, after a PNG's zlib stream, in a WebP
-	// bitstream): slower than Verify, so here rather than in media scrub.
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return publish.Media{}, err
-	}
-	data, info, rewrote, err := media.DeepClean(data, opts)
-	if err != nil {
-		return publish.Media{}, err
-	}
-	if rewrote != nil {
-		// Bytes the decoder never reads (left by some encoders, or hidden
-		// on purpose): the same coefficients were written without them.
-		if err := os.WriteFile(file, data, 0o600); err != nil {
-			return publish.Media{}, err
-		}
-		fmt.Fprintf(os.Stderr, "storyguard: media %s of story %s held bytes its image data never uses (%v); rewritten losslessly without them\n", mediaID, storyID, rewrote)
-	}
-	fi, err := os.Stat(file)
-	if err != nil {
-		return publish.Media{}, err
-	}
-	h := sha256.Sum256(data)
-	sum := hex.EncodeToString(h[:])
-	dst := filepath.Join(work, sum+info.Ext)
-	if err := os.Rename(file, dst); err != nil {
-		return publish.Media{}, err
-	}
-	m := publish.Media{File: dst}
-	m.Key = "media/" + storyID + "/" + sum + info.Ext
-	m.ContentType, m.Width, m.Height, m.Bytes, m.SHA256 = info.ContentType, info.Width, info.Height, fi.Size(), sum
-	return m, nil
-}
-
-// setWithdrawn writes consent.status: withdrawn and consent.withdrawn: date
-// into one content file in place, atomically.
-func setWithdrawn(file string, date time.Time) error {
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	p, ds := content.LoadPage(filepath.ToSlash(file), "", raw)
-	if p == nil || p.Invalid {
-		msg := "cannot be loaded"
-		if len(ds) > 0 {
-			msg = ds[0].String()
-		}
-		return fmt.Errorf("%s: %s", file, msg)
-	}
-	out, err := content.SetFields(p, []content.Assignment{
-		{Path: "consent.status", Value: string(consent.Withdrawn)},
-		{Path: "consent.withdrawn", Value: consent.Day(date)},
-	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
-	}
-	return content.WriteFileAtomic(file, out)
-}
-
-// mediaIDOf is the media id of a vault original: its file name without
-// the extension (<vault>/media/<id>.<ext>).
-func mediaIDOf(src string) string {
-	base := filepath.Base(src)
-	return strings.TrimSuffix(base, filepath.Ext(base))
-}
-
-// unindexedTexts returns what a reader sees of story in listings (title,
-// description, byline unless anonymous), for publish's output-noindex scan.
-func unindexedTexts(story *consent.Story) []publish.UnindexedText {
-	out := []publish.UnindexedText{{StoryID: story.SafeID(), Field: "title", Text: story.Title}, {StoryID: story.SafeID(), Field: "description", Text: story.Description}}
-	if st := story.Storyteller; st != nil && st.NameKind != "anonymous" {
-		out = append(out, publish.UnindexedText{StoryID: story.SafeID(), Field: "byline", Text: st.DisplayName})
-	}
-	return out
 }

@@ -142,3 +142,10 @@ func (v *Originals) Sum(id string) (string, error) {
 	v.mu.Unlock()
 	return s, nil
 }
+
+// MediaIDOf is the media id of an original's path, by Originals' rule: its
+// file name up to the last dot (<vault>/media/<id>.<ext> gives <id>).
+func MediaIDOf(path string) string {
+	base := filepath.Base(path)
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
