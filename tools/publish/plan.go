@@ -105,11 +105,17 @@ func PlanSite(s *content.Site, ds []diag.Diagnostic) (*Plan, Storytellers) {
 }
 
 // PagePrefix is the site key prefix of a page's own output folder, as Hugo
-// places it: "site/[<lang>/]<section>/<slug>/", where <lang>/ is left out
-// for the site's default language. A front-matter url replaces the whole
-// path (Hugo ignores the language prefix then too: "site/<url>/"); a
-// front-matter slug replaces the bundle's last path element. The trailing
-// slash matters: "site/stories/ana/" does not hold "site/stories/ana-maria/".
+// v0.165.0 places it (resources/page/page_paths.go, CreateTargetPaths):
+// "site/[<lang>/]<section>/<slug>/", where <lang>/ is left out for the
+// site's default language (defaultContentLanguageInSubdir false). The
+// bundle path is normalised as Hugo does (lower case, spaces as hyphens:
+// "stories/Ana Maria" is "stories/ana-maria"). A front-matter slug, its
+// leading and trailing hyphens trimmed and normalised the same way,
+// replaces the bundle's last path element. A
+// front-matter url replaces the whole path: one with a leading slash is
+// taken from the site root ("site/<url>/"), one without is relative to the
+// language's root ("site/[<lang>/]<url>/"). The trailing slash matters:
+// "site/stories/ana/" does not hold "site/stories/ana-maria/".
 func PagePrefix(s *content.Site, p *content.Page) string {
 	lang := ""
 	if p.Lang != s.DefaultLanguage {
@@ -117,16 +123,26 @@ func PagePrefix(s *content.Site, p *content.Page) string {
 	}
 	if u, ok := p.Get("url"); ok {
 		if us, ok := u.(string); ok && us != "" {
-			return "site/" + strings.Trim(path.Clean("/"+us), "/") + "/"
+			if strings.HasPrefix(us, "/") {
+				lang = ""
+			}
+			return "site/" + lang + strings.Trim(path.Clean("/"+us), "/") + "/"
 		}
 	}
-	dir := p.Bundle
+	dir := normalisePath(p.Bundle)
 	if sl, ok := p.Get("slug"); ok {
-		if ss, ok := sl.(string); ok && ss != "" {
-			dir = path.Join(path.Dir(p.Bundle), ss)
+		if ss, ok := sl.(string); ok && strings.Trim(ss, "-") != "" {
+			dir = path.Join(path.Dir(dir), normalisePath(strings.Trim(ss, "-")))
 		}
 	}
 	return "site/" + lang + dir + "/"
+}
+
+// normalisePath is Hugo's basic path normalisation of content paths and
+// slugs (v0.165.0 common/paths NormalizePathStringBasic; the site does not
+// set disablePathToLower): lower case, spaces as hyphens. Accents stay.
+func normalisePath(s string) string {
+	return strings.ReplaceAll(strings.ToLower(s), " ", "-")
 }
 
 // storytellerOf returns the story's storyteller person id, or "".

@@ -206,23 +206,44 @@ func TestPlanSiteReviewMediaUnapproves(t *testing.T) {
 }
 
 // TestPagePrefixFrontMatter: slug replaces the bundle's last element, url
-// the whole path, in each language as Hugo v0.165.0 places the page
-// (resources/page/page_paths.go CreateTargetPaths: a url without a leading
-// slash is relative to the language's root, one with it is not).
+// the whole path, in each language, and folder names are normalised, as
+// Hugo v0.165.0 places the page (resources/page/page_paths.go
+// CreateTargetPaths: a url without a leading slash is relative to the
+// language's root, one with it is not). The expected keys are what a real
+// Hugo build wrote for these pages (tools/site TestPagePrefixMatchesHugo
+// checks the same against the build).
 func TestPagePrefixFrontMatter(t *testing.T) {
 	s := loadPlanSite(t, map[string]string{
-		"content/advocacy/a/index.md":    "---\ntitle: A\nslug: other\n---\n",
-		"content/advocacy/a/index.es.md": "---\ntitle: A\nslug: otro\n---\n",
-		"content/advocacy/b/index.md":    "---\ntitle: B\nurl: /campaign/b/\n---\n",
-		"content/advocacy/b/index.es.md": "---\ntitle: B\nurl: /campana/b/\n---\n",
-		"content/advocacy/d/index.md":    "---\ntitle: D\n---\n",
+		"content/advocacy/a/index.md":            "---\ntitle: A\nslug: other\n---\n",
+		"content/advocacy/a/index.es.md":         "---\ntitle: A\nslug: otro\n---\n",
+		"content/advocacy/b/index.md":            "---\ntitle: B\nurl: /campaign/b/\n---\n",
+		"content/advocacy/b/index.es.md":         "---\ntitle: B\nurl: /campana/b/\n---\n",
+		"content/advocacy/c/index.es.md":         "---\ntitle: C\nurl: campana/c\n---\n",
+		"content/advocacy/c/index.md":            "---\ntitle: C\nurl: campaign/c/\n---\n",
+		"content/advocacy/d/index.md":            "---\ntitle: D\n---\n",
+		"content/advocacy/Ana Maria/index.md":    "---\ntitle: E\n---\n",
+		"content/advocacy/Ana Maria/index.es.md": "---\ntitle: E\n---\n",
+		"content/advocacy/f/index.md":            "---\ntitle: F\nslug: \"-Otro Slug-\"\n---\n",
+		"content/advocacy/g/index.es.md":         "---\ntitle: G\nurl: /Campana/G/\n---\n",
+		"content/advocacy/niña/index.md":         "---\ntitle: H\n---\n",
 	})
 	want := map[string]string{
 		"content/advocacy/a/index.md":    "site/advocacy/other/",
 		"content/advocacy/a/index.es.md": "site/es/advocacy/otro/",
 		"content/advocacy/b/index.md":    "site/campaign/b/",
 		"content/advocacy/b/index.es.md": "site/campana/b/",
+		"content/advocacy/c/index.es.md": "site/es/campana/c/",
+		"content/advocacy/c/index.md":    "site/campaign/c/",
 		"content/advocacy/d/index.md":    "site/advocacy/d/",
+		// Hugo lowercases the content path and turns spaces into hyphens
+		// (common/paths NormalizePathStringBasic), slugs too after trimming
+		// their hyphens; a url with a leading slash is kept as written;
+		// accents stay.
+		"content/advocacy/Ana Maria/index.md":    "site/advocacy/ana-maria/",
+		"content/advocacy/Ana Maria/index.es.md": "site/es/advocacy/ana-maria/",
+		"content/advocacy/f/index.md":            "site/advocacy/otro-slug/",
+		"content/advocacy/g/index.es.md":         "site/Campana/G/",
+		"content/advocacy/niña/index.md":         "site/advocacy/niña/",
 	}
 	for _, p := range s.Pages {
 		w, ok := want[p.Path]
