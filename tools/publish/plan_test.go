@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"storyguard/tools/check"
+	"storyguard/tools/consent"
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
 )
@@ -257,5 +258,56 @@ func TestPagePrefixFrontMatter(t *testing.T) {
 	}
 	for p := range want {
 		t.Errorf("%s: not loaded", p)
+	}
+}
+
+// TestStoryLookupAgrees: approve (consent.FindStory over the pages) and
+// withdraw (findStory over the plan) resolve every name to the same
+// bundle, or both refuse it: a story approved by its slug is the story
+// withdrawn by that slug.
+func TestStoryLookupAgrees(t *testing.T) {
+	s := loadPlanSite(t, map[string]string{
+		"content/stories/_index.md":             "---\ntitle: Stories\n---\n",
+		"content/stories/ana/index.md":          planStory("st-ana", "given", "p-1"),
+		"content/stories/ana/index.es.md":       planStory("st-ana", "given", "p-1"),
+		"content/stories/ana-maria/index.md":    planStory("st-anamaria", "given", "p-2"),
+		"content/advocacy/told/index.md":        planStory("st-told", "given", "p-3"),
+		"content/advocacy/hub/index.md":         "---\ntitle: Hub\n---\n",
+		"content/stories/copy-a/index.md":       planStory("st-copied", "given", "p-4"),
+		"content/stories/copy-b/index.md":       planStory("st-copied", "given", "p-4"),
+		"content/partners/ana-maria/index.md":   "---\ntitle: A partner\n---\n",
+		"content/stories/twice/index.md":        planStory("st-twice1", "given", "p-5"),
+		"content/advocacy/twice/index.md":       planStory("st-twice2", "given", "p-6"),
+		"content/countries/guatemala/_index.md": "---\ntitle: Guatemala\n---\n",
+	})
+	plan, _ := PlanSite(s, nil)
+	want := map[string]string{ // name -> bundle; "" refused by both
+		"st-ana": "stories/ana", "ana": "stories/ana", "stories/ana": "stories/ana",
+		"an": "", "ana-": "", "st-an": "",
+		"ana-maria": "stories/ana-maria", "st-anamaria": "stories/ana-maria",
+		"told": "advocacy/told", "st-told": "advocacy/told",
+		"hub": "", "advocacy/hub": "", "guatemala": "", "stories": "",
+		"st-copied": "", "copy-a": "stories/copy-a",
+		"twice": "", "st-twice2": "advocacy/twice",
+		"": "",
+	}
+	for name, bundle := range want {
+		pages, perr := consent.FindStory(s, name)
+		st, serr := findStory(plan, name)
+		got1, got2 := "", ""
+		if perr == nil {
+			got1 = pages[0].Bundle
+			for _, p := range pages {
+				if p.Bundle != got1 {
+					t.Errorf("FindStory(%q) returned pages of %s and %s", name, got1, p.Bundle)
+				}
+			}
+		}
+		if serr == nil {
+			got2 = st.Bundle
+		}
+		if got1 != bundle || got2 != bundle {
+			t.Errorf("%q: approve finds %q (%v), withdraw finds %q (%v); want %q for both", name, got1, perr, got2, serr, bundle)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"storyguard/tools/consent"
 	"storyguard/tools/store"
 	"storyguard/tools/vault"
 )
@@ -144,12 +145,12 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	return res, clearPurge(o.Vault)
 }
 
-// findStory returns the one story of plan whose id, bundle slug or bundle
-// path is name.
+// findStory returns the one story of plan that name names
+// (consent.NamesStory: its id, bundle path or slug).
 func findStory(plan *Plan, name string) (Story, error) {
 	var matches []Story
 	for _, s := range plan.Stories {
-		if s.ID == name || filepath.Base(s.Bundle) == name || s.Bundle == name {
+		if consent.NamesStory(name, s.ID, s.Bundle) {
 			matches = append(matches, s)
 		}
 	}
