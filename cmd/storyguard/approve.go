@@ -38,12 +38,11 @@ be in the future, nor before the story's consent.given.
 ` + helpExitCodes,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			day := time.Now()
+			day, err := consent.ParseNow(date)
+			if err != nil {
+				return fmt.Errorf("flag --date: %w", err)
+			}
 			if date != "" {
-				var err error
-				if day, err = parseDay(date); err != nil {
-					return fmt.Errorf("flag --date: %w", err)
-				}
 				if today := consent.Day(time.Now().UTC()); consent.Day(day).After(today) {
 					return fmt.Errorf("flag --date: %s is in the future (today is %s); give the day the storyteller approved the text",
 						consent.Day(day).Format(time.DateOnly), today.Format(time.DateOnly))

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"storyguard/tools/config"
+	"storyguard/tools/consent"
 	"storyguard/tools/diag"
 	"storyguard/tools/publish"
 	"storyguard/tools/store"
@@ -44,14 +45,11 @@ func (f *pipelineFlags) add(c *cobra.Command, base bool) {
 	}
 }
 
-// nowDate parses --now, or returns today in UTC.
+// nowDate parses --now (consent.ParseNow).
 func (f *pipelineFlags) nowDate() (time.Time, error) {
-	if f.now == "" {
-		return time.Now().UTC(), nil
-	}
-	t, err := time.Parse(time.DateOnly, f.now)
+	t, err := consent.ParseNow(f.now)
 	if err != nil {
-		return t, fmt.Errorf("--now %q: want a date YYYY-MM-DD", f.now)
+		return t, fmt.Errorf("flag --now: %w", err)
 	}
 	return t, nil
 }
