@@ -50,15 +50,7 @@ var (
 
 func newTestSite(t *testing.T) *testSite {
 	t.Helper()
-	ts := &testSite{root: t.TempDir(), vault: t.TempDir(), base: "https://stories.example.org/"}
-	t.Setenv("TMPDIR", t.TempDir())
-	write(t, ts.root, "config.toml", "title = 'x'\n")
-	write(t, ts.root, "content/_index.md", "home\n")
-	for _, s := range []struct{ id, slug, rec string }{{storyA, "a", "cr-aa-1"}, {storyB, "b", "cr-bb-1"}} {
-		write(t, ts.root, "content/stories/"+s.slug+"/index.md", "story_id: "+s.id+"\nstatus: given\nrecord: "+s.rec+"\nmedia: m-"+s.slug+"\ntext v1\n")
-		write(t, ts.vault, "media/m-"+s.slug+".jpg", "image of "+s.id)
-	}
-	write(t, ts.vault, "registry.age", "x")
+	ts := newSiteFiles(t)
 	g, err := store.StartGateway(context.Background(), store.GatewayOptions{
 		Command: store.Command{Path: os.Args[0], Env: []string{gatewayChildEnv + "=1"}}, Dir: t.TempDir()})
 	if err != nil {
@@ -69,13 +61,29 @@ func newTestSite(t *testing.T) *testSite {
 		t.Fatal(err)
 	}
 	st := NewS3Store(ts.s3, 4, nil)
+	ts.parts.Store = func(context.Context) (Store, io.Closer, error) { return st, io.NopCloser(nil), nil }
+	return ts
+}
+
+// newSiteFiles writes the two-story site and the vault and sets the
+// stand-in parts, all but the store.
+func newSiteFiles(t *testing.T) *testSite {
+	t.Helper()
+	ts := &testSite{root: t.TempDir(), vault: t.TempDir(), base: "https://stories.example.org/"}
+	t.Setenv("TMPDIR", t.TempDir())
+	write(t, ts.root, "config.toml", "title = 'x'\n")
+	write(t, ts.root, "content/_index.md", "home\n")
+	for _, s := range []struct{ id, slug, rec string }{{storyA, "a", "cr-aa-1"}, {storyB, "b", "cr-bb-1"}} {
+		write(t, ts.root, "content/stories/"+s.slug+"/index.md", "story_id: "+s.id+"\nstatus: given\nrecord: "+s.rec+"\nmedia: m-"+s.slug+"\ntext v1\n")
+		write(t, ts.vault, "media/m-"+s.slug+".jpg", "image of "+s.id)
+	}
+	write(t, ts.vault, "registry.age", "x")
 	ts.parts = Parts{
 		Check:        ts.check,
 		ProcessMedia: copyMedia,
 		Build:        buildSite,
 		Leaks:        func(string, []byte) []Finding { return nil },
 		VerifyImage:  func(string, []byte) error { return nil },
-		Store:        func(context.Context) (Store, io.Closer, error) { return st, io.NopCloser(nil), nil },
 		SetWithdrawn: func(file string, _ time.Time) error {
 			data, err := os.ReadFile(file)
 			if err != nil {
@@ -233,7 +241,18 @@ func (ts *testSite) assertWithdrawn(t *testing.T) {
 // auditResults returns the results of story A's withdraw entries, in order.
 func (ts *testSite) auditResults(t *testing.T) []string {
 	t.Helper()
-	f, err := os.Open(vault.AuditLogPath(ts.vault))
+	return auditResultsOf(t, ts.vault, storyA)
+}
+
+// auditResultsOf returns the results of story's withdraw entries in the
+// audit log of the vault dir, in order ("started", "complete", ...); none
+// when there is no audit log yet.
+func auditResultsOf(t *testing.T, dir, story string) []string {
+	t.Helper()
+	f, err := os.Open(vault.AuditLogPath(dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +264,7 @@ func (ts *testSite) auditResults(t *testing.T) []string {
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatal(err)
 		}
-		if e.StoryID == storyA && e.Action == "withdraw" {
+		if e.StoryID == story && e.Action == "withdraw" {
 			r, _, _ := strings.Cut(e.Result, ":")
 			out = append(out, r)
 		}
