@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -326,7 +325,10 @@ func (s *S3) Versioning(ctx context.Context) (VersioningStatus, error) {
 }
 
 // wrap turns a minio-go error into one naming the operation, the bucket and
-// the key, wrapping a sentinel where one applies. It never includes the
+// the key, wrapping a sentinel where one applies: ErrTransient for a 5xx or
+// 429 answer and S3's SlowDown, RequestTimeout, InternalError,
+// ServiceUnavailable and RequestTimeTooSkewed codes, so that retries (Sync,
+// the purges) need no minio-go type. It never includes the
 // credentials (minio-go errors do not carry them).
 func (s *S3) wrap(op, key string, err error) error {
 	where := "bucket " + s.bucket
@@ -356,46 +358,13 @@ func (s *S3) wrap(op, key string, err error) error {
 	if r.StatusCode == http.StatusForbidden {
 		return fmt.Errorf("%s%s at %s: %w", op, where, s.Endpoint, ErrAccessDenied)
 	}
-	return fmt.Errorf("%s%s: %w", op, where, err)
-}
-
-// IsTransient reports whether err is worth retrying: a 5xx or 429 answer,
-// S3's SlowDown/RequestTimeout, or a network failure (connection refused or
-// reset, EOF, timeout). Refused credentials, missing keys and bad requests
-// are not.
-func IsTransient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
+	err = fmt.Errorf("%s%s: %w", op, where, err)
+	switch {
+	case r.Code == "SlowDown", r.Code == "RequestTimeout", r.Code == "InternalError", r.Code == "ServiceUnavailable", r.Code == "RequestTimeTooSkewed",
+		r.StatusCode >= 500, r.StatusCode == http.StatusTooManyRequests:
+		return transient(err)
 	}
-	if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrNoBucket) || errors.Is(err, ErrBadKey) || errors.Is(err, ErrPrecondition) {
-		return false
-	}
-	r := minio.ToErrorResponse(err)
-	switch r.Code {
-	case "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "RequestTimeTooSkewed":
-		return true
-	}
-	if r.StatusCode >= 500 || r.StatusCode == http.StatusTooManyRequests {
-		return true
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return true
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		return true
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return true
-	}
-	msg := err.Error()
-	for _, s := range []string{"connection refused", "connection reset", "broken pipe", "EOF", "server closed"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
+	return err
 }
 
 // Open connects to the configured store. With cfg.Endpoint set it uses
