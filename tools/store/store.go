@@ -17,7 +17,7 @@
 //
 // # Publishing
 //
-//	st, closer, err := store.Open(ctx, cfg, store.OpenOptions{})
+//	st, closer, err := store.Open(ctx, s3cfg, storeDir, store.OpenOptions{})
 //	defer closer.Close()          // stops the embedded gateway, if any
 //	err = st.EnsurePolicy(ctx)    // or st.VerifyPolicy for --dry-run
 //	rep, err := store.Sync(ctx, st, store.MediaPrefix, mediaUploads, store.SyncOptions{
