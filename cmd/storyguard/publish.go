@@ -110,7 +110,7 @@ consented. Nothing public changes unless every step before deployment passed.
 					return fmt.Errorf("published, but could not record where: %w", err)
 				}
 				fmt.Fprintf(a.stdout, "published: %d site objects uploaded, %d removed; %d media objects uploaded, %d removed\n",
-					res.Site.Uploaded, len(res.Site.Deleted), res.Media.Uploaded, len(res.MediaPruned.Deleted))
+					res.Site.Uploaded, len(res.Site.Pruned), res.Media.Uploaded, len(res.MediaPruned.Pruned))
 				for _, u := range res.ChangedURLs {
 					fmt.Fprintf(a.stdout, "purge %s\n", u)
 				}
@@ -152,7 +152,7 @@ A configured endpoint is ignored: preview never touches production.
 			if err != nil {
 				return err
 			}
-			st, closer, err := w.parts.Store(ctx)
+			st, closer, err := a.openStore(ctx, w.cfg)
 			if err != nil {
 				return fmt.Errorf("embedded object store: %w", err)
 			}
@@ -168,7 +168,7 @@ A configured endpoint is ignored: preview never touches production.
 			if err != nil {
 				return err
 			}
-			endpoint, err := url.Parse(st.Endpoint())
+			endpoint, err := url.Parse(st.Endpoint)
 			if err != nil {
 				return err
 			}
@@ -417,7 +417,7 @@ live in the bucket. Expiring within 60 days and awaiting approval are noted.
 					}
 				}
 				for _, p := range s.PagePrefixes {
-					live, err := st.Exists(ctx, p)
+					live, err := store.Exists(ctx, st, p)
 					if err != nil {
 						return err
 					}

@@ -76,6 +76,7 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 	w.opts = publish.Options{
 		Root: cfg.Root, Vault: v.Dir, Now: now, BaseURL: base,
 		MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr,
+		Workers: cfg.Workers, Progress: store.ProgressWriter(os.Stderr),
 	}
 	// who are the storytellers of the last plan, so the output scan also
 	// refuses the public names and pseudonyms of withdrawn ones.
@@ -108,15 +109,10 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 }
 
 // storeOpener returns publish.Parts.Store for cfg: the configured S3
-// endpoint or the embedded gateway, with the configured upload workers and
-// a progress bar on stderr.
+// endpoint or the embedded gateway (openStore).
 func (a *app) storeOpener(cfg config.Config) func(ctx context.Context) (publish.Store, io.Closer, error) {
 	return func(ctx context.Context) (publish.Store, io.Closer, error) {
-		s3, closer, err := a.openStore(ctx, cfg)
-		if err != nil {
-			return nil, nil, err
-		}
-		return publish.NewS3Store(s3, cfg.Workers, store.ProgressWriter(os.Stderr)), closer, nil
+		return a.openStore(ctx, cfg)
 	}
 }
 
@@ -172,7 +168,8 @@ func (a *app) wireWithoutKey(f *pipelineFlags) (*wired, error) {
 			"pass --vault with the vault folder (or set STORYGUARD_VAULT); the key is not needed, the folder is")
 	}
 	w := &wired{cfg: cfg}
-	w.opts = publish.Options{Root: cfg.Root, Vault: vdir, Now: now, BaseURL: base, MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr}
+	w.opts = publish.Options{Root: cfg.Root, Vault: vdir, Now: now, BaseURL: base, MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr,
+		Workers: cfg.Workers, Progress: store.ProgressWriter(os.Stderr)}
 	w.parts = publish.Parts{
 		Check: func(ctx context.Context, now time.Time) (*publish.Plan, []diag.Diagnostic, error) {
 			s, err := content.LoadSite(cfg.Root)

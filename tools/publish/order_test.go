@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,28 +19,40 @@ import (
 	"storyguard/tools/store"
 )
 
-// recStore is an in-memory Store that records, in order, every call the
-// pipeline makes, with the stand-in parts' own events (the output scan,
-// marking a file withdrawn) in the same log. Objects are current versions
-// only (key -> sha256); PurgePrefix counts each removed object as one
-// version. Its lease is a real store.Lease over an in-memory store.Store.
+// recStore is an in-memory, versioned store.Store with a bucket policy:
+// enough S3 for store.Sync, the purges and a real store.Lease. It records,
+// in order, every change to an object and every listing of versions, with
+// the stand-in parts' own events (the output scan, marking a file
+// withdrawn) in the same log: "lease", "policy", "put <key>",
+// "delete <key>", "delete-version <key>", "list-versions <prefix>",
+// "scan", "mark". Changes under state/ (Sync's index, the lease's
+// renewals) are not logged.
 type recStore struct {
-	t     *testing.T
-	ts    *testSite
-	mu    sync.Mutex
-	log   []string
-	objs  map[string]string
-	lease *memObjects
-	// started records, for each PurgePrefix, whether the audit log held
-	// the withdrawal's "started" entry and the files said withdrawn.
-	startedBeforePurge, markedBeforePurge []bool
-	// manifestAtSync records, for each Sync, whether data/media.json
-	// existed when it began.
-	manifestAtSync []bool
+	t  *testing.T
+	ts *testSite
+	mu sync.Mutex
+	// versions holds every key's versions, oldest first.
+	versions map[string][]memVersion
+	n        int
+	log      []string
+	// startedAtDelete and markedAtDelete record, for each deletion under
+	// media/ or site/, whether the audit log already held story A's
+	// "started" entry and its file said withdrawn.
+	startedAtDelete, markedAtDelete []bool
+	// manifestAtPut records, for each put under media/ or site/, whether
+	// data/media.json existed.
+	manifestAtPut map[string]bool
+}
+
+type memVersion struct {
+	id     string
+	marker bool
+	body   []byte
+	obj    store.Object
 }
 
 func newRecStore(t *testing.T, ts *testSite) *recStore {
-	r := &recStore{t: t, ts: ts, objs: map[string]string{}, lease: &memObjects{objs: map[string]memObject{}}}
+	r := &recStore{t: t, ts: ts, versions: map[string][]memVersion{}, manifestAtPut: map[string]bool{}}
 	ts.parts.Store = func(context.Context) (Store, io.Closer, error) { return r, io.NopCloser(nil), nil }
 	leaks := ts.parts.Leaks
 	ts.parts.Leaks = func(p string, data []byte) []Finding {
@@ -74,79 +87,170 @@ func (r *recStore) calls() []string {
 	return slices.Clone(r.log)
 }
 
-func (r *recStore) Sync(ctx context.Context, prefix string, want []Upload, prune bool, before func([]string) error) (SyncResult, error) {
-	_, err := os.Stat(filepath.Join(r.ts.root, "data", "media.json"))
+func (r *recStore) reset() {
 	r.mu.Lock()
-	r.manifestAtSync = append(r.manifestAtSync, err == nil)
-	r.mu.Unlock()
-	name := "sync " + prefix
-	if prune {
-		name += " prune"
+	defer r.mu.Unlock()
+	r.log, r.startedAtDelete, r.markedAtDelete = nil, nil, nil
+	r.manifestAtPut = map[string]bool{}
+}
+
+func public(key string) bool {
+	return strings.HasPrefix(key, "media/") || strings.HasPrefix(key, "site/")
+}
+
+// noteChange logs op on key (public keys only), with what the checks above
+// record at that moment.
+func (r *recStore) noteChange(op, key string) {
+	if !public(key) {
+		return
 	}
-	r.record(name)
-	var res SyncResult
-	wanted := map[string]bool{}
-	for _, u := range want {
-		wanted[u.Key] = true
+	switch op {
+	case "put":
+		_, err := os.Stat(filepath.Join(r.ts.root, "data", "media.json"))
 		r.mu.Lock()
-		cur, ok := r.objs[u.Key]
+		if _, ok := r.manifestAtPut[key]; !ok {
+			r.manifestAtPut[key] = err == nil
+		}
 		r.mu.Unlock()
-		if ok && cur == u.SHA256 {
-			res.Unchanged++
+	default:
+		started := slices.Contains(auditResultsOf(r.t, r.ts.vault, storyA), "started")
+		data, _ := os.ReadFile(filepath.Join(r.ts.root, "content", "stories", "a", "index.md"))
+		r.mu.Lock()
+		r.startedAtDelete = append(r.startedAtDelete, started)
+		r.markedAtDelete = append(r.markedAtDelete, bytes.Contains(data, []byte("status: withdrawn")))
+		r.mu.Unlock()
+	}
+	r.record(op + " " + key)
+}
+
+func (r *recStore) current(key string) (memVersion, bool) {
+	vs := r.versions[key]
+	if len(vs) == 0 || vs[len(vs)-1].marker {
+		return memVersion{}, false
+	}
+	return vs[len(vs)-1], true
+}
+
+func (r *recStore) List(ctx context.Context, prefix string) (map[string]store.Object, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]store.Object{}
+	for k := range r.versions {
+		if v, ok := r.current(k); ok && strings.HasPrefix(k, prefix) {
+			out[k] = v.obj
+		}
+	}
+	return out, nil
+}
+
+func (r *recStore) Stat(ctx context.Context, key string) (store.Object, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.current(key)
+	if !ok {
+		return store.Object{}, fmt.Errorf("stat %s: %w", key, store.ErrNotFound)
+	}
+	return v.obj, nil
+}
+
+func (r *recStore) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.current(key)
+	if !ok {
+		return nil, fmt.Errorf("get %s: %w", key, store.ErrNotFound)
+	}
+	return io.NopCloser(bytes.NewReader(v.body)), nil
+}
+
+func (r *recStore) Put(ctx context.Context, key string, body io.Reader, size int64, meta store.Meta) (store.Object, error) {
+	return r.PutIf(ctx, key, body, size, meta, store.Precondition{})
+}
+
+func (r *recStore) PutIf(ctx context.Context, key string, body io.Reader, size int64, meta store.Meta, cond store.Precondition) (store.Object, error) {
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return store.Object{}, err
+	}
+	r.mu.Lock()
+	cur, ok := r.current(key)
+	if (cond.IfAbsent && ok) || (cond.IfETag != "" && (!ok || cur.obj.ETag != cond.IfETag)) {
+		r.mu.Unlock()
+		return store.Object{}, fmt.Errorf("put %s: %w", key, store.ErrPrecondition)
+	}
+	r.n++
+	sum := md5.Sum(data)
+	ct, cc := meta.ContentType, meta.CacheControl
+	if ct == "" {
+		ct = store.ContentTypeFor(key)
+	}
+	if cc == "" {
+		cc = store.CacheControlFor(key)
+	}
+	v := memVersion{id: fmt.Sprintf("v%d", r.n), body: data}
+	v.obj = store.Object{Key: key, Size: int64(len(data)), ETag: hex.EncodeToString(sum[:]), SHA256: meta.SHA256,
+		ContentType: ct, CacheControl: cc, VersionID: v.id, LastModified: time.Now()}
+	r.versions[key] = append(r.versions[key], v)
+	r.mu.Unlock()
+	if key == store.LeaseKey && cond.IfAbsent {
+		r.record("lease")
+	}
+	r.noteChange("put", key)
+	return v.obj, nil
+}
+
+func (r *recStore) Delete(ctx context.Context, key string) error {
+	r.mu.Lock()
+	if _, ok := r.current(key); ok {
+		r.n++
+		r.versions[key] = append(r.versions[key], memVersion{id: fmt.Sprintf("v%d", r.n), marker: true})
+	}
+	r.mu.Unlock()
+	r.noteChange("delete", key)
+	return nil
+}
+
+func (r *recStore) ListVersions(ctx context.Context, prefix string) ([]store.Version, error) {
+	if public(prefix) {
+		r.record("list-versions " + prefix)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []store.Version
+	for k, vs := range r.versions {
+		if !strings.HasPrefix(k, prefix) {
 			continue
 		}
-		res.Changed = append(res.Changed, u.Key)
-	}
-	r.mu.Lock()
-	for k := range r.objs {
-		if prune && strings.HasPrefix(k, prefix) && !wanted[k] {
-			res.Deleted = append(res.Deleted, k)
+		for i, v := range vs {
+			out = append(out, store.Version{Key: k, VersionID: v.id, IsDeleteMarker: v.marker, IsLatest: i == len(vs)-1, Size: v.obj.Size})
 		}
 	}
-	r.mu.Unlock()
-	slices.Sort(res.Deleted)
-	if before != nil && len(res.Changed)+len(res.Deleted) > 0 {
-		if err := before(slices.Concat(res.Changed, res.Deleted)); err != nil {
-			return SyncResult{}, err
-		}
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, u := range want {
-		r.objs[u.Key] = u.SHA256
-	}
-	for _, k := range res.Deleted {
-		delete(r.objs, k)
-	}
-	res.Uploaded = len(res.Changed)
-	return res, nil
+	slices.SortFunc(out, func(a, b store.Version) int { return strings.Compare(a.Key+a.VersionID, b.Key+b.VersionID) })
+	return out, nil
 }
 
-func (r *recStore) PurgePrefix(ctx context.Context, prefix string) (PurgeResult, error) {
-	started := slices.Contains(auditResultsOf(r.t, r.ts.vault, storyA), "started")
-	data, _ := os.ReadFile(filepath.Join(r.ts.root, "content", "stories", "a", "index.md"))
+func (r *recStore) DeleteVersion(ctx context.Context, key, versionID string) error {
 	r.mu.Lock()
-	r.startedBeforePurge = append(r.startedBeforePurge, started)
-	r.markedBeforePurge = append(r.markedBeforePurge, bytes.Contains(data, []byte("status: withdrawn")))
-	r.mu.Unlock()
-	r.record("purge " + prefix)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var res PurgeResult
-	for k := range r.objs {
-		if strings.HasPrefix(k, prefix) {
-			delete(r.objs, k)
-			res.Versions++
-			res.Keys = append(res.Keys, k)
-		}
+	vs := r.versions[key]
+	vs = slices.DeleteFunc(slices.Clone(vs), func(v memVersion) bool { return v.id == versionID })
+	if len(vs) == 0 {
+		delete(r.versions, key)
+	} else {
+		r.versions[key] = vs
 	}
-	slices.Sort(res.Keys)
-	return res, nil
+	r.mu.Unlock()
+	r.noteChange("delete-version", key)
+	return nil
 }
 
-func (r *recStore) PurgeNoncurrent(ctx context.Context, prefix string) (PurgeResult, error) {
-	r.record("purge-noncurrent " + prefix)
-	return PurgeResult{}, nil
+func (r *recStore) ListUploads(ctx context.Context, prefix string) ([]store.PendingUpload, error) {
+	return nil, nil
+}
+
+func (r *recStore) AbortUpload(ctx context.Context, key, uploadID string) error { return nil }
+
+func (r *recStore) Versioning(ctx context.Context) (store.VersioningStatus, error) {
+	return store.VersioningEnabled, nil
 }
 
 func (r *recStore) EnsurePolicy(ctx context.Context) error {
@@ -154,36 +258,28 @@ func (r *recStore) EnsurePolicy(ctx context.Context) error {
 	return nil
 }
 
-func (r *recStore) Exists(ctx context.Context, prefix string) (bool, error) {
-	r.record("exists " + prefix)
+// holds reports whether any version or delete marker is stored under
+// prefix.
+func (r *recStore) holds(prefix string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for k := range r.objs {
+	for k := range r.versions {
 		if strings.HasPrefix(k, prefix) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-func (r *recStore) Endpoint() string { return "http://127.0.0.1:1/" }
-
-func (r *recStore) AcquireLease(ctx context.Context, o store.LeaseOptions) (*store.Lease, error) {
-	r.record("lease")
-	return store.AcquireLease(ctx, r.lease, o)
-}
-
-// changing are the calls that change what the bucket holds or serves.
-func changing(call string) bool {
-	for _, p := range []string{"sync ", "purge ", "purge-noncurrent ", "policy"} {
-		if strings.HasPrefix(call, p) {
 			return true
 		}
 	}
 	return false
 }
 
-func indexOf(calls []string, pred func(string) bool) int { return slices.IndexFunc(calls, pred) }
+// changing are the calls that change what the bucket holds or serves.
+func changing(call string) bool {
+	for _, p := range []string{"put ", "delete ", "delete-version ", "policy"} {
+		if strings.HasPrefix(call, p) {
+			return true
+		}
+	}
+	return false
+}
 
 func lastIndexOf(calls []string, pred func(string) bool) int {
 	for i := len(calls) - 1; i >= 0; i-- {
@@ -196,53 +292,69 @@ func lastIndexOf(calls []string, pred func(string) bool) int {
 
 func is(s string) func(string) bool { return func(c string) bool { return c == s } }
 
+func under(op, prefix string) func(string) bool {
+	return func(c string) bool { return strings.HasPrefix(c, op+" "+prefix) }
+}
+
 // TestPublishOrder: Publish takes the lease before anything else, changes
-// nothing in the bucket before the output scan has passed, uploads media
-// before data/media.json exists and deploys the site only after it does,
-// prunes media only after the site no longer points at them, and purges
-// old versions last.
+// nothing in the bucket before the output scan has passed, sets the policy
+// first, uploads every medium before data/media.json exists and deploys
+// the site only after it does, and purges old versions last.
 func TestPublishOrder(t *testing.T) {
 	ts := newSiteFiles(t)
 	r := newRecStore(t, ts)
-	if _, err := Publish(context.Background(), ts.parts, ts.opts(nil)); err != nil {
+	ctx := context.Background()
+	if _, err := Publish(ctx, ts.parts, ts.opts(nil)); err != nil {
 		t.Fatal(err)
 	}
 	calls := r.calls()
-	t.Logf("calls: %q", calls)
 	if len(calls) == 0 || calls[0] != "lease" {
 		t.Fatalf("first call %q, want the lease", calls)
 	}
 	scan := lastIndexOf(calls, is("scan"))
-	first := indexOf(calls, changing)
-	if scan < 0 || first < 0 || first < scan {
-		t.Fatalf("a change (%d) before the output scan passed (%d): %q", first, scan, calls)
+	first := slices.IndexFunc(calls, changing)
+	if scan < 0 || first < 0 || first < scan || calls[first] != "policy" {
+		t.Fatalf("first change %d (want the policy), after the output scan at %d: %q", first, scan, calls)
 	}
-	var order []string
-	for _, c := range calls {
-		if changing(c) {
-			order = append(order, c)
+	lastMedia := lastIndexOf(calls, under("put", "media/"))
+	firstSite := slices.IndexFunc(calls, under("put", "site/"))
+	if lastMedia < 0 || firstSite < 0 || lastMedia > firstSite {
+		t.Fatalf("media uploads end at %d, site uploads start at %d: %q", lastMedia, firstSite, calls)
+	}
+	for key, had := range r.manifestAtPut {
+		if strings.HasPrefix(key, "media/") == had {
+			t.Errorf("%s uploaded with data/media.json present = %v: media go first, the site after it", key, had)
 		}
 	}
-	want := []string{"policy", "sync media/", "sync site/ prune", "sync media/ prune"}
-	if len(order) < len(want) || !slices.Equal(order[:len(want)], want) {
-		t.Fatalf("changes in order %q, want %q then the version purges", order, want)
+	// A second run that changes story B's page: its old version is
+	// purged, after every upload.
+	write(t, ts.root, "content/stories/b/index.md", "story_id: "+storyB+"\nstatus: given\nrecord: cr-bb-1\nmedia: m-b\ntext v2\n")
+	r.reset()
+	if _, err := Publish(ctx, ts.parts, ts.opts(nil)); err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range order[len(want):] {
-		if !strings.HasPrefix(c, "purge-noncurrent ") {
-			t.Errorf("after the deploy: %q, want only version purges", c)
-		}
+	calls = r.calls()
+	purge := slices.IndexFunc(calls, under("delete-version", "site/"))
+	if purge < 0 || purge < lastIndexOf(calls, under("put", "")) {
+		t.Fatalf("old versions purged at %d, last upload at %d: %q", purge, lastIndexOf(calls, under("put", "")), calls)
 	}
-	if len(order) == len(want) {
-		t.Error("no version purge after the deploy")
-	}
-	if !slices.Equal(r.manifestAtSync, []bool{false, true, true}) {
-		t.Errorf("data/media.json existed at the three syncs: %v, want not at the media upload, then at the site deploy and the media prune", r.manifestAtSync)
+	if r.holds("site/") && slices.ContainsFunc(mustVersions(t, r, "site/"), func(v store.Version) bool { return !v.IsLatest || v.IsDeleteMarker }) {
+		t.Error("site/ keeps a noncurrent version after the run")
 	}
 }
 
+func mustVersions(t *testing.T, r *recStore, prefix string) []store.Version {
+	t.Helper()
+	vs, err := r.ListVersions(context.Background(), prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
 // TestPublishBlockedByOutputScanChangesNothing: a finding of the output
-// scan stops Publish before any change to the bucket and before
-// data/media.json is written.
+// scan stops Publish before any change to the bucket (the policy
+// included) and before data/media.json is written.
 func TestPublishBlockedByOutputScanChangesNothing(t *testing.T) {
 	ts := newSiteFiles(t)
 	ts.parts.Leaks = func(p string, data []byte) []Finding {
@@ -260,7 +372,7 @@ func TestPublishBlockedByOutputScanChangesNothing(t *testing.T) {
 	if !slices.Contains(calls, "scan") {
 		t.Fatalf("the output scan never ran: %q", calls)
 	}
-	if i := indexOf(calls, changing); i >= 0 {
+	if slices.ContainsFunc(calls, changing) {
 		t.Errorf("blocked run changed the bucket: %q", calls)
 	}
 	if _, err := os.Stat(filepath.Join(ts.root, "data", "media.json")); err == nil {
@@ -270,9 +382,9 @@ func TestPublishBlockedByOutputScanChangesNothing(t *testing.T) {
 
 // TestWithdrawOrder: Withdraw takes the lease, records "started" in the
 // audit log and marks the files withdrawn before it deletes anything,
-// deletes the story's own objects (media, then its pages) before it
-// rebuilds anything, redeploys the rest after the output scan, proves the
-// story's prefixes empty after the redeploy, and records "complete" last.
+// deletes the story's own media and pages before it uploads anything,
+// redeploys the rest only after the output scan, lists the story's
+// prefixes again after the redeploy (the proof), and records "complete".
 func TestWithdrawOrder(t *testing.T) {
 	ts := newSiteFiles(t)
 	r := newRecStore(t, ts)
@@ -280,146 +392,44 @@ func TestWithdrawOrder(t *testing.T) {
 	if _, err := Publish(ctx, ts.parts, ts.opts(nil)); err != nil {
 		t.Fatal(err)
 	}
-	r.mu.Lock()
-	r.log, r.startedBeforePurge, r.markedBeforePurge = nil, nil, nil
-	r.mu.Unlock()
+	r.reset()
 	if _, err := Withdraw(ctx, ts.parts, ts.withdrawOpts(nil)); err != nil {
 		t.Fatal(err)
 	}
 	calls := r.calls()
-	t.Logf("calls: %q", calls)
 	if calls[0] != "lease" {
 		t.Fatalf("first call %q, want the lease", calls[0])
 	}
-	mark := indexOf(calls, is("mark"))
-	own := []string{"purge media/" + storyA + "/", "purge site/stories/a/"}
-	i0, i1 := indexOf(calls, is(own[0])), indexOf(calls, is(own[1]))
-	firstChange := indexOf(calls, changing)
-	if mark < 0 || i0 < 0 || i1 < 0 || !(mark < i0 && i0 < i1) || firstChange != i0 {
-		t.Fatalf("want mark, then %q, then %q as the first changes; got %q", own[0], own[1], calls)
+	media, pages := "media/"+storyA+"/", "site/stories/a/"
+	mark := slices.Index(calls, "mark")
+	first := slices.IndexFunc(calls, changing)
+	lastOwnMedia := lastIndexOf(calls, under("delete-version", media))
+	firstOwnPage := slices.IndexFunc(calls, under("delete-version", pages))
+	lastOwnPage := lastIndexOf(calls, under("delete-version", pages))
+	if mark < 0 || mark > first || !under("delete-version", media)(calls[first]) || firstOwnPage < lastOwnMedia {
+		t.Fatalf("want the mark, then the story's media, then its pages deleted first; got %q", calls)
 	}
-	for i, ok := range r.startedBeforePurge {
-		if !ok || !r.markedBeforePurge[i] {
-			t.Fatalf("purge %d ran before the started entry (%v) or the withdrawn mark (%v)", i, ok, r.markedBeforePurge[i])
+	for i, ok := range r.startedAtDelete {
+		if !ok || !r.markedAtDelete[i] {
+			t.Fatalf("deletion %d before the started entry (%v) or the withdrawn mark (%v)", i, ok, r.markedAtDelete[i])
 		}
 	}
-	scan := indexOf(calls[i1:], is("scan")) + i1
-	deploy := indexOf(calls, is("sync site/ prune"))
-	if deploy < i1 || deploy < scan {
-		t.Fatalf("redeploy at %d, own purges end at %d, scan at %d: %q", deploy, i1, scan, calls)
+	firstPut := slices.IndexFunc(calls, under("put", ""))
+	scan := lastIndexOf(calls, is("scan"))
+	if firstPut >= 0 && (firstPut < lastOwnPage || firstPut < scan) {
+		t.Fatalf("rebuild uploads from %d, before the own pages were gone (%d) or the scan passed (%d): %q", firstPut, lastOwnPage, scan, calls)
 	}
-	// The proof: the own prefixes are purged again after the redeploy.
-	if lastIndexOf(calls, is(own[0])) < deploy || lastIndexOf(calls, is(own[1])) < deploy {
-		t.Fatalf("no proof after the redeploy that the story's prefixes are empty: %q", calls)
+	deploy := lastIndexOf(calls, func(c string) bool { return under("put", "site/")(c) || under("delete", "site/")(c) })
+	if lastIndexOf(calls, is("list-versions "+media)) < deploy || lastIndexOf(calls, is("list-versions "+pages)) < deploy {
+		t.Fatalf("no listing of the story's prefixes after the redeploy (at %d): %q", deploy, calls)
 	}
 	if got := auditResultsOf(t, ts.vault, storyA); !slices.Equal(got, []string{"started", "complete"}) {
 		t.Fatalf("audit log: %q, want started then complete", got)
 	}
-	for k := range r.objs {
-		if strings.HasPrefix(k, "media/"+storyA+"/") || strings.HasPrefix(k, "site/stories/a/") {
-			t.Errorf("%s still stored", k)
-		}
+	if r.holds(media) || r.holds(pages) {
+		t.Error("a version of the story's media or pages is still stored")
 	}
-	if _, ok := r.objs["site/stories/b/index.html"]; !ok {
+	if ok, _ := store.Exists(ctx, r, "site/stories/b/"); !ok {
 		t.Error("story B's page is gone")
 	}
-}
-
-// memObjects is an unversioned in-memory store.Store, enough for a real
-// store.Lease: conditional puts, reads and deletes.
-type memObjects struct {
-	mu   sync.Mutex
-	objs map[string]memObject
-	n    int
-}
-
-type memObject struct {
-	body []byte
-	obj  store.Object
-}
-
-func (m *memObjects) List(ctx context.Context, prefix string) (map[string]store.Object, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string]store.Object{}
-	for k, o := range m.objs {
-		if strings.HasPrefix(k, prefix) {
-			out[k] = o.obj
-		}
-	}
-	return out, nil
-}
-
-func (m *memObjects) Stat(ctx context.Context, key string) (store.Object, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	o, ok := m.objs[key]
-	if !ok {
-		return store.Object{}, store.ErrNotFound
-	}
-	return o.obj, nil
-}
-
-func (m *memObjects) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	o, ok := m.objs[key]
-	if !ok {
-		return nil, store.ErrNotFound
-	}
-	return io.NopCloser(bytes.NewReader(o.body)), nil
-}
-
-func (m *memObjects) Put(ctx context.Context, key string, body io.Reader, size int64, meta store.Meta) (store.Object, error) {
-	data, err := io.ReadAll(body)
-	if err != nil {
-		return store.Object{}, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.n++
-	sum := md5.Sum(data)
-	o := store.Object{Key: key, Size: int64(len(data)), ETag: hex.EncodeToString(sum[:]), SHA256: meta.SHA256, VersionID: "null", LastModified: time.Now()}
-	m.objs[key] = memObject{body: data, obj: o}
-	return o, nil
-}
-
-func (m *memObjects) PutIf(ctx context.Context, key string, body io.Reader, size int64, meta store.Meta, cond store.Precondition) (store.Object, error) {
-	m.mu.Lock()
-	cur, ok := m.objs[key]
-	m.mu.Unlock()
-	if (cond.IfAbsent && ok) || (cond.IfETag != "" && (!ok || cur.obj.ETag != cond.IfETag)) {
-		return store.Object{}, store.ErrPrecondition
-	}
-	return m.Put(ctx, key, body, size, meta)
-}
-
-func (m *memObjects) Delete(ctx context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.objs, key)
-	return nil
-}
-
-func (m *memObjects) ListVersions(ctx context.Context, prefix string) ([]store.Version, error) {
-	objs, _ := m.List(ctx, prefix)
-	var out []store.Version
-	for k, o := range objs {
-		out = append(out, store.Version{Key: k, VersionID: o.VersionID, IsLatest: true, Size: o.Size})
-	}
-	return out, nil
-}
-
-func (m *memObjects) DeleteVersion(ctx context.Context, key, versionID string) error {
-	return m.Delete(ctx, key)
-}
-
-func (m *memObjects) ListUploads(ctx context.Context, prefix string) ([]store.PendingUpload, error) {
-	return nil, nil
-}
-
-func (m *memObjects) AbortUpload(ctx context.Context, key, uploadID string) error { return nil }
-
-func (m *memObjects) Versioning(ctx context.Context) (store.VersioningStatus, error) {
-	return store.VersioningOff, nil
 }

@@ -60,7 +60,7 @@ func newTestSite(t *testing.T) *testSite {
 	if ts.s3, err = g.Store(); err != nil {
 		t.Fatal(err)
 	}
-	st := NewS3Store(ts.s3, 4, nil)
+	st := ts.s3
 	ts.parts.Store = func(context.Context) (Store, io.Closer, error) { return st, io.NopCloser(nil), nil }
 	return ts
 }
@@ -215,10 +215,10 @@ func (ts *testSite) assertGone(t *testing.T) {
 			t.Fatalf("%s still names the withdrawn story:\n%s", v.Key, data)
 		}
 	}
-	if ok, err := NewS3Store(ts.s3, 1, nil).Exists(ctx, "site/stories/b/"); err != nil || !ok {
+	if ok, err := store.Exists(ctx, ts.s3, "site/stories/b/"); err != nil || !ok {
 		t.Fatalf("story B must stay live: %v %v", ok, err)
 	}
-	if ok, _ := NewS3Store(ts.s3, 1, nil).Exists(ctx, "media/"+storyB+"/"); !ok {
+	if ok, _ := store.Exists(ctx, ts.s3, "media/"+storyB+"/"); !ok {
 		t.Fatal("story B's media must stay live")
 	}
 }

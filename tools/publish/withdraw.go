@@ -59,7 +59,7 @@ type WithdrawOptions struct {
 type WithdrawResult struct {
 	StoryID string
 	// Removed counts what was deleted under the story's own prefixes.
-	Removed PurgeResult
+	Removed store.PurgeReport
 	// Rebuild is the redeploy of the rest of the site; nil when it failed.
 	Rebuild *Result
 	// PurgeURLs are the public URLs a CDN must purge: the story's pages and
@@ -122,7 +122,7 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	if err != nil {
 		return fail(vault.FailRebuild, fmt.Errorf("the story's own objects are gone, but the rest of the site was not redeployed, so lists and feeds may still name it: %w", err))
 	}
-	entry.SiteObjectsChanged = rebuild.Site.Uploaded + len(rebuild.Site.Deleted)
+	entry.SiteObjectsChanged = rebuild.Site.Uploaded + len(rebuild.Site.Pruned)
 	entry.NoncurrentPurged = rebuild.Purged.Versions + rebuild.Purged.DeleteMarkers
 
 	// Prove it: the story's prefixes are empty, every version included.
@@ -132,7 +132,7 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	if err := verifyEmpty(ctx, st, prefixes, "after the rebuild"); err != nil {
 		return fail(vault.FailNotEmpty, err)
 	}
-	res.PurgeURLs = PublicURLs(o.BaseURL, slices.Concat(removedKeys, rebuild.Site.Changed, rebuild.Site.Deleted))
+	res.PurgeURLs = PublicURLs(o.BaseURL, slices.Concat(removedKeys, rebuild.Site.Changed, rebuild.Site.Pruned))
 	if err := o.step(ctx, "audit"); err != nil {
 		return fail(vault.FailInterrupted, err)
 	}
@@ -243,7 +243,7 @@ func markWithdrawn(p Parts, o WithdrawOptions, s Story) error {
 func purgeStory(ctx context.Context, st Store, o WithdrawOptions, s Story, res *WithdrawResult) (prefixes, removedKeys []string, err error) {
 	prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
 	for _, prefix := range prefixes {
-		pr, err := st.PurgePrefix(ctx, prefix)
+		pr, err := store.PurgePrefix(ctx, st, prefix)
 		if err != nil {
 			return prefixes, removedKeys, fmt.Errorf("delete %s: %w", prefix, err)
 		}
@@ -263,7 +263,7 @@ func purgeStory(ctx context.Context, st Store, o WithdrawOptions, s Story, res *
 // included.
 func verifyEmpty(ctx context.Context, st Store, prefixes []string, when string) error {
 	for _, prefix := range prefixes {
-		pr, err := st.PurgePrefix(ctx, prefix)
+		pr, err := store.PurgePrefix(ctx, st, prefix)
 		if err != nil {
 			return fmt.Errorf("verify %s is empty: %w", prefix, err)
 		}
@@ -314,7 +314,7 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	if err != nil {
 		return nil, fmt.Errorf("object storage: %w", err)
 	}
-	lease, err := st.AcquireLease(ctx, store.LeaseOptions{Operation: "withdraw", Wait: o.LeaseWait, TTL: o.LeaseTTL, Log: o.Log})
+	lease, err := store.AcquireLease(ctx, st, store.LeaseOptions{Operation: "withdraw", Wait: o.LeaseWait, TTL: o.LeaseTTL, Log: o.Log})
 	if err != nil {
 		closer.Close()
 		return nil, fmt.Errorf("withdraw: %w", err)

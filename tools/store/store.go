@@ -413,3 +413,10 @@ func validateDeleteKey(key string) error {
 	}
 	return nil
 }
+
+// Exists reports whether st holds any current object under prefix (one
+// List).
+func Exists(ctx context.Context, st Store, prefix string) (bool, error) {
+	objs, err := st.List(ctx, prefix)
+	return len(objs) > 0, err
+}
