@@ -54,11 +54,12 @@ or refused stories are reported at info level and not checked further.
 			if err != nil {
 				return err
 			}
-			extra, err := a.registryRules(cfg, site)
+			opts, err := a.vaultRules(cfg)
 			if err != nil {
 				return err
 			}
-			ds := check.Run(site, check.Options{Now: day, Rules: extra})
+			opts.Now = day
+			ds := check.Run(site, opts).Diagnostics
 			if err := diag.Write(a.stdout, f, ds); err != nil {
 				return fmt.Errorf("write findings: %w", err)
 			}

@@ -40,14 +40,15 @@ func (a *app) openVault(cfg config.Config) (*vault.Vault, error) {
 	return v, nil
 }
 
-// registryRules is the one place where rules that need the identity
-// registry join storyguard check: it loads the registry and fails closed.
-func (a *app) registryRules(cfg config.Config, s *content.Site) ([]check.Rule, error) {
+// vaultRules is the one place where rules that need the identity
+// registry join storyguard check: it opens the vault (failing closed) and
+// returns check.VaultRules.
+func (a *app) vaultRules(cfg config.Config) (check.Options, error) {
 	v, err := a.openVault(cfg)
 	if err != nil {
-		return nil, err
+		return check.Options{}, err
 	}
-	return check.VaultRules(v, s, cfg.AllowContacts)
+	return check.VaultRules(v, cfg.AllowContacts)
 }
 
 // wired is everything a pipeline command needs, built once.
@@ -83,13 +84,13 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 	var who publish.Storytellers
 	w.parts = publish.Parts{
 		Check: func(ctx context.Context, now time.Time) (*publish.Plan, []diag.Diagnostic, error) {
-			s, ds, err := check.Site(cfg.Root, v, cfg.AllowContacts, now)
+			s, rep, err := check.Site(cfg.Root, v, cfg.AllowContacts, now)
 			if err != nil {
 				return nil, nil, err
 			}
 			var plan *publish.Plan
-			plan, who = publish.PlanSite(s, ds)
-			return plan, ds, nil
+			plan, who = publish.PlanSite(s, rep)
+			return plan, rep.Diagnostics, nil
 		},
 		ProcessMedia: func(ctx context.Context, storyID, src, work string) (publish.Media, []publish.Media, error) {
 			return publish.ProcessMedia(storyID, src, work, media.Options{MaxBytes: cfg.MaxMediaBytes}, a.stderr)
@@ -176,7 +177,7 @@ func (a *app) wireWithoutKey(f *pipelineFlags) (*wired, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			plan, _ := publish.PlanSite(s, nil)
+			plan, _ := publish.PlanSite(s, check.Report{})
 			return plan, nil, nil
 		},
 		Store:        a.storeOpener(cfg),

@@ -23,7 +23,7 @@ func BenchmarkCheck(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if ds := check.Run(site, check.Options{Now: corpus.Today}); diag.HasErrors(ds) {
+		if ds := check.Run(site, check.Options{Now: corpus.Today}).Diagnostics; diag.HasErrors(ds) {
 			b.Fatal(ds[0])
 		}
 	}

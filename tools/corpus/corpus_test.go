@@ -20,7 +20,7 @@ func TestGeneratePassesCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := check.Run(site, check.Options{Now: corpus.Today})
+	ds := check.Run(site, check.Options{Now: corpus.Today}).Diagnostics
 	if len(ds) > 0 {
 		t.Fatalf("findings on the corpus: %v", ds)
 	}

@@ -4,10 +4,19 @@
 // what is no longer consented, and purge old versions. It also takes a story
 // down on withdrawal.
 //
-// The package holds the order of the steps and the rules between them; the
-// parts (the checker, the media scrubber, the object store, Hugo, the leak
-// scanner) are passed in as a Parts value, wired by cmd/storyguard, so that
-// this package does not link Hugo and its tests stay quick.
+// The package holds the order of the steps and the rules between them,
+// the plan (PlanSite: which pages and key prefixes each story owns) and
+// media processing for publish (ProcessMedia); the parts (the checker,
+// the media scrubber, the object store, Hugo, the leak scanner, the
+// withdrawal marker) are passed in as a Parts value, wired by
+// cmd/storyguard, so that this package does not link Hugo and its tests
+// stay quick.
+//
+// What it reads and writes besides the parts: the site root (content
+// files copied into the stage, data/media.json written), the vault
+// (<vault>/media originals through the parts, <vault>/audit.log read
+// before upload and appended on withdrawal, the purge journal and work
+// folders under <vault>/state) and the object store.
 package publish
 
 import (

@@ -8,7 +8,6 @@ import (
 	"storyguard/tools/check"
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
-	"storyguard/tools/diag"
 )
 
 // Storytellers are the person ids the output scan needs after planning:
@@ -19,15 +18,31 @@ type Storytellers struct {
 	Live, Withdrawn []string
 }
 
-// PlanSite turns the checker's findings on s (check.Run) into the
-// pipeline's plan: the pages that passed (check.Publishable), every story
+// PlanSite turns the checker's report on s (check.Run: its findings and
+// the stories it parsed) into the pipeline's plan: the pages that passed (check.Publishable), every story
 // bundle with its ids, languages, consent records, media, approval state
 // and the site key prefixes of its own pages (PagePrefix), and the media of
 // the organisation's own publishable pages. A page whose photo files are not
 // the approved ones (check.RuleReviewMedia) makes its story unapproved, like
 // changed text. Invalid pages are left out; a bundle without a story_id is
-// not a story of the plan. It reads nothing but s and ds.
-func PlanSite(s *content.Site, ds []diag.Diagnostic) (*Plan, Storytellers) {
+// not a story of the plan. It reads nothing but s and rep, and parses a
+// page only when rep holds no story for it (an emergency withdrawal plans
+// with an empty report: no rule runs, every page counts as passing).
+func PlanSite(s *content.Site, rep check.Report) (*Plan, Storytellers) {
+	ds := rep.Diagnostics
+	parsed := make(map[*content.Page]*consent.Story, len(rep.Stories))
+	for _, st := range rep.Stories {
+		if st != nil {
+			parsed[st.Page] = st
+		}
+	}
+	storyOf := func(p *content.Page) *consent.Story {
+		if st := parsed[p]; st != nil {
+			return st
+		}
+		st, _ := consent.Parse(p)
+		return st
+	}
 	plan := &Plan{}
 	var live, withdrawn []string
 	ok := map[string]bool{}
@@ -47,7 +62,7 @@ func PlanSite(s *content.Site, ds []diag.Diagnostic) (*Plan, Storytellers) {
 			if p.Invalid {
 				continue
 			}
-			story, _ := consent.Parse(p)
+			story := storyOf(p)
 			if !consent.IsStoryPage(p) {
 				if ok[p.Path] {
 					for _, m := range story.Media {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"storyguard/tools/check"
 	"storyguard/tools/consent"
@@ -100,7 +101,7 @@ func TestPlanSitePrefixes(t *testing.T) {
 		{File: "content/stories/ana-maria/index.md", Rule: check.RuleNotPublished, Severity: diag.Info},
 		{File: "content/stories/ana-maria/index.es.md", Rule: check.RuleNotPublished, Severity: diag.Info},
 	}
-	plan, who := PlanSite(s, ds)
+	plan, who := PlanSite(s, check.Report{Diagnostics: ds})
 
 	want := map[string][]string{
 		"st-ana":      {"site/stories/ana/", "site/es/stories/ana/"},
@@ -186,7 +187,7 @@ func TestPlanSiteTranslationJudgedAlone(t *testing.T) {
 		"content/stories/ana/index.es.md": planStory("st-ana", "given", "p-1"),
 	})
 	ds := []diag.Diagnostic{{File: "content/stories/ana/index.es.md", Rule: "consent-language", Severity: diag.Error}}
-	plan, _ := PlanSite(s, ds)
+	plan, _ := PlanSite(s, check.Report{Diagnostics: ds})
 	if !slices.Equal(plan.Pages, []string{"content/stories/ana/index.md"}) {
 		t.Errorf("Pages = %q, want only the English file", plan.Pages)
 	}
@@ -200,7 +201,7 @@ func TestPlanSiteTranslationJudgedAlone(t *testing.T) {
 // (check.RuleReviewMedia, a warning) make the story unapproved.
 func TestPlanSiteReviewMediaUnapproves(t *testing.T) {
 	s := loadPlanSite(t, map[string]string{"content/stories/ana/index.md": planStory("st-ana", "given", "p-1")})
-	plan, _ := PlanSite(s, []diag.Diagnostic{{File: "content/stories/ana/index.md", Rule: check.RuleReviewMedia, Severity: diag.Warning}})
+	plan, _ := PlanSite(s, check.Report{Diagnostics: []diag.Diagnostic{{File: "content/stories/ana/index.md", Rule: check.RuleReviewMedia, Severity: diag.Warning}}})
 	if storyByID(t, plan, "st-ana").Approved {
 		t.Error("story approved although its photos changed since approval")
 	}
@@ -280,7 +281,7 @@ func TestStoryLookupAgrees(t *testing.T) {
 		"content/advocacy/twice/index.md":       planStory("st-twice2", "given", "p-6"),
 		"content/countries/guatemala/_index.md": "---\ntitle: Guatemala\n---\n",
 	})
-	plan, _ := PlanSite(s, nil)
+	plan, _ := PlanSite(s, check.Report{})
 	want := map[string]string{ // name -> bundle; "" refused by both
 		"st-ana": "stories/ana", "ana": "stories/ana", "stories/ana": "stories/ana",
 		"an": "", "ana-": "", "st-an": "",
@@ -309,5 +310,30 @@ func TestStoryLookupAgrees(t *testing.T) {
 		if got1 != bundle || got2 != bundle {
 			t.Errorf("%q: approve finds %q (%v), withdraw finds %q (%v); want %q for both", name, got1, perr, got2, serr, bundle)
 		}
+	}
+}
+
+// TestPlanSiteUsesTheCheckersStories: the plan is made from the stories
+// check.Run parsed, the same values the rules judged, and agrees with a
+// plan made without them (parsing each page itself).
+func TestPlanSiteUsesTheCheckersStories(t *testing.T) {
+	s := loadPlanSite(t, map[string]string{
+		"content/stories/ana/index.md":    planStory("st-ana", "given", "p-1"),
+		"content/stories/ana/index.es.md": planStory("st-ana", "given", "p-1"),
+	})
+	rep := check.Run(s, check.Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)})
+	if len(rep.Stories) != len(s.Pages) {
+		t.Fatalf("report holds %d stories for %d pages", len(rep.Stories), len(s.Pages))
+	}
+	own, _ := PlanSite(s, check.Report{Diagnostics: rep.Diagnostics})
+	for _, st := range rep.Stories {
+		st.ID = "st-as-checked" // what the rules saw is what the plan uses
+	}
+	plan, _ := PlanSite(s, rep)
+	if len(plan.Stories) != 1 || plan.Stories[0].ID != "st-as-checked" {
+		t.Fatalf("plan stories %+v: want the checker's story", plan.Stories)
+	}
+	if !slices.Equal(plan.Pages, own.Pages) || !slices.Equal(plan.Stories[0].PagePrefixes, own.Stories[0].PagePrefixes) {
+		t.Errorf("plans differ: %q %q vs %q %q", plan.Pages, plan.Stories[0].PagePrefixes, own.Pages, own.Stories[0].PagePrefixes)
 	}
 }
