@@ -5,8 +5,8 @@ import (
 
 	"storyguard/tools/check"
 	"storyguard/tools/content"
-	"storyguard/tools/corpus"
 	"storyguard/tools/diag"
+	"storyguard/tools/testgen/corpus"
 )
 
 // BenchmarkCheck measures storyguard check's work (load every page, run

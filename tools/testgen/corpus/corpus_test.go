@@ -7,8 +7,8 @@ import (
 
 	"storyguard/tools/check"
 	"storyguard/tools/content"
-	"storyguard/tools/corpus"
 	"storyguard/tools/diag"
+	"storyguard/tools/testgen/corpus"
 )
 
 func TestGeneratePassesCheck(t *testing.T) {
