@@ -354,20 +354,6 @@ func (a *app) emergencyWithdraw(c *cobra.Command, f *pipelineFlags, story, reaso
 	return withHint(err, "as soon as the registry key is at hand, run: storyguard withdraw "+res.StoryID+" --reason ... (it rebuilds the site and removes every mention)")
 }
 
-// statusRow is one story in storyguard status.
-type statusRow struct {
-	Story    string `json:"story_id"`
-	Bundle   string `json:"bundle"`
-	Langs    string `json:"languages"`
-	Status   string `json:"status"`
-	Expires  string `json:"expires,omitempty"`
-	DaysLeft *int   `json:"days_left,omitempty"`
-	Approved bool   `json:"approved"`
-	Ready    bool   `json:"publishable"`
-	Live     bool   `json:"live"`
-	Note     string `json:"note,omitempty"`
-}
-
 func newStatusCmd(a *app) *cobra.Command {
 	var f pipelineFlags
 	c := &cobra.Command{
@@ -403,39 +389,15 @@ live in the bucket. Expiring within 60 days and awaiting approval are noted.
 			if p, err := vault.ReadPublished(w.opts.Vault); err == nil && len(p.Targets) > 0 && !slices.ContainsFunc(p.Targets, func(x vault.PublishedTarget) bool { return x.Target == t }) {
 				fmt.Fprintf(a.stderr, "storyguard: warning: the site was published to %s, not to this store: set the endpoint to see what the public sees\n", p.Targets[len(p.Targets)-1].Target)
 			}
-			var rows []statusRow
-			for _, s := range plan.Stories {
-				r := statusRow{Story: s.ID, Bundle: s.Bundle, Langs: strings.Join(s.Langs, ","), Status: s.Status, Approved: s.Approved, Ready: s.Publishable}
-				if !s.Expires.IsZero() {
-					r.Expires = s.Expires.Format(time.DateOnly)
-					d := int(s.Expires.Sub(w.opts.Now).Hours() / 24)
-					r.DaysLeft = &d
-					if d < 0 {
-						r.Note = "expired"
-					} else if d <= 60 {
-						r.Note = "expires within 60 days: ask to renew"
-					}
-				}
-				for _, p := range s.PagePrefixes {
-					live, err := store.Exists(ctx, st, p)
-					if err != nil {
-						return err
-					}
-					r.Live = r.Live || live
-				}
-				if r.Live && (s.Status == "withdrawn" || s.Status == "refused") {
-					r.Note = strings.TrimPrefix(r.Note+"; WITHDRAWN BUT STILL LIVE: run storyguard withdraw "+s.ID+" again", "; ")
-				}
-				if !s.Approved && (s.Status == "given" || s.Status == "renewed") {
-					r.Note = strings.TrimPrefix(r.Note+"; awaiting approval", "; ")
-				}
-				rows = append(rows, r)
+			rows, err := publish.Status(ctx, st, plan, w.opts.Now)
+			if err != nil {
+				return err
 			}
 			if format == diag.JSON {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
 				if rows == nil {
-					rows = []statusRow{}
+					rows = []publish.StoryStatus{}
 				}
 				return enc.Encode(rows)
 			}
