@@ -75,8 +75,12 @@ func vaultRules(cfg config.Config, v *vault, s *content.Site) ([]check.Rule, err
 	if err != nil {
 		return nil, err
 	}
+	reused, err := publish.WithdrawalRecords(filepath.Join(v.dir, "audit.log"))
+	if err != nil {
+		return nil, err
+	}
 	return append(check.RegistryRules(v.reg, v.scanner, cfg.AllowContacts, v.dir),
-		check.ConsistencyRule(v.reg, s), check.WithdrawnRule(withdrawn, records)), nil
+		check.ConsistencyRule(v.reg, s), check.WithdrawnRule(withdrawn, records), check.WithdrawnContentRule(reused, v.dir)), nil
 }
 
 // registryRules is the one place where rules that need the identity

@@ -565,6 +565,16 @@ func SafeStoryID(id string) string {
 	return "(no valid story_id)"
 }
 
+// SafePersonID returns id for messages when it is a well-formed registry
+// person id (p- and 2 to 32 lowercase letters or digits), else "(not a
+// person id)": a value that failed validation is never echoed.
+func SafePersonID(id string) string {
+	if personRe.MatchString(id) {
+		return id
+	}
+	return "(not a person id)"
+}
+
 // SafeMediaID returns id for messages when it is a well-formed media id
 // (m- and letters or digits), else "(not a media id)": a value that failed
 // validation is never echoed (it may be a name).

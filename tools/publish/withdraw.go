@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"storyguard/tools/consent"
+	"storyguard/tools/content"
 	"storyguard/tools/store"
 )
 
@@ -325,6 +329,7 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	}
 	w.story, w.res = s, &WithdrawResult{StoryID: s.ID}
 	w.entry = AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: s.ConsentRecords}
+	recordContent(o, s, &w.entry)
 	w.prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
 	if err := o.step(ctx, "started"); err != nil {
 		return w, w.abort(FailInterrupted, err)
@@ -348,6 +353,7 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	}
 	w.prefixes, w.removedKeys, err = purgeStory(ctx, w.st, o, s, w.res)
 	w.entry.ObjectVersions, w.entry.DeleteMarkers, w.entry.Uploads = w.res.Removed.Versions, w.res.Removed.DeleteMarkers, w.res.Removed.Uploads
+	w.entry.MediaSHA256 = appendNew(w.entry.MediaSHA256, publishedSums(w.removedKeys)...)
 	if err != nil {
 		return w, w.abort(FailPurge, err)
 	}
@@ -435,4 +441,68 @@ func (w *withdrawal) fail(category string, err error) (*WithdrawResult, error) {
 		err = leaseErr(w.lease, err)
 	}
 	return w.withPending(), err
+}
+
+// recordContent sets what e keeps of story s so that check refuses its
+// text, photos and earlier consent under any other story id
+// (check.WithdrawnContentRule): the day of the withdrawal (o.Now's UTC
+// day), and from each language file the storyteller's person id, the
+// approval digests (review.approved_sha256 as written and
+// consent.ApprovalDigest of the text now) and the SHA-256 of each listed
+// medium's original in the vault. A file or original that cannot be read
+// is logged (by path or id) and skipped: the withdrawal itself must go on.
+func recordContent(o WithdrawOptions, s Story, e *AuditEntry) {
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	e.Withdrawn = consent.Day(now).Format(time.DateOnly)
+	for _, f := range s.Files {
+		raw, err := os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(f)))
+		if err != nil {
+			o.logf("withdraw %s: %s could not be read, so its text is not recorded as withdrawn: %v", s.ID, f, err)
+			continue
+		}
+		p, _ := content.LoadPage(f, "", raw)
+		if p == nil || p.Invalid {
+			o.logf("withdraw %s: %s does not load, so its text is not recorded as withdrawn", s.ID, f)
+			continue
+		}
+		cs, _ := consent.Parse(p)
+		if st := cs.Storyteller; st != nil && auditPerson.MatchString(st.Person) {
+			e.Persons = appendNew(e.Persons, st.Person)
+		}
+		if auditSHA256.MatchString(cs.Review.ApprovedSHA256) {
+			e.ApprovalDigests = appendNew(e.ApprovalDigests, cs.Review.ApprovedSHA256)
+		}
+		e.ApprovalDigests = appendNew(e.ApprovalDigests, consent.ApprovalDigest(p))
+		for _, m := range cs.Media {
+			src, err := FindOriginal(o.Vault, m.ID)
+			if err == nil {
+				var sum string
+				if sum, _, err = HashFile(src); err == nil {
+					e.MediaSHA256 = appendNew(e.MediaSHA256, sum)
+					continue
+				}
+			}
+			o.logf("withdraw %s: the original of media %s cannot be read, so it is not recorded as withdrawn", s.ID, consent.SafeMediaID(m.ID))
+		}
+	}
+}
+
+// publishedSums returns the SHA-256 in each media key of keys
+// ("media/<story id>/<sha256>.<ext>"): the scrubbed copies the public
+// could download, which someone could bring back as a new original.
+func publishedSums(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "media/") {
+			continue
+		}
+		base := path.Base(k)
+		if sum, _, ok := strings.Cut(base, "."); ok && auditSHA256.MatchString(sum) {
+			out = appendNew(out, sum)
+		}
+	}
+	return out
 }
