@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -275,5 +278,65 @@ func TestLeaseGivesUpBeforeItLapses(t *testing.T) {
 	}
 	if !errors.Is(context.Cause(l.Context()), ErrLeaseLost) || !errors.Is(l.Release(ctx), ErrLeaseLost) {
 		t.Fatalf("cause %v: want ErrLeaseLost", context.Cause(l.Context()))
+	}
+}
+
+// TestLeaseOfDeadProcessOnThisHost: a live-looking lease whose holder ran
+// on this host, in this pid space, and whose process has ended is taken
+// over at once (with If-Match, as a stale one), not waited out for its
+// TTL; one whose process still runs, or that comes from another pid
+// space or host, is still held.
+func TestLeaseOfDeadProcessOnThisHost(t *testing.T) {
+	if processSpace() == "" {
+		t.Skip("no process-id space on this system: leases are always waited out (lease_other.go)")
+	}
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	host, _ := os.Hostname()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadPID := gone.Process.Pid
+	if processAlive(deadPID) {
+		t.Skipf("pid %d was reused at once", deadPID)
+	}
+	put := func(h LeaseHolder) {
+		t.Helper()
+		h.Operation, h.Token = "publish", strings.Repeat("cd", 16)
+		h.Acquired = time.Now().UTC().Truncate(time.Second)
+		h.Expires = h.Acquired.Add(DefaultLeaseTTL)
+		body, _ := json.Marshal(h)
+		if _, err := s.Put(ctx, LeaseKey, bytes.NewReader(body), int64(len(body)), Meta{SHA256: sum(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, h := range []LeaseHolder{
+		{Host: host, PID: os.Getppid(), Space: processSpace()},        // alive
+		{Host: host, PID: deadPID, Space: strings.Repeat("0", 32)},    // another pid space
+		{Host: host, PID: deadPID},                                    // an older lease without a space
+		{Host: "web1-elsewhere", PID: deadPID, Space: processSpace()}, // another host
+	} {
+		put(h)
+		if _, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw"}); !errors.Is(err, ErrLeaseHeld) {
+			t.Fatalf("holder %+v: want the lease still held, got %v", h, err)
+		}
+	}
+	put(LeaseHolder{Host: host, PID: deadPID, Space: processSpace()})
+	var log bytes.Buffer
+	start := time.Now()
+	l, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw", Log: &log})
+	if err != nil {
+		t.Fatalf("the lease of a dead process on this host must be taken over at once: %v", err)
+	}
+	defer l.Release(ctx)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("takeover took %s", took)
+	}
+	if want := fmt.Sprintf("lease: took over the lease of a process no longer running on this host: publish by host %s pid %d", host, deadPID); !strings.Contains(log.String(), want) {
+		t.Fatalf("log %q, want %q", log.String(), want)
+	}
+	if got := l.Holder(); got.Space != processSpace() || got.PID != os.Getpid() {
+		t.Fatalf("new holder %+v", got)
 	}
 }
