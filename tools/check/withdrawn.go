@@ -156,6 +156,14 @@ func (r *reusedRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 	return ds
 }
 
+// IsWithdrawalRule reports whether rule refuses a page because of a
+// withdrawal (story-withdrawn-before, withdrawn-content-reused): no fix to
+// the page brings it back; only the storyteller's new consent can, and
+// for the withdrawn story id nothing can.
+func IsWithdrawalRule(rule string) bool {
+	return rule == RuleWithdrawnBefore || rule == RuleWithdrawnReused
+}
+
 func firstOf(ss []string) string {
 	if len(ss) == 0 {
 		return ""
