@@ -318,7 +318,7 @@ func TestWithdrawRefusesARoleWithoutEchoingIt(t *testing.T) {
 }
 
 // TestWithdrawalRecordsContent: a withdrawal records, by ids and digests
-// only, the storyteller, the day, the approval digests (as written and of
+// only, the storyteller, the day (the UTC date of the clock), the approval digests (as written and of
 // the text) and the SHA-256 of each photo original and published copy;
 // WithdrawalRecords reads them back joined per story, and refuses a log
 // it cannot trust, naming the file and line.
@@ -335,10 +335,10 @@ func TestWithdrawalRecordsContent(t *testing.T) {
 	p, _ := content.LoadPage("content/stories/a/index.md", "", []byte(page))
 	text := consent.ApprovalDigest(p)
 
-	o := WithdrawOptions{Options: Options{Root: root, Vault: vault, Now: time.Date(2026, 11, 29, 23, 30, 0, 0, time.UTC)}}
+	o := WithdrawOptions{Options: Options{Root: root, Vault: vault, Now: time.Date(2026, 11, 29, 23, 30, 0, 0, time.FixedZone("", -6*3600))}}
 	e := AuditEntry{Time: time.Date(2026, 11, 30, 5, 30, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-7q2k9m", Role: "storyteller", Result: "started"}
 	recordContent(o, Story{ID: "st-7q2k9m", Files: []string{"content/stories/a/index.md"}}, &e)
-	if e.Withdrawn != "2026-11-29" || !slices.Equal(e.Persons, []string{"p-0001"}) || !slices.Equal(e.ApprovalDigests, []string{approved, text}) || !slices.Equal(e.MediaSHA256, []string{photo}) {
+	if e.Withdrawn != "2026-11-30" || !slices.Equal(e.Persons, []string{"p-0001"}) || !slices.Equal(e.ApprovalDigests, []string{approved, text}) || !slices.Equal(e.MediaSHA256, []string{photo}) {
 		t.Fatalf("recorded %+v", e)
 	}
 	log := filepath.Join(vault, "audit.log")
@@ -358,7 +358,7 @@ func TestWithdrawalRecordsContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ws) != 1 || ws[0].StoryID != "st-7q2k9m" || ws[0].Day.Format(time.DateOnly) != "2026-11-29" ||
+	if len(ws) != 1 || ws[0].StoryID != "st-7q2k9m" || ws[0].Day.Format(time.DateOnly) != "2026-11-30" ||
 		!slices.Equal(ws[0].MediaSHA256, []string{photo, published}) || !slices.Equal(ws[0].ApprovalDigests, []string{approved, text}) {
 		t.Fatalf("read back %+v", ws)
 	}
