@@ -229,8 +229,8 @@ func appendNew(list []string, vs ...string) []string {
 }
 
 // readWithdrawals returns the withdraw entries of the audit log at path,
-// in order, each one's ids, digests and day checked (validIDs). A missing
-// log has none.
+// in order, each one's ids, digests and day checked (validIDs) and its
+// time or day present. A missing log has none.
 func readWithdrawals(path string) ([]AuditEntry, error) {
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
@@ -253,6 +253,10 @@ func readWithdrawals(path string) ([]AuditEntry, error) {
 		}
 		if err := e.validIDs(); err != nil {
 			return nil, fmt.Errorf("audit log %s:%d: %w", path, i+1, err)
+		}
+		if e.Time.IsZero() && e.Withdrawn == "" {
+			// No day: a consent could not be told to postdate it.
+			return nil, fmt.Errorf("audit log %s:%d: field time: missing", path, i+1)
 		}
 		out = append(out, e)
 	}

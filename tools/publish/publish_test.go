@@ -370,6 +370,7 @@ func TestWithdrawalRecordsContent(t *testing.T) {
 		`{"time":"2026-11-29T10:00:00Z","action":"withdraw","story_id":"st-7q2k9m","role":"comms","persons":["Some Person"],"result":"started"}` + "\n",
 		`{"time":"2026-11-29T10:00:00Z","action":"withdraw","story_id":"st-7q2k9m","role":"comms","approved_sha256":["Some Person"],"result":"started"}` + "\n",
 		`{"time":"2026-11-29T10:00:00Z","action":"withdraw","story_id":"st-7q2k9m","role":"comms","withdrawn":"29/11/2026","result":"started"}` + "\n",
+		`{"action":"withdraw","story_id":"st-7q2k9m","role":"comms","persons":["p-0001"],"result":"started"}` + "\n",
 	} {
 		if err := os.WriteFile(log, append(data, bad...), 0o600); err != nil {
 			t.Fatal(err)
@@ -382,4 +383,40 @@ func TestWithdrawalRecordsContent(t *testing.T) {
 			t.Errorf("Withdrawals accepted corrupt line %q", bad)
 		}
 	}
+}
+
+// FuzzWithdrawalRecords: whatever the audit log holds, reading it never
+// panics; what it returns holds only story ids, person ids and digests of
+// the right form (so nothing else reaches check's messages), and an error
+// never repeats the log's text.
+func FuzzWithdrawalRecords(f *testing.F) {
+	f.Add([]byte(`{"time":"2026-11-29T10:00:00Z","action":"withdraw","story_id":"st-7q2k9m","role":"comms","persons":["p-0001"],"withdrawn":"2026-11-29","approved_sha256":["` + strings.Repeat("a", 64) + `"],"media_sha256":["` + strings.Repeat("b", 64) + `"],"result":"started"}` + "\n"))
+	f.Add([]byte(`{"action":"withdraw","story_id":"st-7q2k9m","persons":["Some Person"]}`))
+	f.Add([]byte(`{"action":"withdraw","story_id":"st-7q2k9m","withdrawn":"Some Person"}` + "\n{"))
+	f.Add([]byte(`{"action":"publish","role":"comms"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "audit.log")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ws, err := WithdrawalRecords(p)
+		if err != nil {
+			if len(data) > 12 && strings.Contains(err.Error(), string(data)) || strings.Contains(err.Error(), "Some Person") {
+				t.Fatalf("the error repeats the log: %v", err)
+			}
+			return
+		}
+		for _, w := range ws {
+			ok := auditStoryID.MatchString(w.StoryID)
+			for _, v := range w.Persons {
+				ok = ok && auditPerson.MatchString(v)
+			}
+			for _, v := range slices.Concat(w.ApprovalDigests, w.MediaSHA256) {
+				ok = ok && auditSHA256.MatchString(v)
+			}
+			if !ok || w.Day.Hour() != 0 || w.Day.Location() != time.UTC {
+				t.Fatalf("accepted a record of the wrong form: %+v", w)
+			}
+		}
+	})
 }

@@ -208,6 +208,8 @@ func FuzzParseLeaseHolder(f *testing.F) {
 	f.Add([]byte(`{"host":"Lucía Gómez","pid":1,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`))
 	f.Add([]byte(`{"host":"web1","pid":1,"operation":"withdraw st-1 of Ana","token":"x"}`))
 	f.Add([]byte(`null`))
+	f.Add([]byte(`{"host":"web1","pid":4242,"space":"0123456789abcdef0123456789abcdef","operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`))
+	f.Add([]byte(`{"host":"web1","pid":4242,"space":"Lucía","operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, err := ParseLeaseHolder(data)
 		if err != nil {
@@ -216,7 +218,7 @@ func FuzzParseLeaseHolder(f *testing.F) {
 			}
 			return
 		}
-		if !leaseHostRe.MatchString(h.Host) || h.PID <= 0 || !tokenRe.MatchString(h.Token) || h.Expires.Before(h.Acquired) {
+		if !leaseHostRe.MatchString(h.Host) || h.PID <= 0 || !tokenRe.MatchString(h.Token) || h.Space != "" && !tokenRe.MatchString(h.Space) || h.Expires.Before(h.Acquired) {
 			t.Fatalf("accepted an invalid holder: %+v", h)
 		}
 		for _, r := range h.String() {
