@@ -213,7 +213,8 @@ and role only) and prints the URLs a CDN must purge.
 STORY is the story id (st-...) or its bundle slug. If any step fails it says
 so and exits 2; running it again finishes the job. It exits 1 when the
 withdrawal is complete but other pages with errors were left out of the
-rebuild (so they are no longer live); it names them.
+rebuild (so they are no longer live); it names them, apart from those of a
+story a withdrawal refuses, which no publish brings back.
 
 It refuses to run against a store the site was never published to
 (recorded in <vault>/published.json), so that a shell without the endpoint

@@ -49,10 +49,10 @@ type Withdrawal struct {
 //
 // unless the page's storyteller.person is the one who withdrew and both
 // consent.given and review.approved are after the day of that
-// withdrawal (she consented anew and approved again); and on a story
+// withdrawal (they consented anew and approved again); and on a story
 // whose storyteller.person withdrew a story, it refuses consent.given or
-// review.approved dated on or before the day of her latest withdrawal (an
-// earlier consent does not cover anything of hers after it). ws are the
+// review.approved dated on or before the day of their latest withdrawal
+// (an earlier consent does not cover anything of theirs after it). ws are the
 // withdrawals of the audit log; with none, the rule never fires.
 // Findings name story, person and media ids and days only.
 func WithdrawnContentRule(ws []Withdrawal, vault string) Rule {
@@ -119,7 +119,7 @@ func (r *reusedRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 		return mine && s.Consent.Given.After(w.Day) && s.Review.Approved.After(w.Day)
 	}
 	anew := func(w Withdrawal) string {
-		return fmt.Sprintf("a withdrawal is final for her text and photos unless the storyteller who withdrew consents anew after it (storyteller.person %s, a new consent record with consent.given after %s, and review.approved after it)",
+		return fmt.Sprintf("a withdrawal is final for the storyteller's text and photos unless the storyteller who withdrew consents anew after it (storyteller.person %s, a new consent record with consent.given after %s, and review.approved after it)",
 			consent.SafePersonID(firstOf(w.Persons)), day(w.Day))
 	}
 
@@ -148,7 +148,7 @@ func (r *reusedRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 			t     time.Time
 		}{{"consent.given", s.Consent.Given}, {"review.approved", s.Review.Approved}} {
 			if !d.t.IsZero() && !d.t.After(w.Day) {
-				at(d.field, "storyteller %s withdrew story %s on %s, and %s (%s) is on or before that day: a consent or approval from before a withdrawal does not cover her stories after it; if she consents anew, record a new consent record given after %s and her approval after it",
+				at(d.field, "storyteller %s withdrew story %s on %s, and %s (%s) is on or before that day: a consent or approval from before a withdrawal does not cover the storyteller's stories after it; if they consent anew, record a new consent record given after %s and their approval after it",
 					consent.SafePersonID(person), consent.SafeStoryID(w.StoryID), day(w.Day), d.field, day(d.t), day(w.Day))
 			}
 		}
