@@ -341,4 +341,33 @@ func TestLeaseOfDeadProcessOnThisHost(t *testing.T) {
 	if got := l.Holder(); got.Space != processSpace() || got.PID != os.Getpid() {
 		t.Fatalf("new holder %+v", got)
 	}
+	l.Release(ctx)
+
+	// Two runs taking over one dead holder's lease at once: the takeover
+	// is a conditional write on its ETag, so exactly one wins.
+	put(LeaseHolder{Host: host, PID: deadPID, Space: processSpace()})
+	var wg sync.WaitGroup
+	leases := make([]*Lease, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			leases[i], errs[i] = AcquireLease(ctx, s, LeaseOptions{Operation: "publish"})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+			defer leases[i].Release(ctx)
+		case !errors.Is(err, ErrLeaseHeld):
+			t.Fatalf("taker %d: %v", i, err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d takers won the dead holder's lease, want exactly 1 (%v)", won, errs)
+	}
 }
