@@ -1,0 +1,170 @@
+package stories
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// siteRoot is the repository's root: its content/stories/ holds the
+// demo's page bundles.
+const siteRoot = "../.."
+
+func TestImportThenMaterialiseGivesTheSameBytes(t *testing.T) {
+	forEach(t, func(t *testing.T, e engine) {
+		ctx := context.Background()
+		f := newFixture(t, e)
+		res, err := f.s.Import(ctx, siteRoot, "en", SystemAccount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bundles, _ := filepath.Glob(filepath.Join(siteRoot, "content", "stories", "*", "index.md"))
+		if len(res) == 0 || len(res) != len(bundles) {
+			t.Fatalf("imported %d bundles, content/stories has %d", len(res), len(bundles))
+		}
+		again, err := f.s.Import(ctx, siteRoot, "en", SystemAccount)
+		if err != nil || len(again) != len(res) || !again[0].Skipped {
+			t.Fatalf("second import: %+v, %v", again, err)
+		}
+		stage := t.TempDir()
+		out, err := f.s.Materialise(ctx, stage, "en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The fixture's own story has no revision: not written.
+		if len(out) != len(res) {
+			t.Fatalf("materialised %d stories, imported %d", len(out), len(res))
+		}
+		files := 0
+		for _, r := range res {
+			for _, file := range r.Files {
+				want, err := os.ReadFile(filepath.Join(siteRoot, filepath.FromSlash(file)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := os.ReadFile(filepath.Join(stage, filepath.FromSlash(strings.TrimPrefix(file, "content/"))))
+				if err != nil {
+					t.Fatalf("story %s: %v", r.StoryID, err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s: materialised bytes differ from the imported file", file)
+				}
+				files++
+			}
+		}
+		if files < 2*len(res) {
+			t.Errorf("compared %d files for %d bundles: the Spanish pages are missing", files, len(res))
+		}
+		// A withdrawn story is not written again.
+		if err := f.s.RecordWithdrawal(ctx, res[0].StoryID, TakeDown, f.editor); err != nil {
+			t.Fatal(err)
+		}
+		stage2 := t.TempDir()
+		out, err = f.s.Materialise(ctx, stage2, "en")
+		if err != nil || len(out) != len(res)-1 {
+			t.Fatalf("after a withdrawal: %d bundles, %v", len(out), err)
+		}
+		for _, b := range out {
+			if b.StoryID == res[0].StoryID {
+				t.Error("withdrawn story materialised")
+			}
+		}
+		// Materialising over an existing bundle of the same slug is refused
+		// and leaves nothing half-written.
+		stage3 := t.TempDir()
+		os.MkdirAll(filepath.Join(stage3, filepath.FromSlash(out[len(out)-1].Dir)), 0o700)
+		if _, err := f.s.Materialise(ctx, stage3, "en"); err == nil || !strings.Contains(err.Error(), out[len(out)-1].StoryID) {
+			t.Fatalf("slug collision: %v", err)
+		}
+		left, _ := filepath.Glob(filepath.Join(stage3, "stories", "*", "index.md"))
+		if len(left) != 0 {
+			t.Errorf("a refused Materialise left %d pages in the stage", len(left))
+		}
+	})
+}
+
+func TestMaterialiseRefusesAnotherStoryID(t *testing.T) {
+	forEach(t, func(t *testing.T, e engine) {
+		ctx := context.Background()
+		f := newFixture(t, e)
+		r := f.rev("text\n")
+		r.FrontMatter = []byte("title: x\nstory_id: st-someoneelse\n")
+		if _, err := f.s.SaveRevision(ctx, f.story, "en", 0, r); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.s.Materialise(ctx, t.TempDir(), "en")
+		want := DeskName(f.story, "en") + ":3:1: field story_id" // line 1 is ---
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("Materialise = %v, want an error naming %s", err, want)
+		}
+	})
+}
+
+func TestImportRefusals(t *testing.T) {
+	good := "---\ntitle: x\nstory_id: st-abcd1234\n---\nBody.\n"
+	cases := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"crlf", map[string]string{"index.md": strings.ReplaceAll(good, "\n", "\r\n")}, "index.md:1:1"},
+		{"toml", map[string]string{"index.md": "+++\ntitle = 'x'\nstory_id = 'st-abcd1234'\n+++\nBody.\n"}, "index.md:1:1"},
+		{"bom", map[string]string{"index.md": "\ufeff" + good}, "index.md:1:1"},
+		{"name as id", map[string]string{"index.md": "---\ntitle: x\nstory_id: Maria Lopez\n---\n"}, "index.md:3:1: field story_id"},
+		{"languages disagree", map[string]string{"index.md": good, "index.es.md": strings.Replace(good, "st-abcd1234", "st-other99", 1)}, "field story_id"},
+		{"other file", map[string]string{"index.md": good, "photo.jpg": "x"}, "photo.jpg"},
+		{"trailing space on the close", map[string]string{"index.md": "---\ntitle: x\nstory_id: st-abcd1234\n--- \nBody.\n"}, "index.md:1:1"},
+	}
+	_, rc := testKeys(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := engines(t)[0].open(t, Options{Recipients: rc})
+			root := t.TempDir()
+			dir := filepath.Join(root, "content", "stories", "a-story")
+			os.MkdirAll(dir, 0o755)
+			for name, text := range c.files {
+				os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644)
+			}
+			_, err := s.Import(context.Background(), root, "en", SystemAccount)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Import = %v, want an error containing %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "Maria") {
+				t.Errorf("error echoes the refused value: %v", err)
+			}
+			if l, _ := s.List(context.Background()); len(l) != 0 {
+				t.Errorf("a refused bundle was half-imported: %d stories", len(l))
+			}
+		})
+	}
+}
+
+func FuzzSplitBundleFile(f *testing.F) {
+	f.Add([]byte("---\ntitle: x\nstory_id: st-abcd1234\n---\nBody.\n"))
+	f.Add([]byte("---\n---\n"))
+	f.Add([]byte("---\nstory_id: st-abcd1234\n--- \n---\n"))
+	f.Add([]byte("+++\nstory_id = 'st-abcd1234'\n+++\n"))
+	f.Add([]byte("---\nstory_id: [\n---\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		fm, body, id, err := SplitBundleFile("content/stories/x/index.md", "en", raw)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error not wrapping ErrInvalid: %v", err)
+			}
+			return
+		}
+		if !storyIDRe.MatchString(id) {
+			t.Fatalf("accepted story id %q", id)
+		}
+		if got := (Revision{FrontMatter: fm, Body: body}).Source(); !bytes.Equal(got, raw) {
+			t.Fatalf("Source() = %q, want the file %q", got, raw)
+		}
+		if err := checkStoryID(id, "en", raw); err != nil {
+			t.Fatalf("an imported page fails Materialise's check: %v", err)
+		}
+	})
+}
