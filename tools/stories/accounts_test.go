@@ -3,9 +3,13 @@ package stories
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"storyguard/tools/identity"
 
 	"filippo.io/age"
 )
@@ -311,4 +315,36 @@ func TestSessionsSecretsPasskeysAndReset(t *testing.T) {
 			t.Errorf("disabled account's code: %v", err)
 		}
 	})
+}
+
+func TestOpenRefusesTheDemoKeyAndKeepsFilesPrivate(t *testing.T) {
+	demo, err := age.ParseX25519Recipient(identity.DemoRecipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rc := testKeys(t)
+	path := filepath.Join(t.TempDir(), FileName)
+	if _, err := Open(context.Background(), Options{Path: path, Recipients: append(rc, demo)}); !errors.Is(err, identity.ErrDemoKey) {
+		t.Fatalf("a real store wrapped to the public demo key: %v", err)
+	}
+	s, err := Open(context.Background(), Options{Path: path, Recipients: []age.Recipient{demo}, Demo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.CreateAccount(context.Background(), RoleEditor, "", "label"); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range s.Files() {
+		fi, err := os.Stat(f)
+		if err != nil {
+			continue // -shm/-wal may be absent
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v, want readable by its owner only", filepath.Base(f), fi.Mode().Perm())
+		}
+	}
+	if _, err := Open(context.Background(), Options{Path: filepath.Join(t.TempDir(), "a?b.db"), Recipients: rc}); err == nil {
+		t.Error("a path with ? accepted (it would be read as DSN parameters)")
+	}
 }

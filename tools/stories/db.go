@@ -9,12 +9,15 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"storyguard/tools/identity"
 
 	"filippo.io/age"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -56,6 +59,10 @@ type Options struct {
 	Identities []age.Identity
 	// Now is the clock (UTC); nil means time.Now.
 	Now func() time.Time
+	// Demo allows Recipients to include identity.DemoRecipient, whose
+	// secret key is public (examples/vault/demo-identity.txt): only for
+	// the demo store of fictional stories (storyguard desk --demo).
+	Demo bool
 }
 
 // Store is the story store and the desk's account store: one database,
@@ -98,6 +105,11 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if len(opt.Recipients) == 0 {
 		return nil, ErrNoRecipients
 	}
+	for i, rc := range opt.Recipients {
+		if x, ok := rc.(*age.X25519Recipient); ok && identity.IsDemoRecipient(x.String()) && !opt.Demo {
+			return nil, fmt.Errorf("open story store: recipients[%d]: %w", i, identity.ErrDemoKey)
+		}
+	}
 	s := &Store{recipients: opt.Recipients, identities: opt.Identities, now: opt.Now}
 	if s.now == nil {
 		s.now = time.Now
@@ -113,6 +125,12 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		s.pg = true
 		s.db, err = sql.Open("pgx", opt.DatabaseURL)
 	case opt.Path != "":
+		if strings.ContainsAny(opt.Path, "?#") {
+			return nil, fmt.Errorf("open story store: the file's path may not contain ? or #")
+		}
+		if err := createPrivate(opt.Path); err != nil {
+			return nil, fmt.Errorf("open story store: %w", err)
+		}
 		s.files = []string{opt.Path, opt.Path + "-wal", opt.Path + "-shm"}
 		s.db, err = sql.Open("sqlite", sqliteDSN(opt.Path))
 	default:
@@ -136,6 +154,20 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// createPrivate creates the SQLite file, empty and readable by its owner
+// only (0600), when it does not exist yet: SQLite gives the -wal and -shm
+// files the database file's permissions.
+func createPrivate(p string) error {
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // Close closes the database. On SQLite it first checkpoints the WAL.

@@ -358,8 +358,17 @@ func TestErasedStoryUnreadableFromEarlierCopy(t *testing.T) {
 		var rc string
 		f.s.db.QueryRowContext(ctx, f.s.q("SELECT text_ct FROM revisions WHERE story_id = ?"), f.story).Scan(&ct)
 		f.s.db.QueryRowContext(ctx, f.s.q("SELECT recipient, meta_ct FROM stories WHERE id = ?"), f.story).Scan(&rc, &meta)
+		f.s.AddComment(ctx, f.story, "en", planted, f.editor)
+		f.s.AddConsentAnswers(ctx, f.story, []byte(planted), f.editor)
 		if err := f.s.Erase(ctx, f.story, f.editor); err != nil {
 			t.Fatal(err)
+		}
+		for table, col := range map[string]string{"stories": "id", "story_keys": "story_id", "story_languages": "story_id", "revisions": "story_id",
+			"consent_answers": "story_id", "comments": "story_id", "story_events": "story_id"} {
+			var n int
+			if err := f.s.db.QueryRowContext(ctx, f.s.q("SELECT COUNT(*) FROM "+table+" WHERE "+col+" = ?"), f.story).Scan(&n); err != nil || n != 0 {
+				t.Errorf("%s: %d rows of the erased story left (%v)", table, n, err)
+			}
 		}
 		// Put the old rows back, as a restore of the data would.
 		if _, err := f.s.exec(ctx, nil, "INSERT INTO stories (id, state, recipient, meta_ct, created_at, updated_at) VALUES (?, 'drafting', ?, ?, 1, 1)", f.story, rc, meta); err != nil {
