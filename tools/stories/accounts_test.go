@@ -348,3 +348,38 @@ func TestOpenRefusesTheDemoKeyAndKeepsFilesPrivate(t *testing.T) {
 		t.Error("a path with ? accepted (it would be read as DSN parameters)")
 	}
 }
+
+func TestOpenForTheDemoVault(t *testing.T) {
+	// The demo registry (demo: true, encrypted to the demo key) opens a
+	// store in a copy of the demo vault; the demo key reads it back.
+	ids, err := identity.LoadIdentities(filepath.Join(siteRoot, "examples", "vault", "demo-identity.txt"), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := identity.OpenRegistry(filepath.Join(siteRoot, "examples", "vault", "registry.age"), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s, err := OpenForVault(context.Background(), dir, reg, ids, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Files()[0] != filepath.Join(dir, FileName) {
+		t.Errorf("store file %s", s.Files()[0])
+	}
+	res, err := s.Import(context.Background(), siteRoot, "en", SystemAccount)
+	if err != nil || len(res) == 0 {
+		t.Fatalf("import the demo's stories: %v", err)
+	}
+	if _, err := s.Get(context.Background(), res[0].StoryID); err != nil {
+		t.Fatalf("the demo key cannot read the demo store: %v", err)
+	}
+	// The same registry marked real must not open a store on the demo key.
+	real := *reg
+	real.Demo = false
+	if _, err := OpenForVault(context.Background(), t.TempDir(), &real, ids, func(string) string { return "" }); !errors.Is(err, identity.ErrDemoKey) {
+		t.Errorf("a real registry on the demo key: %v", err)
+	}
+}
