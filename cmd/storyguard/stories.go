@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"storyguard/tools/content"
 	"storyguard/tools/stories"
 )
 
@@ -29,8 +30,17 @@ needs the vault key (see README, "The story store: keys and backups").
 	return c
 }
 
-// openStories opens the registry (failing closed as every command does)
-// and the vault's story store.
+// withStories opens the registry (failing closed as every command does)
+// and the vault's story store, runs fn on it and closes it.
+func (a *app) withStories(c *cobra.Command, fn func(st *stories.Store) error) error {
+	st, err := a.openStories(c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
 func (a *app) openStories(c *cobra.Command) (*stories.Store, error) {
 	cfg, err := a.config()
 	if err != nil {
@@ -64,34 +74,38 @@ stops the import with the file, line and field.
 ` + helpExitCodes,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			st, err := a.openStories(c)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			cfg, _ := a.config()
-			res, err := st.Import(c.Context(), cfg.Root, "en", stories.SystemAccount)
-			var dirs []string
-			for _, r := range res {
-				what := "imported"
-				if r.Skipped {
-					what = "already stored"
+			return a.withStories(c, func(st *stories.Store) error {
+				cfg, err := a.config()
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(a.stdout, "%s %s (%d files)\n", what, r.StoryID, len(r.Files))
-				if len(r.Files) > 0 {
-					dirs = append(dirs, r.Files[0][:strings.LastIndex(r.Files[0], "/")])
+				site, err := content.LoadSite(cfg.Root) // for its default language
+				if err != nil {
+					return err
 				}
-			}
-			if err != nil {
-				return err
-			}
-			if len(dirs) > 0 {
-				fmt.Fprintf(a.stdout, "next: remove the bundles from the work tree and from git history, for example:\n")
-				fmt.Fprintf(a.stdout, "  git rm -r -- %s\n", strings.Join(dirs, " "))
-				fmt.Fprintf(a.stdout, "  git filter-repo --invert-paths --path %s\n", strings.Join(dirs, " --path "))
-				fmt.Fprintf(a.stdout, "then have every clone deleted and cloned again.\n")
-			}
-			return nil
+				res, err := st.Import(c.Context(), cfg.Root, site.DefaultLanguage, stories.SystemAccount)
+				var dirs []string
+				for _, r := range res {
+					what := "imported"
+					if r.Skipped {
+						what = "already stored"
+					}
+					fmt.Fprintf(a.stdout, "%s %s (%d files)\n", what, r.StoryID, len(r.Files))
+					if len(r.Files) > 0 {
+						dirs = append(dirs, r.Files[0][:strings.LastIndex(r.Files[0], "/")])
+					}
+				}
+				if err != nil {
+					return err
+				}
+				if len(dirs) > 0 {
+					fmt.Fprintf(a.stdout, "next: remove the bundles from the work tree and from git history, for example:\n")
+					fmt.Fprintf(a.stdout, "  git rm -r -- %s\n", strings.Join(dirs, " "))
+					fmt.Fprintf(a.stdout, "  git filter-repo --invert-paths --path %s\n", strings.Join(dirs, " --path "))
+					fmt.Fprintf(a.stdout, "then have every clone deleted and cloned again.\n")
+				}
+				return nil
+			})
 		},
 	}
 }
@@ -102,26 +116,23 @@ func newStoriesLsCmd(a *app) *cobra.Command {
 		Short: "List stored stories: ids, states, languages, dates (nothing decrypted)",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			st, err := a.openStories(c)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			list, err := st.List(c.Context())
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "STORY\tSTATE\tLANGUAGES\tUPDATED")
-			for _, s := range list {
-				var langs []string
-				for l, rev := range s.Languages {
-					langs = append(langs, fmt.Sprintf("%s:%d", l, rev))
+			return a.withStories(c, func(st *stories.Store) error {
+				list, err := st.List(c.Context())
+				if err != nil {
+					return err
 				}
-				sort.Strings(langs)
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.ID, s.State, strings.Join(langs, " "), s.UpdatedAt.Format(time.RFC3339))
-			}
-			return w.Flush()
+				w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "STORY\tSTATE\tLANGUAGES\tUPDATED")
+				for _, s := range list {
+					var langs []string
+					for l, rev := range s.Languages {
+						langs = append(langs, fmt.Sprintf("%s:%d", l, rev))
+					}
+					sort.Strings(langs)
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.ID, s.State, strings.Join(langs, " "), s.UpdatedAt.Format(time.RFC3339))
+				}
+				return w.Flush()
+			})
 		},
 	}
 }
@@ -133,17 +144,14 @@ func newStoriesShowCmd(a *app) *cobra.Command {
 		Short: "Print a stored story's current page (front matter and body) in one language",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			st, err := a.openStories(c)
-			if err != nil {
+			return a.withStories(c, func(st *stories.Store) error {
+				r, err := st.Revision(c.Context(), args[0], lang, 0)
+				if err != nil {
+					return err
+				}
+				_, err = a.stdout.Write(r.Source())
 				return err
-			}
-			defer st.Close()
-			r, err := st.Revision(c.Context(), args[0], lang, 0)
-			if err != nil {
-				return err
-			}
-			_, err = a.stdout.Write(r.Source())
-			return err
+			})
 		},
 	}
 	c.Flags().StringVar(&lang, "lang", "en", "language of the page (en, es)")
