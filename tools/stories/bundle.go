@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"storyguard/tools/content"
+	"storyguard/tools/diag"
 
 	"github.com/gohugoio/hugo/parser/metadecoders"
 )
@@ -281,4 +282,27 @@ func SplitBundleFile(file, lang string, raw []byte) (fm, body []byte, storyID st
 		return nil, nil, "", fmt.Errorf("import %s:%d:%d: field story_id: %w: not an opaque story id (st- and 4 to 32 lowercase letters or digits)", file, line, col, ErrInvalid)
 	}
 	return fm, body, id, nil
+}
+
+// NameDiagnostics renames, in place, the diagnostics of pages Materialise
+// wrote (File "content/stories/<slug>/index[.<lang>].md", relative to the
+// stage root, as the check rules name files) to DeskName(story id, lang),
+// in File and wherever the path appears in Message, so a finding on a
+// stored story reads "desk:<story id>/index.<lang>.md:line:col" and never
+// shows the stage's folder. Other diagnostics are left as they are.
+func NameDiagnostics(bundles []Bundle, ds []diag.Diagnostic) {
+	names := map[string]string{}
+	for _, b := range bundles {
+		for lang, file := range b.Files {
+			names["content/"+file] = DeskName(b.StoryID, lang)
+		}
+	}
+	for i := range ds {
+		if n, ok := names[ds[i].File]; ok {
+			ds[i].File = n
+		}
+		for from, to := range names {
+			ds[i].Message = strings.ReplaceAll(ds[i].Message, from, to)
+		}
+	}
 }

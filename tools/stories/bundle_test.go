@@ -6,8 +6,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"storyguard/tools/diag"
 )
 
 // siteRoot is the repository's root: its content/stories/ holds the
@@ -167,4 +170,46 @@ func FuzzSplitBundleFile(f *testing.F) {
 			t.Fatalf("an imported page fails Materialise's check: %v", err)
 		}
 	})
+}
+
+func TestDiagnosticsNameStoredStories(t *testing.T) {
+	ctx := context.Background()
+	e := engines(t)[0]
+	f := newFixture(t, e)
+	for _, lang := range []string{"en", "es"} {
+		if _, err := f.s.SaveRevision(ctx, f.story, lang, 0, f.rev("text\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stage := t.TempDir()
+	bundles, err := f.s.Materialise(ctx, filepath.Join(stage, "content"), "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the check rules would report on the materialised pages, by
+	// their path in the stage.
+	ds := []diag.Diagnostic{
+		{File: "content/stories/walking-to-the-clinic/index.md", Line: 3, Col: 1, Rule: "consent-missing", Message: "no consent"},
+		{File: "content/stories/walking-to-the-clinic/index.es.md", Line: 2, Col: 8, Rule: "r",
+			Message: "differs from content/stories/walking-to-the-clinic/index.md"},
+		{File: "content/advocacy/index.md", Line: 1, Col: 1, Rule: "r", Message: "m"},
+	}
+	NameDiagnostics(bundles, ds)
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.File+":"+strconv.Itoa(d.Line)+":"+strconv.Itoa(d.Col)+": "+d.Message)
+	}
+	want := []string{
+		"desk:" + f.story + "/index.en.md:3:1: no consent",
+		"desk:" + f.story + "/index.es.md:2:8: differs from desk:" + f.story + "/index.en.md",
+		"content/advocacy/index.md:1:1: m",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, d := range ds {
+		if strings.Contains(d.File+d.Message, "walking-to-the-clinic") {
+			t.Errorf("the slug is still named: %+v", d)
+		}
+	}
 }
