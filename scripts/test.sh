@@ -9,6 +9,6 @@ if [ -z "${STORYGUARD_TEST_DATABASE_URL:-}" ]; then
   pgdir=$(mktemp -d /tmp/storyguard-pg.XXXXXX)
   trap 'bash scripts/pg-throwaway.sh stop "$pgdir"' EXIT
   STORYGUARD_TEST_DATABASE_URL=$(bash scripts/pg-throwaway.sh start "$pgdir")
-  export STORYGUARD_TEST_DATABASE_URL
+  export STORYGUARD_TEST_DATABASE_URL STORYGUARD_TEST_PGDATA="$pgdir/data"
 fi
 go test -count=1 -timeout 60m ./...

@@ -24,8 +24,14 @@ const envTestDatabaseURL = "STORYGUARD_TEST_DATABASE_URL"
 
 var pgURL string
 
+// pgData is the throwaway cluster's data folder, when known (TestMain
+// started it, or STORYGUARD_TEST_PGDATA names it): the raw-file tests
+// grep it.
+var pgData string
+
 func TestMain(m *testing.M) {
 	pgURL = os.Getenv(envTestDatabaseURL)
+	pgData = os.Getenv("STORYGUARD_TEST_PGDATA")
 	stop := func() {}
 	if pgURL == "" {
 		if dir, err := os.MkdirTemp("", "sg-pg-"); err == nil {
@@ -33,6 +39,7 @@ func TestMain(m *testing.M) {
 			out, err := exec.Command("bash", script, "start", dir).Output()
 			if err == nil {
 				pgURL = strings.TrimSpace(string(out))
+				pgData = filepath.Join(dir, "data")
 				stop = func() { exec.Command("bash", script, "stop", dir).Run() }
 			} else {
 				os.RemoveAll(dir)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -391,4 +392,46 @@ func TestErasedStoryUnreadableFromEarlierCopy(t *testing.T) {
 			t.Errorf("ErasedStories = %+v", er)
 		}
 	})
+}
+
+func TestNothingReadableInThePostgreSQLFiles(t *testing.T) {
+	es := engines(t)
+	if len(es) < 2 {
+		t.Skip("no PostgreSQL (see engines)")
+	}
+	if pgData == "" {
+		t.Skip("the PostgreSQL data folder is unknown (set STORYGUARD_TEST_PGDATA)")
+	}
+	ctx := context.Background()
+	f := newFixture(t, es[1])
+	if _, err := f.s.SaveRevision(ctx, f.story, "en", 0, f.rev(planted)); err != nil {
+		t.Fatal(err)
+	}
+	f.s.AddComment(ctx, f.story, "en", planted, f.editor)
+	f.s.AddConsentAnswers(ctx, f.story, []byte(planted), f.editor)
+	// Write every dirty page to the heap files; the WAL has them already.
+	if _, err := f.s.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		t.Fatal(err)
+	}
+	var wrapped []byte
+	f.s.db.QueryRowContext(ctx, f.s.q("SELECT wrapped FROM story_keys WHERE story_id = ?"), f.story).Scan(&wrapped)
+	sawKey, files := false, 0
+	filepath.WalkDir(pgData, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		files++
+		if bytes.Contains(b, []byte(planted)) || bytes.Contains(b, []byte("Tres Piedras")) {
+			t.Errorf("the planted sentence is readable in %s", strings.TrimPrefix(p, pgData))
+		}
+		sawKey = sawKey || bytes.Contains(b, wrapped[len(wrapped)-48:])
+		return nil
+	})
+	if !sawKey {
+		t.Fatalf("the wrapped key is in none of the %d files of %s: the grep looked in the wrong place", files, pgData)
+	}
 }
