@@ -49,8 +49,11 @@ type Bundle struct {
 // is the same. contentDir must be a build stage's content folder, never
 // the project's: the text must not land where git could pick it up.
 // Withdrawn stories (StateWithdrawn) are not written, so a publish from
-// the stage takes them down. Stopped stories (StopNewUses) are written and
-// flagged in Bundle.State: the caller must publish nothing new of them.
+// the stage takes them down. Of a stopped story (StopNewUses) only the
+// revisions the last publish put live (MarkPublished) are written, so
+// nothing newer and no new language goes out; a stopped story never
+// marked published is not written at all (fail closed: it comes down
+// until staff act). Bundle.State tells the caller which it was.
 //
 // Errors, naming story ids only: ErrLocked without the vault key; a folder
 // that already exists in the stage (a page bundle under content/ with the
@@ -77,11 +80,25 @@ func (s *Store) Materialise(ctx context.Context, contentDir, defaultLang string)
 		if len(sm.Languages) == 0 || sm.State == StateWithdrawn {
 			continue
 		}
-		st, err := s.Get(ctx, sm.ID)
+		// A stopped story keeps what is live and nothing newer: the
+		// revisions the last publish recorded (MarkPublished), and no
+		// language that was never published.
+		revs := sm.Languages
+		if sm.State == StateStopped {
+			revs = sm.Published
+		}
+		if len(revs) == 0 {
+			continue
+		}
+		k, err := s.key(ctx, sm.ID)
 		if err != nil {
 			return nil, err
 		}
-		rel := path.Join("stories", st.Slug)
+		slug, err := s.slug(ctx, k, sm.ID)
+		if err != nil {
+			return nil, err
+		}
+		rel := path.Join("stories", slug)
 		dir := filepath.Join(contentDir, filepath.FromSlash(rel))
 		if _, err := os.Lstat(dir); err == nil {
 			return nil, fmt.Errorf("materialise story %s: its bundle folder already exists in the stage (a page bundle with the same slug, or another stored story)", sm.ID)
@@ -93,8 +110,8 @@ func (s *Store) Materialise(ctx context.Context, contentDir, defaultLang string)
 		}
 		made = append(made, dir)
 		b := Bundle{StoryID: sm.ID, State: sm.State, Dir: rel, Files: map[string]string{}}
-		langs := make([]string, 0, len(st.Current))
-		for lang := range st.Current {
+		langs := make([]string, 0, len(revs))
+		for lang := range revs {
 			langs = append(langs, lang)
 		}
 		sort.Strings(langs)
@@ -103,7 +120,11 @@ func (s *Store) Materialise(ctx context.Context, contentDir, defaultLang string)
 			if lang == defaultLang {
 				name = "index.md"
 			}
-			src := st.Current[lang].Source()
+			r, err := s.revision(ctx, k, sm.ID, lang, revs[lang])
+			if err != nil {
+				return nil, err
+			}
+			src := r.Source()
 			if err := checkStoryID(sm.ID, lang, src); err != nil {
 				return nil, err
 			}

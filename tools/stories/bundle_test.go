@@ -213,3 +213,95 @@ func TestDiagnosticsNameStoredStories(t *testing.T) {
 		}
 	}
 }
+
+func TestMaterialiseRefusesAForgedSlug(t *testing.T) {
+	// Whoever can write to the database can encrypt to the story's public
+	// recipient: a forged slug must not name a folder outside the stage.
+	ctx := context.Background()
+	f := newFixture(t, engines(t)[0])
+	if _, err := f.s.SaveRevision(ctx, f.story, "en", 0, f.rev("x\n")); err != nil {
+		t.Fatal(err)
+	}
+	var rc string
+	f.s.db.QueryRowContext(ctx, "SELECT recipient FROM stories WHERE id = ?", f.story).Scan(&rc)
+	forged, err := sealFor(rc, "stories/"+f.story+"/slug", []byte("../../escaped"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.s.exec(ctx, nil, "UPDATE stories SET meta_ct = ? WHERE id = ?", forged, f.story)
+	stage := filepath.Join(t.TempDir(), "a", "b", "content")
+	if _, err := f.s.Materialise(ctx, stage, "en"); !errors.Is(err, ErrTampered) {
+		t.Fatalf("Materialise with a forged slug: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(stage, "..", "escaped")); err == nil {
+		t.Fatal("a forged slug wrote outside the stage")
+	}
+}
+
+func TestStopNewUsesKeepsOnlyWhatIsLive(t *testing.T) {
+	forEach(t, func(t *testing.T, e engine) {
+		ctx := context.Background()
+		f := newFixture(t, e)
+		f.s.SaveRevision(ctx, f.story, "en", 0, f.rev("live text\n"))
+		if err := f.s.MarkPublished(ctx, f.story, map[string]int64{"en": 1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.MarkPublished(ctx, f.story, map[string]int64{"en": 7}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("a revision that does not exist marked published: %v", err)
+		}
+		f.s.SaveRevision(ctx, f.story, "en", 1, f.rev("newer text\n"))
+		f.s.SaveRevision(ctx, f.story, "es", 0, f.rev("texto nuevo\n"))
+		if err := f.s.RecordWithdrawal(ctx, f.story, StopNewUses, f.editor); err != nil {
+			t.Fatal(err)
+		}
+		stage := t.TempDir()
+		out, err := f.s.Materialise(ctx, stage, "en")
+		if err != nil || len(out) != 1 || len(out[0].Files) != 1 || out[0].State != StateStopped {
+			t.Fatalf("Materialise a stopped story = %+v, %v; want only its live English page", out, err)
+		}
+		got, _ := os.ReadFile(filepath.Join(stage, filepath.FromSlash(out[0].Files["en"])))
+		if !bytes.HasSuffix(got, []byte("live text\n")) {
+			t.Errorf("a stopped story's newer revision went out: %q", got)
+		}
+		// Taken down is final.
+		if err := f.s.RecordWithdrawal(ctx, f.story, TakeDown, f.editor); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.RecordWithdrawal(ctx, f.story, StopNewUses, f.editor); !errors.Is(err, ErrWithdrawn) {
+			t.Errorf("stop new uses after a takedown: %v", err)
+		}
+		if err := f.s.SetState(ctx, f.story, StateDrafting, f.editor); !errors.Is(err, ErrWithdrawn) {
+			t.Errorf("a withdrawn story moved back to drafting: %v", err)
+		}
+		if _, err := f.s.SaveRevision(ctx, f.story, "en", 2, f.rev("after\n")); !errors.Is(err, ErrWithdrawn) {
+			t.Errorf("a revision saved on a withdrawn story: %v", err)
+		}
+		if err := f.s.RecordWithdrawal(ctx, f.story, TakeDown, f.editor); err != nil {
+			t.Errorf("a rerun of the takedown: %v", err)
+		}
+	})
+}
+
+func TestOwnership(t *testing.T) {
+	forEach(t, func(t *testing.T, e engine) {
+		ctx := context.Background()
+		f := newFixture(t, e)
+		ana, _ := f.s.CreateAccount(ctx, RoleStoryteller, "p-0101", "")
+		rosa, _ := f.s.CreateAccount(ctx, RoleStoryteller, "p-0201", "")
+		if err := f.s.SetOwner(ctx, f.story, f.editor, f.editor); !errors.Is(err, ErrInvalid) {
+			t.Errorf("staff as owner: %v", err)
+		}
+		if err := f.s.SetOwner(ctx, f.story, ana.ID, f.editor); err != nil {
+			t.Fatal(err)
+		}
+		other, _ := f.s.Create(ctx, "other", f.editor)
+		f.s.SetOwner(ctx, other, rosa.ID, f.editor)
+		mine, err := f.s.ListOwnedBy(ctx, ana.ID)
+		if err != nil || len(mine) != 1 || mine[0].ID != f.story || mine[0].Owner != ana.ID {
+			t.Fatalf("ListOwnedBy = %+v, %v", mine, err)
+		}
+		if all, _ := f.s.List(ctx); len(all) != 2 {
+			t.Errorf("List = %d stories", len(all))
+		}
+	})
+}

@@ -96,6 +96,11 @@ func open(ids []age.Identity, ct []byte) ([]byte, error) {
 // the plaintext starts with the row's address (table, story id and key
 // columns) and a newline, checked by openFor, so a ciphertext copied into
 // another row or another story is refused (ErrTampered), not shown there.
+// This is not authentication: age encryption to a public recipient can be
+// done by anyone who can read stories.recipient, so whoever can write to
+// the database can forge a value. What is read back is validated again
+// (slugs) or goes through the same check rules and approval digest as any
+// page.
 func sealFor(recipient string, addr string, plain []byte) ([]byte, error) {
 	rc, err := age.ParseX25519Recipient(recipient)
 	if err != nil {

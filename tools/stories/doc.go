@@ -64,7 +64,38 @@
 //     lost, deletes the secret, passkeys, sessions and unused codes and
 //     stores the new code, in one transaction.
 //
+// # Stories API
+//
+//   - Create(ctx, slug, by) (story id, error): a fresh "st-" id, its own
+//     key, state drafting; CreateWithID for an imported bundle's id (an
+//     erased id is never reused: ErrExists). SetOwner(ctx, story, acct,
+//     by) names the storyteller's account; ListOwnedBy(ctx, acct) is all
+//     a storyteller may see.
+//   - SaveRevision(ctx, story, lang, base, Revision{FrontMatter, Body,
+//     Author, TypedByStaff}) (rev, error): per-language revisions 1, 2, ...;
+//     a base that is not the latest is refused with *StaleError (ErrStale)
+//     carrying the latest, never merged. Revision(ctx, story, lang, rev)
+//     (rev 0: current), Revisions (plaintext records only), Get (slug and
+//     current revisions, decrypted), List (ids, states, owner, languages,
+//     dates; nothing decrypted).
+//   - AddConsentAnswers / ConsentAnswers, AddComment / Comments
+//     (encrypted), Events (ids, kinds and dates only), SetState (the
+//     queue; never out of withdrawn: ErrWithdrawn).
+//   - Withdrawal: RecordWithdrawal(ctx, story, StopNewUses | TakeDown |
+//     TakeDownAndErase, by) records the level; the caller runs the takedown,
+//     then, for TakeDownAndErase, Erase(ctx, story, by).
+//     MarkPublished(ctx, story, lang -> rev) records what a publish put
+//     live, which is all Materialise writes of a stopped story.
+//   - Materialise(ctx, contentDir, defaultLang) ([]Bundle, error) writes
+//     the stored stories as page bundles into a build stage;
+//     NameDiagnostics renames findings on them to DeskName(story, lang),
+//     "desk:<story id>/index.<lang>.md". Import(ctx, root, defaultLang,
+//     by) moves content/stories/ bundles in, byte for byte.
+//   - OpenForVault(ctx, vaultDir, registry, identities, getenv) is Open
+//     for a vault: STORYGUARD_DATABASE_URL or <vault>/desk.db.
+//
 // Errors callers tell apart: ErrNotFound, ErrExists, ErrInvalid (names the
 // field, never echoes the value), ErrCodeInvalid, ErrSessionInvalid,
-// ErrLocked, ErrErased, ErrStale (a *StaleError), ErrDatabaseNewer.
+// ErrLocked, ErrErased, ErrWithdrawn, ErrTampered, ErrStale (a *StaleError),
+// ErrDatabaseNewer, ErrNoRecipients, identity.ErrDemoKey.
 package stories

@@ -147,7 +147,8 @@ const (
 )
 
 // RecordWithdrawal records the storyteller's withdrawal at level: the
-// state and a "withdraw.<level>" event, in one transaction. It does not
+// state and a "withdraw.<level>" event, in one transaction. StopNewUses on
+// a story already taken down is refused (ErrWithdrawn). It does not
 // take anything down: the caller runs the takedown (publish.Withdraw)
 // for TakeDown and TakeDownAndErase and, for TakeDownAndErase, calls
 // Erase once the takedown is proven (so a failed takedown can be run
@@ -166,12 +167,14 @@ func (s *Store) RecordWithdrawal(ctx context.Context, storyID string, level With
 	}
 	now := s.millis()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := s.exec(ctx, tx, "UPDATE stories SET state = ?, updated_at = ? WHERE id = ?", string(state), now, storyID)
-		if err != nil {
+		// Taken down stays taken down: a later "stop new uses" must not
+		// bring back what is live. Taking down again is recorded (a rerun
+		// that finishes an interrupted takedown).
+		if err := s.notWithdrawn(ctx, tx, storyID); err != nil && (level == StopNewUses || !errors.Is(err, ErrWithdrawn)) {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return s.missing(ctx, storyID)
+		if _, err := s.exec(ctx, tx, "UPDATE stories SET state = ?, updated_at = ? WHERE id = ?", string(state), now, storyID); err != nil {
+			return err
 		}
 		return s.event(ctx, tx, storyID, "withdraw."+string(level), by, now)
 	})

@@ -45,6 +45,11 @@ var (
 	langRe    = regexp.MustCompile(`^[a-z]{2}$`)
 )
 
+// ErrWithdrawn: the story was withdrawn (taken down); a withdrawal is
+// final (README "Withdrawal"): no new revision, no other state. New
+// consent means a new story.
+var ErrWithdrawn = errors.New("the story was withdrawn")
+
 // ErrStale is what a *StaleError wraps: the save was based on a revision
 // that is no longer the latest.
 var ErrStale = errors.New("the story changed since this edit began")
@@ -69,9 +74,14 @@ func (e *StaleError) Unwrap() error { return ErrStale }
 // Summary is what List returns of a story: ids, state, languages with
 // their current revision, and dates; nothing is decrypted.
 type Summary struct {
-	ID        string
-	State     State
+	ID    string
+	State State
+	// Owner is the storyteller's account ("acct-..."), "" until SetOwner.
+	Owner     string
 	Languages map[string]int64 // language code -> current revision
+	// Published maps each language that a publish put live to that
+	// revision (MarkPublished); absent: never published.
+	Published map[string]int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -230,7 +240,7 @@ func safeID(id string) string {
 // on one machine or several, exactly one wins. Returns the new revision
 // number (base+1). The front matter and body are encrypted to the story
 // key. Errors: ErrInvalid (lang not two lowercase letters, by not an
-// account id), ErrNotFound, ErrErased.
+// account id), ErrNotFound, ErrErased, ErrWithdrawn.
 func (s *Store) SaveRevision(ctx context.Context, storyID, lang string, base int64, r Revision) (int64, error) {
 	if !langRe.MatchString(lang) {
 		return 0, fmt.Errorf("save story %s: field lang: %w: not a two-letter language code", safeID(storyID), ErrInvalid)
@@ -252,6 +262,9 @@ func (s *Store) SaveRevision(ctx context.Context, storyID, lang string, base int
 	}
 	now := s.millis()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.notWithdrawn(ctx, tx, storyID); err != nil {
+			return err
+		}
 		var res sql.Result
 		var err error
 		if base == 0 {
@@ -410,9 +423,19 @@ func (s *Store) Revisions(ctx context.Context, storyID string) ([]RevisionInfo, 
 // List returns every stored story (not the erased ones), oldest first,
 // without decrypting anything: it works without the vault key.
 func (s *Store) List(ctx context.Context) ([]Summary, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.state, s.created_at, s.updated_at, l.lang, l.current_rev
-FROM stories s LEFT JOIN story_languages l ON l.story_id = s.id
-ORDER BY s.created_at, s.id, l.lang`)
+	return s.list(ctx, "", nil)
+}
+
+// ListOwnedBy is List of the stories whose owner is the account: what a
+// storyteller may see (the desk's access check shows her nothing else).
+func (s *Store) ListOwnedBy(ctx context.Context, accountID string) ([]Summary, error) {
+	return s.list(ctx, "WHERE s.owner_account = ?", []any{accountID})
+}
+
+func (s *Store) list(ctx context.Context, where string, args []any) ([]Summary, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT s.id, s.state, s.owner_account, s.created_at, s.updated_at, l.lang, l.current_rev, l.published_rev
+FROM stories s LEFT JOIN story_languages l ON l.story_id = s.id `+where+`
+ORDER BY s.created_at, s.id, l.lang`), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -422,18 +445,21 @@ ORDER BY s.created_at, s.id, l.lang`)
 		var sm Summary
 		var state string
 		var c, u int64
-		var lang sql.NullString
-		var rev sql.NullInt64
-		if err := rows.Scan(&sm.ID, &state, &c, &u, &lang, &rev); err != nil {
+		var lang, owner sql.NullString
+		var rev, pub sql.NullInt64
+		if err := rows.Scan(&sm.ID, &state, &owner, &c, &u, &lang, &rev, &pub); err != nil {
 			return nil, err
 		}
 		if n := len(out); n == 0 || out[n-1].ID != sm.ID {
-			sm.State, sm.CreatedAt, sm.UpdatedAt = State(state), time.UnixMilli(c).UTC(), time.UnixMilli(u).UTC()
-			sm.Languages = map[string]int64{}
+			sm.State, sm.Owner, sm.CreatedAt, sm.UpdatedAt = State(state), owner.String, time.UnixMilli(c).UTC(), time.UnixMilli(u).UTC()
+			sm.Languages, sm.Published = map[string]int64{}, map[string]int64{}
 			out = append(out, sm)
 		}
 		if lang.Valid {
 			out[len(out)-1].Languages[lang.String] = rev.Int64
+			if pub.Int64 > 0 {
+				out[len(out)-1].Published[lang.String] = pub.Int64
+			}
 		}
 	}
 	return out, rows.Err()
@@ -441,16 +467,14 @@ ORDER BY s.created_at, s.id, l.lang`)
 
 // summary returns one story's Summary.
 func (s *Store) summary(ctx context.Context, id string) (Summary, error) {
-	all, err := s.List(ctx)
+	one, err := s.list(ctx, "WHERE s.id = ?", []any{id})
 	if err != nil {
 		return Summary{}, err
 	}
-	for _, sm := range all {
-		if sm.ID == id {
-			return sm, nil
-		}
+	if len(one) == 0 {
+		return Summary{}, s.missing(ctx, id)
 	}
-	return Summary{}, s.missing(ctx, id)
+	return one[0], nil
 }
 
 // Get returns the story decrypted: slug and the current revision of each
@@ -465,15 +489,9 @@ func (s *Store) Get(ctx context.Context, id string) (Story, error) {
 		return Story{}, err
 	}
 	st := Story{Summary: sm, Current: map[string]Revision{}}
-	var meta []byte
-	if err := s.db.QueryRowContext(ctx, s.q("SELECT meta_ct FROM stories WHERE id = ?"), id).Scan(&meta); err != nil {
+	if st.Slug, err = s.slug(ctx, k, id); err != nil {
 		return Story{}, err
 	}
-	slug, err := k.openFor(id, "stories/"+id+"/slug", meta)
-	if err != nil {
-		return Story{}, err
-	}
-	st.Slug = string(slug)
 	for lang, rev := range sm.Languages {
 		r, err := s.revision(ctx, k, id, lang, rev)
 		if err != nil {
@@ -484,10 +502,31 @@ func (s *Store) Get(ctx context.Context, id string) (Story, error) {
 	return st, nil
 }
 
+// slug returns the story's decrypted slug.
+func (s *Store) slug(ctx context.Context, k *storyKey, id string) (string, error) {
+	var meta []byte
+	if err := s.db.QueryRowContext(ctx, s.q("SELECT meta_ct FROM stories WHERE id = ?"), id).Scan(&meta); err != nil {
+		return "", err
+	}
+	slug, err := k.openFor(id, "stories/"+id+"/slug", meta)
+	if err != nil {
+		return "", err
+	}
+	// Anyone who can write to the database can encrypt to the story's
+	// public recipient: check the slug again before it names a folder.
+	if len(slug) > 80 || !slugRe.Match(slug) {
+		return "", fmt.Errorf("story %s: stored slug: %w", id, ErrTampered)
+	}
+	return string(slug), nil
+}
+
 // SetState moves the story to state and records a "state.<state>" event
-// by the account by. Use Withdraw for the withdrawal levels.
+// by the account by. Use RecordWithdrawal for the withdrawal levels:
+// StateStopped and StateWithdrawn are refused here (ErrInvalid), and a
+// withdrawn story cannot move at all (ErrWithdrawn). A stopped story may
+// be resumed (the storyteller said yes again).
 func (s *Store) SetState(ctx context.Context, id string, state State, by string) error {
-	if !state.Valid() {
+	if !state.Valid() || state == StateStopped || state == StateWithdrawn {
 		return fmt.Errorf("set state: field state: %w", ErrInvalid)
 	}
 	if err := checkBy(by); err != nil {
@@ -495,14 +534,86 @@ func (s *Store) SetState(ctx context.Context, id string, state State, by string)
 	}
 	now := s.millis()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := s.exec(ctx, tx, "UPDATE stories SET state = ?, updated_at = ? WHERE id = ?", string(state), now, id)
+		if err := s.notWithdrawn(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, "UPDATE stories SET state = ?, updated_at = ? WHERE id = ?", string(state), now, id); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, id, "state."+string(state), by, now)
+	})
+}
+
+// notWithdrawn returns ErrWithdrawn for a withdrawn story, ErrNotFound or
+// ErrErased for a missing one, inside tx (so the check and the write that
+// follows it see the same row).
+func (s *Store) notWithdrawn(ctx context.Context, tx *sql.Tx, id string) error {
+	var state string
+	err := tx.QueryRowContext(ctx, s.q("SELECT state FROM stories WHERE id = ?"), id).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.missing(ctx, id)
+	}
+	if err != nil {
+		return err
+	}
+	if State(state) == StateWithdrawn {
+		return fmt.Errorf("story %s: %w", id, ErrWithdrawn)
+	}
+	return nil
+}
+
+// SetOwner records the storyteller's account as the story's owner (the
+// account whose stories a storyteller sees). ErrNotFound when the story
+// or an active storyteller account is missing; ErrInvalid when the account
+// is staff.
+func (s *Store) SetOwner(ctx context.Context, storyID, accountID, by string) error {
+	if err := checkBy(by); err != nil {
+		return fmt.Errorf("set owner: %w", err)
+	}
+	now := s.millis()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var role string
+		err := tx.QueryRowContext(ctx, s.q("SELECT role FROM accounts WHERE id = ? AND disabled_at IS NULL"), accountID).Scan(&role)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("set owner: account: %w", ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if Role(role) != RoleStoryteller {
+			return fmt.Errorf("set owner: field account: %w: not a storyteller's account", ErrInvalid)
+		}
+		res, err := s.exec(ctx, tx, "UPDATE stories SET owner_account = ?, updated_at = ? WHERE id = ?", accountID, now, storyID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return s.missing(ctx, id)
+			return s.missing(ctx, storyID)
 		}
-		return s.event(ctx, tx, id, "state."+string(state), by, now)
+		return s.event(ctx, tx, storyID, "owner", by, now)
+	})
+}
+
+// MarkPublished records, per language, the revision a publish just put
+// live (revs: language -> revision), so a later "stop new uses" keeps
+// exactly those. The pipeline calls it after a deploy succeeded. A
+// revision that is not stored is refused (ErrNotFound) and nothing is
+// recorded.
+func (s *Store) MarkPublished(ctx context.Context, storyID string, revs map[string]int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for lang, rev := range revs {
+			var n int
+			if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM revisions WHERE story_id = ? AND lang = ? AND rev = ?"), storyID, lang, rev).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("mark published: story %s index.%s.md revision %d: %w", safeID(storyID), safeLang(lang), rev, ErrNotFound)
+			}
+			if _, err := s.exec(ctx, tx, "UPDATE story_languages SET published_rev = ? WHERE story_id = ? AND lang = ?", rev, storyID, lang); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
