@@ -196,8 +196,15 @@ type ImportResult struct {
 // an error naming the file, line and field, before anything of that
 // bundle is written. ErrInvalid wraps these.
 func (s *Store) Import(ctx context.Context, root, defaultLang, by string) ([]ImportResult, error) {
-	base := filepath.Join(root, "content", "stories")
-	entries, err := os.ReadDir(base)
+	return s.ImportFrom(ctx, root, "content/stories", defaultLang, by)
+}
+
+// ImportFrom is Import of the bundle folders in root/dir (dir slash-
+// separated and relative to root, as files are named in results and
+// errors): "content/stories" for a site, "examples/vault/stories" for the
+// demo's stories, which the demo desk imports into a fresh store.
+func (s *Store) ImportFrom(ctx context.Context, root, dir, defaultLang, by string) ([]ImportResult, error) {
+	entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(dir)))
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
@@ -206,7 +213,7 @@ func (s *Store) Import(ctx context.Context, root, defaultLang, by string) ([]Imp
 		if !e.IsDir() {
 			continue // _index.md and the like are the section's, not a story's
 		}
-		res, err := s.importBundle(ctx, root, path.Join("content/stories", e.Name()), e.Name(), defaultLang, by)
+		res, err := s.importBundle(ctx, root, path.Join(dir, e.Name()), e.Name(), defaultLang, by)
 		if err != nil {
 			return out, err
 		}

@@ -305,3 +305,19 @@ func TestOwnership(t *testing.T) {
 		}
 	})
 }
+
+func TestImportFromAnotherFolder(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, engines(t)[0])
+	root := t.TempDir()
+	dir := filepath.Join(root, "examples", "vault", "stories", "a-story")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "index.md"), []byte("---\ntitle: x\nstory_id: st-demo0001\n---\nDemo.\n"), 0o644)
+	res, err := f.s.ImportFrom(ctx, root, "examples/vault/stories", "en", SystemAccount)
+	if err != nil || len(res) != 1 || res[0].StoryID != "st-demo0001" || res[0].Files[0] != "examples/vault/stories/a-story/index.md" {
+		t.Fatalf("ImportFrom = %+v, %v", res, err)
+	}
+	if r, err := f.s.Revision(ctx, "st-demo0001", "en", 0); err != nil || string(r.Body) != "Demo.\n" {
+		t.Fatalf("imported revision = %+v, %v", r, err)
+	}
+}
