@@ -95,6 +95,9 @@
 //     live, which is all Materialise writes of a stopped story.
 //   - Materialise(ctx, contentDir, defaultLang) ([]Bundle, error) writes
 //     the stored stories as page bundles into a build stage;
+//     SaveBack(ctx, contentDir, bundles, by) saves as new revisions the
+//     pages a command (approve, withdraw) changed there, each on the
+//     revision written (a desk edit meanwhile: *StaleError, never lost);
 //     NameDiagnostics renames findings on them to DeskName(story, lang),
 //     "desk:<story id>/index.<lang>.md". Import(ctx, root, defaultLang,
 //     by) moves content/stories/ bundles in, byte for byte.
