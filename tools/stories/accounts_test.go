@@ -431,3 +431,36 @@ func TestLoginsAndEnrolling(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentFirstOpens(t *testing.T) {
+	// Several desk instances starting at once on one empty database: all
+	// open, and every migration is applied once.
+	forEach(t, func(t *testing.T, e engine) {
+		_, rc := testKeys(t)
+		opt := e.where
+		opt.Recipients = rc
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s, err := Open(context.Background(), opt)
+				if err == nil {
+					s.Close()
+				}
+				errs[i] = err
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("instance %d: %v", i, err)
+			}
+		}
+		s := e.open(t, Options{Recipients: rc})
+		if got, _ := s.Migrations(context.Background()); len(got) != len(migrations()) {
+			t.Errorf("%d migrations recorded, want %d", len(got), len(migrations()))
+		}
+	})
+}
