@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -80,7 +81,8 @@ var bodyMarker = []byte("data-pagefind-body")
 // index it writes is scanned like every other output file
 // (publish.ScanOutput reads its compressed files decompressed and proves
 // that every page in it is an indexable page of the build). Errors wrap
-// ErrSearch and carry Pagefind's own error output.
+// ErrSearch and carry Pagefind's own error output. Files of the bundle
+// that the theme does not load are removed (pruneBundle).
 func Index(ctx context.Context, bin, dir string) error {
 	out := filepath.Join(dir, SearchDir)
 	if err := os.RemoveAll(out); err != nil {
@@ -113,5 +115,48 @@ func Index(ctx context.Context, bin, dir string) error {
 	if _, err := os.Stat(filepath.Join(out, "pagefind-entry.json")); err != nil {
 		return fmt.Errorf("%w: pagefind wrote no %s/pagefind-entry.json", ErrSearch, SearchDir)
 	}
-	return nil
+	return pruneBundle(out)
+}
+
+// pruneBundle removes from Pagefind's output folder every file that the
+// theme's search page (search.js, over Pagefind's JavaScript API) does not
+// load: the prebuilt UIs (pagefind-ui, pagefind-modular-ui,
+// pagefind-component-ui), pagefind-highlight.js and anything else. What
+// is not published need not be scanned or trusted.
+func pruneBundle(out string) error {
+	return filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(out, p)
+		if err != nil {
+			return err
+		}
+		if !keepInBundle(filepath.ToSlash(rel)) {
+			if err := os.Remove(p); err != nil {
+				return fmt.Errorf("%w: %w", ErrSearch, err)
+			}
+		}
+		return nil
+	})
+}
+
+// keepInBundle reports whether rel, a slash path in Pagefind 1.6's output
+// folder, is part of the search itself: pagefind.js and its worker, the
+// entry file, the per-language meta and WebAssembly files, and the index,
+// fragment and filter chunks.
+func keepInBundle(rel string) bool {
+	dir, name := path.Split(rel)
+	switch dir {
+	case "":
+		return name == "pagefind.js" || name == "pagefind-worker.js" || name == "pagefind-entry.json" ||
+			strings.HasSuffix(name, ".pf_meta") || strings.HasPrefix(name, "wasm.") && strings.HasSuffix(name, ".pagefind")
+	case "fragment/":
+		return strings.HasSuffix(name, ".pf_fragment")
+	case "index/":
+		return strings.HasSuffix(name, ".pf_index")
+	case "filter/":
+		return strings.HasSuffix(name, ".pf_filter")
+	}
+	return false
 }
