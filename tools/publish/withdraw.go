@@ -237,8 +237,8 @@ func markWithdrawn(p Parts, o WithdrawOptions, s Story) error {
 
 // purgeStory deletes every version, delete marker and incomplete upload
 // under the story's prefixes (media/<id>/ and each page prefix) and under
-// SearchPrefix (the site search index, which names it too), counting
-// into res.Removed and setting res.PurgeURLs to the story's own URLs (for
+// SearchPrefix (the site search index, which names it too), counting the
+// story's own into res.Removed and setting res.PurgeURLs to the story's own URLs (for
 // the CDN, whatever happens next). It returns the prefixes and the keys
 // that held anything, each prefix included (for CDNs that purge by prefix).
 func purgeStory(ctx context.Context, st Store, o WithdrawOptions, s Story, res *WithdrawResult) (prefixes, removedKeys []string, err error) {
@@ -246,17 +246,22 @@ func purgeStory(ctx context.Context, st Store, o WithdrawOptions, s Story, res *
 	// The search index names every searchable story: it goes too, every
 	// version, before any rebuild, so a rebuild that fails leaves no index
 	// rather than a stale one. The rebuild writes a new one, so it is not
-	// among the prefixes proved empty afterwards.
+	// among the prefixes proved empty afterwards, and its objects are not
+	// counted as the story's.
 	for _, prefix := range append(slices.Clip(prefixes), SearchPrefix) {
 		pr, err := st.PurgePrefix(ctx, prefix)
 		if err != nil {
 			return prefixes, removedKeys, fmt.Errorf("delete %s: %w", prefix, err)
 		}
+		removedKeys = append(removedKeys, pr.Keys...)
+		removedKeys = append(removedKeys, prefix)
+		if prefix == SearchPrefix {
+			o.logf("withdraw %s: search index deleted (%d object versions); the rebuild writes a new one", s.ID, pr.Versions+pr.DeleteMarkers)
+			continue
+		}
 		res.Removed.Versions += pr.Versions
 		res.Removed.DeleteMarkers += pr.DeleteMarkers
 		res.Removed.Uploads += pr.Uploads
-		removedKeys = append(removedKeys, pr.Keys...)
-		removedKeys = append(removedKeys, prefix)
 	}
 	res.PurgeURLs = PublicURLs(o.BaseURL, removedKeys)
 	o.logf("withdraw %s: %d object versions, %d delete markers, %d incomplete uploads removed", s.ID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads)
