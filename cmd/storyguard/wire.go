@@ -301,6 +301,9 @@ func planFor(s *content.Site, ds []diag.Diagnostic) (plan *publish.Plan, withdra
 					}
 				}
 			}
+			if ok[p.Path] && story.Consent.Covers("social", p.Lang) {
+				st.Social = append(st.Social, p.Lang)
+			}
 			if ok[p.Path] && story.Consent != nil && !story.Consent.SearchEngines {
 				st.Unindexed = append(st.Unindexed, unindexedTexts(story)...)
 			}

@@ -46,6 +46,11 @@ type OutputScan struct {
 	// Unindexed are the texts of the stories whose consent says no search
 	// engines (Story.Unindexed): output-noindex.
 	Unindexed []UnindexedText
+	// Social maps a story id to the languages in which its consent
+	// includes the social channel (Story.Social): a share preview image
+	// (og:image, twitter:image) of its media on a page in another language
+	// is output-social. A story id absent from the map has none.
+	Social map[string][]string
 }
 
 // UnindexedText is one text a reader sees of a story whose consent says
@@ -141,6 +146,9 @@ var imageExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".webp
 //     is not what Pagefind writes, or that lists a page that is not in the
 //     build or may not be found (scanPagefind); the index's compressed
 //     files are read decompressed for every other rule;
+//   - output-social: a share preview image (og:image, twitter:image) that
+//     is not a photo of a story whose consent includes the social channel
+//     in the page's language (o.Social);
 //   - output-media: an image file in the output that fails verification, or
 //     a file of a kind Storyguard cannot prove clean (gif, svg with
 //     metadata, anything not text and not a verified image).
@@ -200,6 +208,9 @@ func ScanOutput(o OutputScan) ([]diag.Diagnostic, error) {
 			}
 			for _, msg := range unindexedOn(rel, data, o.Unindexed, identity.Normalise) {
 				add(rel, nil, 0, "output-noindex", msg)
+			}
+			for _, f := range o.socialImages(data) {
+				add(rel, data, f.off, "output-social", f.msg)
 			}
 			for _, loc := range imageURL.FindAllIndex(data, -1) {
 				ref := string(data[loc[0]:loc[1]])

@@ -136,3 +136,37 @@ func FuzzPagefindFile(f *testing.F) {
 		}
 	})
 }
+
+// TestScanOutputSocial: a share preview image is allowed only for a story
+// whose consent includes the social channel in the page's language.
+func TestScanOutputSocial(t *testing.T) {
+	out := t.TempDir()
+	img := func(lang, key string) string {
+		return `<html lang="` + lang + `"><head><meta property="og:image" content="https://x.example/` + key + `"></head></html>`
+	}
+	const a = "media/st-aaaa/0000000000000000000000000000000000000000000000000000000000000000.jpg"
+	const b = "media/st-bbbb/1111111111111111111111111111111111111111111111111111111111111111.jpg"
+	write(t, out, "a/index.html", img("en", a))
+	write(t, out, "es/a/index.html", img("es", a))
+	write(t, out, "b/index.html", img("en", b))
+	write(t, out, "org/index.html", `<html lang="en"><meta content="https://x.example/logo.png" name="twitter:image"></html>`)
+	write(t, out, "logo.png", "png")
+	ds, err := ScanOutput(OutputScan{
+		Dir: out, Leaks: func(string, []byte) []Finding { return nil },
+		VerifyImage: func(string, []byte) error { return nil }, BaseURL: "https://x.example/",
+		MediaPrefix: "/media/", MediaKeys: map[string]bool{a: true, b: true},
+		Social: map[string][]string{"st-aaaa": {"en"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.String())
+	}
+	assertDiagnostics(t, got, []string{
+		"b/index.html:1:23: error output-social: share preview image of story st-bbbb, whose consent does not include the social channel in this page's language",
+		"es/a/index.html:1:23: error output-social: share preview image of story st-aaaa, whose consent does not include the social channel in this page's language",
+		"org/index.html:1:17: error output-social: share preview image that is not a story photo; only a story whose consent includes the social channel may have one",
+	})
+}
