@@ -1,9 +1,14 @@
 package site
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"storyguard/tools/publish"
 )
 
 var ogImage = regexp.MustCompile(`<meta property="og:image" content="([^"]*)">`)
@@ -44,5 +49,57 @@ func TestOpenGraph(t *testing.T) {
 	body := readOut(t, out, "stories/finding-my-voice/index.html")
 	if !regexp.MustCompile(`<meta property="og:description" content="Content warning: [^"]+\. `).MatchString(body) {
 		t.Errorf("finding-my-voice: og:description does not begin with the content warning")
+	}
+}
+
+// TestOutputScanRefusesUnconsentedShareImage: with a theme that gives
+// every story a share preview image (the mistake the scan exists for),
+// publish's output scan refuses the pages of the story without social
+// consent, by story id; the shipped theme passes.
+func TestOutputScanRefusesUnconsentedShareImage(t *testing.T) {
+	scan := func(t *testing.T, everyStory bool) []string {
+		src := stage(t, nil, nil)
+		if everyStory {
+			p := filepath.Join(src, "themes", "voices", "layouts", "_partials", "opengraph.html")
+			raw, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := strings.Replace(string(raw), `(in ($c.channels | default slice) "social")`, `true`, 1)
+			if s == string(raw) {
+				t.Fatal("opengraph.html: social condition not found")
+			}
+			os.WriteFile(p, []byte(s), 0o644)
+		}
+		out := filepath.Join(t.TempDir(), "public")
+		if err := Build(context.Background(), BuildOptions{Source: src, Destination: out, BaseURL: "http://127.0.0.1/"}); err != nil {
+			t.Fatal(err)
+		}
+		keys := FixtureMediaKeysForTest(t)
+		ds, err := publish.ScanOutput(publish.OutputScan{Dir: out, BaseURL: "http://127.0.0.1/",
+			Leaks: func(string, []byte) []publish.Finding { return nil }, VerifyImage: func(string, []byte) error { return nil },
+			MediaPrefix: "/media/", MediaKeys: keys, Social: map[string][]string{"st-3h8d1x": {"en", "es"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range ds {
+			if d.Rule == "output-social" {
+				got = append(got, d.File+": "+d.Message)
+			}
+		}
+		return got
+	}
+	if got := scan(t, false); len(got) > 0 {
+		t.Errorf("shipped theme: %q", got)
+	}
+	got := strings.Join(scan(t, true), "\n")
+	for _, want := range []string{
+		"stories/finding-my-voice/index.html: share preview image of story st-7q2k9m",
+		"es/stories/finding-my-voice/index.html: share preview image of story st-7q2k9m",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %q among\n%s", want, got)
+		}
 	}
 }

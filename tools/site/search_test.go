@@ -64,7 +64,8 @@ func TestSearchIndex(t *testing.T) {
 	scan := func(t *testing.T, out string) []string {
 		ds, err := publish.ScanOutput(publish.OutputScan{Dir: out, BaseURL: "http://127.0.0.1/", Unindexed: noIndexTexts(t),
 			Leaks: func(string, []byte) []publish.Finding { return nil }, VerifyImage: func(string, []byte) error { return nil },
-			MediaPrefix: "/media/", MediaKeys: site.FixtureMediaKeysForTest(t)})
+			MediaPrefix: "/media/", MediaKeys: site.FixtureMediaKeysForTest(t),
+			Social: map[string][]string{"st-3h8d1x": {"en", "es"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
