@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -151,11 +152,15 @@ func (o OutputScan) searchablePage(u string) string {
 	if err != nil {
 		return "a fragment of a page that is not in the build"
 	}
-	if noindexMeta.Match(data) || !bytes.Contains(data, []byte("data-pagefind-body")) {
+	if noindexMeta.Match(data) || !searchBodyAttr.Match(data) {
 		return "a fragment of a page that search may not list (noindex, or no data-pagefind-body)"
 	}
 	return ""
 }
+
+// searchBodyAttr finds data-pagefind-body as an attribute inside a tag,
+// never as words in a page's text (site.Index uses the same test).
+var searchBodyAttr = regexp.MustCompile(`<[a-zA-Z][^<>]*\sdata-pagefind-body[\s=/>]`)
 
 // jsonStrings appends every string (keys and values) of a decoded JSON
 // value to out.

@@ -31,7 +31,7 @@ func TestScanOutputSearchIndex(t *testing.T) {
 	out := t.TempDir()
 	write(t, out, "stories/ok/index.html", `<html><main data-pagefind-body><h1>Ok</h1></main></html>`)
 	write(t, out, "stories/hidden/index.html", `<html><head><meta name="robots" content="noindex"></head><main data-pagefind-body>x</main></html>`)
-	write(t, out, "about/index.html", `<html><main><h1>About</h1></main></html>`)
+	write(t, out, "about/index.html", `<html><main><h1>About</h1><p>We use data-pagefind-body here.</p></main></html>`)
 	write(t, out, "pagefind/pagefind-entry.json", `{"version":"1.6.0"}`)
 	write(t, out, "pagefind/fragment/en_1.pf_fragment", gzPagefind(t, `{"url":"/stories/ok/","content":"A clean story.","meta":{"title":"Ok"}}`))
 	write(t, out, "pagefind/fragment/en_2.pf_fragment", gzPagefind(t, `{"url":"/stories/ok/","content":"It names Zzy\u007a\u0078 here.","meta":{"title":"Ok"}}`))

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -64,11 +65,12 @@ func FindPagefind(root, configured string) (string, error) {
 	return "", fmt.Errorf("%w at %s: run `npm ci --prefix tools/site/search` (scripts/install-test-deps.sh does) or set STORYGUARD_PAGEFIND", ErrNoPagefind, DefaultPagefind)
 }
 
-// bodyMarker is the attribute the theme puts on <main> of every page that
-// may be found by search (baseof.html): a page that is indexable and a
-// single page (a story whose consent says search_engines: true, an
-// advocacy, partner or about page).
-var bodyMarker = []byte("data-pagefind-body")
+// bodyMarker finds the attribute the theme puts on <main> of every page
+// that may be found by search (baseof.html, searchable.html): a page that
+// is indexable and a single page (a story whose consent says
+// search_engines: true, an advocacy, partner or about page). It matches
+// the attribute inside a tag only, never the words in a page's text.
+var bodyMarker = regexp.MustCompile(`<[a-zA-Z][^<>]*\sdata-pagefind-body[\s=/>]`)
 
 // Index runs Pagefind 1.6.0 (the binary at bin) over the built site in dir:
 //
@@ -97,7 +99,7 @@ func Index(ctx context.Context, bin, dir string) error {
 		if err != nil {
 			return err
 		}
-		any = bytes.Contains(data, bodyMarker)
+		any = bodyMarker.Match(data)
 		return nil
 	})
 	if err != nil {

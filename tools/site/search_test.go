@@ -137,7 +137,7 @@ func TestSearchIndex(t *testing.T) {
 func TestIndexWithoutMarkedPagesWritesNothing(t *testing.T) {
 	bin := pagefindBin(t)
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "index.html"), []byte(`<html lang="en"><main>not searchable</main></html>`), 0o644)
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte(`<html lang="en"><main>not searchable, though its text says data-pagefind-body</main></html>`), 0o644)
 	os.MkdirAll(filepath.Join(dir, site.SearchDir), 0o755)
 	os.WriteFile(filepath.Join(dir, site.SearchDir, "pagefind-entry.json"), []byte(`{}`), 0o644)
 	if err := site.Index(context.Background(), bin, dir); err != nil {
