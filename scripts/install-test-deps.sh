@@ -3,8 +3,10 @@
 # Debian chromium (browser tests), exiftool (the independent metadata oracle),
 # jpegtran and cjpeg from libjpeg-turbo-progs (the oracle for lossless JPEG
 # transforms, and the maker of progressive and restart-marker fixtures),
-# axe-core from npm (accessibility tests), and Pagefind 1.6.0 from npm (the
-# site search index that publish builds after Hugo; storyguard finds it at
+# axe-core from npm (accessibility tests), PostgreSQL 15 (the story store's
+# tests run against a throwaway cluster, scripts/pg-throwaway.sh), and
+# Pagefind 1.6.0 from npm (the site search index that publish builds after
+# Hugo; storyguard finds it at
 # tools/site/search/node_modules/@pagefind/linux-x64/bin/pagefind_extended).
 # (bench/run.sh installs hyperfine.)
 # Idempotent: a second run installs nothing new.
@@ -16,6 +18,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
 command -v jpegtran >/dev/null 2>&1 || need+=(libjpeg-turbo-progs)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo
