@@ -229,9 +229,10 @@ registry key can be reached: it reads neither the registry nor the key,
 marks the story withdrawn, deletes every version of its own pages and media
 and proves them gone, prints the URLs to purge, records "partial" in the
 audit log (without the --reason text, which nothing could check for names)
-and exits 2, because the home page, lists, feeds, sitemap and search index
-still show the story's title and summary until a full withdraw (or publish)
-with the key rebuilds the site.
+and exits 2, because the home page, lists, feeds and sitemap still show the
+story's title and summary until a full withdraw (or publish) with the key
+rebuilds the site. The site search index is deleted, every version, so
+search finds nothing until then.
 
 ` + helpExitCodes,
 		Args: cobra.ExactArgs(1),

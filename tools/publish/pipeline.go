@@ -81,6 +81,10 @@ type Story struct {
 	// indexable built page may carry them (ScanOutput, output-noindex).
 	// Never logged or printed.
 	Unindexed []UnindexedText
+	// Social are the languages of the publishable files whose consent
+	// includes the social channel: only pages in these languages may carry
+	// the story's photo in a share preview (ScanOutput, output-social).
+	Social []string
 }
 
 // Media is one processed medium, ready to upload: File is a scrubbed and
@@ -430,13 +434,15 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 		keys[k] = true
 	}
 	var unindexed []UnindexedText
+	social := map[string][]string{}
 	for _, s := range plan.Stories {
 		unindexed = append(unindexed, s.Unindexed...)
+		social[s.ID] = s.Social
 	}
 	scan, err := ScanOutput(OutputScan{
 		Dir: out, Leaks: p.Leaks, VerifyImage: p.VerifyImage,
 		MediaPrefix: mediaPrefix(o.MediaBaseURL), MediaKeys: keys, BaseURL: o.BaseURL,
-		Unindexed: unindexed,
+		Unindexed: unindexed, Social: social,
 	})
 	if err != nil {
 		return res, fmt.Errorf("scan of built output: %w", err)
