@@ -96,7 +96,13 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 			return publish.ProcessMedia(storyID, src, work, media.Options{MaxBytes: cfg.MaxMediaBytes}, a.stderr)
 		},
 		Build: func(ctx context.Context, src, dst, baseURL string) error {
-			return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: baseURL})
+			pf, err := site.FindPagefind(cfg.Root, cfg.Pagefind)
+			if errors.Is(err, site.ErrNoPagefind) {
+				fmt.Fprintf(a.stderr, "storyguard: warning: %v; this run publishes no search index, and the deploy removes the old one\n", err)
+			} else if err != nil {
+				return err
+			}
+			return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: baseURL, Pagefind: pf})
 		},
 		Leaks: publish.RegistryLeaks(v.Scanner, func() publish.Storytellers { return who }),
 		VerifyImage: func(p string, data []byte) error {

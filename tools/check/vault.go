@@ -11,7 +11,8 @@ import (
 // registry's (RegistryRules, with allowContacts, the organisation's own
 // phone numbers and e-mail addresses from [params.storyguard]), the
 // site-wide consistency rules (ConsistencyRules), and the withdrawals of
-// the vault's audit log (WithdrawnRule over vault.Withdrawals). An audit
+// the vault's audit log (WithdrawnRule over vault.Withdrawals,
+// WithdrawnContentRule over vault.WithdrawalRecords). An audit
 // log that cannot be read is an error: nothing is checked without it.
 // The caller sets Now.
 func VaultRules(v *vault.Vault, allowContacts []string) (Options, error) {
@@ -19,8 +20,13 @@ func VaultRules(v *vault.Vault, allowContacts []string) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
+	reused, err := vault.WithdrawalRecords(vault.AuditLogPath(v.Dir))
+	if err != nil {
+		return Options{}, err
+	}
 	return Options{
-		Rules:     append(RegistryRules(v.Registry, v.Scanner, allowContacts, v.Dir), WithdrawnRule(withdrawn, records)),
+		Rules: append(RegistryRules(v.Registry, v.Scanner, allowContacts, v.Dir),
+			WithdrawnRule(withdrawn, records), WithdrawnContentRule(reused, v.Dir)),
 		SiteRules: ConsistencyRules(v.Registry),
 	}, nil
 }

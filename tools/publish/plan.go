@@ -94,6 +94,9 @@ func PlanSite(s *content.Site, rep check.Report) (*Plan, Storytellers) {
 					}
 				}
 			}
+			if ok[p.Path] && story.Consent.Covers("social", p.Lang) {
+				st.Social = append(st.Social, p.Lang)
+			}
 			if ok[p.Path] && story.Consent != nil && !story.Consent.SearchEngines {
 				st.Unindexed = append(st.Unindexed, unindexedTexts(story)...)
 			}

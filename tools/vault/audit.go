@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +21,12 @@ var (
 
 // Roles are who may ask for a withdrawal, as recorded in the audit log.
 var Roles = []string{"storyteller", "guardian", "comms", "legal"}
+
+// auditPerson is the form of a registry person id (ids.go).
+var auditPerson = PersonIDPattern
+
+// auditSHA256 is a lowercase hex SHA-256 (ids.go).
+var auditSHA256 = SHA256Pattern
 
 // AuditEntry is one line of the audit log (JSON Lines, one object per line,
 // appended, never rewritten). It records what happened to which story, by
@@ -48,6 +55,18 @@ type AuditEntry struct {
 	// (consent.record of its language files): a withdrawal also ends them,
 	// so a copy of the story under another story_id is refused too.
 	ConsentRecords []string `json:"consent_records,omitempty"`
+	// Persons, Withdrawn, ApprovalDigests and MediaSHA256 are what a
+	// withdrawal keeps of the story so that its text, photos and earlier
+	// consent are refused under any other story id too
+	// (check.WithdrawnContentRule): the storyteller's registry person ids,
+	// the day consent was withdrawn (YYYY-MM-DD, UTC), the approval
+	// digests of every language file (review.approved_sha256 and the
+	// digest of the text, lowercase hex) and the SHA-256 of every media
+	// original. Ids and digests only, never text or names.
+	Persons         []string `json:"persons,omitempty"`
+	Withdrawn       string   `json:"withdrawn,omitempty"`
+	ApprovalDigests []string `json:"approved_sha256,omitempty"`
+	MediaSHA256     []string `json:"media_sha256,omitempty"`
 	// Result is "started", the entry a withdrawal appends (story id,
 	// consent records, time, synced to disk) before it changes anything,
 	// so that a run killed part way is still recorded and its story refused
@@ -107,10 +126,8 @@ func AppendAudit(path string, e AuditEntry) error {
 	case !validResult(e.Result):
 		return fmt.Errorf("audit log %s: field result: want complete, partial: or failed: with a fixed category, never free text", path)
 	}
-	for _, r := range e.ConsentRecords {
-		if !auditRecord.MatchString(r) {
-			return fmt.Errorf("audit log %s: field consent_records: want consent record ids, never a name", path)
-		}
+	if err := e.validIDs(); err != nil {
+		return fmt.Errorf("audit log %s: %w", path, err)
 	}
 	e.Time = e.Time.UTC().Truncate(time.Second)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -148,28 +165,152 @@ func WithdrawnStories(path string) (map[string]bool, error) {
 // Withdrawals is WithdrawnStories that also returns the consent record ids
 // those withdrawals ended.
 func Withdrawals(path string) (stories, records map[string]bool, err error) {
+	entries, err := readWithdrawals(path)
+	if err != nil {
+		return nil, nil, err
+	}
 	stories, records = map[string]bool{}, map[string]bool{}
+	for _, e := range entries {
+		stories[e.StoryID] = true
+		for _, r := range e.ConsentRecords {
+			records[r] = true
+		}
+	}
+	return stories, records, nil
+}
+
+// WithdrawalRecords reads the audit log at path and returns what each
+// withdrawal it records kept of its story (check.WithdrawnContentRule's
+// input), one per story, complete or not, with the persons, digests and
+// media sums of all its entries joined and the day of its latest entry
+// (AuditEntry.Withdrawn, or the day of Time for entries written before
+// that field existed): a new consent must postdate every withdrawal run. A missing log yields none; a line that does not
+// decode, or holds an id, digest or day of the wrong form, is an error
+// naming the file and line.
+func WithdrawalRecords(path string) ([]Withdrawal, error) {
+	entries, err := readWithdrawals(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []Withdrawal
+	at := map[string]int{}
+	for _, e := range entries {
+		d := e.Time.UTC().Truncate(24 * time.Hour) // the UTC day (consent.Day)
+		if e.Withdrawn != "" {
+			d, _ = time.Parse(time.DateOnly, e.Withdrawn) // readWithdrawals checked it
+		}
+		i, ok := at[e.StoryID]
+		if !ok {
+			i = len(out)
+			at[e.StoryID] = i
+			out = append(out, Withdrawal{StoryID: e.StoryID, Day: d})
+		}
+		w := &out[i]
+		if d.After(w.Day) {
+			w.Day = d
+		}
+		w.Persons = AppendNew(w.Persons, e.Persons...)
+		w.ApprovalDigests = AppendNew(w.ApprovalDigests, e.ApprovalDigests...)
+		w.MediaSHA256 = AppendNew(w.MediaSHA256, e.MediaSHA256...)
+	}
+	return out, nil
+}
+
+// AppendNew appends each of vs that list does not hold yet, for the
+// id and digest lists of an AuditEntry.
+func AppendNew(list []string, vs ...string) []string {
+	for _, v := range vs {
+		if !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+	}
+	return list
+}
+
+// readWithdrawals returns the withdraw entries of the audit log at path,
+// in order, each one's ids, digests and day checked (validIDs) and its
+// time or day present. A missing log has none.
+func readWithdrawals(path string) ([]AuditEntry, error) {
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		return stories, records, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit log %s: %w", path, err)
+		return nil, fmt.Errorf("audit log %s: %w", path, err)
 	}
+	var out []AuditEntry
 	for i, line := range bytes.Split(data, []byte{'\n'}) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var e AuditEntry
 		if err := json.Unmarshal(line, &e); err != nil {
-			return nil, nil, fmt.Errorf("audit log %s:%d: %w", path, i+1, err)
+			return nil, fmt.Errorf("audit log %s:%d: %w", path, i+1, err)
 		}
-		if e.Action == "withdraw" && e.StoryID != "" {
-			stories[e.StoryID] = true
-			for _, r := range e.ConsentRecords {
-				records[r] = true
+		if e.Action != "withdraw" || e.StoryID == "" {
+			continue
+		}
+		if err := e.validIDs(); err != nil {
+			return nil, fmt.Errorf("audit log %s:%d: %w", path, i+1, err)
+		}
+		if e.Time.IsZero() && e.Withdrawn == "" {
+			// No day: a consent could not be told to postdate it.
+			return nil, fmt.Errorf("audit log %s:%d: field time: missing", path, i+1)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// validIDs checks the fields of e that hold ids, digests and the day of
+// withdrawal, naming the field and never its value.
+func (e AuditEntry) validIDs() error {
+	if e.StoryID != "" && !auditStoryID.MatchString(e.StoryID) {
+		return fmt.Errorf("field story_id: want a story id")
+	}
+	for _, f := range []struct {
+		name string
+		vs   []string
+		re   *regexp.Regexp
+		want string
+	}{
+		{"consent_records", e.ConsentRecords, auditRecord, "consent record ids, never a name"},
+		{"persons", e.Persons, auditPerson, "registry person ids, never a name"},
+		{"approved_sha256", e.ApprovalDigests, auditSHA256, "64 lowercase hex digits"},
+		{"media_sha256", e.MediaSHA256, auditSHA256, "64 lowercase hex digits"},
+	} {
+		for _, v := range f.vs {
+			if !f.re.MatchString(v) {
+				return fmt.Errorf("field %s: want %s", f.name, f.want)
 			}
 		}
 	}
-	return stories, records, nil
+	if e.Withdrawn != "" {
+		if _, err := time.Parse(time.DateOnly, e.Withdrawn); err != nil {
+			return fmt.Errorf("field withdrawn: want a day, YYYY-MM-DD")
+		}
+	}
+	return nil
+}
+
+// Withdrawal is what the audit log keeps of one withdrawal, by ids and
+// digests only (WithdrawalRecords reads it from <vault>/audit.log; publish.Withdraw
+// writes it before it changes anything).
+type Withdrawal struct {
+	// StoryID is the withdrawn story ("st-7q2k9m").
+	StoryID string
+	// Persons are the registry person ids of its storyteller
+	// (storyteller.person of each language file, without repeats; one in
+	// a consistent bundle).
+	Persons []string
+	// Day is the calendar day consent was withdrawn, 00:00 UTC
+	// (consent.Day: Storyguard judges every date in UTC).
+	Day time.Time
+	// ApprovalDigests are the approval digests of its language files,
+	// lowercase hex SHA-256: review.approved_sha256 as written and
+	// consent.ApprovalDigest of the text as it was.
+	ApprovalDigests []string
+	// MediaSHA256 are the lowercase hex SHA-256 of the vault original of
+	// every medium its language files listed.
+	MediaSHA256 []string
 }

@@ -19,4 +19,7 @@ var (
 	// RecordIDPattern is a consent record id (consent.record,
 	// consent.guardian_record): "cr-" and 2 to 40 of a-z, 0-9 and '-'.
 	RecordIDPattern = regexp.MustCompile(`^cr-[a-z0-9-]{2,40}$`)
+	// SHA256Pattern is a digest as the audit log and object keys carry
+	// it: 64 lowercase hex digits.
+	SHA256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
