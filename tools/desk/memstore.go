@@ -1,0 +1,202 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MemoryStore is a Store held in the desk process's memory: what the desk
+// uses for --demo and in tests until it runs on tools/stories. Nothing in
+// it survives the process, which for the demo is the point (a fresh store
+// each start); it is not the durable, encrypted story store of DESIGN.md
+// "Where stories live".
+type MemoryStore struct {
+	mu        sync.Mutex
+	accounts  map[string]Account
+	codes     map[string]memCode
+	verifiers map[string]string
+	stories   map[string]*Story
+}
+
+type memCode struct {
+	account string
+	expires time.Time
+	used    bool
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{accounts: map[string]Account{}, codes: map[string]memCode{},
+		verifiers: map[string]string{}, stories: map[string]*Story{}}
+}
+
+// AddAccount creates a, which must have a new ID and Login; a starts
+// without a sign-in method.
+func (m *MemoryStore) AddAccount(a Account) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.accounts[a.ID]; ok {
+		return fmt.Errorf("account %s: exists", a.ID)
+	}
+	for _, b := range m.accounts {
+		if b.Login == a.Login {
+			return fmt.Errorf("account %s: login taken", a.ID)
+		}
+	}
+	m.accounts[a.ID] = a
+	return nil
+}
+
+// AddCode stores an enrolment code's hash (CodeHash) for account, valid
+// until expires.
+func (m *MemoryStore) AddCode(account, codeHash string, expires time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.accounts[account]; !ok {
+		return fmt.Errorf("account %s: %w", account, ErrNotFound)
+	}
+	m.codes[codeHash] = memCode{account: account, expires: expires}
+	return nil
+}
+
+func (m *MemoryStore) Account(_ context.Context, id string) (Account, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, ok := m.accounts[id]
+	if !ok {
+		return Account{}, ErrNotFound
+	}
+	return a, nil
+}
+
+func (m *MemoryStore) AccountByLogin(_ context.Context, login string) (Account, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, a := range m.accounts {
+		if a.Login == strings.ToLower(login) {
+			return a, nil
+		}
+	}
+	return Account{}, ErrNotFound
+}
+
+func (m *MemoryStore) RedeemCode(_ context.Context, codeHash string, now time.Time) (Account, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.codes[codeHash]
+	if !ok || c.used || !now.Before(c.expires) {
+		return Account{}, ErrNotFound
+	}
+	c.used = true
+	m.codes[codeHash] = c
+	a := m.accounts[c.account]
+	// A new code replaces every sign-in method (issue #15, journey 1).
+	delete(m.verifiers, a.ID)
+	a.Enrolling = true
+	m.accounts[a.ID] = a
+	return a, nil
+}
+
+func (m *MemoryStore) SetVerifier(_ context.Context, account, verifier string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, ok := m.accounts[account]
+	if !ok {
+		return ErrNotFound
+	}
+	a.Enrolling = false
+	m.accounts[account] = a
+	m.verifiers[account] = verifier
+	return nil
+}
+
+func (m *MemoryStore) Verifier(_ context.Context, account string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.verifiers[account]
+	if !ok {
+		return "", ErrNotFound
+	}
+	return v, nil
+}
+
+func (m *MemoryStore) CreateStory(_ context.Context, s StoryMeta) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.stories[s.ID]; ok {
+		return fmt.Errorf("story %s: exists", s.ID)
+	}
+	m.stories[s.ID] = &Story{StoryMeta: s, Current: map[string]Revision{}, Approvals: map[string]Approval{}}
+	return nil
+}
+
+func (m *MemoryStore) Story(_ context.Context, id string) (Story, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.stories[id]
+	if !ok {
+		return Story{}, ErrNotFound
+	}
+	c := *s
+	c.Current = maps.Clone(s.Current)
+	c.Approvals = maps.Clone(s.Approvals)
+	if s.Answers != nil {
+		a := *s.Answers
+		a.Channels, a.Languages = slices.Clone(a.Channels), slices.Clone(a.Languages)
+		c.Answers = &a
+	}
+	if s.Withdrawal != nil {
+		w := *s.Withdrawal
+		c.Withdrawal = &w
+	}
+	return c, nil
+}
+
+func (m *MemoryStore) Stories(_ context.Context) ([]StoryMeta, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]StoryMeta, 0, len(m.stories))
+	for _, s := range m.stories {
+		out = append(out, s.StoryMeta)
+	}
+	slices.SortFunc(out, func(a, b StoryMeta) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+func (m *MemoryStore) update(id string, f func(s *Story)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.stories[id]
+	if !ok {
+		return ErrNotFound
+	}
+	f(s)
+	return nil
+}
+
+func (m *MemoryStore) SaveRevision(_ context.Context, id string, rev Revision) error {
+	return m.update(id, func(s *Story) { s.Current[rev.Lang] = rev })
+}
+
+func (m *MemoryStore) SaveAnswers(_ context.Context, id string, a Answers) error {
+	a.Channels, a.Languages = slices.Clone(a.Channels), slices.Clone(a.Languages)
+	return m.update(id, func(s *Story) { s.Answers = &a })
+}
+
+func (m *MemoryStore) SaveApproval(_ context.Context, id string, a Approval) error {
+	return m.update(id, func(s *Story) { s.Approvals[a.Lang] = a })
+}
+
+func (m *MemoryStore) SaveWithdrawal(_ context.Context, id string, w Withdrawal) error {
+	return m.update(id, func(s *Story) { s.Withdrawal = &w })
+}
