@@ -674,11 +674,11 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	lang := r.PostForm.Get("text_lang")
-	back := "/stories/" + q.story.ID + "/preview?lang=" + lang
 	if !slices.Contains(Languages, lang) {
-		s.notFound(w, r, q)
+		s.render(w, r, http.StatusUnprocessableEntity, "message", &view{Lang: q.lang, Account: q.acct, Notice: "form_has_errors", Data: "field_bad_choice"})
 		return
 	}
+	back := "/stories/" + q.story.ID + "/preview?lang=" + lang
 	if q.story.Answers.status() != consent.Given || !slices.Contains(q.story.Answers.Languages, lang) {
 		http.Redirect(w, r, back+"&n=consent", http.StatusSeeOther)
 		return
