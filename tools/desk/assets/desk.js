@@ -81,6 +81,9 @@
     var say = function (attr) { if (state) state.textContent = state.getAttribute(attr); };
     var save = function () {
       clearTimeout(pending);
+      // A form the server would refuse (a required field still empty)
+      // waits: the Save button shows her what is missing.
+      if (!form.checkValidity()) { say('data-msg-unsaved'); return; }
       say('data-msg-saving');
       fetch(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)),
         headers: { 'X-Desk-Fetch': '1' }, credentials: 'same-origin' })
