@@ -59,7 +59,7 @@ printed here. Without --demo, desk needs the durable story store
 				return err
 			}
 			store := desk.NewMemoryStore()
-			accounts, err := desk.SeedDemo(store, time.Now())
+			accounts, err := desk.SeedDemo(c.Context(), store, time.Now())
 			if err != nil {
 				return err
 			}

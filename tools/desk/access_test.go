@@ -108,7 +108,7 @@ func TestAccessEveryRouteEveryRole(t *testing.T) {
 			codes[p] = func() string {
 				code, _ := NewCode()
 				canon, _ := ParseCode(code)
-				d.store.AddCode("a-"+p, CodeHash(canon), d.clock.Now().Add(CodeLifetime))
+				d.store.AddCode(t.Context(), "a-"+p, canon, d.clock.Now().Add(CodeLifetime))
 				return code
 			}()
 		default:

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"context"
 	"fmt"
 	"time"
 )
@@ -17,7 +18,7 @@ type DemoAccount struct {
 // registry's p-0004, pseudonym Marta*, a fictional person of
 // examples/vault) and the editor "editor". Codes are random on every
 // start and exist only in memory and on the terminal.
-func SeedDemo(m *MemoryStore, now time.Time) ([]DemoAccount, error) {
+func SeedDemo(ctx context.Context, m AccountAdder, now time.Time) ([]DemoAccount, error) {
 	accounts := []Account{
 		{ID: "a-demo-marta", Login: "marta", Role: Storyteller, Person: "p-0004"},
 		{ID: "a-demo-editor", Login: "editor", Role: Editor},
@@ -32,10 +33,10 @@ func SeedDemo(m *MemoryStore, now time.Time) ([]DemoAccount, error) {
 		if err != nil {
 			return nil, fmt.Errorf("demo code: %w", err)
 		}
-		if err := m.AddAccount(a); err != nil {
+		if a.ID, err = m.AddAccount(ctx, a); err != nil {
 			return nil, err
 		}
-		if err := m.AddCode(a.ID, CodeHash(canon), now.Add(CodeLifetime)); err != nil {
+		if err := m.AddCode(ctx, a.ID, canon, now.Add(CodeLifetime)); err != nil {
 			return nil, err
 		}
 		out = append(out, DemoAccount{Account: a, Code: code})

@@ -421,7 +421,7 @@ func TestNewCodeRevokesEverySignIn(t *testing.T) {
 	c.enrol(d.account("a-ana", "ana", Storyteller), "ana phrase for tests")
 	code, _ := NewCode()
 	canon, _ := ParseCode(code)
-	d.store.AddCode("a-ana", CodeHash(canon), d.clock.Now().Add(CodeLifetime))
+	d.store.AddCode(t.Context(), "a-ana", canon, d.clock.Now().Add(CodeLifetime))
 	d.client("en").post("/enrol", url.Values{"code": {code}})
 	if r := c.get("/stories"); r.location() != "/sign-in" {
 		t.Errorf("old session after a new code: %d %s", r.status, r.location())

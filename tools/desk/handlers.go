@@ -123,7 +123,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	verifier := s.dummy
 	acct, err := s.cfg.Store.AccountByLogin(r.Context(), login)
-	found := err == nil && !acct.Enrolling && login != "" && utf8.ValidString(login) && len(login) <= 64
+	found := err == nil && login != "" && utf8.ValidString(login) && len(login) <= 64
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		s.failed(w, r, q, "sign-in", err)
 		return
@@ -146,7 +146,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *req) {
 		fail(http.StatusUnauthorized, "signin_failed")
 		return
 	}
-	s.startSession(w, acct.ID, newPhraseFingerprint(phrase))
+	s.startSession(w, acct.ID, newPhraseFingerprint(phrase), false)
 	s.logf("sign-in account %s", acct.ID)
 	http.Redirect(w, r, "/stories", http.StatusSeeOther)
 }
@@ -176,7 +176,7 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request, q *req) {
 		bad(http.StatusUnprocessableEntity, "code", "enrol_code_format")
 		return
 	}
-	acct, err := s.cfg.Store.RedeemCode(r.Context(), CodeHash(code), s.now())
+	acct, err := s.cfg.Store.RedeemCode(r.Context(), code, s.now())
 	if errors.Is(err, ErrNotFound) {
 		s.logf("enrolment failed: no usable code")
 		bad(http.StatusUnprocessableEntity, "code", "enrol_code_bad")
@@ -187,7 +187,7 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	s.endSessions(acct.ID)
-	s.startSession(w, acct.ID, nil)
+	s.startSession(w, acct.ID, nil, true)
 	s.logf("enrolment account %s: code redeemed", acct.ID)
 	http.Redirect(w, r, "/enrol/phrase", http.StatusSeeOther)
 }
@@ -230,7 +230,7 @@ func (s *Server) setPhrase(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	s.endSessions(q.acct.ID)
-	s.startSession(w, q.acct.ID, newPhraseFingerprint(p))
+	s.startSession(w, q.acct.ID, newPhraseFingerprint(p), false)
 	s.logf("enrolment account %s: phrase set", q.acct.ID)
 	http.Redirect(w, r, "/stories?n=phrase", http.StatusSeeOther)
 }

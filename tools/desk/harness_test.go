@@ -102,12 +102,12 @@ func (d *testDesk) account(id, login string, role Role) string {
 	if role == Storyteller {
 		person = "p-" + strings.TrimPrefix(id, "a-")
 	}
-	if err := d.store.AddAccount(Account{ID: id, Login: login, Role: role, Person: person}); err != nil {
+	if _, err := d.store.AddAccount(d.t.Context(), Account{ID: id, Login: login, Role: role, Person: person}); err != nil {
 		d.t.Fatal(err)
 	}
 	code, _ := NewCode()
 	canon, _ := ParseCode(code)
-	if err := d.store.AddCode(id, CodeHash(canon), d.clock.Now().Add(CodeLifetime)); err != nil {
+	if err := d.store.AddCode(d.t.Context(), id, canon, d.clock.Now().Add(CodeLifetime)); err != nil {
 		d.t.Fatal(err)
 	}
 	return code

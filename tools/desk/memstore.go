@@ -35,32 +35,32 @@ func NewMemoryStore() *MemoryStore {
 		verifiers: map[string]string{}, stories: map[string]*Story{}}
 }
 
-// AddAccount creates a, which must have a new ID and Login; a starts
-// without a sign-in method.
-func (m *MemoryStore) AddAccount(a Account) error {
+// AddAccount creates a, which must have a new ID and Login, without a
+// sign-in method, and returns a.ID.
+func (m *MemoryStore) AddAccount(_ context.Context, a Account) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.accounts[a.ID]; ok {
-		return fmt.Errorf("account %s: exists", a.ID)
+		return "", fmt.Errorf("account %s: exists", a.ID)
 	}
 	for _, b := range m.accounts {
 		if b.Login == a.Login {
-			return fmt.Errorf("account %s: login taken", a.ID)
+			return "", fmt.Errorf("account %s: login taken", a.ID)
 		}
 	}
 	m.accounts[a.ID] = a
-	return nil
+	return a.ID, nil
 }
 
-// AddCode stores an enrolment code's hash (CodeHash) for account, valid
-// until expires.
-func (m *MemoryStore) AddCode(account, codeHash string, expires time.Time) error {
+// AddCode stores the hash (CodeHash) of the canonical enrolment code for
+// account, valid until expires.
+func (m *MemoryStore) AddCode(_ context.Context, account, code string, expires time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.accounts[account]; !ok {
 		return fmt.Errorf("account %s: %w", account, ErrNotFound)
 	}
-	m.codes[codeHash] = memCode{account: account, expires: expires}
+	m.codes[CodeHash(code)] = memCode{account: account, expires: expires}
 	return nil
 }
 
@@ -85,9 +85,10 @@ func (m *MemoryStore) AccountByLogin(_ context.Context, login string) (Account, 
 	return Account{}, ErrNotFound
 }
 
-func (m *MemoryStore) RedeemCode(_ context.Context, codeHash string, now time.Time) (Account, error) {
+func (m *MemoryStore) RedeemCode(_ context.Context, code string, now time.Time) (Account, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	codeHash := CodeHash(code)
 	c, ok := m.codes[codeHash]
 	if !ok || c.used || !now.Before(c.expires) {
 		return Account{}, ErrNotFound
@@ -97,20 +98,15 @@ func (m *MemoryStore) RedeemCode(_ context.Context, codeHash string, now time.Ti
 	a := m.accounts[c.account]
 	// A new code replaces every sign-in method (issue #15, journey 1).
 	delete(m.verifiers, a.ID)
-	a.Enrolling = true
-	m.accounts[a.ID] = a
 	return a, nil
 }
 
 func (m *MemoryStore) SetVerifier(_ context.Context, account, verifier string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	a, ok := m.accounts[account]
-	if !ok {
+	if _, ok := m.accounts[account]; !ok {
 		return ErrNotFound
 	}
-	a.Enrolling = false
-	m.accounts[account] = a
 	m.verifiers[account] = verifier
 	return nil
 }

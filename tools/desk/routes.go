@@ -96,6 +96,7 @@ func (s *Server) wrap(rt route) http.Handler {
 					return
 				}
 			} else {
+				a.Enrolling = sess.enrolling
 				q.acct, q.sess, q.key = &a, sess, key
 			}
 		}

@@ -175,6 +175,9 @@ type session struct {
 	created  time.Time
 	seen     time.Time
 	phraseFP *phraseFingerprint // set at sign-in: refuses a story holding her phrase
+	// enrolling: a code was redeemed, no phrase chosen yet
+	// (Account.Enrolling).
+	enrolling bool
 }
 
 const sessionCookie = "desk_session"
@@ -187,13 +190,13 @@ func tokenHash(tok string) string {
 // startSession makes a session for account and sets its cookie: HttpOnly,
 // SameSite=Lax, no Expires (gone when the browser closes), Secure when
 // configured.
-func (s *Server) startSession(w http.ResponseWriter, account string, fp *phraseFingerprint) {
+func (s *Server) startSession(w http.ResponseWriter, account string, fp *phraseFingerprint, enrolling bool) {
 	b := make([]byte, 32)
 	rand.Read(b)
 	tok := hex.EncodeToString(b)
 	now := s.now()
 	s.mu.Lock()
-	s.sessions[tokenHash(tok)] = &session{account: account, created: now, seen: now, phraseFP: fp}
+	s.sessions[tokenHash(tok)] = &session{account: account, created: now, seen: now, phraseFP: fp, enrolling: enrolling}
 	s.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true,
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})

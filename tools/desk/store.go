@@ -14,8 +14,9 @@ type Account struct {
 	Login  string // the sign-in name, lowercase
 	Role   Role
 	Person string // registry person id of a storyteller; empty for staff
-	// Enrolling is true while the account has redeemed an enrolment code
-	// but not yet chosen a secret phrase: only ActEnrolling is allowed.
+	// Enrolling is true while the session is an enrolment session (a code
+	// redeemed, no secret phrase chosen yet): only ActEnrolling is
+	// allowed. The desk sets it from the session; stores leave it false.
 	Enrolling bool
 }
 
@@ -97,6 +98,17 @@ type Session struct {
 	Seen      time.Time // last request
 }
 
+// AccountAdder creates accounts and their enrolment codes: what staff do
+// (for now, only the demo through SeedDemo).
+type AccountAdder interface {
+	// AddAccount stores a new account a (a.ID may be ignored: the store
+	// may make its own) and returns its id.
+	AddAccount(ctx context.Context, a Account) (string, error)
+	// AddCode stores the canonical enrolment code for the account, usable
+	// once until expires.
+	AddCode(ctx context.Context, account, code string, expires time.Time) error
+}
+
 // ErrNotFound is returned by Store methods for an id, login, code or
 // session that does not exist (or has expired, or was used).
 var ErrNotFound = errors.New("not found")
@@ -110,13 +122,13 @@ type Store interface {
 	Account(ctx context.Context, id string) (Account, error)
 	// AccountByLogin returns the account whose Login is login.
 	AccountByLogin(ctx context.Context, login string) (Account, error)
-	// RedeemCode marks the enrolment code with hash codeHash used and
+	// RedeemCode marks the enrolment code (canonical, ParseCode) used and
 	// returns its account; ErrNotFound when no such code exists, it was
-	// used, or expired before now. Single use: of two concurrent calls
-	// with one code, one gets ErrNotFound.
-	RedeemCode(ctx context.Context, codeHash string, now time.Time) (Account, error)
+	// used, or expired at or before now. Single use: of two concurrent
+	// calls with one code, one gets ErrNotFound. Stores keep codes hashed.
+	RedeemCode(ctx context.Context, code string, now time.Time) (Account, error)
 	// SetVerifier sets the account's secret-phrase verifier (an argon2id
-	// PHC string), ends its enrolment, and deletes its sessions.
+	// PHC string), replacing any earlier one.
 	SetVerifier(ctx context.Context, account, verifier string) error
 	// Verifier returns the account's verifier; ErrNotFound when it has none.
 	Verifier(ctx context.Context, account string) (string, error)

@@ -187,7 +187,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := desk.NewMemoryStore()
-	accounts, err := desk.SeedDemo(store, time.Now())
+	accounts, err := desk.SeedDemo(t.Context(), store, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
