@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"storyguard/tools/content"
 	"storyguard/tools/desk"
 	"storyguard/tools/site"
+	"storyguard/tools/stories"
 )
 
 func init() { register(newDeskCmd) }
@@ -34,7 +36,8 @@ public will (the real theme, built by Hugo in-process), approve that exact
 text, and stop sharing it.
 
 --demo uses the demo vault (examples/vault and its committed demo key), a
-fresh story store in memory, and two demo accounts (the storyteller
+fresh story store (tools/stories, SQLite in a temporary folder, removed on
+exit), and two demo accounts (the storyteller
 "marta" and the editor "editor"), whose one-time enrolment codes are
 printed here. Without --demo, desk needs the durable story store
 (tools/stories), which it does not use yet: it refuses to start.
@@ -58,7 +61,23 @@ printed here. Without --demo, desk needs the durable story store
 			if err != nil {
 				return err
 			}
-			store := desk.NewMemoryStore()
+			reg, _, ids, err := a.openRegistry()
+			if err != nil {
+				return err
+			}
+			// A fresh demo store in a temporary folder, never the
+			// database of STORYGUARD_DATABASE_URL.
+			dir, err := os.MkdirTemp("", "storyguard-desk-demo-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			ss, err := stories.OpenForVault(c.Context(), dir, reg, ids, func(string) string { return "" })
+			if err != nil {
+				return err
+			}
+			defer ss.Close()
+			store := desk.StoryStore{S: ss}
 			accounts, err := desk.SeedDemo(c.Context(), store, time.Now())
 			if err != nil {
 				return err
@@ -86,7 +105,7 @@ printed here. Without --demo, desk needs the durable story store
 			for _, d := range accounts {
 				fmt.Fprintf(a.stdout, "  %-11s sign-in name %-7s code %s\n", d.Role, d.Login, d.Code)
 			}
-			fmt.Fprintln(a.stdout, "Press Ctrl-C to stop; the demo store is forgotten then.")
+			fmt.Fprintln(a.stdout, "Press Ctrl-C to stop; the demo store is deleted then.")
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
 			errc := make(chan error, 1)
 			go func() { errc <- hs.Serve(ln) }()
@@ -100,7 +119,7 @@ printed here. Without --demo, desk needs the durable story store
 			}
 		},
 	}
-	c.Flags().BoolVar(&demo, "demo", false, "demo vault, a fresh in-memory story store and demo accounts")
+	c.Flags().BoolVar(&demo, "demo", false, "demo vault, a fresh temporary story store and demo accounts")
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "loopback address to serve the desk on")
 	return c
 }

@@ -17,7 +17,7 @@ type DemoAccount struct {
 // valid for CodeLifetime from now: the storyteller "marta" (the demo
 // registry's p-0004, pseudonym Marta*, a fictional person of
 // examples/vault) and the editor "editor". Codes are random on every
-// start and exist only in memory and on the terminal.
+// start; the store keeps only their hashes, the terminal shows them once.
 func SeedDemo(ctx context.Context, m AccountAdder, now time.Time) ([]DemoAccount, error) {
 	accounts := []Account{
 		{ID: "a-demo-marta", Login: "marta", Role: Storyteller, Person: "p-0004"},

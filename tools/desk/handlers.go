@@ -429,7 +429,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		s.render(w, r, http.StatusUnprocessableEntity, "write", &view{Lang: q.lang, Account: q.acct, Errors: errs, Data: d})
 		return
 	}
-	rev := Revision{Lang: lang, Title: d.Title, Summary: d.Summary, Body: strings.ReplaceAll(d.Body, "\r\n", "\n"), By: q.acct.ID, At: s.now()}
+	rev := Revision{Lang: lang, Title: d.Title, Summary: d.Summary, Body: cleanBody(d.Body), By: q.acct.ID, At: s.now()}
 	if err := s.cfg.Store.SaveRevision(r.Context(), q.story.ID, rev); err != nil {
 		s.failed(w, r, q, "save", err)
 		return
@@ -440,6 +440,13 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	http.Redirect(w, r, "/stories/"+q.story.ID+"?lang="+lang+"&n=saved", http.StatusSeeOther)
+}
+
+// cleanBody is the body as stored: LF line ends and no blank lines or
+// spaces at the end (they change neither the page nor the approval
+// digest, and the page file ends the body with one line end).
+func cleanBody(b string) string {
+	return strings.TrimRight(strings.ReplaceAll(b, "\r\n", "\n"), " \t\r\n")
 }
 
 // The consent form's choices.

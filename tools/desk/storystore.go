@@ -133,7 +133,7 @@ func (s StoryStore) Story(ctx context.Context, id string) (Story, error) {
 		desc, _ := p.Get("description")
 		t, _ := title.(string)
 		d, _ := desc.(string)
-		st.Current[lang] = Revision{Lang: lang, Title: t, Summary: d, Body: string(p.Body()), By: r.Author, At: r.CreatedAt}
+		st.Current[lang] = Revision{Lang: lang, Title: t, Summary: d, Body: strings.TrimSuffix(string(p.Body()), "\n"), By: r.Author, At: r.CreatedAt}
 	}
 	rec, err := s.record(ctx, id)
 	if err != nil {
@@ -185,8 +185,22 @@ func (s StoryStore) Stories(ctx context.Context) ([]StoryMeta, error) {
 }
 
 // save writes st's materialised page in each of langs whose stored page
-// differs, as a revision by the account by.
+// differs, as a revision by the account by. A save that races another
+// (her autosave and her Save button) is tried again on the newer
+// revision, up to three times: the form carries no base revision yet, so
+// the last save wins (see the report of issue #15: suggested edits need
+// a base revision in the form).
 func (s StoryStore) save(ctx context.Context, st Story, by string, langs []string) error {
+	var err error
+	for range 3 {
+		if err = s.saveOnce(ctx, st, by, langs); !errors.Is(err, stories.ErrStale) {
+			return err
+		}
+	}
+	return err
+}
+
+func (s StoryStore) saveOnce(ctx context.Context, st Story, by string, langs []string) error {
 	person := ""
 	if st.Storyteller != "" {
 		a, err := s.Account(ctx, st.Storyteller)

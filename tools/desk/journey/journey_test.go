@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -21,6 +22,7 @@ import (
 
 	"storyguard/tools/desk"
 	"storyguard/tools/site"
+	"storyguard/tools/stories"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -186,7 +188,18 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := desk.NewMemoryStore()
+	// The durable story store, encrypted to a fresh age identity.
+	key, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := stories.Open(t.Context(), stories.Options{Path: filepath.Join(t.TempDir(), stories.FileName),
+		Recipients: []age.Recipient{key.Recipient()}, Identities: []age.Identity{key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ss.Close() })
+	store := desk.StoryStore{S: ss}
 	accounts, err := desk.SeedDemo(t.Context(), store, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -319,7 +332,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Fatalf("after approve: %q", n)
 	}
 	st, _ = store.Story(ctx, id)
-	if ap := st.Approvals["es"]; ap.Digest != digest || ap.By != "a-demo-marta" || !ap.ReadAloud {
+	if ap := st.Approvals["es"]; ap.Digest != digest || ap.By != accounts[0].ID || !ap.ReadAloud {
 		t.Fatalf("approval %+v", ap)
 	}
 
