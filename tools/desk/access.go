@@ -26,7 +26,8 @@ const (
 	ActSignedIn    Action = "signed-in"    // any signed-in account: sign-out, extend
 	ActListStories Action = "list-stories" // the story list: filtered per story by ActViewStory
 	ActNewStory    Action = "new-story"    // start a story
-	ActViewStory   Action = "view-story"   // read it, its preview and its consent answers
+	ActViewStory   Action = "view-story"   // read its text and its consent answers
+	ActPreview     Action = "preview"      // see it as the public will: her private preview
 	ActEditStory   Action = "edit-story"   // change its text
 	ActConsent     Action = "consent"      // answer the consent questions
 	ActApprove     Action = "approve"      // approve the exact text
@@ -35,10 +36,10 @@ const (
 
 // Actions lists every action.
 var Actions = []Action{ActPublic, ActEnrolling, ActSignedIn, ActListStories, ActNewStory,
-	ActViewStory, ActEditStory, ActConsent, ActApprove, ActWithdraw}
+	ActViewStory, ActPreview, ActEditStory, ActConsent, ActApprove, ActWithdraw}
 
 // storyActions are the actions on one story: Allowed needs the story.
-var storyActions = map[Action]bool{ActViewStory: true, ActEditStory: true, ActConsent: true, ActApprove: true, ActWithdraw: true}
+var storyActions = map[Action]bool{ActViewStory: true, ActPreview: true, ActEditStory: true, ActConsent: true, ActApprove: true, ActWithdraw: true}
 
 // Allowed is the desk's one access decision (DESIGN.md "The desk"): may
 // account a do act on story s? a is nil for a visitor who is not signed in;
@@ -55,8 +56,9 @@ var storyActions = map[Action]bool{ActViewStory: true, ActEditStory: true, ActCo
 //     (the handlers answer 404, so she cannot tell whether it exists).
 //   - An editor may view and edit every story and answer the consent
 //     questions with a storyteller (recorded as "with staff"); a publisher
-//     also withdraws; an admin may do what a publisher may. Approval is the
-//     storyteller's alone: no staff role approves her text for her.
+//     also withdraws; an admin may do what a publisher may. Approval and
+//     the private preview she approves from are the storyteller's alone:
+//     no staff role approves her text for her or opens her preview.
 //
 // An unknown role or action is denied.
 func Allowed(a *Account, s *StoryMeta, act Action) bool {

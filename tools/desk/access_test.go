@@ -29,6 +29,7 @@ var expected = map[Action][]string{
 	ActListStories: {pOwner, pOther, pEditor, pPublisher, pAdmin},
 	ActNewStory:    {pOwner, pOther},
 	ActViewStory:   {pOwner, pEditor, pPublisher, pAdmin},
+	ActPreview:     {pOwner},
 	ActEditStory:   {pOwner, pEditor, pPublisher, pAdmin},
 	ActConsent:     {pOwner, pEditor, pPublisher, pAdmin},
 	ActApprove:     {pOwner},
@@ -201,5 +202,29 @@ func TestTamperedStoryIDIs404(t *testing.T) {
 		if r := a.get("/stories/" + id); r.status != http.StatusNotFound {
 			t.Errorf("GET /stories/%s: %d, want 404", id, r.status)
 		}
+	}
+}
+
+// TestStaffNeverSeeHerPrivatePreview: an editor works on the text but
+// the preview she approves from is hers alone, and no page links to it.
+func TestStaffNeverSeeHerPrivatePreview(t *testing.T) {
+	d := newTestDesk(t)
+	ana := d.client("es")
+	ana.enrol(d.account("a-ana", "ana", Storyteller), "ana phrase for tests")
+	id := ana.newStory("es", "Título", "Texto.")
+	ana.get("/stories/" + id + "/preview")
+	ed := d.client("es")
+	ed.enrol(d.account("a-ed", "ed", Editor), "editor phrase for tests")
+	for _, p := range []string{"/stories/" + id, "/stories/" + id + "/consent"} {
+		r := ed.get(p)
+		if r.status != http.StatusOK || strings.Contains(r.body, "/preview") {
+			t.Errorf("editor on %s: %d, links to the preview: %t", p, r.status, strings.Contains(r.body, "/preview"))
+		}
+	}
+	if r := ed.get("/stories/" + id + "/preview/site/es/stories/" + id + "/"); r.status != http.StatusNotFound {
+		t.Errorf("editor opening her built preview: %d, want 404", r.status)
+	}
+	if r := ana.get("/stories/" + id); !strings.Contains(r.body, "/stories/"+id+"/preview") {
+		t.Error("her own write page does not link to her preview")
 	}
 }

@@ -328,13 +328,21 @@ type writeData struct {
 	ID, TextLang         string
 	Title, Summary, Body string
 	Saved                bool
+	// What the page links to, from Allowed.
+	CanPreview, CanWithdraw bool
+}
+
+// links fills the write page's links from the access decision.
+func (d writeData) links(a *Account, m *StoryMeta) writeData {
+	d.CanPreview, d.CanWithdraw = Allowed(a, m, ActPreview), Allowed(a, m, ActWithdraw)
+	return d
 }
 
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, q *req) {
 	lang := storyLang(r, q.story, q.lang)
 	rev := q.story.Current[lang]
 	s.render(w, r, http.StatusOK, "write", &view{Lang: q.lang, Account: q.acct, Notice: notice(r),
-		Data: writeData{ID: q.story.ID, TextLang: lang, Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}})
+		Data: writeData{ID: q.story.ID, TextLang: lang, Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)})
 }
 
 // checkText validates one text field: valid UTF-8, no control characters
@@ -382,7 +390,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		rev := q.story.Current[lang]
 		s.render(w, r, http.StatusRequestEntityTooLarge, "write", &view{Lang: q.lang, Account: q.acct,
 			Errors: map[string]string{"body": "field_too_long"},
-			Data:   writeData{ID: q.story.ID, TextLang: lang, Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}})
+			Data:   writeData{ID: q.story.ID, TextLang: lang, Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)})
 		return
 	}
 	lang := r.PostForm.Get("text_lang")
@@ -392,7 +400,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		lang = storyLang(r, q.story, q.lang)
 	}
 	old := q.story.Current[lang]
-	d := writeData{ID: q.story.ID, TextLang: lang, Saved: !old.At.IsZero()}
+	d := writeData{ID: q.story.ID, TextLang: lang, Saved: !old.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
 	fields := []struct {
 		name     string
 		dst      *string
@@ -458,15 +466,17 @@ var (
 
 // consentData is the consent page's data.
 type consentData struct {
-	ID       string
-	A        Answers
-	Channels []string
-	Langs    []string
-	Staff    bool
+	ID         string
+	CanPreview bool
+	A          Answers
+	Channels   []string
+	Langs      []string
+	Staff      bool
 }
 
 func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, q *req) {
-	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, Staff: q.acct.Role != Storyteller}
+	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, Staff: q.acct.Role != Storyteller,
+		CanPreview: Allowed(q.acct, &q.story.StoryMeta, ActPreview)}
 	if q.story.Answers != nil {
 		d.A = *q.story.Answers
 	}
@@ -475,7 +485,8 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, q *req) {
 
 func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 	errs := map[string]string{}
-	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, Staff: q.acct.Role != Storyteller}
+	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, Staff: q.acct.Role != Storyteller,
+		CanPreview: Allowed(q.acct, &q.story.StoryMeta, ActPreview)}
 	if !parseForm(w, r, maxFormBytes) {
 		errs["share"] = "field_too_long"
 		s.render(w, r, http.StatusRequestEntityTooLarge, "consent", &view{Lang: q.lang, Account: q.acct, Errors: errs, Data: d})
@@ -644,8 +655,8 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request, q *req) {
 
 func (v *view) with(d any) *view { v.Data = d; return v }
 
-// previewSite serves the built preview to the story's own session only
-// (the wrapper checked ActViewStory), under the theme's own policy.
+// previewSite serves the built preview to the story's storyteller only
+// (the wrapper checked ActPreview), under the theme's own policy.
 func (s *Server) previewSite(w http.ResponseWriter, r *http.Request, q *req) {
 	s.mu.Lock()
 	res := s.previews[q.story.ID]
