@@ -19,8 +19,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"time"
 )
@@ -52,9 +52,9 @@ type Config struct {
 	// the given level when she asks to stop sharing; nil records the
 	// request for staff only.
 	Withdraw func(ctx context.Context, storyID, level, byAccount string) error
-	// QuickExitURL is where the quick exit goes; config.toml's
-	// params.storyguard.quick_exit_url, "https://www.bbc.com/weather"
-	// when empty (the public theme's default).
+	// QuickExitURL is where the quick exit goes: an https URL,
+	// "https://www.bbc.com/weather" when empty (the public theme's
+	// default, config.toml params.storyguard.quick_exit_url).
 	QuickExitURL string
 	// SecureCookies marks cookies Secure: set it whenever the desk is
 	// served over HTTPS (always, except on localhost).
@@ -110,8 +110,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.QuickExitURL == "" {
 		cfg.QuickExitURL = "https://www.bbc.com/weather"
 	}
-	if !strings.HasPrefix(cfg.QuickExitURL, "https://") {
-		return nil, errors.New("desk: field QuickExitURL: want an https URL")
+	if u, err := url.Parse(cfg.QuickExitURL); err != nil || u.Host == "" ||
+		!(u.Scheme == "https" || u.Scheme == "http" && (u.Hostname() == "localhost" || net.ParseIP(u.Hostname()).IsLoopback())) {
+		return nil, errors.New("desk: field QuickExitURL: want an https URL (http only on loopback, for tests)")
 	}
 	s := &Server{cfg: cfg, sessions: map[string]*session{}, previews: map[string]*previewResult{},
 		argon: make(chan struct{}, 2), limiter: newLimiter()}

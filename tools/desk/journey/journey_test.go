@@ -6,6 +6,7 @@ package journey
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"storyguard/tools/desk"
 	"storyguard/tools/site"
@@ -143,6 +145,27 @@ func checkAxe(t *testing.T, ctx context.Context, axe []byte, name string) {
 	}
 }
 
+// checkTargets fails the test when a control on the page is smaller than
+// 48 px in height (buttons, links styled as buttons, fields, and the
+// labels that hold radio buttons and check boxes), or when the page
+// scrolls sideways at 390 px.
+func checkTargets(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	small, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(
+		"button, .button, .quick-exit a, input[type=text], input[type=password], textarea, select, label.choice")]
+		.filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 48)
+		.map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().height))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range small {
+		t.Errorf("%s: target under 48 px: %s", name, s)
+	}
+	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 390 {
+		t.Errorf("%s: the page is %d px wide at 390 px", name, w)
+	}
+}
+
 // submit clicks sel and waits for the page it leads to.
 func submit(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
@@ -206,7 +229,12 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	}
 	var builds []time.Duration
 	var bmu sync.Mutex
-	srv, err := desk.New(desk.Config{Store: store, SiteRoot: root, WorkDir: t.TempDir(),
+	exitPage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(`<!doctype html><html lang="en"><title>Weather</title><h1>Weather</h1></html>`))
+	}))
+	t.Cleanup(exitPage.Close)
+	srv, err := desk.New(desk.Config{Store: store, SiteRoot: root, WorkDir: t.TempDir(), QuickExitURL: exitPage.URL + "/weather",
 		Build: func(ctx context.Context, src, dst, base string) error {
 			start := time.Now()
 			err := site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
@@ -234,6 +262,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Errorf("title %q, want the neutral Notas", title)
 	}
 	checkAxe(t, ctx, axe, "enrol")
+	checkTargets(t, ctx, "enrol")
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("code"), strings.ToLower(code))); err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +270,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 
 	// 2. Choose a secret phrase, shown while typing.
 	checkAxe(t, ctx, axe, "phrase")
+	checkTargets(t, ctx, "phrase")
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`[data-show-phrase] input`)),
 		chromedp.SendKeys(chromedp.ID("phrase"), "luna sobre el río"),
@@ -255,6 +285,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Fatalf("after the phrase: %q", n)
 	}
 	checkAxe(t, ctx, axe, "stories")
+	checkTargets(t, ctx, "stories")
 
 	// 3. Write her story, saved on the server.
 	submit(t, ctx, `main form button[type=submit]`)
@@ -293,6 +324,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	// 5. Answer the consent questions.
 	submit(t, ctx, `main .actions a[href$="/consent"]`)
 	checkAxe(t, ctx, axe, "consent")
+	checkTargets(t, ctx, "consent")
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`input[name=share][value=yes]`)),
 		chromedp.Click(chromedp.CSS(`input[name=danger][value=no]`)),
@@ -341,6 +373,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAxe(t, ctx, axe, "stop")
+	checkTargets(t, ctx, "stop")
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`input[name=level][value=take-down]`)),
 		chromedp.Click(chromedp.CSS(`input[name=confirm]`))); err != nil {
@@ -355,7 +388,29 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Fatalf("withdrawal %+v", st.Withdrawal)
 	}
 
-	// 8. Sign out: Back does not show her pages again.
+	// 8. Quick exit: Esc three times leaves at once, and Back does not
+	// return to the desk.
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/stories/"+id)); err != nil {
+		t.Fatal(err)
+	}
+	checkTargets(t, ctx, "write")
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Escape), chromedp.Sleep(800*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if l := location(t, ctx); l != exitPage.URL+"/weather" {
+		t.Fatalf("after Esc 3 times the browser is at %s, want the exit page", l)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`history.back()`), chromedp.Sleep(800*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if l := location(t, ctx); strings.HasSuffix(l, "/stories/"+id) {
+		t.Errorf("Back after the quick exit returned to the story page")
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/stories/"+id+"/stop")); err != nil {
+		t.Fatal(err)
+	}
+
+	// 9. Sign out: Back does not show her pages again.
 	submit(t, ctx, `form[action="/sign-out"] button`)
 	checkAxe(t, ctx, axe, "signed out")
 	if err := chromedp.Do(ctx, chromedp.NavigateBack(), chromedp.Sleep(500*time.Millisecond)); err != nil {
