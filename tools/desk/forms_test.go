@@ -3,6 +3,7 @@ package desk
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -468,5 +469,27 @@ func TestStopSharing(t *testing.T) {
 	}
 	if l := c.get("/stories"); !strings.Contains(l.body, d.srv.msgs.text("es", "state_stopped")) {
 		t.Error("her list does not show she stopped sharing")
+	}
+}
+
+// TestLimiterFloodDoesNotResetCounts: a flood of distinct keys must not
+// wipe the count of the key under attack.
+func TestLimiterFloodDoesNotResetCounts(t *testing.T) {
+	l := newLimiter()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for range signInPerLogin {
+		l.allow("signin-login:ana", signInPerLogin, now)
+	}
+	for i := range maxWindows {
+		l.allow("flood:"+strconv.Itoa(i), 1, now)
+	}
+	if l.allow("signin-login:ana", signInPerLogin, now) {
+		t.Error("after a flood of keys, the attacked key is allowed again")
+	}
+	if l.allow("someone-new", 5, now) {
+		t.Error("a new key is allowed while the table is full of live windows")
+	}
+	if !l.allow("someone-new", 5, now.Add(time.Minute)) {
+		t.Error("a new key is refused after the windows ended")
 	}
 }

@@ -261,15 +261,29 @@ type window struct {
 
 func newLimiter() *limiter { return &limiter{w: map[string]*window{}} }
 
+// maxWindows bounds the limiter's memory.
+const maxWindows = 100_000
+
 // allow counts one attempt for key at now and reports whether it is within
-// max attempts per minute.
+// max attempts per minute. When maxWindows keys are in their window (a
+// flood of distinct names or addresses), it drops the windows that have
+// ended and, if none has, refuses every new key until one ends: it fails
+// closed rather than forgetting counts, which would let a flood reset
+// every limit.
 func (l *limiter) allow(key string, max int, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.w) > 100000 { // bound memory under a flood: start over
-		l.w = map[string]*window{}
-	}
 	w := l.w[key]
+	if w == nil && len(l.w) >= maxWindows {
+		for k, old := range l.w {
+			if now.Sub(old.start) >= time.Minute {
+				delete(l.w, k)
+			}
+		}
+		if len(l.w) >= maxWindows {
+			return false
+		}
+	}
 	if w == nil || now.Sub(w.start) >= time.Minute {
 		w = &window{start: now}
 		l.w[key] = w

@@ -70,12 +70,18 @@ func (s StoryStore) AccountByLogin(ctx context.Context, login string) (Account, 
 	if err != nil {
 		return Account{}, err
 	}
-	for _, a := range all {
-		if a.DisabledAt.IsZero() && a.Label != "" && strings.ToLower(a.Label) == strings.ToLower(login) {
-			return fromStoriesAccount(a), nil
+	// Every account is compared, found or not, so the time taken does not
+	// tell where (or whether) the name is.
+	var found *stories.Account
+	for i, a := range all {
+		if a.DisabledAt.IsZero() && a.Label != "" && strings.ToLower(a.Label) == strings.ToLower(login) && found == nil {
+			found = &all[i]
 		}
 	}
-	return Account{}, ErrNotFound
+	if found == nil {
+		return Account{}, ErrNotFound
+	}
+	return fromStoriesAccount(*found), nil
 }
 
 // AddAccount creates the account with a.Login as its label; a.ID is
