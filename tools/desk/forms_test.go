@@ -369,6 +369,11 @@ func TestSafetyHeadersOnEveryPage(t *testing.T) {
 		if r.status == http.StatusOK && strings.HasPrefix(r.header.Get("Content-Type"), "text/html") && !strings.Contains(r.body, "<title>Notes</title>") {
 			t.Errorf("%s: not the neutral title", p)
 		}
+		// Issue #15: a desk page weighs at most 50 KB without photos,
+		// with its style sheet and script.
+		if weight := len(r.body) + len(c.get("/assets/desk.css").body) + len(c.get("/assets/desk.js").body); weight > 50_000 {
+			t.Errorf("%s: %d bytes with its assets, over 50 KB", p, weight)
+		}
 	}
 	if r := c.get("/stories/" + id); strings.Count(r.body, `autocomplete="off"`) < 3 {
 		t.Error("the story fields lack autocomplete=off")

@@ -3,6 +3,7 @@ package desk
 import (
 	"fmt"
 	"io/fs"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -159,6 +160,31 @@ func TestLiteralTextFindsWords(t *testing.T) {
 	} {
 		if got := literalText(c.text); len(got) != c.want {
 			t.Errorf("literalText(%q) = %q, want %d", c.text, got, c.want)
+		}
+	}
+}
+
+func FuzzPickLanguage(f *testing.F) {
+	f.Add("es-GT,es;q=0.9,en;q=0.8", "")
+	f.Add("", "fr")
+	f.Fuzz(func(t *testing.T, accept, cookie string) {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Language", accept)
+		if cookie != "" {
+			r.AddCookie(&http.Cookie{Name: langCookie, Value: cookie})
+		}
+		if got := pickLanguage(r); !slices.Contains(Languages, got) {
+			t.Fatalf("pickLanguage = %q, not a desk language", got)
+		}
+	})
+}
+
+func TestPickLanguage(t *testing.T) {
+	for accept, want := range map[string]string{"es-GT,es;q=0.9": "es", "fr, es;q=0.5": "es", "de": "en", "": "en", "EN-us": "en"} {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Language", accept)
+		if got := pickLanguage(r); got != want {
+			t.Errorf("Accept-Language %q: %s, want %s", accept, got, want)
 		}
 	}
 }
