@@ -119,7 +119,7 @@ func TestAccessEveryRouteEveryRole(t *testing.T) {
 		}
 		return c
 	}
-	fill := strings.NewReplacer("{$}", "", "{id}", id, "{file}", "desk.css", "{path...}", "stories/"+id+"/")
+	fill := strings.NewReplacer("{$}", "", "{id}", id, "{file}", "desk.css", "{format}", "receipt", "{path...}", "stories/"+id+"/")
 	for _, rt := range d.srv.routeTable() {
 		want, ok := expected[rt.action]
 		if !ok {

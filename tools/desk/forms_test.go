@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -496,5 +497,40 @@ func TestLimiterFloodDoesNotResetCounts(t *testing.T) {
 	}
 	if !l.allow("someone-new", 5, now.Add(time.Minute)) {
 		t.Error("a new key is refused after the windows ended")
+	}
+}
+
+func TestConsentReceipt(t *testing.T) {
+	d := newTestDesk(t)
+	c, id, digest := approveFlow(t, d)
+	if r := c.get("/stories/" + id + "/receipt?lang=es"); !strings.Contains(r.body, d.srv.msgs.text("es", "receipt_none")) {
+		t.Error("a receipt before approval")
+	}
+	if r := c.get("/stories/" + id + "/receipt.json?lang=es"); r.status != http.StatusNotFound {
+		t.Errorf("JSON receipt before approval: %d", r.status)
+	}
+	c.post("/stories/"+id+"/approve", url.Values{"text_lang": {"es"}, "digest": {digest}, "read_aloud": {"1"}})
+	r := c.get("/stories/" + id + "/receipt?lang=es")
+	for _, want := range []string{Fingerprint(digest), "2027-12-01", d.srv.msgs.text("es", "channel_website"), d.srv.msgs.text("es", "receipt_no_name"), d.srv.msgs.text("es", "receipt_read_aloud")} {
+		if !strings.Contains(r.body, htmlEscape(want)) {
+			t.Errorf("receipt lacks %q", want)
+		}
+	}
+	if strings.Contains(r.body, "Texto que ella leyó") {
+		t.Error("the receipt holds story text")
+	}
+	j := c.get("/stories/" + id + "/receipt.json?lang=es")
+	var rc Receipt
+	if err := json.Unmarshal([]byte(j.body), &rc); err != nil || rc.Version != "KI-CR-v1.1.0" || rc.Digest != digest || rc.Termination != "2027-12-01" ||
+		!rc.ReadAloud || rc.Method != "desk, with staff" || !strings.HasPrefix(rc.ReceiptID, "cr-") {
+		t.Errorf("JSON receipt %+v, %v", rc, err)
+	}
+	if r := c.get("/stories/" + id + "/receipts"); r.status != http.StatusNotFound {
+		t.Errorf("another name under the story: %d", r.status)
+	}
+	// After any change the old approval, and its receipt, are gone.
+	c.post("/stories/"+id, url.Values{"text_lang": {"es"}, "title": {"Título"}, "body": {"Otro."}})
+	if r := c.get("/stories/" + id + "/receipt.json?lang=es"); r.status != http.StatusNotFound {
+		t.Errorf("receipt of a changed text: %d", r.status)
 	}
 }

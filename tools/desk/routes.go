@@ -47,6 +47,7 @@ func (s *Server) routeTable() []route {
 		{"GET /stories/{id}/preview", ActPreview, s.previewPage},
 		{"GET /stories/{id}/preview/site/{path...}", ActPreview, s.previewSite},
 		{"POST /stories/{id}/approve", ActApprove, s.approve},
+		{"GET /stories/{id}/{format}", ActViewStory, s.receiptRoute},
 		{"GET /stories/{id}/stop", ActWithdraw, s.stopPage},
 		{"POST /stories/{id}/stop", ActWithdraw, s.stop},
 	}

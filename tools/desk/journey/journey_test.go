@@ -368,6 +368,13 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Fatalf("approval %+v", ap)
 	}
 
+	// Her consent receipt, on screen.
+	submit(t, ctx, `a[href*="/receipt"]`)
+	checkAxe(t, ctx, axe, "receipt")
+	if n := text(t, ctx, ".receipt .fingerprint"); n != desk.Fingerprint(digest) {
+		t.Errorf("receipt fingerprint %q", n)
+	}
+
 	// 7. Stop sharing.
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/stories/"+id+"/stop")); err != nil {
 		t.Fatal(err)
