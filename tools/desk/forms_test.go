@@ -534,3 +534,25 @@ func TestConsentReceipt(t *testing.T) {
 		t.Errorf("receipt of a changed text: %d", r.status)
 	}
 }
+
+func TestSignOutEverywhere(t *testing.T) {
+	d := newTestDesk(t)
+	phone := d.client("es")
+	phone.enrol(d.account("a-ana", "ana", Storyteller), "ana phrase for tests")
+	office := d.client("es")
+	office.post("/sign-in", url.Values{"login": {"ana"}, "phrase": {"ana phrase for tests"}})
+	other := d.client("es")
+	other.enrol(d.account("a-bea", "bea", Storyteller), "bea phrase for tests")
+	r := office.post("/sign-out/everywhere", url.Values{})
+	if !strings.Contains(r.header.Get("Clear-Site-Data"), `"cookies"`) {
+		t.Error("no Clear-Site-Data")
+	}
+	for name, c := range map[string]*client{"phone": phone, "office": office} {
+		if r := c.get("/stories"); r.location() != "/sign-in" {
+			t.Errorf("%s still signed in: %d", name, r.status)
+		}
+	}
+	if r := other.get("/stories"); r.status != http.StatusOK {
+		t.Errorf("another storyteller was signed out: %d", r.status)
+	}
+}

@@ -245,6 +245,14 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, q *req) {
 	s.render(w, r, http.StatusOK, "signin", &view{Lang: q.lang, Notice: "signed_out"})
 }
 
+// signOutEverywhere ends every session of the account, on every device,
+// then signs this one out as signOut does.
+func (s *Server) signOutEverywhere(w http.ResponseWriter, r *http.Request, q *req) {
+	s.endSessions(q.acct.ID)
+	s.logf("sign-out everywhere account %s", q.acct.ID)
+	s.signOut(w, r, q)
+}
+
 // extend keeps the session alive (the idle warning's button). The wrapper
 // already touched it.
 func (s *Server) extend(w http.ResponseWriter, r *http.Request, q *req) {

@@ -37,6 +37,7 @@ func (s *Server) routeTable() []route {
 		{"GET /enrol/phrase", ActEnrolling, s.phrasePage},
 		{"POST /enrol/phrase", ActEnrolling, s.setPhrase},
 		{"POST /sign-out", ActSignedIn, s.signOut},
+		{"POST /sign-out/everywhere", ActSignedIn, s.signOutEverywhere},
 		{"POST /session/extend", ActSignedIn, s.extend},
 		{"GET /stories", ActListStories, s.listStories},
 		{"POST /stories", ActNewStory, s.newStory},
