@@ -93,7 +93,7 @@ func browser(t *testing.T) context.Context {
 			}
 		}
 	})
-	tctx, tcancel := context.WithTimeout(ctx, 4*time.Minute)
+	tctx, tcancel := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(func() {
 		tcancel()
 		cancel()
@@ -288,7 +288,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	checkTargets(t, ctx, "stories")
 
 	// 3. Write her story, saved on the server.
-	submit(t, ctx, `main form button[type=submit]`)
+	submit(t, ctx, `form[action="/stories"] button`)
 	checkAxe(t, ctx, axe, "write")
 	body := "Hace tres años empecé a hablar de lo que viví.\n\nHoy acompaño a otras mujeres del grupo."
 	if err := chromedp.Do(ctx,
@@ -336,7 +336,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name=search][value=no]`))); err != nil {
 		t.Fatal(err)
 	}
-	submit(t, ctx, `main form button[type=submit]`)
+	submit(t, ctx, `form[action$="/consent"] button[type=submit]`)
 	if n := text(t, ctx, ".notice"); n != "Tus respuestas están guardadas." {
 		t.Fatalf("after consent: %q", n)
 	}
