@@ -430,3 +430,75 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	t.Logf("preview builds: %v", builds)
 	bmu.Unlock()
 }
+
+// TestIdleWarningThenSignOut: with a short idle timeout, the warning
+// shows before the end, "stay signed in" keeps the session, and once the
+// time runs out the page moves to sign-in with the notice, in Spanish.
+func TestIdleWarningThenSignOut(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := desk.NewMemoryStore()
+	accounts, err := desk.SeedDemo(t.Context(), store, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := desk.New(desk.Config{Store: store, SiteRoot: root, WorkDir: t.TempDir(), IdleTimeout: 6 * time.Second,
+		Build: func(ctx context.Context, src, dst, base string) error {
+			return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/enrol"), chromedp.SendKeys(chromedp.ID("code"), accounts[0].Code)); err != nil {
+		t.Fatal(err)
+	}
+	submit(t, ctx, `main button[type=submit]`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("phrase"), "luna sobre el río"), chromedp.SendKeys(chromedp.ID("repeat"), "luna sobre el río")); err != nil {
+		t.Fatal(err)
+	}
+	submit(t, ctx, `main button[type=submit]`)
+	hidden := func() bool {
+		h, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("[data-idle-warning]").hidden`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if !hidden() {
+		t.Fatal("the idle warning shows at once")
+	}
+	if err := chromedp.Do(ctx, chromedp.Sleep(3500*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if hidden() {
+		t.Fatal("no idle warning 3 s before the end")
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-idle-warning] button`)), chromedp.Sleep(500*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if !hidden() {
+		t.Error("the warning stays after stay signed in")
+	}
+	// The stay kept the session: 4 s later (8 s after the first page) it
+	// is still alive on the server.
+	if err := chromedp.Do(ctx, chromedp.Sleep(4*time.Second), chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	if l := location(t, ctx); !strings.HasSuffix(l, "/stories?n=phrase") {
+		t.Fatalf("after stay signed in and 4 s: at %s", l)
+	}
+	if err := chromedp.Do(ctx, chromedp.Sleep(7*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if l := location(t, ctx); !strings.HasSuffix(l, "/sign-in?n=expired") {
+		t.Fatalf("after the idle time: at %s", l)
+	}
+	if n := text(t, ctx, ".notice"); n != "Se cerró tu sesión porque no pasó nada en un rato. Tu historia está guardada." {
+		t.Errorf("notice %q", n)
+	}
+}
