@@ -556,3 +556,23 @@ func TestSignOutEverywhere(t *testing.T) {
 		t.Errorf("another storyteller was signed out: %d", r.status)
 	}
 }
+
+func TestNothingNewOnATakenDownStory(t *testing.T) {
+	d := newTestDesk(t)
+	c, id, digest := approveFlow(t, d)
+	c.post("/stories/"+id+"/stop", url.Values{"level": {TakeDown}, "confirm": {"1"}})
+	for path, form := range map[string]url.Values{
+		"":         {"text_lang": {"es"}, "title": {"Título"}, "body": {"Nuevo."}},
+		"/consent": {"share": {"yes"}, "danger": {"no"}, "name": {"none"}, "channels": {"website"}, "languages": {"es"}, "term": {"1"}, "search": {"no"}},
+		"/approve": {"text_lang": {"es"}, "digest": {digest}},
+		"/stop":    {"level": {StopNewUses}, "confirm": {"1"}},
+	} {
+		r := c.post("/stories/"+id+path, form)
+		if r.status != http.StatusConflict || !strings.Contains(r.body, d.srv.msgs.text("es", "stop_already")) {
+			t.Errorf("POST %s after take-down: %d, want 409 with the message", path, r.status)
+		}
+	}
+	if st := mustStory(t, d, id); st.Current["es"].Body != "Texto que ella leyó." || st.Withdrawal.Level != TakeDown {
+		t.Error("a taken-down story changed")
+	}
+}

@@ -447,6 +447,10 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	rev := Revision{Lang: lang, Title: d.Title, Summary: d.Summary, Body: cleanBody(d.Body), By: q.acct.ID, At: s.now()}
 	if err := s.cfg.Store.SaveRevision(r.Context(), q.story.ID, rev); err != nil {
+		if errors.Is(err, ErrWithdrawn) {
+			s.refusedWithdrawn(w, r, q)
+			return
+		}
 		s.failed(w, r, q, "save", err)
 		return
 	}
@@ -550,6 +554,10 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	if err := s.cfg.Store.SaveAnswers(r.Context(), q.story.ID, a); err != nil {
+		if errors.Is(err, ErrWithdrawn) {
+			s.refusedWithdrawn(w, r, q)
+			return
+		}
 		s.failed(w, r, q, "consent", err)
 		return
 	}
@@ -711,6 +719,10 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	person, err := s.person(r, q.story)
 	if err != nil {
+		if errors.Is(err, ErrWithdrawn) {
+			s.refusedWithdrawn(w, r, q)
+			return
+		}
 		s.failed(w, r, q, "approve", err)
 		return
 	}
@@ -722,6 +734,10 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	ap := Approval{Lang: lang, Digest: cur, By: q.acct.ID, At: s.now(), ReadAloud: r.PostForm.Get("read_aloud") == "1"}
 	if err := s.cfg.Store.SaveApproval(r.Context(), q.story.ID, ap); err != nil {
+		if errors.Is(err, ErrWithdrawn) {
+			s.refusedWithdrawn(w, r, q)
+			return
+		}
 		s.failed(w, r, q, "approve", err)
 		return
 	}
@@ -771,6 +787,10 @@ func (s *Server) stop(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	wd := Withdrawal{Level: level, By: q.acct.ID, At: s.now()}
 	if err := s.cfg.Store.SaveWithdrawal(r.Context(), q.story.ID, wd); err != nil {
+		if errors.Is(err, ErrWithdrawn) {
+			s.refusedWithdrawn(w, r, q)
+			return
+		}
 		s.failed(w, r, q, "stop", err)
 		return
 	}

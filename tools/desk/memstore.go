@@ -176,6 +176,9 @@ func (m *MemoryStore) update(id string, f func(s *Story)) error {
 	if !ok {
 		return ErrNotFound
 	}
+	if s.Withdrawal != nil && s.Withdrawal.Level != StopNewUses {
+		return ErrWithdrawn
+	}
 	f(s)
 	return nil
 }

@@ -163,6 +163,13 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, q *req) {
 	s.render(w, r, http.StatusNotFound, "message", &view{Lang: q.lang, Account: q.acct, Notice: "not_found_heading", Data: "not_found_text"})
 }
 
+// refusedWithdrawn answers a change to a story taken down: 409 and the
+// message that she already stopped sharing it.
+func (s *Server) refusedWithdrawn(w http.ResponseWriter, r *http.Request, q *req) {
+	s.logf("%s %s: refused, story taken down", r.Method, r.Pattern)
+	s.render(w, r, http.StatusConflict, "message", &view{Lang: q.lang, Account: q.acct, Notice: "stop_heading", Data: "stop_already"})
+}
+
 // failed answers 500 and logs what failed by kind, never the error's text
 // (it may quote a story).
 func (s *Server) failed(w http.ResponseWriter, r *http.Request, q *req, what string, err error) {

@@ -47,6 +47,9 @@ func storeErr(err error) error {
 	if errors.Is(err, stories.ErrNotFound) || errors.Is(err, stories.ErrErased) || errors.Is(err, stories.ErrCodeInvalid) {
 		return fmt.Errorf("%w (%w)", ErrNotFound, err)
 	}
+	if errors.Is(err, stories.ErrWithdrawn) {
+		return fmt.Errorf("%w (%w)", ErrWithdrawn, err)
+	}
 	return err
 }
 
@@ -234,7 +237,7 @@ func (s StoryStore) saveOnce(ctx context.Context, st Story, by string, langs []s
 		_, err = s.S.SaveRevision(ctx, st.ID, lang, g.Languages[lang], stories.Revision{Author: by,
 			TypedByStaff: by != st.Storyteller, FrontMatter: fm, Body: body})
 		if err != nil {
-			return err
+			return storeErr(err)
 		}
 	}
 	return nil
