@@ -57,6 +57,7 @@ func fromStoriesAccount(a stories.Account) Account {
 	return Account{ID: a.ID, Login: strings.ToLower(a.Label), Role: Role(a.Role), Person: a.PersonID}
 }
 
+// Account implements Store.Account.
 func (s StoryStore) Account(ctx context.Context, id string) (Account, error) {
 	a, err := s.S.Account(ctx, id)
 	if err != nil {
@@ -68,6 +69,7 @@ func (s StoryStore) Account(ctx context.Context, id string) (Account, error) {
 	return fromStoriesAccount(a), nil
 }
 
+// AccountByLogin implements Store.AccountByLogin.
 func (s StoryStore) AccountByLogin(ctx context.Context, login string) (Account, error) {
 	all, err := s.S.Accounts(ctx)
 	if err != nil {
@@ -94,6 +96,7 @@ func (s StoryStore) AddAccount(ctx context.Context, a Account) (string, error) {
 	return got.ID, err
 }
 
+// AddCode implements AccountAdder.AddCode with AddEnrolmentCode.
 func (s StoryStore) AddCode(ctx context.Context, account, code string, expires time.Time) error {
 	return s.S.AddEnrolmentCode(ctx, account, code, expires)
 }
@@ -108,10 +111,12 @@ func (s StoryStore) RedeemCode(ctx context.Context, code string, _ time.Time) (A
 	return s.Account(ctx, id)
 }
 
+// SetVerifier implements Store.SetVerifier.
 func (s StoryStore) SetVerifier(ctx context.Context, account, verifier string) error {
 	return storeErr(s.S.SetSecret(ctx, account, []byte(verifier)))
 }
 
+// Verifier implements Store.Verifier.
 func (s StoryStore) Verifier(ctx context.Context, account string) (string, error) {
 	v, err := s.S.Secret(ctx, account)
 	if err != nil {
@@ -129,6 +134,7 @@ func (s StoryStore) CreateStory(ctx context.Context, m StoryMeta) error {
 	return s.S.SetOwner(ctx, m.ID, m.Storyteller, m.Storyteller)
 }
 
+// Story implements Store.Story.
 func (s StoryStore) Story(ctx context.Context, id string) (Story, error) {
 	g, err := s.S.Get(ctx, id)
 	if err != nil {
@@ -181,6 +187,7 @@ func (s StoryStore) record(ctx context.Context, id string) (deskRecord, error) {
 	return rec, nil
 }
 
+// Stories implements Store.Stories.
 func (s StoryStore) Stories(ctx context.Context) ([]StoryMeta, error) {
 	l, err := s.S.List(ctx)
 	if err != nil {
@@ -243,6 +250,7 @@ func (s StoryStore) saveOnce(ctx context.Context, st Story, by string, langs []s
 	return nil
 }
 
+// SaveRevision implements Store.SaveRevision.
 func (s StoryStore) SaveRevision(ctx context.Context, id string, rev Revision) error {
 	st, err := s.Story(ctx, id)
 	if err != nil {
@@ -263,6 +271,7 @@ func (s StoryStore) saveRecord(ctx context.Context, st Story, by string) error {
 	return s.save(ctx, st, by, slices.Sorted(maps.Keys(st.Current)))
 }
 
+// SaveAnswers implements Store.SaveAnswers.
 func (s StoryStore) SaveAnswers(ctx context.Context, id string, a Answers) error {
 	st, err := s.Story(ctx, id)
 	if err != nil {
@@ -272,6 +281,7 @@ func (s StoryStore) SaveAnswers(ctx context.Context, id string, a Answers) error
 	return s.saveRecord(ctx, st, a.By)
 }
 
+// SaveApproval implements Store.SaveApproval.
 func (s StoryStore) SaveApproval(ctx context.Context, id string, a Approval) error {
 	st, err := s.Story(ctx, id)
 	if err != nil {
