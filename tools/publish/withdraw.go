@@ -153,9 +153,10 @@ func findStory(plan *Plan, name string) (Story, error) {
 	}
 	switch {
 	case len(matches) == 0:
-		return Story{}, fmt.Errorf("story %q: no story with that id or slug under content/", name)
+		// The argument is not repeated: it may be a name typed by mistake.
+		return Story{}, errors.New("no story with that id or slug under content/")
 	case len(matches) > 1:
-		return Story{}, fmt.Errorf("story %q: %d bundles match (%s); a story id must name one story: give the copy a new story_id, or withdraw by bundle path", name, len(matches), bundleList(matches))
+		return Story{}, fmt.Errorf("%d bundles match that id or slug (%s); a story id must name one story: give the copy a new story_id, or withdraw by bundle path", len(matches), bundleList(matches))
 	}
 	return matches[0], nil
 }
