@@ -119,7 +119,7 @@ func (a *app) loadIdentities(c config.Config) ([]age.Identity, error) {
 func registryHint(err error) error {
 	switch {
 	case errors.Is(err, identity.ErrRegistryMissing):
-		return withHint(err, "create one with 'storyguard registry init', or point --vault at the vault folder")
+		return withHint(err, "create one with 'storyguard registry init', or point --vault (or STORYGUARD_VAULT, or vault in [params.storyguard]) at the vault folder; the default is private")
 	case errors.Is(err, identity.ErrRegistryPlaintext):
 		return withHint(err, "a plaintext registry is refused: delete it securely, run 'storyguard registry init' and add the people again")
 	case errors.Is(err, identity.ErrWrongKey):
