@@ -51,7 +51,7 @@ func (f *pipelineFlags) nowDate() (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, f.now)
 	if err != nil {
-		return t, fmt.Errorf("--now %q: want a date YYYY-MM-DD", f.now)
+		return t, errors.New("flag --now: not a date; write YYYY-MM-DD")
 	}
 	return t, nil
 }
@@ -142,7 +142,7 @@ A configured endpoint is ignored: preview never touches production.
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
 			if host, _, err := net.SplitHostPort(addr); err != nil || !config.IsLoopback(host) {
-				return withHint(fmt.Errorf("--addr %q: preview serves on loopback only (127.0.0.1, ::1 or localhost)", addr), "preview is for your own eyes; to share the site, publish it to a real store")
+				return withHint(errors.New("flag --addr: preview serves on loopback only (127.0.0.1, ::1 or localhost)"), "preview is for your own eyes; to share the site, publish it to a real store")
 			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
@@ -234,7 +234,7 @@ with the key rebuilds the site.
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if !slices.Contains(publish.Roles, role) {
-				return fmt.Errorf("flag --by %q: want one of %s", role, strings.Join(publish.Roles, ", "))
+				return fmt.Errorf("flag --by: want one of %s", strings.Join(publish.Roles, ", "))
 			}
 			if emergency {
 				return a.emergencyWithdraw(c, &f, args[0], reason, role)
@@ -385,7 +385,7 @@ live in the bucket. Expiring within 60 days and awaiting approval are noted.
 			ctx := c.Context()
 			format, err := diag.ParseFormat(f.format)
 			if err != nil || format == diag.SARIF {
-				return fmt.Errorf("--format %q: want text or json", f.format)
+				return errors.New("flag --format: want text or json")
 			}
 			w, err := a.wire(ctx, &f, false)
 			if err != nil {

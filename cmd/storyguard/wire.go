@@ -196,7 +196,8 @@ func (f *pipelineFlags) base(cfg config.Config) (string, error) {
 		return "", errors.New("no base URL: set baseURL in config.toml or pass --base-url")
 	}
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("base URL %q: want an absolute http(s) URL such as https://stories.example.org/", base)
+		// Not repeated: it may be anything typed by mistake (issue #12).
+		return "", errors.New("base URL (--base-url, else baseURL in config.toml): want an absolute http(s) URL such as https://stories.example.org/")
 	}
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
