@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"storyguard/tools/config"
 )
@@ -108,22 +109,53 @@ S3-compatible object storage. Withdrawal takes a story down everywhere.
 			}
 			c.Long += "\n\n" + helpExitCodes
 		}
-		// A group command (registry, media, store) run with an unknown
-		// subcommand must fail, not print its help and exit 0.
-		if c != root && c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+		// A group command (storyguard itself, registry, media, store) run
+		// with an unknown subcommand must fail, not print its help and
+		// exit 0. No usage error repeats what was typed: an argument or a
+		// flag may be a name typed by mistake (issue #12), and cobra's own
+		// messages quote them.
+		if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
 			c.Args = cobra.ArbitraryArgs
 			c.RunE = func(c *cobra.Command, args []string) error {
 				if len(args) > 0 {
-					return withHint(fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath()), fmt.Sprintf("see '%s --help'", c.CommandPath()))
+					return withHint(fmt.Errorf("%s: no such command", c.CommandPath()), fmt.Sprintf("see '%s --help'", c.CommandPath()))
 				}
 				return c.Help()
+			}
+		} else if c.Args != nil {
+			check := c.Args
+			c.Args = func(c *cobra.Command, args []string) error {
+				if check(c, args) != nil {
+					return withHint(fmt.Errorf("%s: wrong arguments (usage: %s)", c.CommandPath(), c.UseLine()), fmt.Sprintf("see '%s --help'", c.CommandPath()))
+				}
+				return nil
 			}
 		}
 	})
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withHint(err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
+		return withHint(flagError(err), fmt.Sprintf("see '%s --help'", c.CommandPath()))
 	})
 	return root.ExecuteContext(ctx)
+}
+
+// flagError is err (from parsing flags) said without the flag names or
+// values typed: only the names of flags that exist, which are the
+// program's own.
+func flagError(err error) error {
+	var (
+		notExist *pflag.NotExistError
+		invalid  *pflag.InvalidValueError
+		required *pflag.ValueRequiredError
+	)
+	switch {
+	case errors.As(err, &notExist):
+		return errors.New("unknown flag")
+	case errors.As(err, &invalid) && invalid.GetFlag() != nil:
+		return fmt.Errorf("flag --%s: not a valid value", invalid.GetFlag().Name)
+	case errors.As(err, &required) && required.GetFlag() != nil:
+		return fmt.Errorf("flag --%s needs a value", required.GetFlag().Name)
+	}
+	return errors.New("flags could not be read")
 }
 
 // forEachCommand calls f on c and every command below it.
