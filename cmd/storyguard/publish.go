@@ -319,6 +319,7 @@ with the key rebuilds the site.
 // objects come down without the registry key, and the command exits 2
 // saying what is left to do.
 func (a *app) emergencyWithdraw(c *cobra.Command, f *pipelineFlags, story, reason, role string) error {
+	a.armTried = true // it never opens the registry, not even to redact
 	w, err := a.wireWithoutKey(f)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"storyguard/tools/config"
+	"storyguard/tools/identity"
 )
 
 // Exit codes, as documented in --help (the convention of errata-ai/vale).
@@ -50,7 +51,9 @@ type app struct {
 
 	swept bool // removeEditLeftovers ran
 
-	redactor *redactor // the output boundary; openVault arms it
+	redactor *redactor // the output boundary; config arms it (armRedactor)
+	armTried bool      // armRedactor ran, or must not (withdraw --emergency)
+	armed    *vault    // the registry armRedactor opened, for openVault
 }
 
 // command constructors, registered by each command's file in init.
@@ -185,7 +188,46 @@ func (a *app) config() (config.Config, error) {
 	if a.identityFile != "" {
 		c.IdentityFile = a.identityFile
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	a.armRedactor(c)
+	return c, nil
+}
+
+// armFromSite arms the output boundary for a command that needs neither
+// the site nor the registry (media scrub, media verify): where the site's
+// configuration and the key are at hand (--root, the vault, the identity),
+// file names that carry a registry term are redacted from its output too.
+// Without them it prints names as given.
+func (a *app) armFromSite() { _, _ = a.config() }
+
+// armRedactor opens the registry of c, when its key is at hand, only to
+// arm the output boundary: so that every command that reads the
+// configuration (approve, store ls, media, registry ...) prints no
+// registry term, not only those that need the registry. It fails quietly:
+// a command that needs the registry opens it itself and fails closed with
+// the reason. It runs once a run.
+func (a *app) armRedactor(c config.Config) {
+	if a.redactor == nil || a.armTried {
+		return
+	}
+	a.armTried = true
+	ids, err := identity.LoadIdentities(c.IdentityFile, a.getenv)
+	if err != nil {
+		return
+	}
+	path := registryPath(c)
+	reg, err := identity.OpenRegistry(path, ids)
+	if err != nil {
+		return
+	}
+	sc, err := identity.NewScanner(reg)
+	if err != nil {
+		return
+	}
+	a.redactor.set(sc.Redact)
+	a.armed = &vault{dir: c.Path(c.Vault), reg: reg, scanner: sc, path: path}
 }
 
 // exitCode prints err as the CLI does and maps it to an exit code.

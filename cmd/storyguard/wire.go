@@ -34,6 +34,7 @@ var variantWidths = []int{480, 960}
 // vault holds the decrypted registry and its scanner for one command.
 type vault struct {
 	dir     string
+	path    string // of registry.age
 	reg     *identity.Registry
 	scanner *identity.Scanner
 }
@@ -41,6 +42,9 @@ type vault struct {
 // openVault opens the registry as openRegistry does (failing closed, with a
 // hint for each kind of failure) and builds its scanner.
 func (a *app) openVault(cfg config.Config) (*vault, error) {
+	if v := a.armed; v != nil && v.path == registryPath(cfg) && v.dir == cfg.Path(cfg.Vault) {
+		return v, nil // opened by armRedactor for this configuration
+	}
 	reg, path, _, err := a.openRegistry()
 	if err != nil {
 		return nil, err
@@ -52,7 +56,7 @@ func (a *app) openVault(cfg config.Config) (*vault, error) {
 	if a.redactor != nil {
 		a.redactor.set(sc.Redact)
 	}
-	return &vault{dir: cfg.Path(cfg.Vault), reg: reg, scanner: sc}, nil
+	return &vault{dir: cfg.Path(cfg.Vault), path: path, reg: reg, scanner: sc}, nil
 }
 
 // checkSite loads the site and runs every rule, the registry's included.
