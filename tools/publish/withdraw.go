@@ -325,7 +325,12 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 		return nil, err
 	}
 	w.story, w.res = s, &WithdrawResult{StoryID: s.ID}
-	w.entry = AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: s.ConsentRecords}
+	// A consent.record that is not a record id (a name typed there, say)
+	// stays out of the log, which refuses it, rather than block the
+	// withdrawal: check refuses such a record on any page, so no copy of
+	// the story can pass under it.
+	records := slices.DeleteFunc(slices.Clone(s.ConsentRecords), func(r string) bool { return !auditRecord.MatchString(r) })
+	w.entry = AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: records}
 	w.prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
 	if err := o.step(ctx, "started"); err != nil {
 		return w, w.abort(FailInterrupted, err)
