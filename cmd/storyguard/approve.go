@@ -101,7 +101,11 @@ be in the future, nor before the story's consent.given.
 				if err := content.WriteFileAtomic(filepath.Join(cfg.Root, filepath.FromSlash(o.p.Path)), o.raw); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "approved %s (%s) on %s: sha256 %s\n", o.p.Path, o.p.Lang, consent.Day(day).Format(time.DateOnly), o.digest)
+				// By story id, not by file: a bundle folder may carry a
+				// name, and approve needs no key to redact it (issue #12).
+				id, _ := o.p.Get("story_id")
+				sid, _ := id.(string)
+				fmt.Fprintf(a.stdout, "approved %s (%s) on %s: sha256 %s\n", consent.SafeStoryID(sid), o.p.Lang, consent.Day(day).Format(time.DateOnly), o.digest)
 			}
 			return nil
 		},
