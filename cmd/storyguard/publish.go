@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"storyguard/tools/config"
+	"storyguard/tools/consent"
 	"storyguard/tools/diag"
 	"storyguard/tools/publish"
 	"storyguard/tools/store"
@@ -244,7 +245,9 @@ with the key rebuilds the site.
 			}
 			w, err := a.wire(c.Context(), &f, false)
 			if err != nil {
-				return withHint(err, "if the story must come down now and the registry key is out of reach, run: storyguard withdraw "+args[0]+" --emergency")
+				// The argument only when it is a story id: a slug may carry a
+				// name, and without the registry nothing redacts it.
+				return withHint(err, "if the story must come down now and the registry key is out of reach, run: storyguard withdraw "+storyArg(args[0])+" --emergency")
 			}
 			t := targetOf(w.cfg)
 			if err := checkTarget(w.opts.Vault, t); err != nil {
@@ -313,6 +316,16 @@ with the key rebuilds the site.
 	c.Flags().StringVar(&role, "by", "storyteller", "who asked, as a role: "+strings.Join(publish.Roles, ", "))
 	c.Flags().BoolVar(&emergency, "emergency", false, "without the registry key: delete the story's own pages and media now (every version), mark it withdrawn, skip the rebuild; finish with a full withdraw later")
 	return c
+}
+
+// storyArg is a story argument as a message may repeat it: itself when it
+// is a well-formed story id, else STORY (a slug or a mistyped argument may
+// carry a name).
+func storyArg(s string) string {
+	if consent.SafeStoryID(s) == s {
+		return s
+	}
+	return "STORY"
 }
 
 // emergencyWithdraw runs publish.EmergencyWithdraw: the story's own
