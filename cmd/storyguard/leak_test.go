@@ -95,6 +95,11 @@ func TestNoOutputCarriesARegistryTerm(t *testing.T) {
 	h.run("publish", nil, "publish", "--now", leakNow)
 	for _, b := range planted {
 		h.run("approve "+b.field, nil, "approve", b.slug, "--date", "2026-11-28")
+		if !strings.HasPrefix(b.slug, "leak-") {
+			// Without the key nothing can redact: what approve prints
+			// must name nobody by itself.
+			h.run("approve without the key "+b.field, noKey, "approve", b.slug, "--date", "2026-11-28")
+		}
 	}
 	h.run("check after approve", nil, "check", "--now", leakNow)
 	h.run("status", nil, "status", "--now", leakNow)
@@ -709,6 +714,9 @@ func personFile(yaml string) func(*leakHarness, string) []string {
 	}
 }
 
+// noKey is the environment of a shell without the registry key.
+var noKey = []string{"STORYGUARD_AGE_IDENTITY_FILE=", "STORYGUARD_AGE_IDENTITY="}
+
 // envv is argv for environment entries (KEY=VALUE).
 var envv = argv
 
@@ -718,6 +726,11 @@ var leakArguments = []leakArgument{
 	{"approve --lang <name>", argv("approve", "st-7q2k9m", "--lang", "TERM"), noEnv},
 	{"approve --date <name>", argv("approve", "st-7q2k9m", "--date", "TERM"), noEnv},
 	{"withdraw <name>", argv("withdraw", "TERM", "--reason", "storyteller request", "--now", leakNow), noEnv},
+	{"withdraw <name> without the key", argv("withdraw", "TERM", "--reason", "storyteller request", "--now", leakNow), envv(noKey...)},
+	{"withdraw --reason <name> without the key", argv("withdraw", "st-7q2k9m", "--reason", "TERM asked", "--now", leakNow), envv(noKey...)},
+	{"approve <name> without the key", argv("approve", "TERM"), envv(noKey...)},
+	{"status <name> without the key", argv("status", "TERM"), envv(noKey...)},
+	{"check --now <name> without the key", argv("check", "--now", "TERM"), envv(noKey...)},
 	{"withdraw --emergency <name>", argv("withdraw", "TERM", "--emergency", "--now", leakNow), noEnv},
 	{"withdraw --by <name>", argv("withdraw", "st-7q2k9m", "--by", "TERM", "--reason", "storyteller request"), noEnv},
 	{"withdraw --now <name>", argv("withdraw", "st-7q2k9m", "--reason", "x", "--now", "TERM"), noEnv},
