@@ -22,6 +22,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"golang.org/x/text/unicode/norm"
 
+	"storyguard/tools/corpus"
 	"storyguard/tools/identity"
 	"storyguard/tools/store"
 )
@@ -51,7 +52,8 @@ func TestNoOutputCarriesARegistryTerm(t *testing.T) {
 	if err != nil {
 		t.Fatalf("storyguard test binary not on PATH: %v", err)
 	}
-	h := newLeakHarness(t, exe)
+	t.Run("corpus", func(t *testing.T) { leakCorpus(t, exe) })
+	h := newDemoHarness(t, exe)
 	if len(h.terms) < 10 {
 		t.Fatalf("the demo registry yields only %d terms", len(h.terms))
 	}
@@ -59,7 +61,14 @@ func TestNoOutputCarriesARegistryTerm(t *testing.T) {
 	// Phase 1: the shipped demo, published and previewed clean, so that
 	// the store holds objects, and preview serves while requests carrying
 	// terms reach it.
-	h.mustExit(0, "publish (clean demo)", nil, "publish", "--now", leakNow)
+	h.mustExit(0, "publish (clean demo)", nil, "publish", "--now", leakNow, "--keep-work")
+	// The kept work folder holds the stage (copies of the pages that
+	// passed) and the built site: public names may stand there, nothing
+	// else.
+	work := filepath.Join(h.vault, "state", "work")
+	if n := h.scanTree(work, notPublicNames(h.terms)); n == 0 {
+		t.Errorf("publish --keep-work kept nothing under %s", work)
+	}
 	h.preview()
 	// A project layout that fails the build with a term in Hugo's message
 	// (on the clean demo, so that the build runs).
@@ -146,6 +155,46 @@ func TestNoOutputCarriesARegistryTerm(t *testing.T) {
 }
 
 const leakNow = "2026-11-29"
+
+// leakCorpus runs the plantings, check and the story arguments on a site
+// and vault from tools/corpus (the benchmark generators), whose registry
+// has other shapes of term (numbered names, villages).
+func leakCorpus(t *testing.T, exe string) {
+	dir := leakDir(t, "corpus")
+	site, vault := filepath.Join(dir, "site"), filepath.Join(dir, "site", "vault")
+	if err := corpus.Generate(site, 3, 12); err != nil {
+		t.Fatal(err)
+	}
+	if err := corpus.GenerateVault(vault, 3, 12); err != nil {
+		t.Fatal(err)
+	}
+	h := newLeakHarness(t, exe, site, "vault", filepath.Join(vault, "identity.txt"))
+	if len(h.terms) < 6 {
+		t.Fatalf("the corpus registry yields only %d terms", len(h.terms))
+	}
+	h.mustExit(0, "check (clean corpus)", nil, "check", "--now", leakNow)
+	planted := h.plantAll()
+	for _, f := range []string{"text", "json", "sarif"} {
+		if r := h.run("check "+f, nil, "check", "--now", leakNow, "--format", f); r.code != 1 {
+			t.Errorf("check --format %s of the planted corpus: exit %d, want 1", f, r.code)
+		}
+	}
+	for _, b := range planted {
+		h.run("approve "+b.field, nil, "approve", b.slug, "--date", "2026-11-28")
+	}
+	h.run("publish --dry-run", nil, "publish", "--dry-run", "--now", leakNow)
+	// The story arguments (the flag, environment and config rows do not
+	// depend on the shape of a term, and the demo runs them all).
+	for i, a := range leakArguments {
+		if !strings.HasPrefix(a.name, "approve") && !strings.HasPrefix(a.name, "withdraw") && !strings.HasPrefix(a.name, "status") {
+			continue
+		}
+		term := h.term(i)
+		h.run(a.name, a.env(h, term.value), a.args(h, term.value)...)
+	}
+	h.scanVault()
+	h.report()
+}
 
 // leakTerm is one registry term and where it comes from.
 type leakTerm struct {
@@ -264,19 +313,32 @@ type leakHarness struct {
 	ran   int
 }
 
-func newLeakHarness(t *testing.T, exe string) *leakHarness {
-	dir := t.TempDir()
+// leakDir is a fresh folder for one harness, or, with
+// STORYGUARD_LEAKTEST_DIR set, a folder there that is kept, to look at by
+// hand.
+func leakDir(t *testing.T, name string) string {
 	if d := os.Getenv("STORYGUARD_LEAKTEST_DIR"); d != "" {
-		dir = d // keep what the runs left, to look at by hand
+		return filepath.Join(d, name)
 	}
-	site := filepath.Join(dir, "site")
+	return t.TempDir()
+}
+
+// newDemoHarness copies the shipped site and the demo vault.
+func newDemoHarness(t *testing.T, exe string) *leakHarness {
+	site := filepath.Join(leakDir(t, "demo"), "site")
 	for _, d := range []string{"config.toml", "content", "themes", "static", "data", "examples/vault"} {
 		if err := copyPath(filepath.Join("..", "..", d), filepath.Join(site, d)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	vault := filepath.Join(site, "examples", "vault")
-	idFile := filepath.Join(vault, "demo-identity.txt")
+	return newLeakHarness(t, exe, site, "examples/vault", filepath.Join(vault, "demo-identity.txt"))
+}
+
+// newLeakHarness runs storyguard in site with the vault (relative to
+// site) and key file idFile, and takes the terms from that registry.
+func newLeakHarness(t *testing.T, exe, site, vaultRel, idFile string) *leakHarness {
+	vault := filepath.Join(site, vaultRel)
 	ids, err := identity.LoadIdentities(idFile, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -291,7 +353,7 @@ func newLeakHarness(t *testing.T, exe string) *leakHarness {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "STORYGUARD_VAULT=examples/vault", "STORYGUARD_AGE_IDENTITY_FILE="+idFile)
+	env = append(env, "STORYGUARD_VAULT="+vaultRel, "STORYGUARD_AGE_IDENTITY_FILE="+idFile)
 	return &leakHarness{t: t, exe: exe, site: site, vault: vault, env: env, terms: leakTerms(reg)}
 }
 
@@ -354,7 +416,11 @@ func (h *leakHarness) run(what string, env []string, args ...string) leakResult 
 	cmd.Env = append(slices.Clone(h.env), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
 	err := cmd.Run()
+	if d := time.Since(start); d > 3*time.Second {
+		h.t.Logf("%s took %.1f s", what, d.Seconds())
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -616,7 +682,11 @@ const leakBody = "Every morning I walk to the market. It is safer now.\n"
 // plantAll writes every planting, each with its own term, into the site
 // and the vault.
 func (h *leakHarness) plantAll() []leakBundle {
-	photo, err := os.ReadFile(filepath.Join(h.vault, "media", "m-0201.jpg"))
+	jpgs, _ := filepath.Glob(filepath.Join(h.vault, "media", "*.jpg"))
+	if len(jpgs) == 0 {
+		h.t.Fatalf("no JPEG in %s/media to plant", h.vault)
+	}
+	photo, err := os.ReadFile(jpgs[0])
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -855,7 +925,7 @@ func (h *leakHarness) scanVault() {
 		rel, _ := filepath.Rel(h.vault, p)
 		rel = filepath.ToSlash(rel)
 		switch {
-		case rel == "registry.age", rel == "demo-identity.txt", rel == "README.md", strings.HasPrefix(rel, "media/"):
+		case rel == "registry.age", rel == "demo-identity.txt", rel == "identity.txt", rel == "README.md", strings.HasPrefix(rel, "media/"):
 			return nil
 		}
 		found++
@@ -863,9 +933,28 @@ func (h *leakHarness) scanVault() {
 		h.scanFile(rel, p)
 		return nil
 	})
-	if _, err := os.Stat(filepath.Join(h.vault, "audit.log")); err != nil {
-		h.t.Errorf("no audit log after the withdrawals: %v", err)
-	}
+}
+
+// scanTree scans every file under dir (names and contents) for terms,
+// and returns how many files it read.
+func (h *leakHarness) scanTree(dir string, terms []leakTerm) int {
+	n := 0
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(h.site, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			h.t.Errorf("%s: %v", rel, err)
+			return nil
+		}
+		n++
+		h.scanTerms(terms, "file", rel+" (name)", rel)
+		h.scanTerms(terms, "file", rel, string(data))
+		return nil
+	})
+	return n
 }
 
 func (h *leakHarness) scanFile(what, p string) {
