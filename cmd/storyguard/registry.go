@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -337,7 +338,13 @@ old file still open with them.`,
 			if recipientsFile != "" {
 				data, err := os.ReadFile(recipientsFile)
 				if err != nil {
-					return fmt.Errorf("registry rekey: %w", err)
+					// Not the path: this runs before the registry is
+					// open, and the path may carry a name (issue #12).
+					var pe *fs.PathError
+					if errors.As(err, &pe) {
+						err = pe.Err
+					}
+					return fmt.Errorf("registry rekey: read --recipients-file: %w", err)
 				}
 				for _, l := range strings.Split(string(data), "\n") {
 					if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
