@@ -774,6 +774,21 @@ func argv(s ...string) func(*leakHarness, string) []string {
 
 func noEnv(*leakHarness, string) []string { return nil }
 
+// editorWriting is the environment of a registry edit whose editor
+// saves text (TERM replaced) in place of the registry's plaintext.
+func editorWriting(text string) func(*leakHarness, string) []string {
+	return func(h *leakHarness, term string) []string {
+		dir := h.t.TempDir()
+		h.write(filepath.Join(dir, "text"), []byte(strings.ReplaceAll(text, "TERM", term)))
+		script := filepath.Join(dir, "editor")
+		h.write(script, []byte("#!/bin/sh\ncat '"+filepath.Join(dir, "text")+"' > \"$1\"\n"))
+		if err := os.Chmod(script, 0o755); err != nil {
+			h.t.Fatal(err)
+		}
+		return []string{"EDITOR=" + script, "VISUAL="}
+	}
+}
+
 // personFile writes yaml (TERM replaced) to a file and runs registry add
 // --from it.
 func personFile(yaml string) func(*leakHarness, string) []string {
@@ -816,6 +831,13 @@ var leakArguments = []leakArgument{
 	{"unknown command <name>", argv("TERM"), noEnv},
 	{"registry <name>", argv("registry", "TERM"), noEnv},
 	{"help <name>", argv("help", "TERM"), noEnv},
+	{"registry rekey --recipient <name>", argv("registry", "rekey", "--recipient", "TERM"), noEnv},
+	{"registry rekey --recipients-file <missing file named by a name>", argv("registry", "rekey", "--recipients-file", "TERM.txt"), noEnv},
+	{"registry init --recipient <name> (no registry yet)", func(h *leakHarness, term string) []string {
+		return []string{"registry", "init", "--vault", filepath.Join(h.t.TempDir(), "fresh"), "--recipient", term}
+	}, noEnv},
+	{"registry edit, saved with a broken YAML line", argv("registry", "edit"), editorWriting("version: 1\ndemo: true\npersons:\n  - id: p-0001\n    role: storyteller\n    names: [\"TERM\"\n")},
+	{"registry edit, saved with a name as an id", argv("registry", "edit"), editorWriting("version: 1\ndemo: true\npersons:\n  - id: \"TERM\"\n    role: storyteller\n    names: [\"TERM\"]\n")},
 	{"registry add --from <missing file named by a name>", argv("registry", "add", "--from", "TERM.yaml"), noEnv},
 	{"registry add, a name as the id", personFile("id: \"TERM\"\nrole: relative\nnames: [\"Xochitl Leaktest\"]\n"), noEnv},
 	{"registry add, a name as the role", personFile("role: \"TERM\"\nnames: [\"Xochitl Leaktest\"]\n"), noEnv},
