@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -93,6 +94,11 @@ func TestNoOutputCarriesARegistryTerm(t *testing.T) {
 			continue
 		} else if !strings.Contains(checked.stdout, p) {
 			t.Errorf("check reports nothing on the planting %q (%s)", b.field, p)
+		}
+	}
+	for _, p := range leakPages {
+		if dir := path.Dir(p.path("")); strings.Contains(dir, "leak-") && !strings.Contains(checked.stdout, dir+"/") {
+			t.Errorf("check reports nothing on the planting %q (%s)", p.field, dir)
 		}
 	}
 	if checked.code != 1 {
@@ -623,6 +629,26 @@ var leakPlantings = []leakPlanting{
 	{field: "slug/folder name", slug: func(t string) string { return leakSlug(t) }},
 }
 
+// leakPages are pages other than stories an editor writes (advocacy and
+// partner pages, a section's _index.md), each planted with a term.
+var leakPages = []struct {
+	field      string
+	path, text func(term string) string
+}{
+	{"advocacy page title",
+		func(string) string { return "content/advocacy/leak-title/index.md" },
+		func(t string) string { return "---\ntitle: \"" + t + "\"\ndescription: \"x\"\n---\nText.\n" }},
+	{"advocacy page folder",
+		func(t string) string { return "content/advocacy/" + leakSlug(t) + "/index.md" },
+		func(string) string { return "---\ntitle: \"A visit\"\ndescription: \"x\"\n---\nText.\n" }},
+	{"partner page body",
+		func(string) string { return "content/partners/leak-body/index.md" },
+		func(t string) string { return "---\ntitle: \"A partner\"\ndescription: \"x\"\n---\nWe thank " + t + ".\n" }},
+	{"advocacy page unknown key",
+		func(string) string { return "content/advocacy/leak-key/index.md" },
+		func(t string) string { return "---\ntitle: \"A visit\"\n\"" + t + "\": 1\n---\nText.\n" }},
+}
+
 // leakFieldNo is the two-digit number of the planting covering field.
 func leakFieldNo(field string) string {
 	i := slices.IndexFunc(leakPlantings, func(p leakPlanting) bool { return p.field == field })
@@ -738,6 +764,10 @@ func (h *leakHarness) plantAll() []leakBundle {
 		}
 		h.write(filepath.Join(h.vault, "media", "m-leak"+no+".jpg"), photo)
 		out = append(out, leakBundle{field: p.field, slug: slug})
+	}
+	for i, p := range leakPages {
+		term := terms[(len(leakPlantings)+i)%len(terms)].value
+		h.write(filepath.Join(h.site, filepath.FromSlash(p.path(term))), []byte(p.text(term)))
 	}
 	return out
 }
@@ -1030,8 +1060,8 @@ func (h *leakHarness) scanStore() {
 }
 
 func (h *leakHarness) report() {
-	h.t.Logf("%d terms, %d plantings, %d arguments, %d config edits, %d layouts, %d preview requests; %d commands run",
-		len(h.terms), len(leakPlantings), len(leakArguments), len(leakConfigs), len(leakLayouts), len(leakRequests), h.ran)
+	h.t.Logf("%d terms, %d plantings and %d other pages, %d arguments, %d config edits, %d layouts, %d preview requests; %d commands run",
+		len(h.terms), len(leakPlantings), len(leakPages), len(leakArguments), len(leakConfigs), len(leakLayouts), len(leakRequests), h.ran)
 	slices.Sort(h.leaks)
 	for _, l := range slices.Compact(h.leaks) {
 		h.t.Error(l)
