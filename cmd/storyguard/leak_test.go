@@ -643,7 +643,9 @@ var leakPages = []struct {
 		func(string) string { return "---\ntitle: \"A visit\"\ndescription: \"x\"\n---\nText.\n" }},
 	{"partner page body",
 		func(string) string { return "content/partners/leak-body/index.md" },
-		func(t string) string { return "---\ntitle: \"A partner\"\ndescription: \"x\"\n---\nWe thank " + t + ".\n" }},
+		func(t string) string {
+			return "---\ntitle: \"A partner\"\ndescription: \"x\"\n---\nWe thank " + t + ".\n"
+		}},
 	{"advocacy page unknown key",
 		func(string) string { return "content/advocacy/leak-key/index.md" },
 		func(t string) string { return "---\ntitle: \"A visit\"\n\"" + t + "\": 1\n---\nText.\n" }},
