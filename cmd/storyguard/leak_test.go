@@ -32,22 +32,35 @@ import (
 // names people by id only, and never echoes a value that failed
 // validation. It takes every term of the demo registry
 // (examples/vault/registry.age: names, given, family and public names,
-// nicknames, every detail), plants them in every place an editor can type
-// (leakPlantings: front matter known and unknown, nested, taxonomies, bad
-// dates and ids, the folder name, media ids and file names, alt, caption,
-// shortcodes, raw HTML and comments, broken YAML, layouts' errorf, config
-// values, environment values, flags and story arguments), runs the real
-// commands on one copy of the site (check in text, json and sarif,
-// approve, publish --dry-run, publish, preview and what it serves,
-// withdraw, status, registry, media scrub and verify, store ls) and
-// asserts that no output channel carries any term, folded across case,
-// accents and punctuation: stdout, stderr, the audit log, every file
-// under <vault>/state/ and the vault's other run records, data/media.json,
-// every object key and every object's metadata in the embedded store
-// (every version), and the preview's responses (status, headers, body).
-// The terms come from the registry, so a new person or detail is covered
-// without editing this test; a new field an editor can type is one more
-// row in leakPlantings.
+// nicknames, every detail) and plants them in every place an editor or an
+// operator can type, one table row each:
+//
+//   - leakPlantings: every front-matter field of a story, known and
+//     unknown, nested, taxonomies, dates that fail to parse, ids that fail
+//     their format, broken YAML, the bundle folder, media ids, a vault file
+//     name, alt, caption, shortcodes valid and not, raw HTML and comments;
+//   - leakPages: advocacy and partner pages (title, folder, body, keys);
+//   - leakLayouts: a project layout's errorf and a template parse error;
+//   - leakArguments: story arguments, flag values and names, unknown
+//     commands, environment values, files named by a term (media scrub
+//     and verify, registry add, rekey, edit), with and without the key;
+//   - leakConfigs: config.toml values, an unknown key, a broken line;
+//   - leakRequests: what a browser sends preview (paths, queries, POST).
+//
+// It runs the real commands on one copy of the site: publish (clean, with
+// --keep-work), preview, check in text, json and sarif, approve, publish
+// --dry-run and publish, status (text and json), withdraw, registry list,
+// add, rekey, init and edit, media scrub and verify, store ls, export
+// newsletter, stories show. It asserts that no channel carries any term,
+// folded across case, accents and punctuation: stdout, stderr, the audit
+// log and every file the runs wrote into the vault (state/, the kept work
+// folder, published.json), data/media.json, every object key and the
+// metadata of every version in the embedded store, and preview's answers
+// (status, headers, body; public names may stand on public pages). The
+// "corpus" subtest runs the plantings, check, approve and the story
+// arguments again on a tools/corpus site and vault, whose terms have other
+// shapes. The terms come from the registries, so a new person or detail is
+// covered without editing this test; a new field is one more row.
 func TestNoOutputCarriesARegistryTerm(t *testing.T) {
 	exe, err := exec.LookPath("storyguard") // set up by testscript.Main
 	if err != nil {
