@@ -26,6 +26,9 @@ import (
 // openVault opens the registry as openRegistry does (failing closed, with a
 // hint for each kind of failure) and builds its scanner (vault.New).
 func (a *app) openVault(cfg config.Config) (*vault.Vault, error) {
+	if v := a.armed; v != nil && v.Dir == cfg.Path(cfg.Vault) {
+		return v, nil // opened by armRedactor for this configuration (same registry path)
+	}
 	reg, _, _, err := a.openRegistry()
 	if err != nil {
 		return nil, err
@@ -149,7 +152,8 @@ func (f *pipelineFlags) base(cfg config.Config) (string, error) {
 		return "", errors.New("no base URL: set baseURL in config.toml or pass --base-url")
 	}
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("base URL %q: want an absolute http(s) URL such as https://stories.example.org/", base)
+		// Not repeated: it may be anything typed by mistake (issue #12).
+		return "", errors.New("base URL (--base-url, else baseURL in config.toml): want an absolute http(s) URL such as https://stories.example.org/")
 	}
 	if !strings.HasSuffix(base, "/") {
 		base += "/"

@@ -12,7 +12,7 @@ import (
 )
 
 // ErrNoStory is wrapped by FindStory when nothing matches.
-var ErrNoStory = errors.New("no such story")
+var ErrNoStory = errors.New("no story with that id or slug")
 
 // NamesStory reports whether name, as a person types it to approve or
 // withdraw a story, names the story bundle whose story_id is id and whose
@@ -30,7 +30,8 @@ func NamesStory(name, id, bundle string) bool {
 // among the story pages of site (IsStoryPage), sorted by path. It is an
 // error when nothing matches (wrapping ErrNoStory), when the name matches
 // pages of more than one bundle, or when a matching page could not be
-// loaded. Errors name the story as given and file paths, nothing else.
+// loaded. No error repeats story: a name typed by mistake must not be
+// echoed (issue #12); errors name file paths only.
 func FindStory(site *content.Site, story string) ([]*content.Page, error) {
 	var out []*content.Page
 	bundles := map[string]bool{}
@@ -43,10 +44,11 @@ func FindStory(site *content.Site, story string) ([]*content.Page, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("story %s: %w under content/ (give a story_id or a slug)", story, ErrNoStory)
+		// story is not repeated: it may be a name typed by mistake.
+		return nil, fmt.Errorf("%w under content/ (give a story_id or a slug)", ErrNoStory)
 	}
 	if len(bundles) > 1 {
-		return nil, fmt.Errorf("story %s matches %d bundles; give its story_id", story, len(bundles))
+		return nil, fmt.Errorf("%d bundles match that id or slug; give its story_id", len(bundles))
 	}
 	for _, p := range out {
 		if p.Invalid {

@@ -4,7 +4,7 @@
 package endpoint
 
 import (
-	"fmt"
+	"errors"
 	"net"
 	"net/url"
 	"strings"
@@ -12,10 +12,10 @@ import (
 
 // Parse reads an S3 endpoint: an http(s) URL ("https://s3.example.org",
 // "http://127.0.0.1:9000") or a bare host:port, which means https except
-// on loopback (IsLoopback), where it means http. Errors repeat the value
-// as given, which is an operator's setting and never personal data.
+// on loopback (IsLoopback), where it means http. The error never repeats
+// the value: a value that fails validation may be anything typed by
+// mistake, a name included.
 func Parse(e string) (*url.URL, error) {
-	raw := e
 	if !strings.Contains(e, "://") {
 		host, _, err := net.SplitHostPort(e)
 		if err != nil {
@@ -29,7 +29,7 @@ func Parse(e string) (*url.URL, error) {
 	}
 	u, err := url.Parse(e)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("endpoint %q: want host:port or an http(s) URL", raw)
+		return nil, errors.New("endpoint: want host:port or an http(s) URL")
 	}
 	return u, nil
 }
