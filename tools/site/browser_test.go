@@ -267,7 +267,7 @@ type axeViolation struct {
 // page, about, the lists of stories, advocacy and partners, a taxonomy
 // page, a term page, the 404 page, and the search page when the site has
 // one.
-func axePages(t *testing.T, base string) []string {
+func axePages(t *testing.T, out string) []string {
 	pages := []string{
 		"", "es/",
 		"stories/finding-my-voice/", "es/stories/finding-my-voice/",
@@ -278,13 +278,8 @@ func axePages(t *testing.T, base string) []string {
 		"themes/", "es/countries/", "themes/justice/", "es/themes/justicia/",
 		"404.html", "es/404.html",
 	}
-	for _, p := range []string{"search/", "es/buscar/"} {
-		if res, err := http.Get(base + p); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				pages = append(pages, p)
-			}
-		}
+	for _, p := range searchPages(t, out) {
+		pages = append(pages, p)
 	}
 	return pages
 }
@@ -295,14 +290,14 @@ func TestAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, _ := browserSite(t)
+	base, _, out := browserSiteOut(t)
 	ctx := browser(t)
 	tags, _ := json.Marshal(axeTags)
 	run := `axe.run(document, {runOnly: {type: "tag", values: ` + string(tags) + `}}).then(r => JSON.stringify({
 		passes: r.passes.length,
 		violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))}))
 	}))`
-	for _, page := range axePages(t, base) {
+	for _, page := range axePages(t, out) {
 		for _, width := range []int64{1280, 390} {
 			if err := chromedp.Do(ctx,
 				chromedp.EmulateViewport(width, 800),
@@ -479,7 +474,7 @@ func TestQuickExitFirstInTabOrderAndWorksWithoutJS(t *testing.T) {
 // arriving late, and sums the layout-shift entries: width and height on
 // every image, and fonts preloaded with the stylesheet, keep it at zero.
 func TestNoLayoutShift(t *testing.T) {
-	base, _ := browserSite(t)
+	base, _, out := browserSiteOut(t)
 	ctx := browser(t)
 	const cls = `new Promise(resolve => {
 		let sum = 0;
@@ -488,7 +483,7 @@ func TestNoLayoutShift(t *testing.T) {
 		const done = () => setTimeout(() => resolve(sum), 300);
 		if (document.readyState === "complete") done(); else addEventListener("load", done);
 	})`
-	for _, page := range axePages(t, base) {
+	for _, page := range axePages(t, out) {
 		for _, width := range []int64{1280, 390} {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 700), chromedp.Navigate(base+page)); err != nil {
 				t.Fatal(err)

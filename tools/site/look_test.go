@@ -69,12 +69,36 @@ func lookPages(t *testing.T, out string) map[string]string {
 		"story-en": "stories/finding-my-voice/", "story-es": "es/stories/finding-my-voice/",
 		"advocacy-en": "advocacy/guatemala-field-visit/", "advocacy-es": "es/advocacy/guatemala-field-visit/",
 	}
-	for name, rel := range map[string]string{"search-en": "search/", "search-es": "es/buscar/"} {
-		if _, err := os.Stat(filepath.Join(out, rel, "index.html")); err == nil {
-			pages[name] = rel
-		}
+	for lang, rel := range searchPages(t, out) {
+		pages["search-"+lang] = rel
 	}
 	return pages
+}
+
+// searchPages finds the site's search page in each language, if it has one:
+// a page other than home whose HTML holds a search field (an input of
+// type search, or a search landmark). It returns site-relative folders by
+// language ("en", "es").
+func searchPages(t *testing.T, out string) map[string]string {
+	t.Helper()
+	found := map[string]string{}
+	walkOut(t, out, func(rel, body string) {
+		if !strings.HasSuffix(rel, "/index.html") || rel == "es/index.html" {
+			return
+		}
+		if !strings.Contains(body, `type="search"`) && !strings.Contains(body, `role="search"`) && !strings.Contains(body, "<search") {
+			return
+		}
+		lang := "en"
+		if strings.HasPrefix(rel, "es/") {
+			lang = "es"
+		}
+		dir := strings.TrimSuffix(rel, "index.html")
+		if prev, ok := found[lang]; !ok || len(dir) < len(prev) {
+			found[lang] = dir
+		}
+	})
+	return found
 }
 
 // TestScreenshots compares full-page screenshots of home, a story and an
@@ -492,5 +516,31 @@ func TestStoryPageBudget(t *testing.T) {
 		if total > 30*1024 {
 			t.Errorf("/%s: HTML+CSS+fonts on first load is %.0f bytes, over the 30 KB budget", page, total)
 		}
+	}
+}
+
+// TestSearchPagesFound: the search page joins the screenshots and the axe
+// run whatever its address, and a page that merely mentions search does not.
+func TestSearchPagesFound(t *testing.T) {
+	out := t.TempDir()
+	for rel, body := range map[string]string{
+		"index.html":                `<form role="search"><input type="search"></form>`,
+		"es/index.html":             `<input type="search">`,
+		"find/index.html":           `<main><input type="search" name="q"></main>`,
+		"es/buscar/index.html":      `<search><input type="search"></search>`,
+		"es/buscar/more/index.html": `<input type="search">`,
+		"about/index.html":          `<p>Search engines may list this page.</p>`,
+	} {
+		p := filepath.Join(out, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := searchPages(t, out)
+	if len(got) != 2 || got["en"] != "find/" || got["es"] != "es/buscar/" {
+		t.Errorf("searchPages = %v, want en find/ and es es/buscar/", got)
 	}
 }
