@@ -371,10 +371,10 @@ func evalJSON(ctx context.Context, script string, v any) error {
 }
 
 // TestHomeFirstScreen: on a 390×844 phone screen, in both languages, the
-// home page shows its headline, the three next steps, the figures (value,
-// line and source each) and the start of the first story card before the
-// screen ends, and the hero does not repeat the site title from the
-// header.
+// home page shows its headline, the next steps, the figures (value, line
+// and source each) and the start of the first story card before the screen
+// ends; the hero does not repeat the site title from the header; no image
+// it loads is over 150 KB (issue #18).
 func TestHomeFirstScreen(t *testing.T) {
 	base, _ := browserSite(t)
 	ctx := browser(t)
@@ -391,6 +391,7 @@ func TestHomeFirstScreen(t *testing.T) {
 			Figures         int
 			FigureParts     int
 			CardTitleBottom float64
+			LargestImage    float64
 			Screen          float64
 		}
 		err := evalJSON(ctx, `JSON.stringify({
@@ -399,6 +400,7 @@ func TestHomeFirstScreen(t *testing.T) {
 			figures: document.querySelectorAll(".stat").length,
 			figureParts: document.querySelectorAll(".stat .stat__value, .stat .stat__label, .stat .stat__source").length,
 			cardTitleBottom: document.querySelector(".cards .card__title").getBoundingClientRect().bottom,
+			largestImage: Math.max(0, ...performance.getEntriesByType("resource").filter(e => e.initiatorType === "img").map(e => e.encodedBodySize)),
 			screen: innerHeight,
 		})`, &res)
 		if err != nil {
@@ -417,6 +419,9 @@ func TestHomeFirstScreen(t *testing.T) {
 		}
 		if res.Figures < 4 || res.FigureParts != 3*res.Figures {
 			t.Errorf("%s: %d figures with %d parts, want 4 or more, each with value, line and source", at, res.Figures, res.FigureParts)
+		}
+		if res.LargestImage > 150*1024 {
+			t.Errorf("%s: an image of %.0f bytes loads at 390 px, over the 150 KB budget", at, res.LargestImage)
 		}
 		if res.CardTitleBottom > res.Screen {
 			t.Errorf("%s: the first story card's title ends at %.0f px, below the first screen (%.0f px)", at, res.CardTitleBottom, res.Screen)
