@@ -3,7 +3,8 @@
 # Debian chromium (browser tests), exiftool (the independent metadata oracle),
 # jpegtran and cjpeg from libjpeg-turbo-progs (the oracle for lossless JPEG
 # transforms, and the maker of progressive and restart-marker fixtures),
-# and axe-core from npm (accessibility tests). (bench/run.sh installs hyperfine.)
+# axe-core from npm (accessibility tests), and PostgreSQL 15 (the story
+# store's tests run against a throwaway cluster, scripts/pg-throwaway.sh). (bench/run.sh installs hyperfine.)
 # Idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
 command -v jpegtran >/dev/null 2>&1 || need+=(libjpeg-turbo-progs)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo
