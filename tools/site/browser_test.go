@@ -21,6 +21,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
+
+	"storyguard/tools/publish"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -78,7 +80,10 @@ func browserSiteOut(t *testing.T) (base, exit, out string) {
 	base = "http://" + ln.Addr().String() + "/"
 	src := stage(t, nil, setQuickExit(exit))
 	dst := filepath.Join(t.TempDir(), "public")
-	if err := Build(context.Background(), BuildOptions{Source: src, Destination: dst, BaseURL: base}); err != nil {
+	// The site search index too, when Pagefind is installed (TestSearchPage
+	// requires it).
+	pagefind, _ := FindPagefind(repoRoot(t), "")
+	if err := Build(context.Background(), BuildOptions{Source: src, Destination: dst, BaseURL: base, Pagefind: pagefind}); err != nil {
 		t.Fatal(err)
 	}
 	publishMedia(t, dst)
@@ -86,11 +91,26 @@ func browserSiteOut(t *testing.T) (base, exit, out string) {
 	// without width and height would shift the layout when it lands. Fonts
 	// come at loopback speed: preloaded beside the stylesheet, they are
 	// there for the first paint (a font that lands after it, with
-	// font-display: swap, does reflow the text). Text is sent gzip-compressed, as
-	// the CDN in front of the bucket sends it (Netlify and Cloudflare Pages,
-	// whose _headers file the theme writes, compress every text response).
+	// font-display: swap, reflows the text a little; see main.css).
+	// Every response carries the headers the built _headers file gives
+	// it, as a CDN (and storyguard preview) sends them: the CSP applies to
+	// workers through their response headers, not the page's meta element.
+	// Text is sent gzip-compressed, as the CDN in front of the bucket sends
+	// it (Netlify and Cloudflare Pages, whose _headers file the theme
+	// writes, compress every text response).
 	files := http.FileServer(http.Dir(dst))
+	hdrs, err := os.ReadFile(filepath.Join(dst, "_headers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := publish.ParseHeaders(hdrs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, vs := range publish.HeadersFor(rules, r.URL.Path) {
+			w.Header()[k] = vs
+		}
 		if strings.HasPrefix(r.URL.Path, "/media/") {
 			time.Sleep(400 * time.Millisecond)
 		}
@@ -265,8 +285,8 @@ type axeViolation struct {
 // axePages are pages of every kind the site builds, in both languages:
 // home, a story with photos and one without, an advocacy page, a partner
 // page, about, the lists of stories, advocacy and partners, a taxonomy
-// page, a term page, the 404 page, and the search page when the site has
-// one.
+// page, a term page, the 404 page, the how-to-help page, and the search
+// page when the site has one.
 func axePages(t *testing.T, out string) []string {
 	pages := []string{
 		"", "es/",
@@ -276,7 +296,7 @@ func axePages(t *testing.T, out string) []string {
 		"partners/amg/", "es/partners/svet/", "about/", "es/about/",
 		"stories/", "es/stories/", "advocacy/", "es/advocacy/", "partners/", "es/partners/",
 		"themes/", "es/countries/", "themes/justice/", "es/themes/justicia/",
-		"404.html", "es/404.html",
+		"404.html", "es/404.html", "how-to-help/", "es/how-to-help/",
 	}
 	for _, p := range searchPages(t, out) {
 		pages = append(pages, p)
