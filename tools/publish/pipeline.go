@@ -195,6 +195,10 @@ type Options struct {
 	// there) and an error it returns stops the run as a failure at that
 	// step would. For tests and progress display; nil in normal runs.
 	Hook func(ctx context.Context, step string) error
+	// Progress, if set, is called in the media step after each medium is
+	// scrubbed, verified and scanned, with the media done and the total of
+	// this run (1..total). For a progress bar on a terminal; nil in logs.
+	Progress func(step string, done, total int)
 }
 
 // Steps are the names Publish passes to Options.Hook, in order: before
@@ -322,12 +326,12 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	if err := o.step(ctx, "check"); err != nil {
 		return res, err
 	}
-	o.logf("check: loading and checking content")
 	plan, ds, err := p.Check(ctx, o.Now)
 	if err != nil {
 		return res, err
 	}
 	res.Plan, res.Diagnostics = plan, ds
+	o.logf("check: %d pages publishable, %d errors, %d warnings", len(plan.Pages), diag.Count(ds, diag.Error), diag.Count(ds, diag.Warning))
 	if diag.HasErrors(ds) && !o.Lenient {
 		return res, fmt.Errorf("check: %d errors: %w", diag.Count(ds, diag.Error), ErrBlocked)
 	}
@@ -359,6 +363,12 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	owners := plan.Stories
 	if len(plan.OrgMedia) > 0 {
 		owners = append(slices.Clip(owners), Story{ID: OrgOwner, Publishable: true, Media: plan.OrgMedia})
+	}
+	total, done := 0, 0
+	for _, s := range owners {
+		if s.Publishable {
+			total += len(s.Media)
+		}
 	}
 	for _, s := range owners {
 		if !s.Publishable {
@@ -396,6 +406,9 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 				mediaUploads = appendUnique(mediaUploads, fileUpload(v))
 			}
 			m.Media[id] = e
+			if done++; o.Progress != nil {
+				o.Progress("media", done, total)
+			}
 		}
 	}
 	res.Manifest = m
