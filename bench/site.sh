@@ -144,6 +144,9 @@ publish() {
 publish first --keep-work
 kept=$(sed -n 's/^work folder kept until the next run: //p' "$work/first.log")
 cp -r "$kept/stage" "$work/stage"
+# The next run would remove the kept folder as stale, in its lease step;
+# remove it here, untimed, so the no-op republish does not pay for it.
+rm -rf "$kept"
 hugo_build 1
 
 # 2. No-op republish.
