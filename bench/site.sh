@@ -32,12 +32,14 @@
 #   --profile     also write CPU profiles of the no-op republish and the
 #                 withdrawal (STORYGUARD_CPUPROFILE) and print pprof's top
 #   --keep        keep the work folder and print its path
+#   --withdraw-only  only the first publish and the withdrawal (each with
+#                 its hugo build): the time-to-gone of a big site sooner
 # Needs only Go (the repository's go.mod pins Hugo as a tool). Prints
 # each command's line, every step's timing (--timings) and a summary table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-stories=1000 photos="" profile="" keep=""
+stories=1000 photos="" profile="" keep="" republish=1
 while [ $# -gt 0 ]; do
   case $1 in
     --stories) stories=$2; shift 2 ;;
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
     --big) stories=10000; shift ;;
     --profile) profile=1; shift ;;
     --keep) keep=1; shift ;;
+    --withdraw-only) republish=""; shift ;;
     *) echo "bench/site.sh: unknown argument $1 (see the header of bench/site.sh)" >&2; exit 2 ;;
   esac
 done
@@ -149,6 +152,7 @@ cp -r "$kept/stage" "$work/stage"
 rm -rf "$kept"
 hugo_build 1
 
+if [ -n "$republish" ]; then
 # 2. No-op republish.
 publish noop
 hugo_build 2
@@ -165,6 +169,7 @@ cp --remove-destination "$cache/photo-$(printf %04d "$photos").jpg" "$vault/medi
 approve story-00002
 publish photo
 hugo_build 4
+fi
 
 # 5. Withdrawal of story-00003, its pages and photo polled from outside.
 env=()
