@@ -47,8 +47,8 @@ type Options struct {
 	StoriesOnly bool
 	// MediaDigest returns the lowercase hex SHA-256 of the vault original
 	// of a media id ("m-00042"), pinned in review.approved_media_sha256 as
-	// storyguard approve would. nil means the corpus's own small JPEG, the
-	// one GenerateVault writes for every id.
+	// storyguard approve would. nil means the corpus's own small JPEG of
+	// that id, the one GenerateVault writes.
 	MediaDigest func(mediaID string) (string, error)
 }
 
@@ -92,12 +92,14 @@ weight = 2
 	}
 	digest := o.MediaDigest
 	if digest == nil {
-		img, err := mediaJPEG()
-		if err != nil {
-			return fmt.Errorf("corpus: %w", err)
+		digest = func(id string) (string, error) {
+			img, err := mediaJPEG(id)
+			if err != nil {
+				return "", err
+			}
+			sum := sha256.Sum256(img)
+			return hex.EncodeToString(sum[:]), nil
 		}
-		imgSum := sha256.Sum256(img)
-		digest = func(string) (string, error) { return hex.EncodeToString(imgSum[:]), nil }
 	}
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 	for i := range n {

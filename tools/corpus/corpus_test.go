@@ -94,3 +94,25 @@ func TestGenerateWithPhotos(t *testing.T) {
 		}
 	}
 }
+
+// No two corpus stories share an original: withdrawing one story would
+// otherwise leave every other out of the rebuild (withdrawn-content-reused
+// compares the originals' SHA-256).
+func TestVaultOriginalsDistinct(t *testing.T) {
+	vault := t.TempDir()
+	if err := corpus.GenerateVault(vault, 30, 1); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for i := range 30 {
+		id := fmt.Sprintf("m-%05d", i)
+		sum, _, err := publish.HashFile(filepath.Join(vault, "media", id+".jpg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if other, dup := seen[sum]; dup {
+			t.Fatalf("%s and %s have the same original", other, id)
+		}
+		seen[sum] = id
+	}
+}

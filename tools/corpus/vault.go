@@ -59,10 +59,6 @@ func GenerateVaultWith(dir string, n int, seed int64, o VaultOptions) error {
 	if err := os.WriteFile(filepath.Join(dir, "identity.txt"), []byte(keyText), 0o600); err != nil {
 		return fmt.Errorf("corpus vault: %w", err)
 	}
-	img, err := mediaJPEG()
-	if err != nil {
-		return fmt.Errorf("corpus vault: %w", err)
-	}
 
 	var reg strings.Builder
 	fmt.Fprintf(&reg, "# Benchmark corpus registry: invented people.\nversion: 1\ndemo: true\nrecipients: [%q]\npersons:\n", recipient)
@@ -86,6 +82,8 @@ func GenerateVaultWith(dir string, n int, seed int64, o VaultOptions) error {
 			if err := place(o.Photos[i], dst); err != nil {
 				return fmt.Errorf("corpus vault: photo %d: %w", i, err)
 			}
+		} else if img, err := mediaJPEG(s.media); err != nil {
+			return fmt.Errorf("corpus vault: %w", err)
 		} else if err := os.WriteFile(dst, img, 0o644); err != nil {
 			return fmt.Errorf("corpus vault: %w", err)
 		}
@@ -100,16 +98,26 @@ func GenerateVaultWith(dir string, n int, seed int64, o VaultOptions) error {
 	return nil
 }
 
-// mediaJPEG is the one small JPEG (64x48, quality 80) every corpus story
-// shows: GenerateVault writes it under each media id, and Generate pins its
-// digest in review.approved_media_sha256. image/jpeg's output for the same
-// image and quality is the same bytes on every run.
-func mediaJPEG() ([]byte, error) {
+// mediaJPEG is the small JPEG (64x48, quality 80) of media id: a gradient
+// whose first row encodes the id, so that no two stories share an
+// original (a withdrawal refuses every other story placing a photo with
+// the withdrawn one's SHA-256: check's withdrawn-content-reused).
+// GenerateVault writes it under the id, and Generate pins its digest in
+// review.approved_media_sha256. image/jpeg's output for the same image
+// and quality is the same bytes on every run.
+func mediaJPEG(id string) ([]byte, error) {
 	var img bytes.Buffer
 	m := image.NewRGBA(image.Rect(0, 0, 64, 48))
 	for y := range 48 {
 		for x := range 64 {
 			m.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 120, 255})
+		}
+	}
+	for i := 0; i < len(id) && i < 8; i++ {
+		for x := i * 8; x < i*8+8; x++ {
+			for y := range 8 {
+				m.Set(x, y, color.RGBA{id[i] * 37, id[i] * 91, id[i] * 13, 255})
+			}
 		}
 	}
 	if err := jpeg.Encode(&img, m, &jpeg.Options{Quality: 80}); err != nil {
