@@ -127,6 +127,12 @@ timed() {
   fi
   local line
   line=$(tail -1 "$work/$label.log")
+  # A command that did not exit 0 did not do the work its time stands for
+  # (withdraw exits 1 when its rebuild left pages out): stop, keep the logs.
+  if ! grep -q ' exit=0' <<<"$line"; then
+    keep=1
+    echo "bench/site.sh: $label did not exit 0:" >&2; grep -v '^purge ' "$work/$label.log" | tail -30 >&2; exit 1
+  fi
   echo "$line load=${l// /,}" >>"$results"
   echo "$label: $(grep -o 'wall_ms=[0-9]*' <<<"$line" | cut -d= -f2) ms, load $l"
   grep '^timing: ' "$work/$label.log" | sed 's/^/    /' || true
