@@ -1,0 +1,324 @@
+// Package desk is the web desk of DESIGN.md "The desk": where survivor
+// leaders write their stories, answer the consent questions, read them as
+// the public will, approve the exact text and stop sharing them, and where
+// comms staff work with them. It is net/http with Go 1.22 route patterns,
+// html/template and embedded assets; plain forms and Post/Redirect/Get;
+// every page works without JavaScript, and every word comes from
+// messages/<lang>.json.
+//
+// Who may do what is decided in one function, Allowed. The desk's logs
+// carry account and story ids only, never a story's text or a name.
+package desk
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+)
+
+// Session lifetimes (issue #15, "Safety shell").
+const (
+	DefaultIdleTimeout = 15 * time.Minute // without a request
+	DefaultMaxSession  = 8 * time.Hour    // from sign-in, whatever happens
+	idleWarning        = 2 * time.Minute  // the warning shows this long before
+)
+
+// Config configures a Server.
+type Config struct {
+	// Store holds accounts and stories. Required.
+	Store Store
+	// SiteRoot is the site folder (config.toml, themes/, static/, data/)
+	// whose theme previews are built with. Required.
+	SiteRoot string
+	// WorkDir is where previews are staged and built; a fresh temporary
+	// folder under os.TempDir when empty. Its previews are removed by
+	// Close.
+	WorkDir string
+	// Build builds a staged site (tools/site Build). Required.
+	Build BuildFunc
+	// Rules adds the registry's rules to the preview's check; nil runs
+	// check's default rules only.
+	Rules RulesFunc
+	// Withdraw, when set, runs the pipeline's withdrawal of a story at
+	// the given level when she asks to stop sharing; nil records the
+	// request for staff only.
+	Withdraw func(ctx context.Context, storyID, level, byAccount string) error
+	// QuickExitURL is where the quick exit goes: an https URL,
+	// "https://www.bbc.com/weather" when empty (the public theme's
+	// default, config.toml params.storyguard.quick_exit_url).
+	QuickExitURL string
+	// SecureCookies marks cookies Secure: set it whenever the desk is
+	// served over HTTPS (always, except on localhost).
+	SecureCookies bool
+	// IdleTimeout and MaxSession bound sessions; zero means the defaults.
+	IdleTimeout, MaxSession time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Log receives one line per notable event (ids only); nil discards.
+	Log *log.Logger
+	// Phrase are the argon2id parameters of new verifiers; zero means
+	// PhraseParams. Tests may lower them; nothing else should.
+	Phrase Argon2Params
+}
+
+// Server is the desk. Its Handler serves every route.
+type Server struct {
+	cfg     Config
+	msgs    messages
+	pages   pageTemplates
+	ownWork bool
+
+	mu       sync.Mutex
+	sessions map[string]*session // by token hash
+	previews map[string]*previewResult
+
+	argon   chan struct{} // bounds concurrent argon2id hashing
+	dummy   string        // verified against for a sign-in name that has no verifier
+	limiter *limiter
+	handler http.Handler
+}
+
+// New checks cfg and returns a Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("desk: field Store: nil")
+	}
+	if cfg.SiteRoot == "" {
+		return nil, errors.New("desk: field SiteRoot: empty")
+	}
+	if cfg.Build == nil {
+		return nil, errors.New("desk: field Build: nil")
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxSession == 0 {
+		cfg.MaxSession = DefaultMaxSession
+	}
+	if cfg.Phrase == (Argon2Params{}) {
+		cfg.Phrase = PhraseParams
+	}
+	if cfg.QuickExitURL == "" {
+		cfg.QuickExitURL = "https://www.bbc.com/weather"
+	}
+	if u, err := url.Parse(cfg.QuickExitURL); err != nil || u.Host == "" ||
+		!(u.Scheme == "https" || u.Scheme == "http" && (u.Hostname() == "localhost" || net.ParseIP(u.Hostname()).IsLoopback())) {
+		return nil, errors.New("desk: field QuickExitURL: want an https URL (http only on loopback, for tests)")
+	}
+	s := &Server{cfg: cfg, sessions: map[string]*session{}, previews: map[string]*previewResult{},
+		argon: make(chan struct{}, 2), limiter: newLimiter()}
+	if s.cfg.WorkDir == "" {
+		d, err := os.MkdirTemp("", "storyguard-desk-")
+		if err != nil {
+			return nil, err
+		}
+		s.cfg.WorkDir, s.ownWork = d, true
+	}
+	var err error
+	if s.dummy, err = HashPhrase("storyguard-no-such-account", s.cfg.Phrase); err != nil {
+		return nil, err
+	}
+	if s.msgs, err = loadMessages(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the desk's handler: every route behind
+// http.CrossOriginProtection (a POST from another origin is refused).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close removes the built previews (and the work folder New made).
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, p := range s.previews {
+		os.RemoveAll(p.dir)
+		delete(s.previews, k)
+	}
+	if s.ownWork {
+		return os.RemoveAll(s.cfg.WorkDir)
+	}
+	return nil
+}
+
+func (s *Server) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
+}
+
+// logf logs one line. Callers pass ids and rule ids only, never text.
+func (s *Server) logf(format string, args ...any) {
+	if s.cfg.Log != nil {
+		s.cfg.Log.Printf(format, args...)
+	}
+}
+
+// session is a server-side session, kept in the desk's memory only: a
+// restart signs everyone out.
+type session struct {
+	account  string
+	created  time.Time
+	seen     time.Time
+	phraseFP *phraseFingerprint // set at sign-in: refuses a story holding her phrase
+	// enrolling: a code was redeemed, no phrase chosen yet
+	// (Account.Enrolling).
+	enrolling bool
+}
+
+const sessionCookie = "desk_session"
+
+func tokenHash(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:])
+}
+
+// startSession makes a session for account and sets its cookie: HttpOnly,
+// SameSite=Lax, no Expires (gone when the browser closes), Secure when
+// configured.
+func (s *Server) startSession(w http.ResponseWriter, account string, fp *phraseFingerprint, enrolling bool) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	tok := hex.EncodeToString(b)
+	now := s.now()
+	s.mu.Lock()
+	s.sessions[tokenHash(tok)] = &session{account: account, created: now, seen: now, phraseFP: fp, enrolling: enrolling}
+	s.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+// sessionOf returns the request's live session and its token hash, and
+// touches it; an idle or too old session is deleted and expired is true.
+func (s *Server) sessionOf(r *http.Request) (sess *session, key string, expired bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || len(c.Value) != 64 {
+		return nil, "", false
+	}
+	key = tokenHash(c.Value)
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess = s.sessions[key]
+	if sess == nil {
+		return nil, "", false
+	}
+	if now.Sub(sess.seen) >= s.cfg.IdleTimeout || now.Sub(sess.created) >= s.cfg.MaxSession {
+		delete(s.sessions, key)
+		return nil, "", true
+	}
+	sess.seen = now
+	return sess, key, false
+}
+
+// endSessions deletes every session of account.
+func (s *Server) endSessions(account string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, sess := range s.sessions {
+		if sess.account == account {
+			delete(s.sessions, k)
+		}
+	}
+}
+
+func (s *Server) endSession(key string) {
+	s.mu.Lock()
+	delete(s.sessions, key)
+	s.mu.Unlock()
+}
+
+func clearSessionCookie(w http.ResponseWriter, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: secure, SameSite: http.SameSiteLaxMode})
+}
+
+// limiter counts attempts per key in fixed one-minute windows.
+type limiter struct {
+	mu sync.Mutex
+	w  map[string]*window
+}
+
+type window struct {
+	start time.Time
+	n     int
+}
+
+func newLimiter() *limiter { return &limiter{w: map[string]*window{}} }
+
+// maxWindows bounds the limiter's memory.
+const maxWindows = 100_000
+
+// allow counts one attempt for key at now and reports whether it is within
+// max attempts per minute. When maxWindows keys are in their window (a
+// flood of distinct names or addresses), it drops the windows that have
+// ended and, if none has, refuses every new key until one ends: it fails
+// closed rather than forgetting counts, which would let a flood reset
+// every limit.
+func (l *limiter) allow(key string, max int, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w := l.w[key]
+	if w == nil && len(l.w) >= maxWindows {
+		for k, old := range l.w {
+			if now.Sub(old.start) >= time.Minute {
+				delete(l.w, k)
+			}
+		}
+		if len(l.w) >= maxWindows {
+			return false
+		}
+	}
+	if w == nil || now.Sub(w.start) >= time.Minute {
+		w = &window{start: now}
+		l.w[key] = w
+	}
+	w.n++
+	return w.n <= max
+}
+
+// Rate limits, attempts per minute (issue #15: rate-limited sign-in and
+// code entry). Per client address and, for sign-in, per sign-in name, so
+// that neither one address nor many addresses can guess at one account.
+const (
+	signInPerIP    = 10
+	signInPerLogin = 5
+	codePerIP      = 5
+)
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// hashPhrase runs HashPhrase with at most cap(s.argon) hashes at once.
+func (s *Server) hashPhrase(p string) (string, error) {
+	s.argon <- struct{}{}
+	defer func() { <-s.argon }()
+	return HashPhrase(p, s.cfg.Phrase)
+}
+
+// verifyPhrase runs VerifyPhrase, bounded like hashPhrase.
+func (s *Server) verifyPhrase(p, stored string) (bool, error) {
+	s.argon <- struct{}{}
+	defer func() { <-s.argon }()
+	return VerifyPhrase(p, stored)
+}
