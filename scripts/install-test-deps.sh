@@ -3,8 +3,12 @@
 # Debian chromium (browser tests), exiftool (the independent metadata oracle),
 # jpegtran and cjpeg from libjpeg-turbo-progs (the oracle for lossless JPEG
 # transforms, and the maker of progressive and restart-marker fixtures),
-# axe-core from npm (accessibility tests), and PostgreSQL 15 (the story
-# store's tests run against a throwaway cluster, scripts/pg-throwaway.sh). (bench/run.sh installs hyperfine.)
+# axe-core from npm (accessibility tests), PostgreSQL 15 (the story store's
+# tests run against a throwaway cluster, scripts/pg-throwaway.sh), and
+# Pagefind 1.6.0 from npm (the site search index that publish builds after
+# Hugo; storyguard finds it at
+# tools/site/search/node_modules/@pagefind/linux-x64/bin/pagefind_extended).
+# (bench/run.sh installs hyperfine.)
 # Idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,4 +30,8 @@ fi
 
 if [ ! -f tools/site/testdata/axe/node_modules/axe-core/axe.min.js ]; then
   npm ci --prefix tools/site/testdata/axe --no-audit --no-fund --loglevel=error
+fi
+
+if [ ! -x tools/site/search/node_modules/@pagefind/linux-x64/bin/pagefind_extended ]; then
+  npm ci --prefix tools/site/search --no-audit --no-fund --loglevel=error
 fi

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -50,6 +52,13 @@ func TestScriptsE2E(t *testing.T) {
 			env.Setenv("STORYGUARD_ENDPOINT", "http://127.0.0.1:"+port)
 			env.Setenv("STORYGUARD_VAULT", "examples/vault")
 			env.Setenv("STORYGUARD_AGE_IDENTITY_FILE", filepath.Join(site, "examples", "vault", "demo-identity.txt"))
+			// The copy has no node_modules: point at the repository's
+			// Pagefind (scripts/install-test-deps.sh installs it).
+			pf, err := filepath.Abs(filepath.Join("..", "..", "tools", "site", "search", "node_modules", "@pagefind", "linux-x64", "bin", "pagefind_extended"))
+			if err != nil {
+				return err
+			}
+			env.Setenv("STORYGUARD_PAGEFIND", pf)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -57,6 +66,7 @@ func TestScriptsE2E(t *testing.T) {
 			"httpget":        cmdHTTPGet,
 			"s3ls":           cmdS3List,
 			"s3grep":         cmdS3Grep,
+			"search":         cmdSearch,
 			"s3put":          cmdS3Put,
 			"exits":          cmdExits,
 			"plantbeforeeoi": cmdPlantBeforeEOI,
@@ -213,6 +223,12 @@ func cmdS3Grep(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("read %s@%s: %v", o.Key, o.VersionID, err)
 		}
 		n++
+		// Compressed objects (the Pagefind index) are read decompressed.
+		if zr, err := gzip.NewReader(bytes.NewReader(body)); err == nil {
+			if plain, err := io.ReadAll(zr); err == nil {
+				body = append(body, plain...)
+			}
+		}
 		if bytes.Contains(body, []byte(args[0])) || strings.Contains(o.Key, args[0]) {
 			found++
 			fmt.Fprintf(out, "%s %s\n", o.Key, o.VersionID)
@@ -241,4 +257,24 @@ func cmdPlantBeforeEOI(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	out := append(append(slices.Clone(data[:len(data)-2]), args[1]...), 0xFF, 0xD9)
 	ts.Check(os.WriteFile(p, out, 0o644))
+}
+
+// cmdSearch is the testscript command "search LANG WORD": it searches the
+// site's Pagefind index as published in the bucket, read anonymously over
+// HTTP with Pagefind's own pagefind.js (tools/site/testdata/pagefind-search.mjs,
+// run by node), and prints the URL of each page found, one a line.
+func cmdSearch(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: search LANG WORD")
+	}
+	script, err := filepath.Abs(filepath.Join("..", "..", "tools", "site", "testdata", "pagefind-search.mjs"))
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	bundle := "http://127.0.0.1:" + ts.Getenv("PORT") + "/storyguard/site/pagefind/"
+	out, err := exec.Command("node", script, bundle, args[0], args[1]).CombinedOutput()
+	ts.Stdout().Write(out)
+	if (err != nil) != neg {
+		ts.Fatalf("search %s %s: %v", args[0], args[1], err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"storyguard/tools/check"
 	"storyguard/tools/config"
 	"storyguard/tools/diag"
 	"storyguard/tools/publish"
@@ -211,7 +213,8 @@ and role only) and prints the URLs a CDN must purge.
 STORY is the story id (st-...) or its bundle slug. If any step fails it says
 so and exits 2; running it again finishes the job. It exits 1 when the
 withdrawal is complete but other pages with errors were left out of the
-rebuild (so they are no longer live); it names them.
+rebuild (so they are no longer live); it names them, apart from those of a
+story a withdrawal refuses, which no publish brings back.
 
 It refuses to run against a store the site was never published to
 (recorded in <vault>/published.json), so that a shell without the endpoint
@@ -226,9 +229,10 @@ registry key can be reached: it reads neither the registry nor the key,
 marks the story withdrawn, deletes every version of its own pages and media
 and proves them gone, prints the URLs to purge, records "partial" in the
 audit log (without the --reason text, which nothing could check for names)
-and exits 2, because the home page, lists, feeds, sitemap and search index
-still show the story's title and summary until a full withdraw (or publish)
-with the key rebuilds the site.
+and exits 2, because the home page, lists, feeds and sitemap still show the
+story's title and summary until a full withdraw (or publish) with the key
+rebuilds the site. The site search index is deleted, every version, so
+search finds nothing until then.
 
 ` + helpExitCodes,
 		Args: cobra.ExactArgs(1),
@@ -290,19 +294,24 @@ with the key rebuilds the site.
 				return nil
 			}
 			// The rebuild leaves out every page with an error rather than
-			// wait on it: those pages are no longer live. Say which.
-			var left []string
-			for _, d := range res.Rebuild.Diagnostics {
-				if d.Severity == diag.Error && !slices.Contains(left, d.File) {
-					left = append(left, d.File)
-				}
-			}
+			// wait on it: those pages are no longer live. Say which, and
+			// apart those a withdrawal refuses: no fix brings them back.
+			left, withdrawn := leftOut(res.Rebuild.Diagnostics)
 			if len(left) > 0 {
 				fmt.Fprintf(a.stderr, "storyguard: the withdrawal is complete, but %d other page(s) have errors and were left out of the rebuild, so they are no longer live:\n", len(left))
 				for _, f := range left {
 					fmt.Fprintf(a.stderr, "  %s\n", f)
 				}
 				fmt.Fprintln(a.stderr, "storyguard: fix them (storyguard check) and run storyguard publish to bring them back")
+			}
+			if len(withdrawn) > 0 {
+				fmt.Fprintf(a.stderr, "storyguard: %d page(s) carry a withdrawn story, its text, photos or an earlier consent of its storyteller, and stay down (%s, %s); publish cannot bring them back, only a new consent given after the withdrawal:\n",
+					len(withdrawn), check.RuleWithdrawnBefore, check.RuleWithdrawnReused)
+				for _, f := range withdrawn {
+					fmt.Fprintf(a.stderr, "  %s\n", f)
+				}
+			}
+			if len(left)+len(withdrawn) > 0 {
 				return errFindings
 			}
 			return nil
@@ -453,4 +462,43 @@ live in the bucket. Expiring within 60 days and awaiting approval are noted.
 	f.add(c, false)
 	c.Flags().StringVar(&f.format, "format", "text", "output format: text or json")
 	return c
+}
+
+// leftOut returns the files with an error among ds, in order: those that
+// a fix and a publish can bring back (left), and those of a story a
+// withdrawal refuses (withdrawn): every file of a page bundle in which one
+// file has an error of check.IsWithdrawalRule, which no fix brings back.
+// A file reported not-published (a draft, or consent withdrawn or
+// refused) is in neither list unless its bundle is withdrawn: publish
+// would not bring it back either, and it was not live.
+func leftOut(ds []diag.Diagnostic) (left, withdrawn []string) {
+	// story is the key of a file's story: its bundle folder for a page
+	// bundle's language file (index.md, index.es.md), else the file.
+	story := func(f string) string {
+		if strings.HasPrefix(path.Base(f), "index.") {
+			return path.Dir(f)
+		}
+		return f
+	}
+	refused, skipped := map[string]bool{}, map[string]bool{}
+	for _, d := range ds {
+		if d.Severity == diag.Error && check.IsWithdrawalRule(d.Rule) {
+			refused[story(d.File)] = true
+		}
+		if d.Rule == check.RuleNotPublished {
+			skipped[d.File] = true
+		}
+	}
+	for _, d := range ds {
+		switch {
+		case d.Severity != diag.Error:
+		case refused[story(d.File)]:
+			if !slices.Contains(withdrawn, d.File) {
+				withdrawn = append(withdrawn, d.File)
+			}
+		case !skipped[d.File] && !slices.Contains(left, d.File):
+			left = append(left, d.File)
+		}
+	}
+	return left, withdrawn
 }

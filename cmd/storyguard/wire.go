@@ -75,8 +75,12 @@ func vaultRules(cfg config.Config, v *vault, s *content.Site) ([]check.Rule, err
 	if err != nil {
 		return nil, err
 	}
+	reused, err := publish.WithdrawalRecords(filepath.Join(v.dir, "audit.log"))
+	if err != nil {
+		return nil, err
+	}
 	return append(check.RegistryRules(v.reg, v.scanner, cfg.AllowContacts, v.dir),
-		check.ConsistencyRule(v.reg, s), check.WithdrawnRule(withdrawn, records)), nil
+		check.ConsistencyRule(v.reg, s), check.WithdrawnRule(withdrawn, records), check.WithdrawnContentRule(reused, v.dir)), nil
 }
 
 // registryRules is the one place where rules that need the identity
@@ -133,7 +137,13 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 			return processMedia(storyID, src, work, media.Options{MaxBytes: cfg.MaxMediaBytes})
 		},
 		Build: func(ctx context.Context, src, dst, baseURL string) error {
-			return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: baseURL})
+			pf, err := site.FindPagefind(cfg.Root, cfg.Pagefind)
+			if errors.Is(err, site.ErrNoPagefind) {
+				fmt.Fprintf(a.stderr, "storyguard: warning: %v; this run publishes no search index, and the deploy removes the old one\n", err)
+			} else if err != nil {
+				return err
+			}
+			return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: baseURL, Pagefind: pf})
 		},
 		Leaks: func(p string, data []byte) []publish.Finding {
 			var fs []publish.Finding
@@ -294,6 +304,9 @@ func planFor(s *content.Site, ds []diag.Diagnostic) (plan *publish.Plan, withdra
 						st.Media = append(st.Media, m.ID)
 					}
 				}
+			}
+			if ok[p.Path] && story.Consent.Covers("social", p.Lang) {
+				st.Social = append(st.Social, p.Lang)
 			}
 			if ok[p.Path] && story.Consent != nil && !story.Consent.SearchEngines {
 				st.Unindexed = append(st.Unindexed, unindexedTexts(story)...)

@@ -21,7 +21,7 @@ const ExpiringWithin = 60 * 24 * time.Hour
 func DefaultRules() []Rule {
 	return []Rule{
 		statusRule{}, expiredRule{}, expiringRule{}, channelRule{}, languageRule{},
-		futureDateRule{}, guardianRule{}, pseudonymRule{}, digestRule{},
+		futureDateRule{}, guardianRule{}, pseudonymRule{}, digestRule{}, fundraisingRule{},
 		newMediaPathRule(), mediaUnlistedRule{}, altRule{},
 		newWordRule("content-warning", diag.Warning, sensitiveTopics, wordCWNeeded,
 			"%q is a sensitive topic and the page has no content_warnings; name the topics readers should be warned of"),

@@ -67,6 +67,13 @@ type Config struct {
 	// addresses, which the detail recognisers do not report. Key
 	// "allow_contacts".
 	AllowContacts []string
+	// Pagefind is the Pagefind binary that builds the site search index
+	// after Hugo (site.FindPagefind). Key "pagefind", env
+	// STORYGUARD_PAGEFIND; relative to Root. Empty means the npm install
+	// of tools/site/search (site.DefaultPagefind) if present, else no
+	// search index this run, with a warning; a configured path that is not
+	// an executable file stops the run.
+	Pagefind string
 }
 
 // Defaults returns the configuration with every default set and Root ".".
@@ -124,7 +131,7 @@ var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // knownParams are the keys of [params.storyguard]: Storyguard's own and
 // the theme's (quick_exit_url).
-var knownParams = []string{"allow_contacts", "allow_http", "bucket", "endpoint", "max_media_bytes", "media_base_url", "quick_exit_url", "region", "store_dir", "vault", "workers"}
+var knownParams = []string{"allow_contacts", "allow_http", "bucket", "endpoint", "max_media_bytes", "media_base_url", "pagefind", "quick_exit_url", "region", "store_dir", "vault", "workers"}
 
 func (c *Config) applyParams(path string, m map[string]any) error {
 	params, _ := lookupMap(m, "params")
@@ -138,7 +145,7 @@ func (c *Config) applyParams(path string, m map[string]any) error {
 			return fmt.Errorf("%s: field %s: want %s, got %T", path, field, want, v)
 		}
 		switch strings.ToLower(k) {
-		case "vault", "endpoint", "bucket", "region", "store_dir", "media_base_url":
+		case "vault", "endpoint", "bucket", "region", "store_dir", "media_base_url", "pagefind":
 			s, ok := v.(string)
 			if !ok {
 				return bad("a string")
@@ -156,6 +163,8 @@ func (c *Config) applyParams(path string, m map[string]any) error {
 				c.StoreDir = s
 			case "media_base_url":
 				c.MediaBaseURL = s
+			case "pagefind":
+				c.Pagefind = s
 			}
 		case "allow_http":
 			b, ok := v.(bool)
@@ -224,6 +233,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set(&c.AccessKey, "AWS_ACCESS_KEY_ID")
 	set(&c.SecretKey, "AWS_SECRET_ACCESS_KEY")
 	set(&c.StoreDir, "STORYGUARD_STORE_DIR")
+	set(&c.Pagefind, "STORYGUARD_PAGEFIND")
 	if v := getenv("STORYGUARD_ALLOW_HTTP"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

@@ -247,7 +247,9 @@ func (ps *parser) boolean(rule, path string, required bool) bool {
 
 // date reads a date as Hugo does (common/htime.ToTimeInDefaultLocationE:
 // YYYY-MM-DD, RFC 3339, TOML dates and the other layouts Hugo accepts)
-// and truncates it to its calendar date. Empty text is "not set". Numbers
+// and truncates it to its calendar date in UTC (Day; a date without a
+// time or offset is read as UTC, as Hugo does with no timeZone set).
+// Empty text is "not set". Numbers
 // are refused although Hugo would read them as Unix seconds: a consent
 // date is never meant that way.
 func (ps *parser) date(rule, path string, required bool) time.Time {
@@ -288,9 +290,15 @@ func quoteDateish(v string) string {
 	return "the value"
 }
 
-// Day truncates t to its calendar date at 00:00 UTC.
+// Day returns the calendar date of t in UTC, at 00:00 UTC. Storyguard
+// decides every date in this one zone, whatever the zone it is written or
+// measured in: "today" is the UTC date of the clock (or --now), and a date
+// with a time and an offset ("2026-12-04T20:00:00-08:00") is the UTC date
+// of that instant (2026-12-05), so a consent given or approved after the
+// end of today in UTC is in the future, even where it is still today
+// (issue #12).
 func Day(t time.Time) time.Time {
-	y, m, d := t.Date()
+	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
@@ -563,6 +571,16 @@ func SafeStoryID(id string) string {
 		return id
 	}
 	return "(no valid story_id)"
+}
+
+// SafePersonID returns id for messages when it is a well-formed registry
+// person id (p- and 2 to 32 lowercase letters or digits), else "(not a
+// person id)": a value that failed validation is never echoed.
+func SafePersonID(id string) string {
+	if personRe.MatchString(id) {
+		return id
+	}
+	return "(not a person id)"
 }
 
 // SafeMediaID returns id for messages when it is a well-formed media id

@@ -240,3 +240,31 @@ func TestVaultMediaSum(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestDatesInUTC: every date is decided in UTC (Day). A given written
+// with a time and an offset is the UTC date of that instant, at both
+// edges of a day: late evening west of UTC is already tomorrow, early
+// morning east of UTC is still yesterday.
+func TestDatesInUTC(t *testing.T) {
+	base := "---\nstory_id: st-aaaa1\nexpiryDate: 2029-03-01\nstoryteller: {display_name: \"A*\", name_kind: pseudonym, person: p-0001, preferred_term: survivor}\nconsent:\n  record: cr-2026-0011\n  status: given\n  given: %G\n  expires: 2029-03-01\n  channels: [website]\n  languages: [en]\n  identifiers: {name: false, face: false, voice: false, location: none}\n  search_engines: true\n  minor: false\nreview:\n  approved: %G\n---\n"
+	for _, c := range []struct{ given, want string }{
+		{"2026-12-04", "2026-12-04"},
+		{"2026-12-04T20:00:00-08:00", "2026-12-05"},
+		{"\"2026-12-04T23:59:59-00:01\"", "2026-12-05"},
+		{"2026-12-05T01:00:00+02:00", "2026-12-04"},
+		{"2026-12-04T23:59:59Z", "2026-12-04"},
+	} {
+		s, ds := Parse(page(t, strings.ReplaceAll(base, "%G", c.given)))
+		if len(ds) > 0 {
+			t.Fatalf("%s: %v", c.given, ds)
+		}
+		for field, got := range map[string]time.Time{"consent.given": s.Consent.Given, "review.approved": s.Review.Approved} {
+			if got.Format(time.DateOnly) != c.want || got.Location() != time.UTC || got.Hour() != 0 {
+				t.Errorf("%s %s: read as %v, want %s 00:00 UTC", field, c.given, got, c.want)
+			}
+		}
+	}
+	if got := Day(time.Date(2026, 12, 4, 22, 0, 0, 0, time.FixedZone("", -6*3600))); !got.Equal(time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("Day of 22:00 at UTC-6: %v, want 2026-12-05 (the UTC date)", got)
+	}
+}

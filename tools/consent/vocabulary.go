@@ -58,16 +58,18 @@ var storyKeys = newKeySet("title", "description", "date", "lastmod", "publishDat
 
 // storyguardKeys are the keys written exactly (case-sensitive).
 var storyguardKeys = newKeySet("story_id", "storyteller", "consent", "review", "content_warnings", "countries",
-	"themes", "media", "mission", "figures", "give")
+	"themes", "media", "mission", "figures", "give", "fundraising", "featured_stories")
 
 // pageKeys are the top-level keys of any other page (advocacy, partners,
 // about, section and home pages): storyKeys, Hugo's routing and listing keys
-// (they route no story: a page with story fields is a story), and the keys
-// the theme reads on the home page (mission, figures, give).
+// (they route no story: a page with story fields is a story), the keys
+// the theme reads on the home page (mission, figures, give), and those of a
+// fundraising page (fundraising, featured_stories: check's
+// fundraising-channel rule).
 var pageKeys = func() keySet {
 	s := newKeySet("linkTitle", "summary", "keywords", "menus", "menu", "aliases", "url", "slug", "type", "layout",
 		"translationKey", "sitemap", "build", "headless", "outputs", "isCJKLanguage",
-		"mission", "figures", "give")
+		"mission", "figures", "give", "fundraising", "featured_stories")
 	for k, v := range storyKeys {
 		s[k] = v
 	}

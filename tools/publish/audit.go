@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"storyguard/tools/check"
+	"storyguard/tools/consent"
 )
 
 // auditStoryID is the form of a story id (consent package: "st-" and 4 to 32
@@ -19,6 +22,13 @@ var auditStoryID = regexp.MustCompile(`^st-[a-z0-9]{4,32}$`)
 // auditRecord is the form of a consent record id (consent package: "cr-"
 // and 2 to 40 of a-z, 0-9 and '-').
 var auditRecord = regexp.MustCompile(`^cr-[a-z0-9-]{2,40}$`)
+
+// auditPerson is the form of a registry person id (consent package: "p-"
+// and 2 to 32 lowercase letters or digits).
+var auditPerson = regexp.MustCompile(`^p-[a-z0-9]{2,32}$`)
+
+// auditSHA256 is a lowercase hex SHA-256.
+var auditSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // AuditEntry is one line of the audit log (JSON Lines, one object per line,
 // appended, never rewritten). It records what happened to which story, by
@@ -47,6 +57,18 @@ type AuditEntry struct {
 	// (consent.record of its language files): a withdrawal also ends them,
 	// so a copy of the story under another story_id is refused too.
 	ConsentRecords []string `json:"consent_records,omitempty"`
+	// Persons, Withdrawn, ApprovalDigests and MediaSHA256 are what a
+	// withdrawal keeps of the story so that its text, photos and earlier
+	// consent are refused under any other story id too
+	// (check.WithdrawnContentRule): the storyteller's registry person ids,
+	// the day consent was withdrawn (YYYY-MM-DD, UTC), the approval
+	// digests of every language file (review.approved_sha256 and the
+	// digest of the text, lowercase hex) and the SHA-256 of every media
+	// original. Ids and digests only, never text or names.
+	Persons         []string `json:"persons,omitempty"`
+	Withdrawn       string   `json:"withdrawn,omitempty"`
+	ApprovalDigests []string `json:"approved_sha256,omitempty"`
+	MediaSHA256     []string `json:"media_sha256,omitempty"`
 	// Result is "started", the entry a withdrawal appends (story id,
 	// consent records, time, synced to disk) before it changes anything,
 	// so that a run killed part way is still recorded and its story refused
@@ -106,10 +128,8 @@ func AppendAudit(path string, e AuditEntry) error {
 	case !validResult(e.Result):
 		return fmt.Errorf("audit log %s: field result: want complete, partial: or failed: with a fixed category, never free text", path)
 	}
-	for _, r := range e.ConsentRecords {
-		if !auditRecord.MatchString(r) {
-			return fmt.Errorf("audit log %s: field consent_records: want consent record ids, never a name", path)
-		}
+	if err := e.validIDs(); err != nil {
+		return fmt.Errorf("audit log %s: %w", path, err)
 	}
 	e.Time = e.Time.UTC().Truncate(time.Second)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -147,28 +167,129 @@ func WithdrawnStories(path string) (map[string]bool, error) {
 // Withdrawals is WithdrawnStories that also returns the consent record ids
 // those withdrawals ended.
 func Withdrawals(path string) (stories, records map[string]bool, err error) {
+	entries, err := readWithdrawals(path)
+	if err != nil {
+		return nil, nil, err
+	}
 	stories, records = map[string]bool{}, map[string]bool{}
+	for _, e := range entries {
+		stories[e.StoryID] = true
+		for _, r := range e.ConsentRecords {
+			records[r] = true
+		}
+	}
+	return stories, records, nil
+}
+
+// WithdrawalRecords reads the audit log at path and returns what each
+// withdrawal it records kept of its story (check.WithdrawnContentRule's
+// input), one per story, complete or not, with the persons, digests and
+// media sums of all its entries joined and the day of its latest entry
+// (AuditEntry.Withdrawn, or the day of Time for entries written before
+// that field existed): a new consent must postdate every withdrawal run. A missing log yields none; a line that does not
+// decode, or holds an id, digest or day of the wrong form, is an error
+// naming the file and line.
+func WithdrawalRecords(path string) ([]check.Withdrawal, error) {
+	entries, err := readWithdrawals(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []check.Withdrawal
+	at := map[string]int{}
+	for _, e := range entries {
+		d := consent.Day(e.Time)
+		if e.Withdrawn != "" {
+			d, _ = time.Parse(time.DateOnly, e.Withdrawn) // readWithdrawals checked it
+		}
+		i, ok := at[e.StoryID]
+		if !ok {
+			i = len(out)
+			at[e.StoryID] = i
+			out = append(out, check.Withdrawal{StoryID: e.StoryID, Day: d})
+		}
+		w := &out[i]
+		if d.After(w.Day) {
+			w.Day = d
+		}
+		w.Persons = appendNew(w.Persons, e.Persons...)
+		w.ApprovalDigests = appendNew(w.ApprovalDigests, e.ApprovalDigests...)
+		w.MediaSHA256 = appendNew(w.MediaSHA256, e.MediaSHA256...)
+	}
+	return out, nil
+}
+
+// appendNew appends each of vs that list does not hold yet.
+func appendNew(list []string, vs ...string) []string {
+	for _, v := range vs {
+		if !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+	}
+	return list
+}
+
+// readWithdrawals returns the withdraw entries of the audit log at path,
+// in order, each one's ids, digests and day checked (validIDs) and its
+// time or day present. A missing log has none.
+func readWithdrawals(path string) ([]AuditEntry, error) {
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		return stories, records, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit log %s: %w", path, err)
+		return nil, fmt.Errorf("audit log %s: %w", path, err)
 	}
+	var out []AuditEntry
 	for i, line := range bytes.Split(data, []byte{'\n'}) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var e AuditEntry
 		if err := json.Unmarshal(line, &e); err != nil {
-			return nil, nil, fmt.Errorf("audit log %s:%d: %w", path, i+1, err)
+			return nil, fmt.Errorf("audit log %s:%d: %w", path, i+1, err)
 		}
-		if e.Action == "withdraw" && e.StoryID != "" {
-			stories[e.StoryID] = true
-			for _, r := range e.ConsentRecords {
-				records[r] = true
+		if e.Action != "withdraw" || e.StoryID == "" {
+			continue
+		}
+		if err := e.validIDs(); err != nil {
+			return nil, fmt.Errorf("audit log %s:%d: %w", path, i+1, err)
+		}
+		if e.Time.IsZero() && e.Withdrawn == "" {
+			// No day: a consent could not be told to postdate it.
+			return nil, fmt.Errorf("audit log %s:%d: field time: missing", path, i+1)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// validIDs checks the fields of e that hold ids, digests and the day of
+// withdrawal, naming the field and never its value.
+func (e AuditEntry) validIDs() error {
+	if e.StoryID != "" && !auditStoryID.MatchString(e.StoryID) {
+		return fmt.Errorf("field story_id: want a story id")
+	}
+	for _, f := range []struct {
+		name string
+		vs   []string
+		re   *regexp.Regexp
+		want string
+	}{
+		{"consent_records", e.ConsentRecords, auditRecord, "consent record ids, never a name"},
+		{"persons", e.Persons, auditPerson, "registry person ids, never a name"},
+		{"approved_sha256", e.ApprovalDigests, auditSHA256, "64 lowercase hex digits"},
+		{"media_sha256", e.MediaSHA256, auditSHA256, "64 lowercase hex digits"},
+	} {
+		for _, v := range f.vs {
+			if !f.re.MatchString(v) {
+				return fmt.Errorf("field %s: want %s", f.name, f.want)
 			}
 		}
 	}
-	return stories, records, nil
+	if e.Withdrawn != "" {
+		if _, err := time.Parse(time.DateOnly, e.Withdrawn); err != nil {
+			return fmt.Errorf("field withdrawn: want a day, YYYY-MM-DD")
+		}
+	}
+	return nil
 }

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"storyguard/tools/consent"
+	"storyguard/tools/content"
 )
 
 var errKilled = errors.New("killed (test)")
@@ -222,4 +225,41 @@ func TestWorkFolders(t *testing.T) {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// TestPublishRefusesCopyOfStoryWithdrawnSinceCheck: a withdrawal recorded
+// after the check whose approval digest is that of a page about to be
+// published under another story id (a copy of the withdrawn story) stops
+// the publish before anything is uploaded, as one of that id would.
+func TestPublishRefusesCopyOfStoryWithdrawnSinceCheck(t *testing.T) {
+	ts := newTestSite(t)
+	raw, err := os.ReadFile(filepath.Join(ts.root, "content", "stories", "b", "index.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := content.LoadPage("content/stories/b/index.md", "", raw)
+	hook := func(_ context.Context, step string) error {
+		if step != "recheck" {
+			return nil
+		}
+		return AppendAudit(AuditLogPath(ts.vault), AuditEntry{Time: time.Now(), Action: "withdraw", StoryID: "st-0ther1", Role: "storyteller",
+			Withdrawn: "2026-11-29", ApprovalDigests: []string{consent.ApprovalDigest(p)}, Result: "started"})
+	}
+	_, err = Publish(context.Background(), ts.parts, ts.opts(hook))
+	// (The stand-in site has no front matter, so the page is named by its
+	// path rather than its story id.)
+	if !errors.Is(err, ErrWithdrawnMeanwhile) || !strings.Contains(err.Error(), "content/stories/b/index.md") || strings.Contains(err.Error(), "stories/a/") {
+		t.Fatalf("want ErrWithdrawnMeanwhile naming story b's page only, got %v", err)
+	}
+	for _, prefix := range []string{"media/", "site/"} {
+		if vs, err := ts.s3.ListVersions(context.Background(), prefix); err != nil || len(vs) > 0 {
+			t.Fatalf("nothing may be uploaded, %s holds %d versions (%v)", prefix, len(vs), err)
+		}
+	}
+	// The same withdrawal already recorded before the check is check's to
+	// report (here the stand-in checker ignores it): the recheck does not
+	// refuse for it again, so publish is not blocked forever.
+	if _, err := Publish(context.Background(), ts.parts, ts.opts(nil)); err != nil {
+		t.Fatalf("a withdrawal known before the check is not a new one: %v", err)
+	}
 }

@@ -23,6 +23,9 @@ import (
 	"strings"
 	"time"
 
+	"storyguard/tools/check"
+	"storyguard/tools/consent"
+	"storyguard/tools/content"
 	"storyguard/tools/diag"
 	"storyguard/tools/manifest"
 	"storyguard/tools/store"
@@ -78,6 +81,10 @@ type Story struct {
 	// indexable built page may carry them (ScanOutput, output-noindex).
 	// Never logged or printed.
 	Unindexed []UnindexedText
+	// Social are the languages of the publishable files whose consent
+	// includes the social channel: only pages in these languages may carry
+	// the story's photo in a share preview (ScanOutput, output-social).
+	Social []string
 }
 
 // Media is one processed medium, ready to upload: File is a scrubbed and
@@ -322,6 +329,12 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	if err := o.step(ctx, "check"); err != nil {
 		return res, err
 	}
+	// What the audit log records before the check, so that the recheck
+	// below can tell which withdrawals are new.
+	before, err := WithdrawalRecords(AuditLogPath(o.Vault))
+	if err != nil {
+		return res, err
+	}
 	o.logf("check: loading and checking content")
 	plan, ds, err := p.Check(ctx, o.Now)
 	if err != nil {
@@ -421,13 +434,15 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 		keys[k] = true
 	}
 	var unindexed []UnindexedText
+	social := map[string][]string{}
 	for _, s := range plan.Stories {
 		unindexed = append(unindexed, s.Unindexed...)
+		social[s.ID] = s.Social
 	}
 	scan, err := ScanOutput(OutputScan{
 		Dir: out, Leaks: p.Leaks, VerifyImage: p.VerifyImage,
 		MediaPrefix: mediaPrefix(o.MediaBaseURL), MediaKeys: keys, BaseURL: o.BaseURL,
-		Unindexed: unindexed,
+		Unindexed: unindexed, Social: social,
 	})
 	if err != nil {
 		return res, fmt.Errorf("scan of built output: %w", err)
@@ -454,7 +469,7 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	if err := o.step(ctx, "recheck"); err != nil {
 		return res, err
 	}
-	if err := refuseWithdrawn(o.Vault, plan); err != nil {
+	if err := refuseWithdrawn(o.Root, o.Vault, plan, before); err != nil {
 		return res, err
 	}
 
@@ -514,8 +529,13 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 // refuseWithdrawn returns an error wrapping ErrWithdrawnMeanwhile naming
 // every publishable story of plan that the vault's audit log now records
 // as withdrawn (any withdraw entry, started or done), or whose consent
-// record a withdrawal ended.
-func refuseWithdrawn(vault string, plan *Plan) error {
+// record a withdrawal ended, and every publishable page (plan.Pages,
+// files under root) that check.WithdrawnContentRule refuses for a
+// withdrawal recorded, or added to, since before (WithdrawalRecords read
+// before the check): a copy of the withdrawn story's text or photos, or
+// its storyteller's earlier consent. A page that cannot be read now is
+// refused too.
+func refuseWithdrawn(root, vault string, plan *Plan, before []check.Withdrawal) error {
 	stories, records, err := Withdrawals(AuditLogPath(vault))
 	if err != nil {
 		return err
@@ -526,10 +546,53 @@ func refuseWithdrawn(vault string, plan *Plan) error {
 			ids = append(ids, s.ID)
 		}
 	}
+	now, err := WithdrawalRecords(AuditLogPath(vault))
+	if err != nil {
+		return err
+	}
+	if fresh := newWithdrawals(before, now); len(fresh) > 0 {
+		rule := check.WithdrawnContentRule(fresh, vault)
+		for _, f := range plan.Pages {
+			raw, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f)))
+			if err != nil {
+				ids = append(ids, f)
+				continue
+			}
+			pg, _ := content.LoadPage(f, "", raw)
+			if pg == nil || pg.Invalid {
+				ids = append(ids, f)
+				continue
+			}
+			cs, _ := consent.Parse(pg)
+			if len(rule.Check(&check.Context{}, cs)) > 0 {
+				id := f // by id when the page has a valid one
+				if cs.ID != "" && consent.SafeStoryID(cs.ID) == cs.ID {
+					id = cs.ID
+				}
+				if !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
 	if len(ids) > 0 {
 		return fmt.Errorf("story %s: %w; run publish again", strings.Join(ids, ", "), ErrWithdrawnMeanwhile)
 	}
 	return nil
+}
+
+// newWithdrawals returns the withdrawals of now that before does not
+// hold as they are: new stories, or ones that recorded more since.
+func newWithdrawals(before, now []check.Withdrawal) []check.Withdrawal {
+	var out []check.Withdrawal
+	for _, w := range now {
+		i := slices.IndexFunc(before, func(b check.Withdrawal) bool { return b.StoryID == w.StoryID })
+		if i < 0 || !before[i].Day.Equal(w.Day) || len(before[i].Persons) != len(w.Persons) ||
+			len(before[i].ApprovalDigests) != len(w.ApprovalDigests) || len(before[i].MediaSHA256) != len(w.MediaSHA256) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // ErrPartial marks an error after deployment began: some objects may be

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"storyguard/tools/consent"
+	"storyguard/tools/content"
 	"storyguard/tools/manifest"
 )
 
@@ -313,4 +315,108 @@ func TestWithdrawRefusesARoleWithoutEchoingIt(t *testing.T) {
 			t.Errorf("error %v: want --by refused, the value not repeated", err)
 		}
 	}
+}
+
+// TestWithdrawalRecordsContent: a withdrawal records, by ids and digests
+// only, the storyteller, the day (the UTC date of the clock), the approval digests (as written and of
+// the text) and the SHA-256 of each photo original and published copy;
+// WithdrawalRecords reads them back joined per story, and refuses a log
+// it cannot trust, naming the file and line.
+func TestWithdrawalRecordsContent(t *testing.T) {
+	root := t.TempDir()
+	vault := filepath.Join(root, "vault")
+	approved := strings.Repeat("c", 64)
+	page := "---\ntitle: \"Some Person's story\"\nstory_id: st-7q2k9m\nstoryteller:\n  display_name: \"Lucía*\"\n  name_kind: pseudonym\n  person: p-0001\n  preferred_term: survivor\n" +
+		"consent:\n  record: cr-2026-0011\n  status: given\n  given: 2026-03-02\n  expires: 2029-03-01\nreview:\n  approved: 2026-04-01\n  approved_sha256: \"" + approved + "\"\n" +
+		"media:\n  - id: m-0101\n    alt: \"An illustration.\"\n---\nSome Person told this.\n"
+	write(t, root, "content/stories/a/index.md", page)
+	write(t, vault, "media/m-0101.jpg", "photo bytes")
+	photo, _, _ := HashFile(filepath.Join(vault, "media", "m-0101.jpg"))
+	p, _ := content.LoadPage("content/stories/a/index.md", "", []byte(page))
+	text := consent.ApprovalDigest(p)
+
+	o := WithdrawOptions{Options: Options{Root: root, Vault: vault, Now: time.Date(2026, 11, 29, 23, 30, 0, 0, time.FixedZone("", -6*3600))}}
+	e := AuditEntry{Time: time.Date(2026, 11, 30, 5, 30, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-7q2k9m", Role: "storyteller", Result: "started"}
+	recordContent(o, Story{ID: "st-7q2k9m", Files: []string{"content/stories/a/index.md"}}, &e)
+	if e.Withdrawn != "2026-11-30" || !slices.Equal(e.Persons, []string{"p-0001"}) || !slices.Equal(e.ApprovalDigests, []string{approved, text}) || !slices.Equal(e.MediaSHA256, []string{photo}) {
+		t.Fatalf("recorded %+v", e)
+	}
+	log := filepath.Join(vault, "audit.log")
+	if err := AppendAudit(log, e); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(log)
+	if strings.Contains(string(data), "Some Person") || strings.Contains(string(data), "Lucía") {
+		t.Fatalf("the audit log holds text of the story:\n%s", data)
+	}
+	published := strings.Repeat("d", 64)
+	e.Result, e.MediaSHA256 = "complete", appendNew(e.MediaSHA256, publishedSums([]string{"media/st-7q2k9m/" + published + ".jpg", "site/stories/a/index.html", "media/st-7q2k9m/"})...)
+	if err := AppendAudit(log, e); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := WithdrawalRecords(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 1 || ws[0].StoryID != "st-7q2k9m" || ws[0].Day.Format(time.DateOnly) != "2026-11-30" ||
+		!slices.Equal(ws[0].MediaSHA256, []string{photo, published}) || !slices.Equal(ws[0].ApprovalDigests, []string{approved, text}) {
+		t.Fatalf("read back %+v", ws)
+	}
+	if ws, err := WithdrawalRecords(filepath.Join(vault, "none.log")); err != nil || len(ws) != 0 {
+		t.Fatalf("a missing log (a fresh vault) is no withdrawal: %v %v", ws, err)
+	}
+	for _, bad := range []string{
+		`{"time":"2026-11-29T10:00:00Z","action":"withdraw","story_id":"st-7q2k9m",` + "\n",
+		`{"time":"2026-11-29T10:00:00Z","action":"withdraw","story_id":"st-7q2k9m","role":"comms","persons":["Some Person"],"result":"started"}` + "\n",
+		`{"time":"2026-11-29T10:00:00Z","action":"withdraw","story_id":"st-7q2k9m","role":"comms","approved_sha256":["Some Person"],"result":"started"}` + "\n",
+		`{"time":"2026-11-29T10:00:00Z","action":"withdraw","story_id":"st-7q2k9m","role":"comms","withdrawn":"29/11/2026","result":"started"}` + "\n",
+		`{"action":"withdraw","story_id":"st-7q2k9m","role":"comms","persons":["p-0001"],"result":"started"}` + "\n",
+	} {
+		if err := os.WriteFile(log, append(data, bad...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := WithdrawalRecords(log)
+		if err == nil || !strings.Contains(err.Error(), log+":2") || strings.Contains(err.Error(), "Some Person") {
+			t.Errorf("corrupt line %q: got %v, want an error naming %s:2 without the value", bad, err, log)
+		}
+		if _, _, err := Withdrawals(log); err == nil {
+			t.Errorf("Withdrawals accepted corrupt line %q", bad)
+		}
+	}
+}
+
+// FuzzWithdrawalRecords: whatever the audit log holds, reading it never
+// panics; what it returns holds only story ids, person ids and digests of
+// the right form (so nothing else reaches check's messages), and an error
+// never repeats the log's text.
+func FuzzWithdrawalRecords(f *testing.F) {
+	f.Add([]byte(`{"time":"2026-11-29T10:00:00Z","action":"withdraw","story_id":"st-7q2k9m","role":"comms","persons":["p-0001"],"withdrawn":"2026-11-29","approved_sha256":["` + strings.Repeat("a", 64) + `"],"media_sha256":["` + strings.Repeat("b", 64) + `"],"result":"started"}` + "\n"))
+	f.Add([]byte(`{"action":"withdraw","story_id":"st-7q2k9m","persons":["Some Person"]}`))
+	f.Add([]byte(`{"action":"withdraw","story_id":"st-7q2k9m","withdrawn":"Some Person"}` + "\n{"))
+	f.Add([]byte(`{"action":"publish","role":"comms"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "audit.log")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ws, err := WithdrawalRecords(p)
+		if err != nil {
+			if len(data) > 12 && strings.Contains(err.Error(), string(data)) || strings.Contains(err.Error(), "Some Person") {
+				t.Fatalf("the error repeats the log: %v", err)
+			}
+			return
+		}
+		for _, w := range ws {
+			ok := auditStoryID.MatchString(w.StoryID)
+			for _, v := range w.Persons {
+				ok = ok && auditPerson.MatchString(v)
+			}
+			for _, v := range slices.Concat(w.ApprovalDigests, w.MediaSHA256) {
+				ok = ok && auditSHA256.MatchString(v)
+			}
+			if !ok || w.Day.Hour() != 0 || w.Day.Location() != time.UTC {
+				t.Fatalf("accepted a record of the wrong form: %+v", w)
+			}
+		}
+	})
 }

@@ -46,6 +46,11 @@ type OutputScan struct {
 	// Unindexed are the texts of the stories whose consent says no search
 	// engines (Story.Unindexed): output-noindex.
 	Unindexed []UnindexedText
+	// Social maps a story id to the languages in which its consent
+	// includes the social channel (Story.Social): a share preview image
+	// (og:image, twitter:image) of its media on a page in another language
+	// is output-social. A story id absent from the map has none.
+	Social map[string][]string
 }
 
 // UnindexedText is one text a reader sees of a story whose consent says
@@ -75,7 +80,21 @@ func unindexedOn(rel string, data []byte, texts []UnindexedText, folded func(str
 	if ext != ".html" && ext != ".htm" && ext != ".xml" || noindexMeta.Match(data) {
 		return nil
 	}
-	page := " " + folded(string(data)) + " "
+	return unindexedIn("indexable page", string(data), texts, folded)
+}
+
+// identityFold is the folding unindexedIn matches with.
+var identityFold = identity.Normalise
+
+// unindexedIn returns the findings for a public text that search engines
+// or the site search read: each UnindexedText it carries, by story id and
+// field, matched folded on whole words; where names the text ("indexable
+// page", "search index").
+func unindexedIn(where, text string, texts []UnindexedText, folded func(string) string) []string {
+	if len(texts) == 0 {
+		return nil
+	}
+	page := " " + folded(text) + " "
 	var out []string
 	for _, t := range texts {
 		f := strings.TrimSpace(folded(t.Text))
@@ -83,7 +102,7 @@ func unindexedOn(rel string, data []byte, texts []UnindexedText, folded func(str
 			continue
 		}
 		if strings.Contains(page, " "+f+" ") {
-			out = append(out, fmt.Sprintf("indexable page carries the %s of story %s, whose consent says no search engines; list it only on noindex pages", t.Field, t.StoryID))
+			out = append(out, fmt.Sprintf("%s carries the %s of story %s, whose consent says no search engines; list it only on noindex pages", where, t.Field, t.StoryID))
 		}
 	}
 	return out
@@ -123,6 +142,13 @@ var imageExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".webp
 //     meta element, or an XML feed or sitemap) that carries the title,
 //     description or byline of a story whose consent says no search
 //     engines (o.Unindexed), matched folded on whole words;
+//   - output-search: a file of the Pagefind search index (SearchDir) that
+//     is not what Pagefind writes, or that lists a page that is not in the
+//     build or may not be found (scanPagefind); the index's compressed
+//     files are read decompressed for every other rule;
+//   - output-social: a share preview image (og:image, twitter:image) that
+//     is not a photo of a story whose consent includes the social channel
+//     in the page's language (o.Social);
 //   - output-media: an image file in the output that fails verification, or
 //     a file of a kind Storyguard cannot prove clean (gif, svg with
 //     metadata, anything not text and not a verified image).
@@ -170,6 +196,8 @@ func ScanOutput(o OutputScan) ([]diag.Diagnostic, error) {
 			add(rel, nil, 0, "output-leak", fmt.Sprintf("file name matches registry person %s (%s)", f.PersonID, f.Kind))
 		}
 		switch {
+		case pagefindExt[ext]:
+			o.scanPagefind(base, rel, data, add)
 		case textExt[ext] && (!utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0):
 			// A photo renamed .txt or .css would pass as text: a file
 			// named as text must be text.
@@ -180,6 +208,9 @@ func ScanOutput(o OutputScan) ([]diag.Diagnostic, error) {
 			}
 			for _, msg := range unindexedOn(rel, data, o.Unindexed, identity.Normalise) {
 				add(rel, nil, 0, "output-noindex", msg)
+			}
+			for _, f := range o.socialImages(data) {
+				add(rel, data, f.off, "output-social", f.msg)
 			}
 			for _, loc := range imageURL.FindAllIndex(data, -1) {
 				ref := string(data[loc[0]:loc[1]])

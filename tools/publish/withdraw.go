@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"storyguard/tools/consent"
+	"storyguard/tools/content"
 	"storyguard/tools/store"
 )
 
@@ -81,7 +85,9 @@ type WithdrawResult struct {
 //     language file of the bundle, so no later publish can bring it back;
 //  3. delete every version, delete marker and incomplete upload under
 //     media/<story id>/ and under each of the story's page prefixes, then
-//     list again and fail if anything is left;
+//     list again and fail if anything is left; delete the search index
+//     (SearchPrefix) the same way, so that no stale index outlives a
+//     failed rebuild;
 //  4. rebuild the site without the story and redeploy it (home page, lists,
 //     taxonomies, feeds and sitemap no longer name it), leaving out any page
 //     that fails its checks rather than waiting on it, and purge every old
@@ -168,7 +174,7 @@ const EmergencyReason = "emergency withdrawal without the registry key"
 // ErrRebuildPending is returned by EmergencyWithdraw after the story's own
 // objects are gone: the rest of the site still names the story until a
 // full withdrawal or publish rebuilds it with the registry key.
-var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages and media are gone, but the home page, lists, feeds, sitemap and search index still name it until the site is rebuilt with the registry key")
+var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages and media are gone, but the home page, lists, feeds and sitemap still name it until the site is rebuilt with the registry key; the search index is deleted until then")
 
 // EmergencyWithdraw is the part of Withdraw that needs no registry key, for
 // when the story must come down now and nobody who holds the key can be
@@ -189,9 +195,10 @@ var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages
 // are handled as in Withdraw; the journal is kept (the run is not
 // complete) and PurgeURLs hold all of it.
 //
-// It does not rebuild the site: the story's title and summary stay on the
-// home page, lists, taxonomy pages, feeds, sitemap and search index (their
-// links now lead nowhere) until Withdraw or a publish runs with the
+// The site search index (SearchPrefix) is deleted with the story's objects,
+// every version, so search finds nothing until the rebuild. It does not
+// rebuild the site: the story's title and summary stay on the home page,
+// lists, taxonomy pages, feeds and sitemap (their links now lead nowhere) until Withdraw or a publish runs with the
 // registry key. On success it returns the result and ErrRebuildPending;
 // any other error is returned after the audit entry records it, and
 // running it again finishes the job.
@@ -233,22 +240,32 @@ func markWithdrawn(p Parts, o WithdrawOptions, s Story) error {
 }
 
 // purgeStory deletes every version, delete marker and incomplete upload
-// under the story's prefixes (media/<id>/ and each page prefix), counting
-// into res.Removed and setting res.PurgeURLs to the story's own URLs (for
+// under the story's prefixes (media/<id>/ and each page prefix) and under
+// SearchPrefix (the site search index, which names it too), counting the
+// story's own into res.Removed and setting res.PurgeURLs to the story's own URLs (for
 // the CDN, whatever happens next). It returns the prefixes and the keys
 // that held anything, each prefix included (for CDNs that purge by prefix).
 func purgeStory(ctx context.Context, st Store, o WithdrawOptions, s Story, res *WithdrawResult) (prefixes, removedKeys []string, err error) {
 	prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
-	for _, prefix := range prefixes {
+	// The search index names every searchable story: it goes too, every
+	// version, before any rebuild, so a rebuild that fails leaves no index
+	// rather than a stale one. The rebuild writes a new one, so it is not
+	// among the prefixes proved empty afterwards, and its objects are not
+	// counted as the story's.
+	for _, prefix := range append(slices.Clip(prefixes), SearchPrefix) {
 		pr, err := st.PurgePrefix(ctx, prefix)
 		if err != nil {
 			return prefixes, removedKeys, fmt.Errorf("delete %s: %w", prefix, err)
 		}
+		removedKeys = append(removedKeys, pr.Keys...)
+		removedKeys = append(removedKeys, prefix)
+		if prefix == SearchPrefix {
+			o.logf("withdraw %s: search index deleted (%d object versions); the rebuild writes a new one", s.ID, pr.Versions+pr.DeleteMarkers)
+			continue
+		}
 		res.Removed.Versions += pr.Versions
 		res.Removed.DeleteMarkers += pr.DeleteMarkers
 		res.Removed.Uploads += pr.Uploads
-		removedKeys = append(removedKeys, pr.Keys...)
-		removedKeys = append(removedKeys, prefix)
 	}
 	res.PurgeURLs = PublicURLs(o.BaseURL, removedKeys)
 	o.logf("withdraw %s: %d object versions, %d delete markers, %d incomplete uploads removed", s.ID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads)
@@ -325,6 +342,7 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	}
 	w.story, w.res = s, &WithdrawResult{StoryID: s.ID}
 	w.entry = AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: s.ConsentRecords}
+	recordContent(o, s, &w.entry)
 	w.prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
 	if err := o.step(ctx, "started"); err != nil {
 		return w, w.abort(FailInterrupted, err)
@@ -348,6 +366,7 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	}
 	w.prefixes, w.removedKeys, err = purgeStory(ctx, w.st, o, s, w.res)
 	w.entry.ObjectVersions, w.entry.DeleteMarkers, w.entry.Uploads = w.res.Removed.Versions, w.res.Removed.DeleteMarkers, w.res.Removed.Uploads
+	w.entry.MediaSHA256 = appendNew(w.entry.MediaSHA256, publishedSums(w.removedKeys)...)
 	if err != nil {
 		return w, w.abort(FailPurge, err)
 	}
@@ -435,4 +454,68 @@ func (w *withdrawal) fail(category string, err error) (*WithdrawResult, error) {
 		err = leaseErr(w.lease, err)
 	}
 	return w.withPending(), err
+}
+
+// recordContent sets what e keeps of story s so that check refuses its
+// text, photos and earlier consent under any other story id
+// (check.WithdrawnContentRule): the day of the withdrawal (o.Now's UTC
+// day), and from each language file the storyteller's person id, the
+// approval digests (review.approved_sha256 as written and
+// consent.ApprovalDigest of the text now) and the SHA-256 of each listed
+// medium's original in the vault. A file or original that cannot be read
+// is logged (by path or id) and skipped: the withdrawal itself must go on.
+func recordContent(o WithdrawOptions, s Story, e *AuditEntry) {
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	e.Withdrawn = consent.Day(now).Format(time.DateOnly)
+	for _, f := range s.Files {
+		raw, err := os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(f)))
+		if err != nil {
+			o.logf("withdraw %s: %s could not be read, so its text is not recorded as withdrawn: %v", s.ID, f, err)
+			continue
+		}
+		p, _ := content.LoadPage(f, "", raw)
+		if p == nil || p.Invalid {
+			o.logf("withdraw %s: %s does not load, so its text is not recorded as withdrawn", s.ID, f)
+			continue
+		}
+		cs, _ := consent.Parse(p)
+		if st := cs.Storyteller; st != nil && auditPerson.MatchString(st.Person) {
+			e.Persons = appendNew(e.Persons, st.Person)
+		}
+		if auditSHA256.MatchString(cs.Review.ApprovedSHA256) {
+			e.ApprovalDigests = appendNew(e.ApprovalDigests, cs.Review.ApprovedSHA256)
+		}
+		e.ApprovalDigests = appendNew(e.ApprovalDigests, consent.ApprovalDigest(p))
+		for _, m := range cs.Media {
+			src, err := FindOriginal(o.Vault, m.ID)
+			if err == nil {
+				var sum string
+				if sum, _, err = HashFile(src); err == nil {
+					e.MediaSHA256 = appendNew(e.MediaSHA256, sum)
+					continue
+				}
+			}
+			o.logf("withdraw %s: the original of media %s cannot be read, so it is not recorded as withdrawn", s.ID, consent.SafeMediaID(m.ID))
+		}
+	}
+}
+
+// publishedSums returns the SHA-256 in each media key of keys
+// ("media/<story id>/<sha256>.<ext>"): the scrubbed copies the public
+// could download, which someone could bring back as a new original.
+func publishedSums(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "media/") {
+			continue
+		}
+		base := path.Base(k)
+		if sum, _, ok := strings.Cut(base, "."); ok && auditSHA256.MatchString(sum) {
+			out = appendNew(out, sum)
+		}
+	}
+	return out
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
+
+	"storyguard/tools/publish"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -70,14 +72,31 @@ func browserSite(t *testing.T) (base, exit string) {
 	base = "http://" + ln.Addr().String() + "/"
 	src := stage(t, nil, setQuickExit(exit))
 	dst := filepath.Join(t.TempDir(), "public")
-	if err := Build(context.Background(), BuildOptions{Source: src, Destination: dst, BaseURL: base}); err != nil {
+	// The site search index too, when Pagefind is installed (TestSearchPage
+	// requires it).
+	pagefind, _ := FindPagefind(repoRoot(t), "")
+	if err := Build(context.Background(), BuildOptions{Source: src, Destination: dst, BaseURL: base, Pagefind: pagefind}); err != nil {
 		t.Fatal(err)
 	}
 	publishMedia(t, dst)
 	// Images arrive late, as on a slow phone connection, so that an image
 	// without width and height would shift the layout when it lands.
+	// Every response carries the headers the built _headers file gives
+	// it, as a CDN (and storyguard preview) sends them: the CSP applies to
+	// workers through their response headers, not the page's meta element.
 	files := http.FileServer(http.Dir(dst))
+	hdrs, err := os.ReadFile(filepath.Join(dst, "_headers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := publish.ParseHeaders(hdrs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, vs := range publish.HeadersFor(rules, r.URL.Path) {
+			w.Header()[k] = vs
+		}
 		if strings.HasPrefix(r.URL.Path, "/media/") {
 			time.Sleep(400 * time.Millisecond)
 		}
@@ -216,6 +235,7 @@ func TestAccessibility(t *testing.T) {
 		"stories/from-survivor-to-advocate/", "es/stories/from-survivor-to-advocate/",
 		"advocacy/guatemala-field-visit/", "es/advocacy/guatemala-field-visit/",
 		"stories/", "es/partners/",
+		"search/", "es/search/", "how-to-help/", "es/how-to-help/",
 	} {
 		for _, width := range []int64{1280, 375} {
 			if err := chromedp.Do(ctx,

@@ -38,6 +38,10 @@ type BuildOptions struct {
 	// Environment is Hugo's --environment (hugo.Environment in templates).
 	// Empty means "production".
 	Environment string
+	// Pagefind is the Pagefind binary (FindPagefind) run over Destination
+	// after Hugo (Index), writing the search index under SearchDir. Empty
+	// builds no index, and removes a stale one from Destination.
+	Pagefind string
 }
 
 // ErrBuild is wrapped by every error that Hugo itself reports, including a
@@ -55,7 +59,8 @@ var hugoMu sync.Mutex
 //	     --cleanDestinationDir --buildDrafts=false --buildFuture=false
 //	     --buildExpired=false --logLevel warn
 //
-// Drafts, future and expired pages are never built, whatever HUGO_*
+// and then, when o.Pagefind is set, Index over the output. Drafts, future
+// and expired pages are never built, whatever HUGO_*
 // environment variables say. Builds are serialised by a mutex. While Hugo
 // runs, the process's os.Stdout and os.Stderr are captured (and restored
 // afterwards), so other goroutines' output in that time is captured too.
@@ -110,6 +115,15 @@ func Build(ctx context.Context, o BuildOptions) error {
 	execErr := captureOutput(&out, func() error { return commands.Execute(args) })
 	lines := hugoErrors(out.String())
 	if execErr == nil && len(lines) == 0 {
+		if o.Pagefind == "" {
+			if err := os.RemoveAll(filepath.Join(dst, SearchDir)); err != nil {
+				return fmt.Errorf("site build %s: %w", o.Source, err)
+			}
+			return nil
+		}
+		if err := Index(ctx, o.Pagefind, dst); err != nil {
+			return fmt.Errorf("site build %s: %w", o.Source, err)
+		}
 		return nil
 	}
 	msg := strings.Join(lines, "\n")

@@ -15,13 +15,11 @@ import (
 	"storyguard/tools/site"
 )
 
-// TestOutputScanRefusesIndexableNoIndexStory builds the demo site with Hugo
-// twice and runs publish's output scan with the texts of the demo story
-// whose consent says no search engines: with the theme as shipped it finds
-// nothing; with listings that show every story (the theme before the
-// listable partial) it refuses the home page, the section list and the
-// term pages, naming the story id and the field only.
-func TestOutputScanRefusesIndexableNoIndexStory(t *testing.T) {
+// noIndexTexts returns the title, description and byline of each language
+// of the demo story whose consent says no search engines
+// (a-safer-walk-to-school, st-9v4n6b).
+func noIndexTexts(t *testing.T) []publish.UnindexedText {
+	t.Helper()
 	var texts []publish.UnindexedText
 	for _, name := range []string{"index.md", "index.es.md"} {
 		rel := "content/stories/a-safer-walk-to-school/" + name
@@ -42,6 +40,17 @@ func TestOutputScanRefusesIndexableNoIndexStory(t *testing.T) {
 			publish.UnindexedText{StoryID: s.ID, Field: "description", Text: s.Description},
 			publish.UnindexedText{StoryID: s.ID, Field: "byline", Text: s.Storyteller.DisplayName})
 	}
+	return texts
+}
+
+// TestOutputScanRefusesIndexableNoIndexStory builds the demo site with Hugo
+// twice and runs publish's output scan with the texts of the demo story
+// whose consent says no search engines: with the theme as shipped it finds
+// nothing; with listings that show every story (the theme before the
+// listable partial) it refuses the home page, the section list and the
+// term pages, naming the story id and the field only.
+func TestOutputScanRefusesIndexableNoIndexStory(t *testing.T) {
+	texts := noIndexTexts(t)
 	scan := func(t *testing.T, override bool) []string {
 		src := site.StageForTest(t, nil, nil)
 		if override {

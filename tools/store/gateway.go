@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -221,9 +222,12 @@ func ServeGateway(ctx context.Context, c GatewayConfig) error {
 //     readers of a static site need none;
 //   - the Authorization header and every X-Amz-* request header are
 //     removed;
-//   - every X-Amz-* response header is removed, X-Amz-Version-Id and
-//     X-Amz-Delete-Marker included, so no anonymous reader learns a version
-//     id.
+//   - the response keeps only the headers a reader of a static site needs
+//     (anonymousResponseHeaders): every X-Amz-* header (X-Amz-Version-Id,
+//     X-Amz-Delete-Marker, request ids), Server (VERSITYGW), the gateway's
+//     own Content-Encoding aws-chunked and any other header is removed,
+//     so no anonymous reader learns a version id, which software serves
+//     the store, or, from an error, when an object was deleted.
 //
 // Why: S3 lets a request read a version by id only with
 // s3:GetObjectVersion (Amazon S3 User Guide, "Retrieving object versions
@@ -252,7 +256,7 @@ func guardVersions(dial func(ctx context.Context) (net.Conn, error)) http.Handle
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			if !signedRequest(resp.Request.Header, resp.Request.URL.RawQuery) {
-				stripAmzHeaders(resp.Header)
+				anonymousResponseHeaders(resp.StatusCode, resp.Header)
 			}
 			return nil
 		},
@@ -319,6 +323,54 @@ func anonymize(out *http.Request) {
 	out.URL.ForceQuery = false
 	out.Header.Del("Authorization")
 	stripAmzHeaders(out.Header)
+}
+
+// anonymousSuccessHeaders are the response headers an anonymous read of
+// an object keeps (status 2xx or 304): what a browser or CDN needs to show
+// and cache a static file (RFC 9110 and RFC 9111 fields). Everything else
+// the gateway sends is dropped: X-Amz-* (version ids, delete markers,
+// request ids, user metadata), Server, and any header a later gateway
+// version adds. anonymousErrorHeaders are the few an error keeps: not
+// Last-Modified or ETag, which on a 404 would tell when a deleted page
+// (a withdrawn story's) was deleted.
+var (
+	anonymousSuccessHeaders = []string{"Accept-Ranges", "Cache-Control", "Content-Encoding", "Content-Language", "Content-Length", "Content-Range", "Content-Type", "Date", "Etag", "Expires", "Last-Modified"}
+	anonymousErrorHeaders   = []string{"Allow", "Content-Length", "Content-Type", "Date", "Retry-After"}
+)
+
+// httpContentCodings are the content codings (RFC 9110 section 8.4.1,
+// IANA registry) a Content-Encoding may keep for an anonymous reader;
+// S3's aws-chunked (a transfer framing of signed uploads, which versitygw
+// stores and returns as if it were the object's coding) is not one.
+var httpContentCodings = []string{"gzip", "x-gzip", "deflate", "br", "zstd", "compress", "identity"}
+
+// anonymousResponseHeaders reduces h, the headers of a response with
+// status code to an anonymous request, to anonymousSuccessHeaders (2xx
+// and 304) or anonymousErrorHeaders (anything else), and drops from
+// Content-Encoding every coding that is not an HTTP content coding
+// (httpContentCodings), the header itself when none is left.
+func anonymousResponseHeaders(code int, h http.Header) {
+	keep := anonymousErrorHeaders
+	if code >= 200 && code < 300 || code == http.StatusNotModified {
+		keep = anonymousSuccessHeaders
+	}
+	for k := range h {
+		if !slices.Contains(keep, http.CanonicalHeaderKey(k)) {
+			delete(h, k)
+		}
+	}
+	var codings []string
+	for _, v := range h.Values("Content-Encoding") {
+		for _, c := range strings.Split(v, ",") {
+			if c = strings.ToLower(strings.TrimSpace(c)); slices.Contains(httpContentCodings, c) {
+				codings = append(codings, c)
+			}
+		}
+	}
+	h.Del("Content-Encoding")
+	if len(codings) > 0 {
+		h.Set("Content-Encoding", strings.Join(codings, ", "))
+	}
 }
 
 // stripAmzHeaders deletes every header whose name starts with "x-amz-" in

@@ -41,6 +41,12 @@ type LeaseHolder struct {
 	Host string `json:"host"`
 	// PID is the holder's process id.
 	PID int `json:"pid"`
+	// Space identifies the process-id space PID belongs to: 32 lowercase
+	// hex characters, a digest of the Linux boot id and the holder's pid
+	// namespace (processSpace); empty where there is none (other systems,
+	// no /proc) and in leases of older versions. A run that sees the same
+	// Host and Space can tell whether PID is still running.
+	Space string `json:"space,omitempty"`
 	// Operation is "publish" or "withdraw" (or "test").
 	Operation string `json:"operation"`
 	// Token is 32 random hex characters, unique to one acquisition.
@@ -149,7 +155,7 @@ func AcquireLease(ctx context.Context, st Store, o LeaseOptions) (*Lease, error)
 	if _, err := rand.Read(tok); err != nil {
 		return nil, err
 	}
-	l := &Lease{st: st, ttl: o.TTL, holder: LeaseHolder{Host: host, PID: os.Getpid(), Operation: o.Operation, Token: hex.EncodeToString(tok)}}
+	l := &Lease{st: st, ttl: o.TTL, holder: LeaseHolder{Host: host, PID: os.Getpid(), Space: processSpace(), Operation: o.Operation, Token: hex.EncodeToString(tok)}}
 	start := time.Now()
 	waiting := false
 	for {
@@ -203,10 +209,12 @@ func (l *Lease) try(ctx context.Context, o LeaseOptions) (*LeaseHolder, error) {
 		return nil, fmt.Errorf("lease %s: %w", LeaseKey, err)
 	}
 	other := readHolder(ctx, l.st, cur, l.ttl)
-	if time.Now().Before(other.Expires) {
+	dead := l.holderDead(other)
+	if !dead && time.Now().Before(other.Expires) {
 		return &other, nil
 	}
-	// Stale: take it over, unless someone else changed it since the Stat.
+	// Stale, or its process gone: take it over, unless someone else changed
+	// it since the Stat.
 	if err := l.write(ctx, Precondition{IfETag: cur.ETag}); err != nil {
 		if errors.Is(err, ErrPrecondition) || errors.Is(err, ErrNotFound) {
 			return &other, nil
@@ -214,9 +222,26 @@ func (l *Lease) try(ctx context.Context, o LeaseOptions) (*LeaseHolder, error) {
 		return nil, fmt.Errorf("lease %s: take over: %w", LeaseKey, err)
 	}
 	if o.Log != nil {
-		fmt.Fprintf(o.Log, "lease: took over a stale lease: %s, expired %s\n", other, other.Expires.UTC().Format(time.RFC3339))
+		if dead {
+			fmt.Fprintf(o.Log, "lease: took over the lease of a process no longer running on this host: %s\n", other)
+		} else {
+			fmt.Fprintf(o.Log, "lease: took over a stale lease: %s, expired %s\n", other, other.Expires.UTC().Format(time.RFC3339))
+		}
 	}
 	return nil, nil
+}
+
+// holderDead reports whether other's process is known to have ended: it
+// ran on this host (same Host) in this process-id space (same non-empty
+// Space: the same boot and pid namespace, so its PID means the same
+// process here), it is not this process, and no process has that PID
+// (processAlive). Anything less certain (another host, no Space, a PID
+// in use again, an unknown holder) is false: the lease is then waited
+// out until it lapses, as before.
+func (l *Lease) holderDead(other LeaseHolder) bool {
+	return other.Host == l.holder.Host && other.Host != "unknown" &&
+		other.Space != "" && other.Space == l.holder.Space &&
+		other.PID != os.Getpid() && !processAlive(other.PID)
 }
 
 // readHolder reads the lease object cur. A body that cannot be read or
@@ -251,6 +276,7 @@ var (
 // bytes) and validates every field, since the bucket is outside input and
 // the holder is printed in messages: host of letters, digits, '.' and '-'
 // (a DNS host name, RFC 1123, at most 253 characters), pid above 0,
+// space empty or 32 lowercase hex,
 // operation publish, withdraw or test, token of 32 lowercase hex, acquired
 // and expires set with acquired not after expires. The error names the
 // field, never its value.
@@ -274,6 +300,8 @@ func ParseLeaseHolder(data []byte) (LeaseHolder, error) {
 		return bad("operation")
 	case !tokenRe.MatchString(h.Token):
 		return bad("token")
+	case h.Space != "" && !tokenRe.MatchString(h.Space):
+		return bad("space")
 	case h.Acquired.IsZero() || h.Expires.IsZero() || h.Acquired.After(h.Expires):
 		return bad("acquired or expires")
 	}

@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -205,6 +208,8 @@ func FuzzParseLeaseHolder(f *testing.F) {
 	f.Add([]byte(`{"host":"Lucía Gómez","pid":1,"operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`))
 	f.Add([]byte(`{"host":"web1","pid":1,"operation":"withdraw st-1 of Ana","token":"x"}`))
 	f.Add([]byte(`null`))
+	f.Add([]byte(`{"host":"web1","pid":4242,"space":"0123456789abcdef0123456789abcdef","operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`))
+	f.Add([]byte(`{"host":"web1","pid":4242,"space":"Lucía","operation":"publish","token":"0123456789abcdef0123456789abcdef","acquired":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:02:00Z"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, err := ParseLeaseHolder(data)
 		if err != nil {
@@ -213,7 +218,7 @@ func FuzzParseLeaseHolder(f *testing.F) {
 			}
 			return
 		}
-		if !leaseHostRe.MatchString(h.Host) || h.PID <= 0 || !tokenRe.MatchString(h.Token) || h.Expires.Before(h.Acquired) {
+		if !leaseHostRe.MatchString(h.Host) || h.PID <= 0 || !tokenRe.MatchString(h.Token) || h.Space != "" && !tokenRe.MatchString(h.Space) || h.Expires.Before(h.Acquired) {
 			t.Fatalf("accepted an invalid holder: %+v", h)
 		}
 		for _, r := range h.String() {
@@ -275,5 +280,94 @@ func TestLeaseGivesUpBeforeItLapses(t *testing.T) {
 	}
 	if !errors.Is(context.Cause(l.Context()), ErrLeaseLost) || !errors.Is(l.Release(ctx), ErrLeaseLost) {
 		t.Fatalf("cause %v: want ErrLeaseLost", context.Cause(l.Context()))
+	}
+}
+
+// TestLeaseOfDeadProcessOnThisHost: a live-looking lease whose holder ran
+// on this host, in this pid space, and whose process has ended is taken
+// over at once (with If-Match, as a stale one), not waited out for its
+// TTL; one whose process still runs, or that comes from another pid
+// space or host, is still held.
+func TestLeaseOfDeadProcessOnThisHost(t *testing.T) {
+	if processSpace() == "" {
+		t.Skip("no process-id space on this system: leases are always waited out (lease_other.go)")
+	}
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	host, _ := os.Hostname()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadPID := gone.Process.Pid
+	if processAlive(deadPID) {
+		t.Skipf("pid %d was reused at once", deadPID)
+	}
+	put := func(h LeaseHolder) {
+		t.Helper()
+		h.Operation, h.Token = "publish", strings.Repeat("cd", 16)
+		h.Acquired = time.Now().UTC().Truncate(time.Second)
+		h.Expires = h.Acquired.Add(DefaultLeaseTTL)
+		body, _ := json.Marshal(h)
+		if _, err := s.Put(ctx, LeaseKey, bytes.NewReader(body), int64(len(body)), Meta{SHA256: sum(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, h := range []LeaseHolder{
+		{Host: host, PID: os.Getppid(), Space: processSpace()},        // alive
+		{Host: host, PID: deadPID, Space: strings.Repeat("0", 32)},    // another pid space
+		{Host: host, PID: deadPID},                                    // an older lease without a space
+		{Host: "web1-elsewhere", PID: deadPID, Space: processSpace()}, // another host
+	} {
+		put(h)
+		if _, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw"}); !errors.Is(err, ErrLeaseHeld) {
+			t.Fatalf("holder %+v: want the lease still held, got %v", h, err)
+		}
+	}
+	put(LeaseHolder{Host: host, PID: deadPID, Space: processSpace()})
+	var log bytes.Buffer
+	start := time.Now()
+	l, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw", Log: &log})
+	if err != nil {
+		t.Fatalf("the lease of a dead process on this host must be taken over at once: %v", err)
+	}
+	defer l.Release(ctx)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("takeover took %s", took)
+	}
+	if want := fmt.Sprintf("lease: took over the lease of a process no longer running on this host: publish by host %s pid %d", host, deadPID); !strings.Contains(log.String(), want) {
+		t.Fatalf("log %q, want %q", log.String(), want)
+	}
+	if got := l.Holder(); got.Space != processSpace() || got.PID != os.Getpid() {
+		t.Fatalf("new holder %+v", got)
+	}
+	l.Release(ctx)
+
+	// Two runs taking over one dead holder's lease at once: the takeover
+	// is a conditional write on its ETag, so exactly one wins.
+	put(LeaseHolder{Host: host, PID: deadPID, Space: processSpace()})
+	var wg sync.WaitGroup
+	leases := make([]*Lease, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			leases[i], errs[i] = AcquireLease(ctx, s, LeaseOptions{Operation: "publish"})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+			defer leases[i].Release(ctx)
+		case !errors.Is(err, ErrLeaseHeld):
+			t.Fatalf("taker %d: %v", i, err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d takers won the dead holder's lease, want exactly 1 (%v)", won, errs)
 	}
 }

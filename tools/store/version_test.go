@@ -376,3 +376,69 @@ func shortSocketPath(t testing.TB) string {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return filepath.Join(dir, "s")
 }
+
+// TestGuardAnonymousResponseHeaders reads the real gateway anonymously and
+// checks, header by header, what reaches the reader: what a browser and
+// a CDN need to show and cache a page stays; what names the gateway
+// (Server: VERSITYGW), S3's internals (Content-Encoding: aws-chunked,
+// X-Amz-*) or, on an error, when a deleted page was deleted
+// (Last-Modified on a 404) is gone.
+func TestGuardAnonymousResponseHeaders(t *testing.T) {
+	f := newVersionFixture(t)
+	base := f.g.Endpoint + "/" + f.g.Bucket + "/"
+	type want map[string]bool // header -> present
+	ok := want{"Content-Type": true, "Content-Length": true, "Cache-Control": true, "Etag": true, "Last-Modified": true, "Accept-Ranges": true, "Date": true,
+		"Server": false, "Content-Encoding": false, "X-Amz-Version-Id": false, "X-Amz-Request-Id": false, "X-Amz-Id-2": false}
+	notFound := want{"Content-Type": true, "Date": true,
+		"Server": false, "Last-Modified": false, "Etag": false, "Content-Encoding": false, "X-Amz-Delete-Marker": false, "X-Amz-Version-Id": false}
+	for _, tc := range []struct {
+		name, method, key string
+		hdr               map[string]string
+		code              int
+		want              want
+	}{
+		{"GET a page", http.MethodGet, f.cur.Key, nil, http.StatusOK, ok},
+		{"HEAD a page", http.MethodHead, f.cur.Key, nil, http.StatusOK, ok},
+		{"a range", http.MethodGet, f.cur.Key, map[string]string{"Range": "bytes=0-3"}, http.StatusPartialContent, want{"Content-Range": true, "Server": false, "Content-Encoding": false}},
+		{"not modified", http.MethodGet, f.cur.Key, map[string]string{"If-None-Match": "*"}, http.StatusNotModified, want{"Server": false}},
+		{"a deleted page", http.MethodGet, f.gone.Key, nil, http.StatusNotFound, notFound},
+		{"a page never written", http.MethodGet, "site/nothing/index.html", nil, http.StatusNotFound, notFound},
+		{"the private lease", http.MethodGet, "state/lease.json", nil, http.StatusForbidden, want{"Server": false, "Last-Modified": false}},
+		{"the bucket", http.MethodGet, "", nil, http.StatusForbidden, want{"Server": false}},
+	} {
+		resp, _ := do(t, tc.method, base+tc.key, tc.hdr)
+		if resp.StatusCode != tc.code {
+			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.code)
+		}
+		for h, present := range tc.want {
+			if got := resp.Header.Get(h) != ""; got != present {
+				t.Errorf("%s: header %s present %v, want %v (%q)", tc.name, h, got, present, resp.Header.Get(h))
+			}
+		}
+		for h := range resp.Header {
+			if strings.HasPrefix(strings.ToLower(h), "x-") {
+				t.Errorf("%s: header %s reached an anonymous reader", tc.name, h)
+			}
+		}
+	}
+	// The owner, signing its requests, still gets the gateway's headers
+	// (the version id a withdrawal deletes by).
+	if oi, err := f.s.client.StatObject(context.Background(), f.s.bucket, f.cur.Key, minio.StatObjectOptions{}); err != nil || oi.VersionID == "" {
+		t.Errorf("signed stat: version id %q, %v", oi.VersionID, err)
+	}
+}
+
+func TestAnonymousContentEncoding(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"aws-chunked", ""}, {"AWS-Chunked", ""}, {"gzip", "gzip"}, {"aws-chunked, gzip", "gzip"}, {"br,aws-chunked", "br"}, {"", ""},
+	} {
+		h := http.Header{}
+		if tc.in != "" {
+			h.Set("Content-Encoding", tc.in)
+		}
+		anonymousResponseHeaders(http.StatusOK, h)
+		if got := h.Get("Content-Encoding"); got != tc.want {
+			t.Errorf("Content-Encoding %q: got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

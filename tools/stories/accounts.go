@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -62,6 +63,10 @@ type Account struct {
 	Label      string
 	CreatedAt  time.Time
 	DisabledAt time.Time // zero while the account is active
+	// Enrolling is true while the account has neither a sign-in secret
+	// nor a passkey (a new account, or one after ResetAccess): the desk
+	// lets it do nothing but choose one.
+	Enrolling bool
 }
 
 // CreateAccount stores a new account with a fresh id and returns it.
@@ -103,7 +108,8 @@ func nullTime(ms sql.NullInt64) time.Time {
 	return time.UnixMilli(ms.Int64).UTC()
 }
 
-const accountCols = "id, role, person_id, label_ct, created_at, disabled_at"
+const accountCols = `id, role, person_id, label_ct, created_at, disabled_at,
+  (SELECT COUNT(*) FROM sign_in_secrets x WHERE x.account_id = accounts.id) + (SELECT COUNT(*) FROM passkeys x WHERE x.account_id = accounts.id)`
 
 func (s *Store) scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
@@ -112,9 +118,11 @@ func (s *Store) scanAccount(row interface{ Scan(...any) error }) (Account, error
 	var label []byte
 	var created int64
 	var disabled sql.NullInt64
-	if err := row.Scan(&a.ID, &role, &person, &label, &created, &disabled); err != nil {
+	var ways int
+	if err := row.Scan(&a.ID, &role, &person, &label, &created, &disabled, &ways); err != nil {
 		return Account{}, err
 	}
+	a.Enrolling = ways == 0
 	a.Role, a.PersonID = Role(role), person.String
 	a.CreatedAt, a.DisabledAt = time.UnixMilli(created).UTC(), nullTime(disabled)
 	if len(label) > 0 && len(s.identities) > 0 {
@@ -263,7 +271,9 @@ RETURNING account_id`), now, digest(code), now).Scan(&acct)
 
 // SetSecret stores the account's sign-in verifier (opaque bytes the desk
 // computed, e.g. an argon2id hash with its parameters), replacing any
-// earlier one. ErrNotFound when there is no such account.
+// earlier one, and in the same transaction deletes the account's sessions
+// (a new phrase signs out everywhere; the desk creates the new session
+// after). ErrNotFound when there is no such account.
 func (s *Store) SetSecret(ctx context.Context, accountID string, verifier []byte) error {
 	if len(verifier) == 0 {
 		return fmt.Errorf("set secret: field verifier: %w: empty", ErrInvalid)
@@ -272,8 +282,11 @@ func (s *Store) SetSecret(ctx context.Context, accountID string, verifier []byte
 		if err := s.accountExists(ctx, tx, "set secret", accountID, false); err != nil {
 			return err
 		}
-		_, err := s.exec(ctx, tx, `INSERT INTO sign_in_secrets (account_id, verifier, updated_at) VALUES (?, ?, ?)
-ON CONFLICT (account_id) DO UPDATE SET verifier = excluded.verifier, updated_at = excluded.updated_at`, accountID, verifier, s.millis())
+		if _, err := s.exec(ctx, tx, `INSERT INTO sign_in_secrets (account_id, verifier, updated_at) VALUES (?, ?, ?)
+ON CONFLICT (account_id) DO UPDATE SET verifier = excluded.verifier, updated_at = excluded.updated_at`, accountID, verifier, s.millis()); err != nil {
+			return err
+		}
+		_, err := s.exec(ctx, tx, "DELETE FROM sessions WHERE account_id = ?", accountID)
 		return err
 	})
 }
@@ -463,4 +476,51 @@ func (s *Store) ResetAccess(ctx context.Context, accountID, newCode string, expi
 		}
 		return s.addCode(ctx, tx, accountID, newCode, expires)
 	})
+}
+
+// loginHash is the SHA-256 of the sign-in name, trimmed and lowercased.
+func loginHash(login string) []byte { return digest(strings.ToLower(strings.TrimSpace(login))) }
+
+// SetLogin gives the account a sign-in name (chosen with staff, never her
+// name; compared without case), stored only as its SHA-256 and replacing
+// any earlier one. ErrExists when another account has that name;
+// ErrNotFound when there is no such account.
+func (s *Store) SetLogin(ctx context.Context, accountID, login string) error {
+	if strings.TrimSpace(login) == "" {
+		return fmt.Errorf("set login: field login: %w: empty", ErrInvalid)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.accountExists(ctx, tx, "set login", accountID, false); err != nil {
+			return err
+		}
+		var owner string
+		err := tx.QueryRowContext(ctx, s.q("SELECT account_id FROM account_logins WHERE login_hash = ?"), loginHash(login)).Scan(&owner)
+		if err == nil && owner != accountID {
+			return fmt.Errorf("set login: %w", ErrExists)
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, "DELETE FROM account_logins WHERE account_id = ?", accountID); err != nil {
+			return err
+		}
+		res, err := s.exec(ctx, tx, "INSERT INTO account_logins (login_hash, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING", loginHash(login), accountID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("set login: %w", ErrExists) // taken by a concurrent SetLogin
+		}
+		return nil
+	})
+}
+
+// AccountByLogin returns the account with that sign-in name; ErrNotFound
+// when there is none (the desk must not tell the two apart to the user).
+func (s *Store) AccountByLogin(ctx context.Context, login string) (Account, error) {
+	a, err := s.scanAccount(s.db.QueryRowContext(ctx, s.q("SELECT "+accountCols+" FROM accounts WHERE id = (SELECT account_id FROM account_logins WHERE login_hash = ?)"), loginHash(login)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
+	}
+	return a, err
 }

@@ -383,3 +383,84 @@ func TestOpenForTheDemoVault(t *testing.T) {
 		t.Errorf("a real registry on the demo key: %v", err)
 	}
 }
+
+func TestLoginsAndEnrolling(t *testing.T) {
+	forEach(t, func(t *testing.T, e engine) {
+		ctx := context.Background()
+		_, rc := testKeys(t)
+		s := e.open(t, Options{Recipients: rc})
+		a, _ := s.CreateAccount(ctx, RoleStoryteller, "p-0101", "")
+		b, _ := s.CreateAccount(ctx, RoleEditor, "", "")
+		if got, _ := s.Account(ctx, a.ID); !got.Enrolling {
+			t.Error("a new account is not enrolling")
+		}
+		if err := s.SetLogin(ctx, a.ID, "Blue-Heron"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetLogin(ctx, b.ID, " blue-heron "); !errors.Is(err, ErrExists) {
+			t.Errorf("one login on two accounts: %v", err)
+		}
+		got, err := s.AccountByLogin(ctx, "BLUE-HERON")
+		if err != nil || got.ID != a.ID {
+			t.Fatalf("AccountByLogin = %+v, %v", got, err)
+		}
+		if _, err := s.AccountByLogin(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown login: %v", err)
+		}
+		var n int
+		s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM account_logins WHERE login_hash = ?", []byte("blue-heron")).Scan(&n)
+		if n != 0 {
+			t.Error("login stored in plaintext")
+		}
+		// A phrase ends the enrolment and signs out everywhere.
+		s.CreateSession(ctx, a.ID, "tok-a", time.Now().Add(time.Hour))
+		if err := s.SetSecret(ctx, a.ID, []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Account(ctx, a.ID); got.Enrolling {
+			t.Error("still enrolling after a secret was set")
+		}
+		if _, err := s.TouchSession(ctx, "tok-a", time.Time{}); !errors.Is(err, ErrSessionInvalid) {
+			t.Errorf("a session survived a new phrase: %v", err)
+		}
+		if err := s.ResetAccess(ctx, a.ID, "CODE", time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Account(ctx, a.ID); !got.Enrolling {
+			t.Error("not enrolling after ResetAccess")
+		}
+	})
+}
+
+func TestConcurrentFirstOpens(t *testing.T) {
+	// Several desk instances starting at once on one empty database: all
+	// open, and every migration is applied once.
+	forEach(t, func(t *testing.T, e engine) {
+		_, rc := testKeys(t)
+		opt := e.where
+		opt.Recipients = rc
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s, err := Open(context.Background(), opt)
+				if err == nil {
+					s.Close()
+				}
+				errs[i] = err
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("instance %d: %v", i, err)
+			}
+		}
+		s := e.open(t, Options{Recipients: rc})
+		if got, _ := s.Migrations(context.Background()); len(got) != len(migrations()) {
+			t.Errorf("%d migrations recorded, want %d", len(got), len(migrations()))
+		}
+	})
+}

@@ -39,6 +39,9 @@ type Bundle struct {
 	// content folder ("stories/<slug>/index.md" for the default language,
 	// "stories/<slug>/index.es.md" for the others).
 	Files map[string]string
+	// Revs maps each language to the revision written: the base SaveBack
+	// saves a changed file on.
+	Revs map[string]int64
 }
 
 // Materialise writes the current revision of every language of every
@@ -109,7 +112,7 @@ func (s *Store) Materialise(ctx context.Context, contentDir, defaultLang string)
 			return nil, fmt.Errorf("materialise story %s: %w", sm.ID, err)
 		}
 		made = append(made, dir)
-		b := Bundle{StoryID: sm.ID, State: sm.State, Dir: rel, Files: map[string]string{}}
+		b := Bundle{StoryID: sm.ID, State: sm.State, Dir: rel, Files: map[string]string{}, Revs: map[string]int64{}}
 		langs := make([]string, 0, len(revs))
 		for lang := range revs {
 			langs = append(langs, lang)
@@ -133,6 +136,7 @@ func (s *Store) Materialise(ctx context.Context, contentDir, defaultLang string)
 				return nil, fmt.Errorf("materialise story %s: %w", sm.ID, err)
 			}
 			b.Files[lang] = file
+			b.Revs[lang] = revs[lang]
 		}
 		out = append(out, b)
 	}
@@ -196,8 +200,15 @@ type ImportResult struct {
 // an error naming the file, line and field, before anything of that
 // bundle is written. ErrInvalid wraps these.
 func (s *Store) Import(ctx context.Context, root, defaultLang, by string) ([]ImportResult, error) {
-	base := filepath.Join(root, "content", "stories")
-	entries, err := os.ReadDir(base)
+	return s.ImportFrom(ctx, root, "content/stories", defaultLang, by)
+}
+
+// ImportFrom is Import of the bundle folders in root/dir (dir slash-
+// separated and relative to root, as files are named in results and
+// errors): "content/stories" for a site, "examples/vault/stories" for the
+// demo's stories, which the demo desk imports into a fresh store.
+func (s *Store) ImportFrom(ctx context.Context, root, dir, defaultLang, by string) ([]ImportResult, error) {
+	entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(dir)))
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
@@ -206,7 +217,7 @@ func (s *Store) Import(ctx context.Context, root, defaultLang, by string) ([]Imp
 		if !e.IsDir() {
 			continue // _index.md and the like are the section's, not a story's
 		}
-		res, err := s.importBundle(ctx, root, path.Join("content/stories", e.Name()), e.Name(), defaultLang, by)
+		res, err := s.importBundle(ctx, root, path.Join(dir, e.Name()), e.Name(), defaultLang, by)
 		if err != nil {
 			return out, err
 		}
@@ -326,4 +337,52 @@ func NameDiagnostics(bundles []Bundle, ds []diag.Diagnostic) {
 			ds[i].Message = strings.ReplaceAll(ds[i].Message, from, to)
 		}
 	}
+}
+
+// SaveBack saves, as new revisions by the account by, the materialised
+// pages a command changed in the stage (storyguard approve writes the
+// approval into the front matter, withdraw the withdrawn status), each on
+// the revision Materialise wrote as its base, so an edit saved in the
+// desk meanwhile is never overwritten: that page's save is refused with a
+// *StaleError (errors.Is ErrStale) and the command must run again.
+// Unchanged pages are left alone. It returns the DeskName of each page
+// saved. A page that is gone from the stage, no longer splits as
+// Import requires, or names another story_id, is refused (nothing of that
+// page is saved; pages saved before it stay saved, each being a whole
+// revision).
+func (s *Store) SaveBack(ctx context.Context, contentDir string, bundles []Bundle, by string) ([]string, error) {
+	var saved []string
+	for _, b := range bundles {
+		langs := make([]string, 0, len(b.Files))
+		for lang := range b.Files {
+			langs = append(langs, lang)
+		}
+		sort.Strings(langs)
+		for _, lang := range langs {
+			name := DeskName(b.StoryID, lang)
+			raw, err := os.ReadFile(filepath.Join(contentDir, filepath.FromSlash(b.Files[lang])))
+			if err != nil {
+				return saved, fmt.Errorf("save back %s: the materialised page is gone from the stage", name)
+			}
+			cur, err := s.Revision(ctx, b.StoryID, lang, b.Revs[lang])
+			if err != nil {
+				return saved, err
+			}
+			if bytes.Equal(raw, cur.Source()) {
+				continue
+			}
+			fm, body, id, err := SplitBundleFile(name, lang, raw)
+			if err != nil {
+				return saved, err
+			}
+			if id != b.StoryID {
+				return saved, fmt.Errorf("save back %s: field story_id: %w: not this stored story's id", name, ErrInvalid)
+			}
+			if _, err := s.SaveRevision(ctx, b.StoryID, lang, b.Revs[lang], Revision{Author: by, FrontMatter: fm, Body: body}); err != nil {
+				return saved, err
+			}
+			saved = append(saved, name)
+		}
+	}
+	return saved, nil
 }

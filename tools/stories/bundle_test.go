@@ -305,3 +305,85 @@ func TestOwnership(t *testing.T) {
 		}
 	})
 }
+
+func TestImportFromAnotherFolder(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, engines(t)[0])
+	root := t.TempDir()
+	dir := filepath.Join(root, "examples", "vault", "stories", "a-story")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "index.md"), []byte("---\ntitle: x\nstory_id: st-demo0001\n---\nDemo.\n"), 0o644)
+	res, err := f.s.ImportFrom(ctx, root, "examples/vault/stories", "en", SystemAccount)
+	if err != nil || len(res) != 1 || res[0].StoryID != "st-demo0001" || res[0].Files[0] != "examples/vault/stories/a-story/index.md" {
+		t.Fatalf("ImportFrom = %+v, %v", res, err)
+	}
+	if r, err := f.s.Revision(ctx, "st-demo0001", "en", 0); err != nil || string(r.Body) != "Demo.\n" {
+		t.Fatalf("imported revision = %+v, %v", r, err)
+	}
+}
+
+// FuzzDecodeRevision: a revision record read back from the database
+// (which anyone who can write to it can forge, see sealFor) never panics
+// the decoder, and what encodeRevision writes decodes to itself.
+func FuzzDecodeRevision(f *testing.F) {
+	f.Add([]byte("5\nhelloworld"), []byte("fm"), []byte("body"))
+	f.Add([]byte("99999999999999999999\n"), []byte(""), []byte(""))
+	f.Add([]byte("-1\nx"), []byte("a\nb"), []byte("\n"))
+	f.Fuzz(func(t *testing.T, rec, fm, body []byte) {
+		decodeRevision(rec)
+		gotFM, gotBody, err := decodeRevision(encodeRevision(fm, body))
+		if err != nil || !bytes.Equal(gotFM, fm) || !bytes.Equal(gotBody, body) {
+			t.Fatalf("round trip of %q, %q: %q, %q, %v", fm, body, gotFM, gotBody, err)
+		}
+	})
+}
+
+func TestSaveBackWhatACommandChanged(t *testing.T) {
+	forEach(t, func(t *testing.T, e engine) {
+		ctx := context.Background()
+		f := newFixture(t, e)
+		for _, lang := range []string{"en", "es"} {
+			f.s.SaveRevision(ctx, f.story, lang, 0, f.rev("text "+lang+"\n"))
+		}
+		stage := t.TempDir()
+		bundles, err := f.s.Materialise(ctx, stage, "en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What storyguard approve does: a line added to the front matter.
+		en := filepath.Join(stage, filepath.FromSlash(bundles[0].Files["en"]))
+		raw, _ := os.ReadFile(en)
+		approved := bytes.Replace(raw, []byte("title: On foot\n"), []byte("title: On foot\nreview:\n  approved: 2026-05-01\n"), 1)
+		os.WriteFile(en, approved, 0o600)
+		saved, err := f.s.SaveBack(ctx, stage, bundles, SystemAccount)
+		if err != nil || len(saved) != 1 || saved[0] != DeskName(f.story, "en") {
+			t.Fatalf("SaveBack = %q, %v; want the English page only", saved, err)
+		}
+		cur, _ := f.s.Revision(ctx, f.story, "en", 0)
+		if cur.Rev != 2 || !bytes.Equal(cur.Source(), approved) {
+			t.Fatalf("current English revision %d = %q", cur.Rev, cur.Source())
+		}
+		if es, _ := f.s.Revision(ctx, f.story, "es", 0); es.Rev != 1 {
+			t.Errorf("an unchanged page got revision %d", es.Rev)
+		}
+		// An edit saved in the desk meanwhile wins; the command's save is refused.
+		stage2 := t.TempDir()
+		bundles, _ = f.s.Materialise(ctx, stage2, "en")
+		f.s.SaveRevision(ctx, f.story, "es", 1, f.rev("desk edit\n"))
+		es := filepath.Join(stage2, filepath.FromSlash(bundles[0].Files["es"]))
+		os.WriteFile(es, []byte("---\ntitle: x\nstory_id: "+f.story+"\n---\ncommand edit\n"), 0o600)
+		if _, err := f.s.SaveBack(ctx, stage2, bundles, SystemAccount); !errors.Is(err, ErrStale) {
+			t.Fatalf("SaveBack over a newer desk edit: %v", err)
+		}
+		if cur, _ := f.s.Revision(ctx, f.story, "es", 0); string(cur.Body) != "desk edit\n" {
+			t.Errorf("the desk edit was overwritten: %q", cur.Body)
+		}
+		// A page rewritten to another story's id is refused.
+		stage3 := t.TempDir()
+		bundles, _ = f.s.Materialise(ctx, stage3, "en")
+		os.WriteFile(filepath.Join(stage3, filepath.FromSlash(bundles[0].Files["en"])), []byte("---\nstory_id: st-someoneelse\n---\n"), 0o600)
+		if _, err := f.s.SaveBack(ctx, stage3, bundles, SystemAccount); !errors.Is(err, ErrInvalid) {
+			t.Errorf("SaveBack of another story id: %v", err)
+		}
+	})
+}

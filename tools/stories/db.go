@@ -345,11 +345,22 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 func (s *Store) applyMigrations(ctx context.Context, ms []migration) error {
-	if _, err := s.exec(ctx, nil, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	// Under the same lock as the migrations: PostgreSQL's CREATE TABLE IF
+	// NOT EXISTS is not safe against a concurrent one.
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.pg {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7240114)"); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,
     name       TEXT NOT NULL,
     applied_at BIGINT NOT NULL
-)`); err != nil {
+)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("migrate story store %s: %w", s.name(), err)
 	}
 	known := int64(0)

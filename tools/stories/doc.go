@@ -45,13 +45,17 @@
 //     (optional display label, never a real name) stored age-encrypted to
 //     the vault recipients. Account, Accounts, SetRole (staff roles only),
 //     DisableAccount (also revokes its sessions and unused codes).
+//     Account.Enrolling: no secret and no passkey yet.
+//   - Sign-in names: SetLogin(ctx, acct, login) stores SHA-256 of the
+//     trimmed, lowercased name (unique: ErrExists); AccountByLogin.
 //   - Enrolment codes: AddEnrolmentCode(ctx, acct, code, expires) stores
 //     SHA-256(code) only; ConsumeEnrolmentCode(ctx, code) (acct, error)
 //     marks it used in one UPDATE ... RETURNING: of concurrent uses exactly
 //     one wins; unknown, used, expired and disabled are one error,
 //     ErrCodeInvalid.
-//   - Sign-in secret: SetSecret(ctx, acct, verifier []byte), Secret(ctx,
-//     acct): opaque bytes the desk computed with argon2id.
+//   - Sign-in secret: SetSecret(ctx, acct, verifier []byte) (also deletes
+//     the account's sessions, in the same transaction), Secret(ctx, acct):
+//     opaque bytes the desk computed with argon2id.
 //   - Passkeys: AddPasskey(ctx, acct, credentialID, data),
 //     PasskeyByCredential, Passkeys, UpdatePasskey, DeletePasskey: opaque
 //     blobs keyed by credential id (unique across accounts: ErrExists).
@@ -81,6 +85,9 @@
 //   - AddConsentAnswers / ConsentAnswers, AddComment / Comments
 //     (encrypted), Events (ids, kinds and dates only), SetState (the
 //     queue; never out of withdrawn: ErrWithdrawn).
+//   - RecordApproval(ctx, story, Approval{Lang, Rev, Digest, By,
+//     ReadAloud}): only of the current revision (else *StaleError), the
+//     digest encrypted; Approvals.
 //   - Withdrawal: RecordWithdrawal(ctx, story, StopNewUses | TakeDown |
 //     TakeDownAndErase, by) records the level; the caller runs the takedown,
 //     then, for TakeDownAndErase, Erase(ctx, story, by).
@@ -88,6 +95,9 @@
 //     live, which is all Materialise writes of a stopped story.
 //   - Materialise(ctx, contentDir, defaultLang) ([]Bundle, error) writes
 //     the stored stories as page bundles into a build stage;
+//     SaveBack(ctx, contentDir, bundles, by) saves as new revisions the
+//     pages a command (approve, withdraw) changed there, each on the
+//     revision written (a desk edit meanwhile: *StaleError, never lost);
 //     NameDiagnostics renames findings on them to DeskName(story, lang),
 //     "desk:<story id>/index.<lang>.md". Import(ctx, root, defaultLang,
 //     by) moves content/stories/ bundles in, byte for byte.

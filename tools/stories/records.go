@@ -190,7 +190,7 @@ type Erased struct {
 
 // Erase destroys the story: in one transaction it deletes the wrapped
 // story key and every row of the story (revisions, languages, consent
-// answers, comments, events, the story), keeping only its id and dates in
+// answers, comments, approvals, events, the story), keeping only its id and dates in
 // erased_stories (an erased id is never reused). With the key gone, no
 // copy of the database taken before, backups included, can be decrypted
 // again, even with the vault key. On SQLite, secure_delete has zeroed the
@@ -216,7 +216,7 @@ func (s *Store) Erase(ctx context.Context, storyID, by string) error {
 		if err != nil {
 			return err
 		}
-		for _, table := range []string{"story_keys", "revisions", "story_languages", "consent_answers", "comments", "story_events"} {
+		for _, table := range []string{"story_keys", "revisions", "story_languages", "consent_answers", "comments", "approvals", "story_events"} {
 			if _, err := s.exec(ctx, tx, "DELETE FROM "+table+" WHERE story_id = ?", storyID); err != nil {
 				return fmt.Errorf("erase story %s: %w", storyID, err)
 			}
@@ -265,6 +265,97 @@ func (s *Store) ErasedStories(ctx context.Context) ([]Erased, error) {
 		}
 		e.CreatedAt, e.ErasedAt = time.UnixMilli(c).UTC(), time.UnixMilli(d).UTC()
 		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Approval records that the storyteller approved one exact revision of
+// one language: Digest is the approval digest of that page
+// (review.approved_sha256, consent.ApprovalDigest of the materialised
+// page), encrypted to the story key.
+type Approval struct {
+	Lang      string
+	Rev       int64
+	Digest    string
+	By        string // her account id
+	ReadAloud bool   // staff read the text aloud to her
+	At        time.Time
+}
+
+// RecordApproval records a.By's approval of revision a.Rev of a.Lang,
+// and an "approval.<lang>" event, in one transaction. The revision must
+// be the current one: when a newer revision was saved since the page she
+// read was shown, nothing is recorded and the error is a *StaleError
+// (she approves what she read, never a later text). ErrInvalid for an
+// empty digest or a bad language or account; ErrWithdrawn, ErrNotFound.
+func (s *Store) RecordApproval(ctx context.Context, storyID string, a Approval) error {
+	if !langRe.MatchString(a.Lang) || a.Digest == "" || a.Rev < 1 {
+		return fmt.Errorf("record approval: %w: language, revision and digest are required", ErrInvalid)
+	}
+	if err := checkBy(a.By); err != nil {
+		return fmt.Errorf("record approval: %w", err)
+	}
+	rc, err := s.recipient(ctx, s.db, storyID)
+	if err != nil {
+		return err
+	}
+	id := newID("ap-")
+	ct, err := sealFor(rc, "approvals/"+storyID+"/"+id, []byte(a.Digest))
+	if err != nil {
+		return err
+	}
+	now := s.millis()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.notWithdrawn(ctx, tx, storyID); err != nil {
+			return err
+		}
+		var cur int64
+		err := tx.QueryRowContext(ctx, s.q("SELECT current_rev FROM story_languages WHERE story_id = ? AND lang = ?"), storyID, a.Lang).Scan(&cur)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if cur != a.Rev {
+			return &StaleError{StoryID: storyID, Lang: a.Lang, Base: a.Rev, Current: cur}
+		}
+		aloud := 0
+		if a.ReadAloud {
+			aloud = 1
+		}
+		if _, err := s.exec(ctx, tx, "INSERT INTO approvals (id, story_id, lang, rev, account_id, read_aloud, at, digest_ct) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			id, storyID, a.Lang, a.Rev, a.By, aloud, now, ct); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, storyID, "approval."+a.Lang, a.By, now)
+	})
+}
+
+// Approvals returns the story's approvals, oldest first, decrypted.
+func (s *Store) Approvals(ctx context.Context, storyID string) ([]Approval, error) {
+	k, err := s.key(ctx, storyID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, s.q("SELECT id, lang, rev, account_id, read_aloud, at, digest_ct FROM approvals WHERE story_id = ? ORDER BY at, id"), storyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Approval
+	for rows.Next() {
+		var id string
+		var a Approval
+		var aloud int
+		var at int64
+		var ct []byte
+		if err := rows.Scan(&id, &a.Lang, &a.Rev, &a.By, &aloud, &at, &ct); err != nil {
+			return nil, err
+		}
+		d, err := k.openFor(storyID, "approvals/"+storyID+"/"+id, ct)
+		if err != nil {
+			return nil, err
+		}
+		a.Digest, a.ReadAloud, a.At = string(d), aloud == 1, time.UnixMilli(at).UTC()
+		out = append(out, a)
 	}
 	return out, rows.Err()
 }

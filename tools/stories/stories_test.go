@@ -361,11 +361,14 @@ func TestErasedStoryUnreadableFromEarlierCopy(t *testing.T) {
 		f.s.db.QueryRowContext(ctx, f.s.q("SELECT recipient, meta_ct FROM stories WHERE id = ?"), f.story).Scan(&rc, &meta)
 		f.s.AddComment(ctx, f.story, "en", planted, f.editor)
 		f.s.AddConsentAnswers(ctx, f.story, []byte(planted), f.editor)
+		if err := f.s.RecordApproval(ctx, f.story, Approval{Lang: "en", Rev: 1, Digest: "ab12", By: f.editor}); err != nil {
+			t.Fatal(err)
+		}
 		if err := f.s.Erase(ctx, f.story, f.editor); err != nil {
 			t.Fatal(err)
 		}
 		for table, col := range map[string]string{"stories": "id", "story_keys": "story_id", "story_languages": "story_id", "revisions": "story_id",
-			"consent_answers": "story_id", "comments": "story_id", "story_events": "story_id"} {
+			"consent_answers": "story_id", "comments": "story_id", "approvals": "story_id", "story_events": "story_id"} {
 			var n int
 			if err := f.s.db.QueryRowContext(ctx, f.s.q("SELECT COUNT(*) FROM "+table+" WHERE "+col+" = ?"), f.story).Scan(&n); err != nil || n != 0 {
 				t.Errorf("%s: %d rows of the erased story left (%v)", table, n, err)
@@ -434,4 +437,25 @@ func TestNothingReadableInThePostgreSQLFiles(t *testing.T) {
 	if !sawKey {
 		t.Fatalf("the wrapped key is in none of the %d files of %s: the grep looked in the wrong place", files, pgData)
 	}
+}
+
+func TestApprovalOfExactlyTheRevisionRead(t *testing.T) {
+	forEach(t, func(t *testing.T, e engine) {
+		ctx := context.Background()
+		f := newFixture(t, e)
+		f.s.SaveRevision(ctx, f.story, "en", 0, f.rev("one\n"))
+		f.s.SaveRevision(ctx, f.story, "en", 1, f.rev("two\n"))
+		err := f.s.RecordApproval(ctx, f.story, Approval{Lang: "en", Rev: 1, Digest: "d1", By: f.editor})
+		var se *StaleError
+		if !errors.As(err, &se) || se.Current != 2 {
+			t.Fatalf("approval of a revision that is no longer current: %v", err)
+		}
+		if err := f.s.RecordApproval(ctx, f.story, Approval{Lang: "en", Rev: 2, Digest: "d2", By: f.editor, ReadAloud: true}); err != nil {
+			t.Fatal(err)
+		}
+		ap, err := f.s.Approvals(ctx, f.story)
+		if err != nil || len(ap) != 1 || ap[0].Digest != "d2" || !ap[0].ReadAloud || ap[0].Rev != 2 {
+			t.Fatalf("Approvals = %+v, %v", ap, err)
+		}
+	})
 }

@@ -1,0 +1,174 @@
+package check
+
+import (
+	"fmt"
+	"time"
+
+	"storyguard/tools/consent"
+	"storyguard/tools/diag"
+)
+
+// RuleWithdrawnReused is the id of the rule that refuses the text, the
+// photos or the earlier consent of a withdrawn story when they come back
+// under another story id.
+const RuleWithdrawnReused = "withdrawn-content-reused"
+
+// Withdrawal is what the audit log keeps of one withdrawal, by ids and
+// digests only (publish.WithdrawalRecords reads it from <vault>/audit.log;
+// publish.Withdraw writes it before it changes anything).
+type Withdrawal struct {
+	// StoryID is the withdrawn story ("st-7q2k9m").
+	StoryID string
+	// Persons are the registry person ids of its storyteller
+	// (storyteller.person of each language file, without repeats; one in
+	// a consistent bundle).
+	Persons []string
+	// Day is the calendar day consent was withdrawn, 00:00 UTC
+	// (consent.Day: Storyguard judges every date in UTC).
+	Day time.Time
+	// ApprovalDigests are the approval digests of its language files,
+	// lowercase hex SHA-256: review.approved_sha256 as written and
+	// consent.ApprovalDigest of the text as it was.
+	ApprovalDigests []string
+	// MediaSHA256 are the lowercase hex SHA-256 of the vault original of
+	// every medium its language files listed.
+	MediaSHA256 []string
+}
+
+// WithdrawnContentRule is withdrawn-content-reused (error): a withdrawal
+// is final for the storyteller's text and photos until a new consent,
+// given after the withdrawal, says otherwise (issue #12). On every page
+// whose story_id is not a withdrawn one (that case is
+// story-withdrawn-before) it refuses
+//
+//   - review.approved_sha256, or the approval digest of the page's current
+//     text (consent.ApprovalDigest), equal to one of a withdrawn story's;
+//   - a medium whose original in <vault>/media (vault is the vault folder)
+//     has the SHA-256 of one of a withdrawn story's originals, whatever
+//     its media id;
+//
+// unless the page's storyteller.person is the one who withdrew and both
+// consent.given and review.approved are after the day of that
+// withdrawal (they consented anew and approved again); and on a story
+// whose storyteller.person withdrew a story, it refuses consent.given or
+// review.approved dated on or before the day of their latest withdrawal
+// (an earlier consent does not cover anything of theirs after it). ws are the
+// withdrawals of the audit log; with none, the rule never fires.
+// Findings name story, person and media ids and days only.
+func WithdrawnContentRule(ws []Withdrawal, vault string) Rule {
+	r := &reusedRule{digests: map[string]Withdrawal{}, media: map[string]Withdrawal{}, persons: map[string]Withdrawal{}}
+	keep := func(m map[string]Withdrawal, k string, w Withdrawal) {
+		if have, ok := m[k]; !ok || w.Day.After(have.Day) {
+			m[k] = w
+		}
+	}
+	for _, w := range ws {
+		for _, d := range w.ApprovalDigests {
+			keep(r.digests, d, w)
+		}
+		for _, d := range w.MediaSHA256 {
+			keep(r.media, d, w)
+		}
+		for _, p := range w.Persons {
+			keep(r.persons, p, w)
+		}
+	}
+	if len(r.media) > 0 {
+		r.originals = consent.NewVaultMedia(vault)
+	}
+	return r
+}
+
+type reusedRule struct {
+	// digests, media and persons map an approval digest, an original's
+	// SHA-256 and a person id to the latest withdrawal that recorded it.
+	digests, media, persons map[string]Withdrawal
+	originals               *consent.VaultMedia
+}
+
+func (*reusedRule) ID() string              { return RuleWithdrawnReused }
+func (*reusedRule) Severity() diag.Severity { return diag.Error }
+
+func (r *reusedRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
+	if len(r.digests)+len(r.media)+len(r.persons) == 0 || s.Consent != nil && s.Consent.Status == consent.Withdrawn {
+		return nil
+	}
+	p := s.Page
+	var ds []diag.Diagnostic
+	at := func(field, format string, args ...any) {
+		line, col := p.FieldPosition(field)
+		if line == 0 {
+			line, col = p.FieldPosition("story_id")
+		}
+		ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleWithdrawnReused, Severity: diag.Error, Message: fmt.Sprintf(format, args...)})
+	}
+	person := ""
+	if s.Storyteller != nil {
+		person = s.Storyteller.Person
+	}
+	// renewed: the storyteller who withdrew w consented anew and approved
+	// this page after the day of the withdrawal.
+	renewed := func(w Withdrawal) bool {
+		if person == "" || s.Consent == nil {
+			return false
+		}
+		mine := false
+		for _, q := range w.Persons {
+			mine = mine || q == person
+		}
+		return mine && s.Consent.Given.After(w.Day) && s.Review.Approved.After(w.Day)
+	}
+	anew := func(w Withdrawal) string {
+		return fmt.Sprintf("a withdrawal is final for the storyteller's text and photos unless the storyteller who withdrew consents anew after it (storyteller.person %s, a new consent record with consent.given after %s, and review.approved after it)",
+			consent.SafePersonID(firstOf(w.Persons)), day(w.Day))
+	}
+
+	for _, d := range []string{s.Review.ApprovedSHA256, consent.ApprovalDigest(p)} {
+		if w, ok := r.digests[d]; ok && d != "" && w.StoryID != s.ID && !renewed(w) {
+			at("review.approved_sha256", "this page's text is the approved text of story %s, withdrawn on %s (same approval digest); %s",
+				consent.SafeStoryID(w.StoryID), day(w.Day), anew(w))
+			break
+		}
+	}
+	if r.originals != nil {
+		for _, m := range s.Media {
+			sum, err := r.originals.Sum(m.ID)
+			if err != nil {
+				continue // media-missing reports it
+			}
+			if w, ok := r.media[sum]; ok && w.StoryID != s.ID && !renewed(w) {
+				at(fmt.Sprintf("media[%d].id", m.Index), "media %s: its original in the vault is a photo of story %s, withdrawn on %s (same SHA-256); %s",
+					consent.SafeMediaID(m.ID), consent.SafeStoryID(w.StoryID), day(w.Day), anew(w))
+			}
+		}
+	}
+	if w, ok := r.persons[person]; ok && person != "" && w.StoryID != s.ID && s.Consent != nil {
+		for _, d := range []struct {
+			field string
+			t     time.Time
+		}{{"consent.given", s.Consent.Given}, {"review.approved", s.Review.Approved}} {
+			if !d.t.IsZero() && !d.t.After(w.Day) {
+				at(d.field, "storyteller %s withdrew story %s on %s, and %s (%s) is on or before that day: a consent or approval from before a withdrawal does not cover the storyteller's stories after it; if they consent anew, record a new consent record given after %s and their approval after it",
+					consent.SafePersonID(person), consent.SafeStoryID(w.StoryID), day(w.Day), d.field, day(d.t), day(w.Day))
+			}
+		}
+	}
+	return ds
+}
+
+// IsWithdrawalRule reports whether rule refuses a page because of a
+// withdrawal (story-withdrawn-before, withdrawn-content-reused): no fix to
+// the page brings it back; only the storyteller's new consent can, and
+// for the withdrawn story id nothing can.
+func IsWithdrawalRule(rule string) bool {
+	return rule == RuleWithdrawnBefore || rule == RuleWithdrawnReused
+}
+
+func firstOf(ss []string) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	return ss[0]
+}
+
+func day(t time.Time) string { return t.Format(time.DateOnly) }
