@@ -1,0 +1,110 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// The MemoryStore's staff records (StaffStore), kept beside its stories.
+type memStaff struct {
+	suggestions map[string][]Suggestion // by story id
+	photos      map[string][]Photo
+}
+
+func (m *MemoryStore) staff() *memStaff {
+	if m.st == nil {
+		m.st = &memStaff{suggestions: map[string][]Suggestion{}, photos: map[string][]Photo{}}
+	}
+	return m.st
+}
+
+// Accounts returns every account.
+func (m *MemoryStore) Accounts(_ context.Context) ([]Account, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Collect(maps.Values(m.accounts)), nil
+}
+
+// ResetAccess deletes the account's verifier and unused codes and adds
+// code.
+func (m *MemoryStore) ResetAccess(_ context.Context, account, code string, expires time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.accounts[account]; !ok {
+		return fmt.Errorf("account %s: %w", account, ErrNotFound)
+	}
+	delete(m.verifiers, account)
+	for h, c := range m.codes {
+		if c.account == account && !c.used {
+			delete(m.codes, h)
+		}
+	}
+	m.codes[CodeHash(code)] = memCode{account: account, expires: expires}
+	return nil
+}
+
+// AddSuggestion stores sg with a fresh id.
+func (m *MemoryStore) AddSuggestion(_ context.Context, id string, sg Suggestion) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.stories[id]; !ok {
+		return "", ErrNotFound
+	}
+	st := m.staff()
+	sg.ID = fmt.Sprintf("sg-%04d", len(st.suggestions[id])+1)
+	sg.Decided, sg.DecidedAt = "", time.Time{}
+	st.suggestions[id] = append(st.suggestions[id], sg)
+	return sg.ID, nil
+}
+
+// Suggestions returns the story's suggestions, oldest first.
+func (m *MemoryStore) Suggestions(_ context.Context, id string) ([]Suggestion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.stories[id]; !ok {
+		return nil, ErrNotFound
+	}
+	return slices.Clone(m.staff().suggestions[id]), nil
+}
+
+// Decide records a decision on an undecided suggestion.
+func (m *MemoryStore) Decide(_ context.Context, id, sid, decision, _ string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l := m.staff().suggestions[id]
+	for i := range l {
+		if l[i].ID == sid && l[i].Decided == "" {
+			l[i].Decided, l[i].DecidedAt = decision, at
+			return nil
+		}
+	}
+	return ErrNotFound
+}
+
+// AddPhoto records p.
+func (m *MemoryStore) AddPhoto(_ context.Context, id string, p Photo) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.stories[id]; !ok {
+		return ErrNotFound
+	}
+	p.Others, p.Releases = slices.Clone(p.Others), maps.Clone(p.Releases)
+	m.staff().photos[id] = append(m.staff().photos[id], p)
+	return nil
+}
+
+// Photos returns the story's photos, oldest first.
+func (m *MemoryStore) Photos(_ context.Context, id string) ([]Photo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.stories[id]; !ok {
+		return nil, ErrNotFound
+	}
+	return slices.Clone(m.staff().photos[id]), nil
+}
+
+// Live returns no story: nothing publishes from a MemoryStore.
+func (m *MemoryStore) Live(context.Context) (map[string]bool, error) { return map[string]bool{}, nil }
