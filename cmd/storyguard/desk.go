@@ -37,9 +37,10 @@ text, and stop sharing it.
 
 --demo uses the demo vault (examples/vault and its committed demo key), a
 fresh story store (tools/stories, SQLite in a temporary folder, removed on
-exit), and two demo accounts (the storyteller
-"marta" and the editor "editor"), whose one-time enrolment codes are
-printed here. Without --demo, desk needs the durable story store
+exit), and four demo accounts (the storyteller "marta", and the staff
+"editor", "publisher" and "admin"), whose one-time enrolment codes are
+printed here. Photos staff attach are scrubbed on upload and kept,
+scrubbed, in the temporary folder's media/ (never in examples/vault). Without --demo, desk needs the durable story store
 (tools/stories), which it does not use yet: it refuses to start.
 
 ` + helpExitCodes,
@@ -85,6 +86,7 @@ printed here. Without --demo, desk needs the durable story store
 			srv, err := desk.New(desk.Config{
 				Store:    store,
 				SiteRoot: cfg.Root,
+				MediaDir: filepath.Join(dir, "media"),
 				Build: func(ctx context.Context, src, dst, base string) error {
 					return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
 				},

@@ -3,6 +3,8 @@ package desk
 import (
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,10 +32,15 @@ var expected = map[Action][]string{
 	ActNewStory:    {pOwner, pOther},
 	ActViewStory:   {pOwner, pEditor, pPublisher, pAdmin},
 	ActPreview:     {pOwner},
-	ActEditStory:   {pOwner, pEditor, pPublisher, pAdmin},
+	ActEditStory:   {pOwner},
 	ActConsent:     {pOwner, pEditor, pPublisher, pAdmin},
 	ActApprove:     {pOwner},
 	ActWithdraw:    {pOwner, pPublisher, pAdmin},
+	ActQueue:       {pEditor, pPublisher, pAdmin},
+	ActAccounts:    {pAdmin},
+	ActSuggest:     {pEditor, pPublisher, pAdmin},
+	ActDecide:      {pOwner},
+	ActAttachPhoto: {pEditor, pPublisher, pAdmin},
 }
 
 func TestAllowedTable(t *testing.T) {
@@ -119,7 +126,14 @@ func TestAccessEveryRouteEveryRole(t *testing.T) {
 		}
 		return c
 	}
-	fill := strings.NewReplacer("{$}", "", "{id}", id, "{file}", "desk.css", "{path...}", "stories/"+id+"/")
+	// A photo of the story, for the route that serves it.
+	mid := "m-0123456789"
+	if err := os.WriteFile(filepath.Join(d.srv.cfg.MediaDir, mid+".png"), tinyPNG(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.store.AddPhoto(t.Context(), id, Photo{ID: mid, Ext: ".png", Alt: "a", Caption: "c"})
+	fill := strings.NewReplacer("{$}", "", "{id}", id, "{file}", "desk.css", "{path...}", "stories/"+id+"/",
+		"{acct}", "a-"+pOther, "{sid}", "sg-0001", "{mid}", mid)
 	for _, rt := range d.srv.routeTable() {
 		want, ok := expected[rt.action]
 		if !ok {

@@ -85,7 +85,7 @@ func newTestDesk(t *testing.T) *testDesk {
 		t.Fatal(err)
 	}
 	d := &testDesk{t: t, store: NewMemoryStore(), clock: &testClock{now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}, logs: &syncBuf{}}
-	d.srv, err = New(Config{Store: d.store, SiteRoot: root, WorkDir: t.TempDir(), Build: copyPageBuild,
+	d.srv, err = New(Config{Store: d.store, SiteRoot: root, WorkDir: t.TempDir(), MediaDir: t.TempDir(), Build: copyPageBuild,
 		Now: d.clock.Now, Phrase: testPhrase, Log: newTestLogger(d.logs)})
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,17 @@ func (s *Server) routeTable() []route {
 		{"POST /stories/{id}/approve", ActApprove, s.approve},
 		{"GET /stories/{id}/stop", ActWithdraw, s.stopPage},
 		{"POST /stories/{id}/stop", ActWithdraw, s.stop},
+		// The staff side (issue #16, staff_*.go).
+		{"GET /queue", ActQueue, s.queue},
+		{"GET /staff/accounts", ActAccounts, s.accountsPage},
+		{"POST /staff/accounts", ActAccounts, s.createAccount},
+		{"POST /staff/accounts/{acct}/reset", ActAccounts, s.resetAccount},
+		{"POST /stories/{id}/suggest", ActSuggest, s.suggest},
+		{"GET /stories/{id}/suggestions", ActDecide, s.suggestionsPage},
+		{"POST /stories/{id}/suggestions/{sid}", ActDecide, s.decide},
+		{"GET /stories/{id}/photos", ActAttachPhoto, s.photosPage},
+		{"POST /stories/{id}/photos", ActAttachPhoto, s.uploadPhoto},
+		{"GET /stories/{id}/photos/{mid}", ActAttachPhoto, s.photoFile},
 	}
 }
 
