@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -494,5 +495,82 @@ func TestLimiterFloodDoesNotResetCounts(t *testing.T) {
 	}
 	if !l.allow("someone-new", 5, now.Add(time.Minute)) {
 		t.Error("a new key is refused after the windows ended")
+	}
+}
+
+func TestConsentReceipt(t *testing.T) {
+	d := newTestDesk(t)
+	c, id, digest := approveFlow(t, d)
+	if r := c.get("/stories/" + id + "/receipt?lang=es"); !strings.Contains(r.body, d.srv.msgs.text("es", "receipt_none")) {
+		t.Error("a receipt before approval")
+	}
+	if r := c.get("/stories/" + id + "/receipt.json?lang=es"); r.status != http.StatusNotFound {
+		t.Errorf("JSON receipt before approval: %d", r.status)
+	}
+	c.post("/stories/"+id+"/approve", url.Values{"text_lang": {"es"}, "digest": {digest}, "read_aloud": {"1"}})
+	r := c.get("/stories/" + id + "/receipt?lang=es")
+	for _, want := range []string{Fingerprint(digest), "2027-12-01", d.srv.msgs.text("es", "channel_website"), d.srv.msgs.text("es", "receipt_no_name"), d.srv.msgs.text("es", "receipt_read_aloud")} {
+		if !strings.Contains(r.body, htmlEscape(want)) {
+			t.Errorf("receipt lacks %q", want)
+		}
+	}
+	if strings.Contains(r.body, "Texto que ella leyó") {
+		t.Error("the receipt holds story text")
+	}
+	j := c.get("/stories/" + id + "/receipt.json?lang=es")
+	var rc Receipt
+	if err := json.Unmarshal([]byte(j.body), &rc); err != nil || rc.Version != "KI-CR-v1.1.0" || rc.Digest != digest || rc.Termination != "2027-12-01" ||
+		!rc.ReadAloud || rc.Method != "desk, with staff" || !strings.HasPrefix(rc.ReceiptID, "cr-") {
+		t.Errorf("JSON receipt %+v, %v", rc, err)
+	}
+	if r := c.get("/stories/" + id + "/receipts"); r.status != http.StatusNotFound {
+		t.Errorf("another name under the story: %d", r.status)
+	}
+	// After any change the old approval, and its receipt, are gone.
+	c.post("/stories/"+id, url.Values{"text_lang": {"es"}, "title": {"Título"}, "body": {"Otro."}})
+	if r := c.get("/stories/" + id + "/receipt.json?lang=es"); r.status != http.StatusNotFound {
+		t.Errorf("receipt of a changed text: %d", r.status)
+	}
+}
+
+func TestSignOutEverywhere(t *testing.T) {
+	d := newTestDesk(t)
+	phone := d.client("es")
+	phone.enrol(d.account("a-ana", "ana", Storyteller), "ana phrase for tests")
+	office := d.client("es")
+	office.post("/sign-in", url.Values{"login": {"ana"}, "phrase": {"ana phrase for tests"}})
+	other := d.client("es")
+	other.enrol(d.account("a-bea", "bea", Storyteller), "bea phrase for tests")
+	r := office.post("/sign-out/everywhere", url.Values{})
+	if !strings.Contains(r.header.Get("Clear-Site-Data"), `"cookies"`) {
+		t.Error("no Clear-Site-Data")
+	}
+	for name, c := range map[string]*client{"phone": phone, "office": office} {
+		if r := c.get("/stories"); r.location() != "/sign-in" {
+			t.Errorf("%s still signed in: %d", name, r.status)
+		}
+	}
+	if r := other.get("/stories"); r.status != http.StatusOK {
+		t.Errorf("another storyteller was signed out: %d", r.status)
+	}
+}
+
+func TestNothingNewOnATakenDownStory(t *testing.T) {
+	d := newTestDesk(t)
+	c, id, digest := approveFlow(t, d)
+	c.post("/stories/"+id+"/stop", url.Values{"level": {TakeDown}, "confirm": {"1"}})
+	for path, form := range map[string]url.Values{
+		"":         {"text_lang": {"es"}, "title": {"Título"}, "body": {"Nuevo."}},
+		"/consent": {"share": {"yes"}, "danger": {"no"}, "name": {"none"}, "channels": {"website"}, "languages": {"es"}, "term": {"1"}, "search": {"no"}},
+		"/approve": {"text_lang": {"es"}, "digest": {digest}},
+		"/stop":    {"level": {StopNewUses}, "confirm": {"1"}},
+	} {
+		r := c.post("/stories/"+id+path, form)
+		if r.status != http.StatusConflict || !strings.Contains(r.body, d.srv.msgs.text("es", "stop_already")) {
+			t.Errorf("POST %s after take-down: %d, want 409 with the message", path, r.status)
+		}
+	}
+	if st := mustStory(t, d, id); st.Current["es"].Body != "Texto que ella leyó." || st.Withdrawal.Level != TakeDown {
+		t.Error("a taken-down story changed")
 	}
 }

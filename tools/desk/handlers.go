@@ -248,6 +248,14 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, q *req) {
 	s.render(w, r, http.StatusOK, "signin", &view{Lang: q.lang, Notice: "signed_out"})
 }
 
+// signOutEverywhere ends every session of the account, on every device,
+// then signs this one out as signOut does.
+func (s *Server) signOutEverywhere(w http.ResponseWriter, r *http.Request, q *req) {
+	s.endSessions(q.acct.ID)
+	s.logf("sign-out everywhere account %s", q.acct.ID)
+	s.signOut(w, r, q)
+}
+
 // extend keeps the session alive (the idle warning's button). The wrapper
 // already touched it.
 func (s *Server) extend(w http.ResponseWriter, r *http.Request, q *req) {
@@ -429,6 +437,10 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	rev := Revision{Lang: lang, Title: d.Title, Summary: d.Summary, Body: cleanBody(d.Body), By: q.acct.ID, At: s.now()}
 	if err := s.cfg.Store.SaveRevision(r.Context(), q.story.ID, rev); err != nil {
+		if errors.Is(err, ErrWithdrawn) {
+			s.refusedWithdrawn(w, r, q)
+			return
+		}
 		s.failed(w, r, q, "save", err)
 		return
 	}
@@ -532,6 +544,10 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	if err := s.cfg.Store.SaveAnswers(r.Context(), q.story.ID, a); err != nil {
+		if errors.Is(err, ErrWithdrawn) {
+			s.refusedWithdrawn(w, r, q)
+			return
+		}
 		s.failed(w, r, q, "consent", err)
 		return
 	}
@@ -693,6 +709,10 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	person, err := s.person(r, q.story)
 	if err != nil {
+		if errors.Is(err, ErrWithdrawn) {
+			s.refusedWithdrawn(w, r, q)
+			return
+		}
 		s.failed(w, r, q, "approve", err)
 		return
 	}
@@ -704,6 +724,10 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	ap := Approval{Lang: lang, Digest: cur, By: q.acct.ID, At: s.now(), ReadAloud: r.PostForm.Get("read_aloud") == "1"}
 	if err := s.cfg.Store.SaveApproval(r.Context(), q.story.ID, ap); err != nil {
+		if errors.Is(err, ErrWithdrawn) {
+			s.refusedWithdrawn(w, r, q)
+			return
+		}
 		s.failed(w, r, q, "approve", err)
 		return
 	}
@@ -753,6 +777,10 @@ func (s *Server) stop(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	wd := Withdrawal{Level: level, By: q.acct.ID, At: s.now()}
 	if err := s.cfg.Store.SaveWithdrawal(r.Context(), q.story.ID, wd); err != nil {
+		if errors.Is(err, ErrWithdrawn) {
+			s.refusedWithdrawn(w, r, q)
+			return
+		}
 		s.failed(w, r, q, "stop", err)
 		return
 	}

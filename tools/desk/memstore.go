@@ -65,6 +65,7 @@ func (m *MemoryStore) AddCode(_ context.Context, account, code string, expires t
 	return nil
 }
 
+// Account implements Store.Account.
 func (m *MemoryStore) Account(_ context.Context, id string) (Account, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -75,6 +76,7 @@ func (m *MemoryStore) Account(_ context.Context, id string) (Account, error) {
 	return a, nil
 }
 
+// AccountByLogin implements Store.AccountByLogin.
 func (m *MemoryStore) AccountByLogin(_ context.Context, login string) (Account, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -86,6 +88,7 @@ func (m *MemoryStore) AccountByLogin(_ context.Context, login string) (Account, 
 	return Account{}, ErrNotFound
 }
 
+// RedeemCode implements Store.RedeemCode.
 func (m *MemoryStore) RedeemCode(_ context.Context, code string, now time.Time) (Account, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -102,6 +105,7 @@ func (m *MemoryStore) RedeemCode(_ context.Context, code string, now time.Time) 
 	return a, nil
 }
 
+// SetVerifier implements Store.SetVerifier.
 func (m *MemoryStore) SetVerifier(_ context.Context, account, verifier string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -112,6 +116,7 @@ func (m *MemoryStore) SetVerifier(_ context.Context, account, verifier string) e
 	return nil
 }
 
+// Verifier implements Store.Verifier.
 func (m *MemoryStore) Verifier(_ context.Context, account string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -122,6 +127,7 @@ func (m *MemoryStore) Verifier(_ context.Context, account string) (string, error
 	return v, nil
 }
 
+// CreateStory implements Store.CreateStory.
 func (m *MemoryStore) CreateStory(_ context.Context, s StoryMeta) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -132,6 +138,7 @@ func (m *MemoryStore) CreateStory(_ context.Context, s StoryMeta) error {
 	return nil
 }
 
+// Story implements Store.Story.
 func (m *MemoryStore) Story(_ context.Context, id string) (Story, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -154,6 +161,7 @@ func (m *MemoryStore) Story(_ context.Context, id string) (Story, error) {
 	return c, nil
 }
 
+// Stories implements Store.Stories.
 func (m *MemoryStore) Stories(_ context.Context) ([]StoryMeta, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -177,23 +185,30 @@ func (m *MemoryStore) update(id string, f func(s *Story)) error {
 	if !ok {
 		return ErrNotFound
 	}
+	if s.Withdrawal != nil && s.Withdrawal.Level != StopNewUses {
+		return ErrWithdrawn
+	}
 	f(s)
 	return nil
 }
 
+// SaveRevision implements Store.SaveRevision.
 func (m *MemoryStore) SaveRevision(_ context.Context, id string, rev Revision) error {
 	return m.update(id, func(s *Story) { s.Current[rev.Lang] = rev })
 }
 
+// SaveAnswers implements Store.SaveAnswers.
 func (m *MemoryStore) SaveAnswers(_ context.Context, id string, a Answers) error {
 	a.Channels, a.Languages = slices.Clone(a.Channels), slices.Clone(a.Languages)
 	return m.update(id, func(s *Story) { s.Answers = &a })
 }
 
+// SaveApproval implements Store.SaveApproval.
 func (m *MemoryStore) SaveApproval(_ context.Context, id string, a Approval) error {
 	return m.update(id, func(s *Story) { s.Approvals[a.Lang] = a })
 }
 
+// SaveWithdrawal implements Store.SaveWithdrawal.
 func (m *MemoryStore) SaveWithdrawal(_ context.Context, id string, w Withdrawal) error {
 	return m.update(id, func(s *Story) { s.Withdrawal = &w })
 }

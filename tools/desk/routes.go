@@ -37,6 +37,7 @@ func (s *Server) routeTable() []route {
 		{"GET /enrol/phrase", ActEnrolling, s.phrasePage},
 		{"POST /enrol/phrase", ActEnrolling, s.setPhrase},
 		{"POST /sign-out", ActSignedIn, s.signOut},
+		{"POST /sign-out/everywhere", ActSignedIn, s.signOutEverywhere},
 		{"POST /session/extend", ActSignedIn, s.extend},
 		{"GET /stories", ActListStories, s.listStories},
 		{"POST /stories", ActNewStory, s.newStory},
@@ -47,6 +48,7 @@ func (s *Server) routeTable() []route {
 		{"GET /stories/{id}/preview", ActPreview, s.previewPage},
 		{"GET /stories/{id}/preview/site/{path...}", ActPreview, s.previewSite},
 		{"POST /stories/{id}/approve", ActApprove, s.approve},
+		{"GET /stories/{id}/{format}", ActViewStory, s.receiptRoute},
 		{"GET /stories/{id}/stop", ActWithdraw, s.stopPage},
 		{"POST /stories/{id}/stop", ActWithdraw, s.stop},
 		// The staff side (issue #16, staff_*.go).
@@ -170,6 +172,13 @@ func validStoryID(id string) bool {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, q *req) {
 	s.render(w, r, http.StatusNotFound, "message", &view{Lang: q.lang, Account: q.acct, Notice: "not_found_heading", Data: "not_found_text"})
+}
+
+// refusedWithdrawn answers a change to a story taken down: 409 and the
+// message that she already stopped sharing it.
+func (s *Server) refusedWithdrawn(w http.ResponseWriter, r *http.Request, q *req) {
+	s.logf("%s %s: refused, story taken down", r.Method, r.Pattern)
+	s.render(w, r, http.StatusConflict, "message", &view{Lang: q.lang, Account: q.acct, Notice: "stop_heading", Data: "stop_already"})
 }
 
 // failed answers 500 and logs what failed by kind, never the error's text

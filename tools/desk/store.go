@@ -98,6 +98,11 @@ type Session struct {
 	Seen      time.Time // last request
 }
 
+// ErrWithdrawn is returned by the Save methods for a story taken down
+// (withdrawal level TakeDown or TakeDownDelete): it is final, nothing new
+// is saved on it.
+var ErrWithdrawn = errors.New("the story was taken down")
+
 // AccountAdder creates accounts and their enrolment codes: what staff do
 // (for now, only the demo through SeedDemo).
 type AccountAdder interface {

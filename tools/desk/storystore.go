@@ -47,6 +47,9 @@ func storeErr(err error) error {
 	if errors.Is(err, stories.ErrNotFound) || errors.Is(err, stories.ErrErased) || errors.Is(err, stories.ErrCodeInvalid) {
 		return fmt.Errorf("%w (%w)", ErrNotFound, err)
 	}
+	if errors.Is(err, stories.ErrWithdrawn) {
+		return fmt.Errorf("%w (%w)", ErrWithdrawn, err)
+	}
 	return err
 }
 
@@ -54,6 +57,7 @@ func fromStoriesAccount(a stories.Account) Account {
 	return Account{ID: a.ID, Login: strings.ToLower(a.Label), Role: Role(a.Role), Person: a.PersonID}
 }
 
+// Account implements Store.Account.
 func (s StoryStore) Account(ctx context.Context, id string) (Account, error) {
 	a, err := s.S.Account(ctx, id)
 	if err != nil {
@@ -65,6 +69,7 @@ func (s StoryStore) Account(ctx context.Context, id string) (Account, error) {
 	return fromStoriesAccount(a), nil
 }
 
+// AccountByLogin implements Store.AccountByLogin.
 func (s StoryStore) AccountByLogin(ctx context.Context, login string) (Account, error) {
 	all, err := s.S.Accounts(ctx)
 	if err != nil {
@@ -91,6 +96,7 @@ func (s StoryStore) AddAccount(ctx context.Context, a Account) (string, error) {
 	return got.ID, err
 }
 
+// AddCode implements AccountAdder.AddCode with AddEnrolmentCode.
 func (s StoryStore) AddCode(ctx context.Context, account, code string, expires time.Time) error {
 	return s.S.AddEnrolmentCode(ctx, account, code, expires)
 }
@@ -105,10 +111,12 @@ func (s StoryStore) RedeemCode(ctx context.Context, code string, _ time.Time) (A
 	return s.Account(ctx, id)
 }
 
+// SetVerifier implements Store.SetVerifier.
 func (s StoryStore) SetVerifier(ctx context.Context, account, verifier string) error {
 	return storeErr(s.S.SetSecret(ctx, account, []byte(verifier)))
 }
 
+// Verifier implements Store.Verifier.
 func (s StoryStore) Verifier(ctx context.Context, account string) (string, error) {
 	v, err := s.S.Secret(ctx, account)
 	if err != nil {
@@ -126,6 +134,7 @@ func (s StoryStore) CreateStory(ctx context.Context, m StoryMeta) error {
 	return s.S.SetOwner(ctx, m.ID, m.Storyteller, m.Storyteller)
 }
 
+// Story implements Store.Story.
 func (s StoryStore) Story(ctx context.Context, id string) (Story, error) {
 	g, err := s.S.Get(ctx, id)
 	if err != nil {
@@ -178,6 +187,7 @@ func (s StoryStore) record(ctx context.Context, id string) (deskRecord, error) {
 	return rec, nil
 }
 
+// Stories implements Store.Stories.
 func (s StoryStore) Stories(ctx context.Context) ([]StoryMeta, error) {
 	l, err := s.S.List(ctx)
 	if err != nil {
@@ -234,12 +244,13 @@ func (s StoryStore) saveOnce(ctx context.Context, st Story, by string, langs []s
 		_, err = s.S.SaveRevision(ctx, st.ID, lang, g.Languages[lang], stories.Revision{Author: by,
 			TypedByStaff: by != st.Storyteller, FrontMatter: fm, Body: body})
 		if err != nil {
-			return err
+			return storeErr(err)
 		}
 	}
 	return nil
 }
 
+// SaveRevision implements Store.SaveRevision.
 func (s StoryStore) SaveRevision(ctx context.Context, id string, rev Revision) error {
 	st, err := s.Story(ctx, id)
 	if err != nil {
@@ -260,6 +271,7 @@ func (s StoryStore) saveRecord(ctx context.Context, st Story, by string) error {
 	return s.save(ctx, st, by, slices.Sorted(maps.Keys(st.Current)))
 }
 
+// SaveAnswers implements Store.SaveAnswers.
 func (s StoryStore) SaveAnswers(ctx context.Context, id string, a Answers) error {
 	st, err := s.Story(ctx, id)
 	if err != nil {
@@ -269,6 +281,7 @@ func (s StoryStore) SaveAnswers(ctx context.Context, id string, a Answers) error
 	return s.saveRecord(ctx, st, a.By)
 }
 
+// SaveApproval implements Store.SaveApproval.
 func (s StoryStore) SaveApproval(ctx context.Context, id string, a Approval) error {
 	st, err := s.Story(ctx, id)
 	if err != nil {

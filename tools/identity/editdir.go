@@ -13,14 +13,25 @@ import (
 
 // editDirPrefix names the private folders `storyguard registry edit`
 // decrypts the registry into: <base>/storyguard-registry-edit.<pid>.<random>,
-// where <pid> is the process that made it and <base> is /dev/shm when it
-// exists, else os.TempDir(). Folders of this form belong to Storyguard.
+// where <pid> is the process that made it and <base> is the folder named by
+// $STORYGUARD_EDIT_DIR when set, else /dev/shm when it exists, else
+// os.TempDir(). Folders of this form belong to Storyguard.
 const editDirPrefix = "storyguard-registry-edit."
+
+// EditDirEnv names the environment variable that, when set, names the
+// folder `registry edit` writes its plaintext into, searched first for the
+// leftovers of a killed edit: for an operator whose memory-backed folder is
+// not /dev/shm, and for tests that must not share /dev/shm with other runs
+// (any storyguard command wipes a dead edit's folder it finds there).
+const EditDirEnv = "STORYGUARD_EDIT_DIR"
 
 // editBases are the folders NewEditDir writes into and
 // RemoveEditLeftovers searches, in order; a variable for tests.
 var editBases = func() []string {
 	var out []string
+	if d := os.Getenv(EditDirEnv); d != "" {
+		out = append(out, d)
+	}
 	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
 		out = append(out, "/dev/shm")
 	}
@@ -40,8 +51,8 @@ func containsPath(list []string, p string) bool {
 }
 
 // NewEditDir creates the 0700 folder `registry edit` writes the plaintext
-// registry into: under /dev/shm (memory) where it exists, else under
-// os.TempDir(), named after this process (see RemoveEditLeftovers).
+// registry into: under $STORYGUARD_EDIT_DIR when set, else /dev/shm
+// (memory) where it exists, else under os.TempDir(), named after this process (see RemoveEditLeftovers).
 func NewEditDir() (string, error) {
 	pattern := editDirPrefix + strconv.Itoa(os.Getpid()) + ".*"
 	var err error

@@ -93,7 +93,7 @@ func browser(t *testing.T) context.Context {
 			}
 		}
 	})
-	tctx, tcancel := context.WithTimeout(ctx, 4*time.Minute)
+	tctx, tcancel := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(func() {
 		tcancel()
 		cancel()
@@ -288,7 +288,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	checkTargets(t, ctx, "stories")
 
 	// 3. Write her story, saved on the server.
-	submit(t, ctx, `main form button[type=submit]`)
+	submit(t, ctx, `form[action="/stories"] button`)
 	checkAxe(t, ctx, axe, "write")
 	body := "Hace tres años empecé a hablar de lo que viví.\n\nHoy acompaño a otras mujeres del grupo."
 	if err := chromedp.Do(ctx,
@@ -336,7 +336,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name=search][value=no]`))); err != nil {
 		t.Fatal(err)
 	}
-	submit(t, ctx, `main form button[type=submit]`)
+	submit(t, ctx, `form[action$="/consent"] button[type=submit]`)
 	if n := text(t, ctx, ".notice"); n != "Tus respuestas están guardadas." {
 		t.Fatalf("after consent: %q", n)
 	}
@@ -366,6 +366,13 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	st, _ = store.Story(ctx, id)
 	if ap := st.Approvals["es"]; ap.Digest != digest || ap.By != accounts[0].ID || !ap.ReadAloud {
 		t.Fatalf("approval %+v", ap)
+	}
+
+	// Her consent receipt, on screen.
+	submit(t, ctx, `a[href*="/receipt"]`)
+	checkAxe(t, ctx, axe, "receipt")
+	if n := text(t, ctx, ".receipt .fingerprint"); n != desk.Fingerprint(digest) {
+		t.Errorf("receipt fingerprint %q", n)
 	}
 
 	// 7. Stop sharing.
@@ -422,4 +429,76 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	bmu.Lock()
 	t.Logf("preview builds: %v", builds)
 	bmu.Unlock()
+}
+
+// TestIdleWarningThenSignOut: with a short idle timeout, the warning
+// shows before the end, "stay signed in" keeps the session, and once the
+// time runs out the page moves to sign-in with the notice, in Spanish.
+func TestIdleWarningThenSignOut(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := desk.NewMemoryStore()
+	accounts, err := desk.SeedDemo(t.Context(), store, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := desk.New(desk.Config{Store: store, SiteRoot: root, WorkDir: t.TempDir(), IdleTimeout: 6 * time.Second,
+		Build: func(ctx context.Context, src, dst, base string) error {
+			return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/enrol"), chromedp.SendKeys(chromedp.ID("code"), accounts[0].Code)); err != nil {
+		t.Fatal(err)
+	}
+	submit(t, ctx, `main button[type=submit]`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("phrase"), "luna sobre el río"), chromedp.SendKeys(chromedp.ID("repeat"), "luna sobre el río")); err != nil {
+		t.Fatal(err)
+	}
+	submit(t, ctx, `main button[type=submit]`)
+	hidden := func() bool {
+		h, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("[data-idle-warning]").hidden`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if !hidden() {
+		t.Fatal("the idle warning shows at once")
+	}
+	if err := chromedp.Do(ctx, chromedp.Sleep(3500*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if hidden() {
+		t.Fatal("no idle warning 3 s before the end")
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-idle-warning] button`)), chromedp.Sleep(500*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if !hidden() {
+		t.Error("the warning stays after stay signed in")
+	}
+	// The stay kept the session: 4 s later (8 s after the first page) it
+	// is still alive on the server.
+	if err := chromedp.Do(ctx, chromedp.Sleep(4*time.Second), chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	if l := location(t, ctx); !strings.HasSuffix(l, "/stories?n=phrase") {
+		t.Fatalf("after stay signed in and 4 s: at %s", l)
+	}
+	if err := chromedp.Do(ctx, chromedp.Sleep(7*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if l := location(t, ctx); !strings.HasSuffix(l, "/sign-in?n=expired") {
+		t.Fatalf("after the idle time: at %s", l)
+	}
+	if n := text(t, ctx, ".notice"); n != "Se cerró tu sesión porque no pasó nada en un rato. Tu historia está guardada." {
+		t.Errorf("notice %q", n)
+	}
 }
