@@ -153,6 +153,10 @@ func (s *Server) staffEditData(r *http.Request, q *req, lang string) (staffEditD
 // language and shown with the current text, never with the value that
 // failed.
 func (s *Server) suggest(w http.ResponseWriter, r *http.Request, q *req) {
+	if takenDown(q.story) {
+		s.refusedWithdrawn(w, r, q)
+		return
+	}
 	if !parseForm(w, r, maxStoryBytes) {
 		d, err := s.staffEditData(r, q, storyLang(r, q.story, q.lang))
 		if err != nil {
@@ -200,6 +204,10 @@ func (s *Server) suggest(w http.ResponseWriter, r *http.Request, q *req) {
 	ss, _ := s.staffStore()
 	sg := Suggestion{Lang: lang, Base: d.Base, Title: mine.Title, Summary: mine.Summary, Body: mine.Body, By: q.acct.ID, At: s.now()}
 	sid, err := ss.AddSuggestion(r.Context(), q.story.ID, sg)
+	if errors.Is(err, ErrWithdrawn) {
+		s.refusedWithdrawn(w, r, q)
+		return
+	}
 	if err != nil {
 		s.failed(w, r, q, "suggest", err)
 		return
@@ -250,6 +258,10 @@ func (s *Server) suggestionsPage(w http.ResponseWriter, r *http.Request, q *req)
 // suggested it), only while the suggestion's base is her text as it
 // stands; a stale one can only be rejected.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, q *req) {
+	if takenDown(q.story) {
+		s.refusedWithdrawn(w, r, q)
+		return
+	}
 	back := "/stories/" + q.story.ID + "/suggestions"
 	ss, err := s.staffStore()
 	if err != nil {
@@ -284,6 +296,10 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, q *req) {
 		}
 		rev := Revision{Lang: sg.Lang, Title: sg.Title, Summary: sg.Summary, Body: sg.Body, By: sg.By, At: now}
 		if err := s.cfg.Store.SaveRevision(r.Context(), q.story.ID, rev); err != nil {
+			if errors.Is(err, ErrWithdrawn) {
+				s.refusedWithdrawn(w, r, q)
+				return
+			}
 			s.failed(w, r, q, "decide", err)
 			return
 		}
@@ -345,4 +361,10 @@ func textFields(form url.Values, fp *phraseFingerprint, prev Revision, errs map[
 		*f.dst = v
 	}
 	return out
+}
+
+// takenDown reports whether st was taken down (TakeDown or
+// TakeDownDelete): final, it takes no suggestion, decision or photo.
+func takenDown(st *Story) bool {
+	return st.Withdrawal != nil && st.Withdrawal.Level != StopNewUses
 }

@@ -50,8 +50,8 @@ func (m *MemoryStore) ResetAccess(_ context.Context, account, code string, expir
 func (m *MemoryStore) AddSuggestion(_ context.Context, id string, sg Suggestion) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.stories[id]; !ok {
-		return "", ErrNotFound
+	if err := m.open(id); err != nil {
+		return "", err
 	}
 	st := m.staff()
 	sg.ID = fmt.Sprintf("sg-%04d", len(st.suggestions[id])+1)
@@ -74,6 +74,9 @@ func (m *MemoryStore) Suggestions(_ context.Context, id string) ([]Suggestion, e
 func (m *MemoryStore) Decide(_ context.Context, id, sid, decision, _ string, at time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.open(id); err != nil {
+		return err
+	}
 	l := m.staff().suggestions[id]
 	for i := range l {
 		if l[i].ID == sid && l[i].Decided == "" {
@@ -88,8 +91,8 @@ func (m *MemoryStore) Decide(_ context.Context, id, sid, decision, _ string, at 
 func (m *MemoryStore) AddPhoto(_ context.Context, id string, p Photo) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.stories[id]; !ok {
-		return ErrNotFound
+	if err := m.open(id); err != nil {
+		return err
 	}
 	p.Others, p.Releases = slices.Clone(p.Others), maps.Clone(p.Releases)
 	m.staff().photos[id] = append(m.staff().photos[id], p)
@@ -108,3 +111,16 @@ func (m *MemoryStore) Photos(_ context.Context, id string) ([]Photo, error) {
 
 // Live returns no story: nothing publishes from a MemoryStore.
 func (m *MemoryStore) Live(context.Context) (map[string]bool, error) { return map[string]bool{}, nil }
+
+// open reports whether story id takes new records: ErrNotFound, or
+// ErrWithdrawn once taken down (as update does). m.mu is held.
+func (m *MemoryStore) open(id string) error {
+	s, ok := m.stories[id]
+	if !ok {
+		return ErrNotFound
+	}
+	if s.Withdrawal != nil && s.Withdrawal.Level != StopNewUses {
+		return ErrWithdrawn
+	}
+	return nil
+}

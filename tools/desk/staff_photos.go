@@ -122,6 +122,11 @@ func readPhotoForm(w http.ResponseWriter, r *http.Request, errs map[string]strin
 // stored, the field is named in the page's language, and no value that
 // failed is shown again.
 func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request, q *req) {
+	if q.story.Withdrawal != nil {
+		// Any level: a photo is a new use of her story.
+		s.refusedWithdrawn(w, r, q)
+		return
+	}
 	errs := map[string]string{}
 	d := photosData{}
 	if s.cfg.MediaDir == "" {
@@ -224,6 +229,10 @@ func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request, q *req) {
 	ss, _ := s.staffStore()
 	if err := ss.AddPhoto(r.Context(), q.story.ID, p); err != nil {
 		os.Remove(dst) // nothing half-stored
+		if errors.Is(err, ErrWithdrawn) {
+			s.refusedWithdrawn(w, r, q)
+			return
+		}
 		s.failed(w, r, q, "photos", err)
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"storyguard/tools/stories"
 )
 
 // staffRecord is one staff record of a story in tools/stories: a comment
@@ -19,7 +21,17 @@ type staffRecord struct {
 	Photo      *Photo      `json:"photo,omitempty"`
 }
 
+// addStaffRecord stores r; ErrWithdrawn once the story is taken down
+// (tools/stories keeps comments on a withdrawn story, the desk takes no
+// new record on one).
 func (s StoryStore) addStaffRecord(ctx context.Context, id, lang, by string, r staffRecord) (string, error) {
+	g, err := s.S.Get(ctx, id)
+	if err != nil {
+		return "", storeErr(err)
+	}
+	if g.State == stories.StateWithdrawn {
+		return "", fmt.Errorf("story %s: %w", id, ErrWithdrawn)
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		return "", err

@@ -3,6 +3,7 @@ package desk
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"html"
 	"image"
 	"image/color"
@@ -680,4 +681,33 @@ func TestPhotoFormRefusals(t *testing.T) {
 	if pg := ed.get("/stories/" + id + "/photos"); !strings.Contains(pg.body, `accept="image/jpeg,image/png,image/webp"`) {
 		t.Error("the file picker does not ask for JPEG, PNG or WebP")
 	}
+}
+
+func TestTakenDownStoryTakesNoSuggestionDecisionOrPhoto(t *testing.T) {
+	both(t, func(t *testing.T, durable bool) {
+		d, ana, ed, _, id := staffDesk(t, durable)
+		sid := ed.suggest(id, "es", "Mi camino", "Otro texto.")
+		base := ed.base(id, "es")
+		if r := ana.post("/stories/"+id+"/stop", url.Values{"level": {TakeDown}, "confirm": {"1"}}); r.status != http.StatusSeeOther {
+			t.Fatalf("stop: %d", r.status)
+		}
+		if r := ed.post("/stories/"+id+"/suggest", url.Values{"text_lang": {"es"}, "base": {base}, "title": {"T"}, "body": {"B"}}); r.status != http.StatusConflict {
+			t.Errorf("suggest on a taken-down story: %d, want 409", r.status)
+		}
+		if r := ana.post("/stories/"+id+"/suggestions/"+sid, url.Values{"decision": {Accepted}}); r.status != http.StatusConflict {
+			t.Errorf("accept on a taken-down story: %d, want 409", r.status)
+		}
+		if r := ed.upload("/stories/"+id+"/photos", photoFields(), "x.png", tinyPNG(t)); r.status != http.StatusConflict {
+			t.Errorf("photo on a taken-down story: %d, want 409", r.status)
+		}
+		if sgs, _ := d.ss().Suggestions(t.Context(), id); len(sgs) != 1 || sgs[0].Decided != "" {
+			t.Errorf("suggestions after take-down: %+v", sgs)
+		}
+		if _, err := d.ss().AddSuggestion(t.Context(), id, Suggestion{Lang: "es", By: d.accountID("ed")}); !errors.Is(err, ErrWithdrawn) {
+			t.Errorf("the store took a suggestion on a taken-down story: %v", err)
+		}
+		if files, _ := os.ReadDir(d.srv.cfg.MediaDir); len(files) != 0 {
+			t.Error("a photo was stored")
+		}
+	})
 }
