@@ -40,7 +40,8 @@ fresh story store (tools/stories, SQLite in a temporary folder, removed on
 exit), and four demo accounts (the storyteller "marta", and the staff
 "editor", "publisher" and "admin"), whose one-time enrolment codes are
 printed here. Photos staff attach are scrubbed on upload and kept,
-scrubbed, in the temporary folder's media/ (never in examples/vault). Without --demo, desk needs the durable story store
+scrubbed, in the temporary folder's media/, and the admin's registry
+forms edit a copy of the demo registry there (never examples/vault). Without --demo, desk needs the durable story store
 (tools/stories), which it does not use yet: it refuses to start.
 
 ` + helpExitCodes,
@@ -62,7 +63,7 @@ scrubbed, in the temporary folder's media/ (never in examples/vault). Without --
 			if err != nil {
 				return err
 			}
-			reg, _, ids, err := a.openRegistry()
+			reg, regPath, ids, err := a.openRegistry()
 			if err != nil {
 				return err
 			}
@@ -73,6 +74,14 @@ scrubbed, in the temporary folder's media/ (never in examples/vault). Without --
 				return err
 			}
 			defer os.RemoveAll(dir)
+			// The registry forms edit a copy: examples/vault stays as
+			// committed.
+			regCopy := filepath.Join(dir, "registry.age")
+			if raw, err := os.ReadFile(regPath); err != nil {
+				return err
+			} else if err := os.WriteFile(regCopy, raw, 0o600); err != nil {
+				return err
+			}
 			ss, err := stories.OpenForVault(c.Context(), dir, reg, ids, func(string) string { return "" })
 			if err != nil {
 				return err
@@ -87,6 +96,7 @@ scrubbed, in the temporary folder's media/ (never in examples/vault). Without --
 				Store:    store,
 				SiteRoot: cfg.Root,
 				MediaDir: filepath.Join(dir, "media"),
+				Registry: &desk.RegistryFile{Path: regCopy, Identities: ids},
 				Build: func(ctx context.Context, src, dst, base string) error {
 					return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
 				},
@@ -105,7 +115,7 @@ scrubbed, in the temporary folder's media/ (never in examples/vault). Without --
 			fmt.Fprintf(a.stdout, "Desk (demo, fictional people only): http://%s/\n", ln.Addr())
 			fmt.Fprintf(a.stdout, "One-time enrolment codes (valid %v, shown only here):\n", desk.CodeLifetime)
 			for _, d := range accounts {
-				fmt.Fprintf(a.stdout, "  %-11s sign-in name %-7s code %s\n", d.Role, d.Login, d.Code)
+				fmt.Fprintf(a.stdout, "  %-11s sign-in name %-9s code %s\n", d.Role, d.Login, d.Code)
 			}
 			fmt.Fprintln(a.stdout, "Press Ctrl-C to stop; the demo store is deleted then.")
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}

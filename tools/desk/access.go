@@ -38,12 +38,13 @@ const (
 	ActSuggest     Action = "suggest"      // propose a change to a story's text
 	ActDecide      Action = "decide"       // accept or reject a suggested change
 	ActAttachPhoto Action = "attach-photo" // upload a photo to a story
+	ActRegistry    Action = "registry"     // add people to the identity registry
 )
 
 // Actions lists every action.
 var Actions = []Action{ActPublic, ActEnrolling, ActSignedIn, ActListStories, ActNewStory,
 	ActViewStory, ActPreview, ActEditStory, ActConsent, ActApprove, ActWithdraw,
-	ActQueue, ActAccounts, ActSuggest, ActDecide, ActAttachPhoto}
+	ActQueue, ActAccounts, ActSuggest, ActDecide, ActAttachPhoto, ActRegistry}
 
 // storyActions are the actions on one story: Allowed needs the story.
 var storyActions = map[Action]bool{ActViewStory: true, ActPreview: true, ActEditStory: true, ActConsent: true, ActApprove: true, ActWithdraw: true,
@@ -66,7 +67,8 @@ var storyActions = map[Action]bool{ActViewStory: true, ActPreview: true, ActEdit
 //     its text (never change it: she accepts or rejects each suggestion,
 //     issue #16), attach photos and answer the consent questions with a
 //     storyteller (recorded as "with staff"); a publisher also withdraws;
-//     an admin may do what a publisher may, and manages accounts.
+//     an admin may do what a publisher may, and manages accounts and the
+//     registry (never shown to a storyteller).
 //     Editing the text itself, accepting or rejecting a suggestion,
 //     approval and the private preview she approves from are the
 //     storyteller's alone: no staff role does them for her.
@@ -103,7 +105,7 @@ func Allowed(a *Account, s *StoryMeta, act Action) bool {
 			return true
 		case ActWithdraw:
 			return a.Role == Publisher || a.Role == Admin
-		case ActAccounts:
+		case ActAccounts, ActRegistry:
 			return a.Role == Admin
 		}
 		return false

@@ -54,6 +54,8 @@ var templateFuncs = template.FuncMap{
 	// staffItem pairs the page's view with one item, for a sub-template
 	// that needs both (staff_*.html).
 	"staffItem": func(v *view, it any) staffItemView { return staffItemView{V: v, I: it} },
+	// staffFields lists field names, for a form that repeats one shape.
+	"staffFields": func(names ...string) []string { return names },
 }
 
 // view is what every template gets.

@@ -56,6 +56,9 @@ type Config struct {
 	// desk is stored scrubbed as <media id>.<ext> (its original never is);
 	// empty: the photo form refuses every upload (fails closed).
 	MediaDir string
+	// Registry is the identity registry admins edit through forms; nil:
+	// the registry pages fail closed.
+	Registry *RegistryFile
 	// QuickExitURL is where the quick exit goes: an https URL,
 	// "https://www.bbc.com/weather" when empty (the public theme's
 	// default, config.toml params.storyguard.quick_exit_url).

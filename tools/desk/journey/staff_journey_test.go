@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"storyguard/tools/desk"
+	"storyguard/tools/identity"
 	"storyguard/tools/site"
 	"storyguard/tools/stories"
 )
@@ -63,7 +64,7 @@ var staffWords = map[string]map[string]string{
 // staff page: an editor enrols and signs in with her phrase, reads the
 // queue, suggests a change, attaches a photo with GPS (stored with no
 // metadata, per exiftool); an admin creates a storyteller's account and
-// sees its code once; the storyteller reads the suggestion as a
+// sees its code once and adds a person to the registry; the storyteller reads the suggestion as a
 // comparison and accepts it.
 func TestStaffJourney(t *testing.T) {
 	requireTool(t, axePath, "axe-core")
@@ -126,11 +127,22 @@ func staffJourney(t *testing.T, axe []byte, exiftool, name, lang string, width, 
 		t.Fatal(err)
 	}
 	mediaDir := t.TempDir()
+	regRaw, err := os.ReadFile(filepath.Join(root, "examples", "vault", "registry.age"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	regPath := filepath.Join(t.TempDir(), "registry.age")
+	os.WriteFile(regPath, regRaw, 0o600)
+	regIDs, err := identity.LoadIdentities(filepath.Join(root, "examples", "vault", "demo-identity.txt"), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
 	exitPage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`<!doctype html><html lang="en"><title>Weather</title><h1>Weather</h1></html>`))
 	}))
 	t.Cleanup(exitPage.Close)
-	srv, err := desk.New(desk.Config{Store: store, SiteRoot: root, WorkDir: t.TempDir(), MediaDir: mediaDir, QuickExitURL: exitPage.URL + "/weather",
+	srv, err := desk.New(desk.Config{Store: store, SiteRoot: root, WorkDir: t.TempDir(), MediaDir: mediaDir,
+		Registry: &desk.RegistryFile{Path: regPath, Identities: regIDs}, QuickExitURL: exitPage.URL + "/weather",
 		Build: func(ctx context.Context, src, dst, base string) error {
 			return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
 		}})
@@ -244,9 +256,26 @@ func staffJourney(t *testing.T, axe []byte, exiftool, name, lang string, width, 
 	if body := text(t, ctx, "main"); strings.Contains(body, shown) {
 		t.Error("the code is shown again")
 	}
+
+	// 6. The admin adds a person to the registry through its form.
+	submit(t, ctx, `header a[href="/staff/registry"]`)
+	page("registry")
+	do(chromedp.Click(chromedp.CSS(`input[name=role][value=relative]`)),
+		chromedp.SendKeys(chromedp.ID("pseudonym"), "Tío Beto*"),
+		chromedp.SetValue(chromedp.ID("given_names"), "Rigoberto"),
+		chromedp.SetValue(chromedp.ID("details_village"), "Aldea Chuisac"))
+	submit(t, ctx, `form[action="/staff/registry"] button[type=submit]`)
+	page("registry-added")
+	if body := text(t, ctx, "main"); !strings.Contains(body, "Tío Beto*") || strings.Contains(body, "Rigoberto") {
+		t.Errorf("after adding: the page lacks the pseudonym or shows the real name")
+	}
+	reg, err := identity.OpenRegistry(regPath, regIDs)
+	if err != nil || reg.Persons[len(reg.Persons)-1].Pseudonym != "Tío Beto*" {
+		t.Errorf("the registry does not hold the new person: %v", err)
+	}
 	signOut()
 
-	// 6. The storyteller reads the suggestion as a comparison, accepts it.
+	// 7. The storyteller reads the suggestion as a comparison, accepts it.
 	enrol("marta", "marta phrase for the journey")
 	do(chromedp.Navigate(ts.URL + "/stories/" + id))
 	submit(t, ctx, `a[href="/stories/`+id+`/suggestions"]`)
