@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -62,10 +63,17 @@ be in the future, nor before the story's consent.given.
 			}
 			if len(langs) > 0 {
 				var keep []*content.Page
+				var has []string
+				for _, p := range pages {
+					has = append(has, p.Lang)
+				}
+				slices.Sort(has)
 				for _, l := range langs {
 					i := slices.IndexFunc(pages, func(p *content.Page) bool { return p.Lang == l })
 					if i < 0 {
-						return fmt.Errorf("story %s has no %q translation", args[0], l)
+						// Neither the argument nor the flag's value is
+						// repeated: either may be a name typed by mistake.
+						return fmt.Errorf("flag --lang: the story has no translation in a language given (it has %s)", strings.Join(has, ", "))
 					}
 					keep = append(keep, pages[i])
 				}
@@ -93,7 +101,11 @@ be in the future, nor before the story's consent.given.
 				if err := content.WriteFileAtomic(filepath.Join(cfg.Root, filepath.FromSlash(o.p.Path)), o.raw); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "approved %s (%s) on %s: sha256 %s\n", o.p.Path, o.p.Lang, consent.Day(day).Format(time.DateOnly), o.digest)
+				// By story id, not by file: a bundle folder may carry a
+				// name, and approve needs no key to redact it (issue #12).
+				id, _ := o.p.Get("story_id")
+				sid, _ := id.(string)
+				fmt.Fprintf(a.stdout, "approved %s (%s) on %s: sha256 %s\n", consent.SafeStoryID(sid), o.p.Lang, consent.Day(day).Format(time.DateOnly), o.digest)
 			}
 			return nil
 		},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -83,11 +84,12 @@ or refused stories are reported at info level and not checked further.
 }
 
 // parseDay reads a date as Hugo reads front-matter dates (YYYY-MM-DD,
-// RFC 3339 and the other layouts of common/htime).
+// RFC 3339 and the other layouts of common/htime). Its error does not
+// repeat s, which may be anything typed by mistake (issue #12).
 func parseDay(s string) (time.Time, error) {
 	t, err := htime.ToTimeInDefaultLocationE(s, time.UTC)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date; write YYYY-MM-DD", s)
+		return time.Time{}, errors.New("not a date; write YYYY-MM-DD")
 	}
 	return t, nil
 }

@@ -89,12 +89,13 @@ func (a *app) exportNewsletter(c *cobra.Command, f *pipelineFlags, story, lang s
 		return s.ID == story || filepath.Base(s.Bundle) == story
 	})
 	if i < 0 {
-		return nil, withHint(fmt.Errorf("story %q: no story with that id or slug", story), "storyguard status lists every story")
+		// Not repeated: the argument may be a name typed by mistake (issue #12).
+		return nil, withHint(errors.New("no story with that id or slug"), "storyguard status lists every story")
 	}
 	s := plan.Stories[i]
 	j := slices.Index(s.Langs, lang)
 	if j < 0 {
-		return nil, fmt.Errorf("story %s: no %q translation: %w", s.ID, lang, export.ErrNotConsented)
+		return nil, fmt.Errorf("story %s: no translation in the language given by --lang (it has %s): %w", s.ID, strings.Join(slices.Sorted(slices.Values(s.Langs)), ", "), export.ErrNotConsented)
 	}
 	file := s.Files[j]
 	if !slices.Contains(plan.Pages, file) {

@@ -95,6 +95,7 @@ WebP bitstream) are then removed losslessly from a JPEG, or refused.
 ` + helpMediaExit,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			a.armFromSite()
 			if out == "" {
 				return withHint(errors.New("media scrub: --out is required"), "give a folder for the scrubbed copies")
 			}
@@ -271,6 +272,7 @@ about 1 ms without).
 ` + helpMediaExit,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			a.armFromSite()
 			var fail fileFailure
 			for _, p := range args {
 				o := *opts

@@ -20,6 +20,7 @@ import (
 
 	"storyguard/tools/check"
 	"storyguard/tools/config"
+	"storyguard/tools/consent"
 	"storyguard/tools/diag"
 	"storyguard/tools/publish"
 	"storyguard/tools/store"
@@ -53,7 +54,7 @@ func (f *pipelineFlags) nowDate() (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, f.now)
 	if err != nil {
-		return t, fmt.Errorf("--now %q: want a date YYYY-MM-DD", f.now)
+		return t, errors.New("flag --now: not a date; write YYYY-MM-DD")
 	}
 	return t, nil
 }
@@ -144,7 +145,7 @@ A configured endpoint is ignored: preview never touches production.
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
 			if host, _, err := net.SplitHostPort(addr); err != nil || !config.IsLoopback(host) {
-				return withHint(fmt.Errorf("--addr %q: preview serves on loopback only (127.0.0.1, ::1 or localhost)", addr), "preview is for your own eyes; to share the site, publish it to a real store")
+				return withHint(errors.New("flag --addr: preview serves on loopback only (127.0.0.1, ::1 or localhost)"), "preview is for your own eyes; to share the site, publish it to a real store")
 			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
@@ -238,7 +239,7 @@ search finds nothing until then.
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if !slices.Contains(publish.Roles, role) {
-				return fmt.Errorf("flag --by %q: want one of %s", role, strings.Join(publish.Roles, ", "))
+				return fmt.Errorf("flag --by: want one of %s", strings.Join(publish.Roles, ", "))
 			}
 			if emergency {
 				return a.emergencyWithdraw(c, &f, args[0], reason, role)
@@ -248,7 +249,9 @@ search finds nothing until then.
 			}
 			w, err := a.wire(c.Context(), &f, false)
 			if err != nil {
-				return withHint(err, "if the story must come down now and the registry key is out of reach, run: storyguard withdraw "+args[0]+" --emergency")
+				// The argument only when it is a story id: a slug may carry a
+				// name, and without the registry nothing redacts it.
+				return withHint(err, "if the story must come down now and the registry key is out of reach, run: storyguard withdraw "+storyArg(args[0])+" --emergency")
 			}
 			t := targetOf(w.cfg)
 			if err := checkTarget(w.opts.Vault, t); err != nil {
@@ -324,10 +327,21 @@ search finds nothing until then.
 	return c
 }
 
+// storyArg is a story argument as a message may repeat it: itself when it
+// is a well-formed story id, else STORY (a slug or a mistyped argument may
+// carry a name).
+func storyArg(s string) string {
+	if consent.SafeStoryID(s) == s {
+		return s
+	}
+	return "STORY"
+}
+
 // emergencyWithdraw runs publish.EmergencyWithdraw: the story's own
 // objects come down without the registry key, and the command exits 2
 // saying what is left to do.
 func (a *app) emergencyWithdraw(c *cobra.Command, f *pipelineFlags, story, reason, role string) error {
+	a.armTried = true // it never opens the registry, not even to redact
 	w, err := a.wireWithoutKey(f)
 	if err != nil {
 		return err
@@ -394,7 +408,7 @@ live in the bucket. Expiring within 60 days and awaiting approval are noted.
 			ctx := c.Context()
 			format, err := diag.ParseFormat(f.format)
 			if err != nil || format == diag.SARIF {
-				return fmt.Errorf("--format %q: want text or json", f.format)
+				return errors.New("flag --format: want text or json")
 			}
 			w, err := a.wire(ctx, &f, false)
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -119,7 +120,7 @@ func (a *app) loadIdentities(c config.Config) ([]age.Identity, error) {
 func registryHint(err error) error {
 	switch {
 	case errors.Is(err, identity.ErrRegistryMissing):
-		return withHint(err, "create one with 'storyguard registry init', or point --vault at the vault folder")
+		return withHint(err, "create one with 'storyguard registry init', or point --vault (or STORYGUARD_VAULT, or vault in [params.storyguard]) at the vault folder; the default is private")
 	case errors.Is(err, identity.ErrRegistryPlaintext):
 		return withHint(err, "a plaintext registry is refused: delete it securely, run 'storyguard registry init' and add the people again")
 	case errors.Is(err, identity.ErrWrongKey):
@@ -337,7 +338,13 @@ old file still open with them.`,
 			if recipientsFile != "" {
 				data, err := os.ReadFile(recipientsFile)
 				if err != nil {
-					return fmt.Errorf("registry rekey: %w", err)
+					// Not the path: this runs before the registry is
+					// open, and the path may carry a name (issue #12).
+					var pe *fs.PathError
+					if errors.As(err, &pe) {
+						err = pe.Err
+					}
+					return fmt.Errorf("registry rekey: read --recipients-file: %w", err)
 				}
 				for _, l := range strings.Split(string(data), "\n") {
 					if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {

@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"storyguard/tools/config"
+	"storyguard/tools/identity"
 )
 
 // Exit codes, as documented in --help (the convention of errata-ai/vale).
@@ -49,7 +51,9 @@ type app struct {
 
 	swept bool // removeEditLeftovers ran
 
-	redactor *redactor // the output boundary; openVault arms it
+	redactor *redactor // the output boundary; config arms it (armRedactor)
+	armTried bool      // armRedactor ran, or must not (withdraw --emergency)
+	armed    *vault    // the registry armRedactor opened, for openVault
 }
 
 // command constructors, registered by each command's file in init.
@@ -108,22 +112,53 @@ S3-compatible object storage. Withdrawal takes a story down everywhere.
 			}
 			c.Long += "\n\n" + helpExitCodes
 		}
-		// A group command (registry, media, store) run with an unknown
-		// subcommand must fail, not print its help and exit 0.
-		if c != root && c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+		// A group command (storyguard itself, registry, media, store) run
+		// with an unknown subcommand must fail, not print its help and
+		// exit 0. No usage error repeats what was typed: an argument or a
+		// flag may be a name typed by mistake (issue #12), and cobra's own
+		// messages quote them.
+		if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
 			c.Args = cobra.ArbitraryArgs
 			c.RunE = func(c *cobra.Command, args []string) error {
 				if len(args) > 0 {
-					return withHint(fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath()), fmt.Sprintf("see '%s --help'", c.CommandPath()))
+					return withHint(fmt.Errorf("%s: no such command", c.CommandPath()), fmt.Sprintf("see '%s --help'", c.CommandPath()))
 				}
 				return c.Help()
+			}
+		} else if c.Args != nil {
+			check := c.Args
+			c.Args = func(c *cobra.Command, args []string) error {
+				if check(c, args) != nil {
+					return withHint(fmt.Errorf("%s: wrong arguments (usage: %s)", c.CommandPath(), c.UseLine()), fmt.Sprintf("see '%s --help'", c.CommandPath()))
+				}
+				return nil
 			}
 		}
 	})
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withHint(err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
+		return withHint(flagError(err), fmt.Sprintf("see '%s --help'", c.CommandPath()))
 	})
 	return root.ExecuteContext(ctx)
+}
+
+// flagError is err (from parsing flags) said without the flag names or
+// values typed: only the names of flags that exist, which are the
+// program's own.
+func flagError(err error) error {
+	var (
+		notExist *pflag.NotExistError
+		invalid  *pflag.InvalidValueError
+		required *pflag.ValueRequiredError
+	)
+	switch {
+	case errors.As(err, &notExist):
+		return errors.New("unknown flag")
+	case errors.As(err, &invalid) && invalid.GetFlag() != nil:
+		return fmt.Errorf("flag --%s: not a valid value", invalid.GetFlag().Name)
+	case errors.As(err, &required) && required.GetFlag() != nil:
+		return fmt.Errorf("flag --%s needs a value", required.GetFlag().Name)
+	}
+	return errors.New("flags could not be read")
 }
 
 // forEachCommand calls f on c and every command below it.
@@ -153,7 +188,46 @@ func (a *app) config() (config.Config, error) {
 	if a.identityFile != "" {
 		c.IdentityFile = a.identityFile
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	a.armRedactor(c)
+	return c, nil
+}
+
+// armFromSite arms the output boundary for a command that needs neither
+// the site nor the registry (media scrub, media verify): where the site's
+// configuration and the key are at hand (--root, the vault, the identity),
+// file names that carry a registry term are redacted from its output too.
+// Without them it prints names as given.
+func (a *app) armFromSite() { _, _ = a.config() }
+
+// armRedactor opens the registry of c, when its key is at hand, only to
+// arm the output boundary: so that every command that reads the
+// configuration (approve, store ls, media, registry ...) prints no
+// registry term, not only those that need the registry. It fails quietly:
+// a command that needs the registry opens it itself and fails closed with
+// the reason. It runs once a run.
+func (a *app) armRedactor(c config.Config) {
+	if a.redactor == nil || a.armTried {
+		return
+	}
+	a.armTried = true
+	ids, err := identity.LoadIdentities(c.IdentityFile, a.getenv)
+	if err != nil {
+		return
+	}
+	path := registryPath(c)
+	reg, err := identity.OpenRegistry(path, ids)
+	if err != nil {
+		return
+	}
+	sc, err := identity.NewScanner(reg)
+	if err != nil {
+		return
+	}
+	a.redactor.set(sc.Redact)
+	a.armed = &vault{dir: c.Path(c.Vault), reg: reg, scanner: sc, path: path}
 }
 
 // exitCode prints err as the CLI does and maps it to an exit code.

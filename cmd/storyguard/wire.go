@@ -34,6 +34,7 @@ var variantWidths = []int{480, 960}
 // vault holds the decrypted registry and its scanner for one command.
 type vault struct {
 	dir     string
+	path    string // of registry.age
 	reg     *identity.Registry
 	scanner *identity.Scanner
 }
@@ -41,6 +42,9 @@ type vault struct {
 // openVault opens the registry as openRegistry does (failing closed, with a
 // hint for each kind of failure) and builds its scanner.
 func (a *app) openVault(cfg config.Config) (*vault, error) {
+	if v := a.armed; v != nil && v.path == registryPath(cfg) && v.dir == cfg.Path(cfg.Vault) {
+		return v, nil // opened by armRedactor for this configuration
+	}
 	reg, path, _, err := a.openRegistry()
 	if err != nil {
 		return nil, err
@@ -52,7 +56,7 @@ func (a *app) openVault(cfg config.Config) (*vault, error) {
 	if a.redactor != nil {
 		a.redactor.set(sc.Redact)
 	}
-	return &vault{dir: cfg.Path(cfg.Vault), reg: reg, scanner: sc}, nil
+	return &vault{dir: cfg.Path(cfg.Vault), path: path, reg: reg, scanner: sc}, nil
 }
 
 // checkSite loads the site and runs every rule, the registry's included.
@@ -206,7 +210,8 @@ func (f *pipelineFlags) base(cfg config.Config) (string, error) {
 		return "", errors.New("no base URL: set baseURL in config.toml or pass --base-url")
 	}
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("base URL %q: want an absolute http(s) URL such as https://stories.example.org/", base)
+		// Not repeated: it may be anything typed by mistake (issue #12).
+		return "", errors.New("base URL (--base-url, else baseURL in config.toml): want an absolute http(s) URL such as https://stories.example.org/")
 	}
 	if !strings.HasSuffix(base, "/") {
 		base += "/"

@@ -101,7 +101,7 @@ func Load(root string, getenv func(string) string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return c, fmt.Errorf("no config.toml in %s: run storyguard in the site root or pass --root", root)
+			return c, ErrNoConfig(root)
 		}
 		return c, err
 	}
@@ -209,8 +209,10 @@ func (c *Config) applyParams(path string, m map[string]any) error {
 			}
 		default:
 			// A misspelt key (endpiont) would silently fall back to a
-			// default, such as the local store: refuse it.
-			return fmt.Errorf("%s: field %s: unknown setting (known: %s)", path, field, strings.Join(knownParams, ", "))
+			// default, such as the local store: refuse it. The key is not
+			// repeated: it may be anything typed by mistake, a name
+			// included (issue #12); the known ones are listed.
+			return fmt.Errorf("%s: field params.storyguard: an unknown setting (known: %s)", path, strings.Join(knownParams, ", "))
 		}
 	}
 	return nil
@@ -237,14 +239,14 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("STORYGUARD_ALLOW_HTTP"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return fmt.Errorf("environment STORYGUARD_ALLOW_HTTP: want true or false, got %q", v)
+			return errors.New("environment STORYGUARD_ALLOW_HTTP: want true or false")
 		}
 		c.AllowHTTP = b
 	}
 	if v := getenv("STORYGUARD_WORKERS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return fmt.Errorf("environment STORYGUARD_WORKERS: want a whole number, got %q", v)
+			return errors.New("environment STORYGUARD_WORKERS: want a whole number")
 		}
 		c.Workers = n
 	}
@@ -257,7 +259,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("workers: want 1 to 256, got %d", c.Workers)
 	}
 	if !bucketName.MatchString(c.Bucket) || strings.Contains(c.Bucket, "..") {
-		return fmt.Errorf("bucket %q: want 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit (S3 bucket naming rules)", c.Bucket)
+		return errors.New("bucket (params.storyguard.bucket or STORYGUARD_BUCKET): want 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit (S3 bucket naming rules)")
 	}
 	if c.MaxMediaBytes < 1 {
 		return fmt.Errorf("max_media_bytes: want a positive size, got %d", c.MaxMediaBytes)
@@ -271,13 +273,28 @@ func (c *Config) Validate() error {
 			return errors.New("endpoint: credentials in the URL are refused; use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 		}
 		if strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
-			return fmt.Errorf("endpoint %s: a path or query is not supported; give scheme, host and port, and the bucket in bucket", u.Host)
+			return fmt.Errorf("%s: a path or query is not supported; give scheme, host and port, and the bucket in bucket", endpointSetting)
 		}
 		if u.Scheme == "http" && !c.AllowHTTP && !IsLoopback(u.Hostname()) {
-			return fmt.Errorf("endpoint %s: plain HTTP to a non-loopback host; use https or set allow_http", u.Host)
+			return fmt.Errorf("%s: plain HTTP to a non-loopback host; use https or set allow_http", endpointSetting)
 		}
 	}
 	return nil
+}
+
+// endpointSetting names where the endpoint comes from. Errors name the
+// setting, never its value: a value that fails validation may be anything
+// typed by mistake, a name included (issue #12).
+const endpointSetting = "endpoint (params.storyguard.endpoint, STORYGUARD_ENDPOINT, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL)"
+
+// ErrNoConfig is the error for a site root without config.toml: it names
+// the current folder or the --root flag, not the path given.
+func ErrNoConfig(root string) error {
+	where := "the folder given by --root"
+	if filepath.Clean(root) == "." {
+		where = "the current folder"
+	}
+	return fmt.Errorf("no config.toml in %s: run storyguard in the site root or pass --root", where)
 }
 
 // EndpointURL parses Endpoint. A bare host:port means https, except on
@@ -297,7 +314,7 @@ func (c *Config) EndpointURL() (*url.URL, error) {
 	}
 	u, err := url.Parse(e)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("endpoint %q: want host:port or an http(s) URL", c.Endpoint)
+		return nil, fmt.Errorf("%s: want host:port or an http(s) URL", endpointSetting)
 	}
 	return u, nil
 }

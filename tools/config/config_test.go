@@ -42,7 +42,7 @@ func TestBadConfig(t *testing.T) {
 		"http to remote":  {toml: "[params.storyguard]\nendpoint = 'http://s3.example.org'\n", want: "plain HTTP to a non-loopback host"},
 		"zero workers":    {toml: "[params.storyguard]\nworkers = 0\n", want: "workers: want 1 to 256"},
 		"endpoint garble": {toml: "[params.storyguard]\nendpoint = 'ftp://x'\n", want: "want host:port or an http(s) URL"},
-		"misspelt key":    {toml: "[params.storyguard]\nendpiont = 'https://s3.example.org'\n", want: "field params.storyguard.endpiont: unknown setting"},
+		"misspelt key":    {toml: "[params.storyguard]\nendpiont = 'https://s3.example.org'\n", want: "field params.storyguard: an unknown setting"},
 		"quick exit js":   {toml: "[params.storyguard]\nquick_exit_url = 'javascript:alert(1)'\n", want: "quick_exit_url: want an absolute http(s) URL"},
 		"creds in url":    {toml: "[params.storyguard]\nendpoint = 'https://AKIA:secret@s3.example.org'\n", want: "credentials in the URL are refused"},
 		"endpoint path":   {toml: "[params.storyguard]\nendpoint = 'https://s3.example.org/bucket'\n", want: "a path or query is not supported"},

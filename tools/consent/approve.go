@@ -12,13 +12,14 @@ import (
 )
 
 // ErrNoStory is wrapped by FindStory when nothing matches.
-var ErrNoStory = errors.New("no such story")
+var ErrNoStory = errors.New("no story with that id or slug")
 
 // FindStory returns the pages of the story named by story, which is a
 // story_id ("st-7q2k9m"), a slug (the bundle folder, "finding-my-voice") or
 // a bundle path ("stories/finding-my-voice"), sorted by path. It is an
 // error when nothing matches, when the name matches pages of more than one
-// bundle, or when a matching page could not be loaded.
+// bundle, or when a matching page could not be loaded. No error repeats
+// story: a name typed by mistake must not be echoed (issue #12).
 func FindStory(site *content.Site, story string) ([]*content.Page, error) {
 	var out []*content.Page
 	bundles := map[string]bool{}
@@ -30,10 +31,11 @@ func FindStory(site *content.Site, story string) ([]*content.Page, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("story %s: %w under content/ (give a story_id or a slug)", story, ErrNoStory)
+		// story is not repeated: it may be a name typed by mistake.
+		return nil, fmt.Errorf("%w under content/ (give a story_id or a slug)", ErrNoStory)
 	}
 	if len(bundles) > 1 {
-		return nil, fmt.Errorf("story %s matches %d bundles; give its story_id", story, len(bundles))
+		return nil, fmt.Errorf("%d bundles match that id or slug; give its story_id", len(bundles))
 	}
 	for _, p := range out {
 		if p.Invalid {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gohugoio/hugo/parser/metadecoders"
 
+	"storyguard/tools/config"
 	"storyguard/tools/diag"
 )
 
@@ -249,7 +250,7 @@ func (s *Site) readConfig() error {
 		}
 	}
 	if name == "" {
-		return fmt.Errorf("no config.toml in %s: run storyguard in the site root or pass --root", s.Root)
+		return config.ErrNoConfig(s.Root)
 	}
 	m, err := metadecoders.Default.UnmarshalToMap(data, metadecoders.TOML)
 	if err != nil {

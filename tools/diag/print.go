@@ -2,6 +2,7 @@ package diag
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -17,14 +18,14 @@ const (
 	SARIF Format = "sarif"
 )
 
-// ParseFormat validates a --format value; it returns an error naming the
-// value and the accepted ones.
+// ParseFormat validates a --format value; its error names the accepted
+// ones, never the value (it may be anything typed by mistake).
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
 	case Text, JSON, SARIF:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want text, json or sarif)", s)
+	return "", errors.New("flag --format: unknown format (want text, json or sarif)")
 }
 
 // Write renders ds in format f to w. Text is one line per diagnostic,

@@ -198,7 +198,7 @@ func SignRegistry(path string, ids []age.Identity) (*Registry, []string, error) 
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("%w: %s", ErrRegistryMissing, path)
+			return nil, nil, errRegistryMissing(path)
 		}
 		return nil, nil, fmt.Errorf("read registry %s: %w", path, err)
 	}

@@ -156,17 +156,26 @@ func LoadIdentities(file string, getenv func(string) string) ([]age.Identity, er
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("%w: read identity file %s: %w", ErrNoIdentity, file, errors.Unwrap(err))
+		// The path is not repeated: it failed, and may be anything typed
+		// by mistake, a name included (issue #12).
+		return nil, fmt.Errorf("%w: read the identity file (--identity-file or %s): %w", ErrNoIdentity, EnvIdentityFile, errors.Unwrap(err))
 	}
 	ids, err := age.ParseIdentities(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%w: identity file %s holds no valid age secret key", ErrNoIdentity, file)
+		return nil, fmt.Errorf("%w: the identity file (--identity-file or %s) holds no valid age secret key", ErrNoIdentity, EnvIdentityFile)
 	}
 	inRepo := InsideWorkTree(filepath.Dir(file))
 	for i, id := range ids {
 		ids[i] = &fileIdentity{Identity: id, file: file, inRepo: inRepo}
 	}
 	return ids, nil
+}
+
+// errRegistryMissing is ErrRegistryMissing for path, naming the file but
+// not the folder, which does not hold it and may be anything typed by
+// mistake, a name included (issue #12).
+func errRegistryMissing(path string) error {
+	return fmt.Errorf("%w: no %s in the vault folder given", ErrRegistryMissing, filepath.Base(path))
 }
 
 const (
@@ -231,7 +240,7 @@ func openRegistry(path string, ids []age.Identity, opt openOptions) (*Registry, 
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("%w: %s", ErrRegistryMissing, path)
+			return nil, nil, errRegistryMissing(path)
 		}
 		return nil, nil, fmt.Errorf("read registry %s: %w", path, err)
 	}

@@ -159,9 +159,10 @@ func findStory(plan *Plan, name string) (Story, error) {
 	}
 	switch {
 	case len(matches) == 0:
-		return Story{}, fmt.Errorf("story %q: no story with that id or slug under content/", name)
+		// The argument is not repeated: it may be a name typed by mistake.
+		return Story{}, errors.New("no story with that id or slug under content/")
 	case len(matches) > 1:
-		return Story{}, fmt.Errorf("story %q: %d bundles match (%s); a story id must name one story: give the copy a new story_id, or withdraw by bundle path", name, len(matches), bundleList(matches))
+		return Story{}, fmt.Errorf("%d bundles match that id or slug (%s); a story id must name one story: give the copy a new story_id, or withdraw by bundle path", len(matches), bundleList(matches))
 	}
 	return matches[0], nil
 }
@@ -341,7 +342,12 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 		return nil, err
 	}
 	w.story, w.res = s, &WithdrawResult{StoryID: s.ID}
-	w.entry = AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: s.ConsentRecords}
+	// A consent.record that is not a record id (a name typed there, say)
+	// stays out of the log, which refuses it, rather than block the
+	// withdrawal: check refuses such a record on any page, so no copy of
+	// the story can pass under it.
+	records := slices.DeleteFunc(slices.Clone(s.ConsentRecords), func(r string) bool { return !auditRecord.MatchString(r) })
+	w.entry = AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: records}
 	recordContent(o, s, &w.entry)
 	w.prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
 	if err := o.step(ctx, "started"); err != nil {

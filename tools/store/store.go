@@ -285,12 +285,13 @@ func validateSitePath(p string, bad func(string) error) error {
 // ValidatePrefix checks a listing or purge prefix: "" (the whole bucket),
 // or "media/", "site/", "state/", or a path under them ending in "/" made of
 // characters ValidateKey allows (for example "media/st-7q2k9m/" or
-// "site/es/"). Errors wrap ErrBadKey.
+// "site/es/"). Errors wrap ErrBadKey and do not repeat prefix, which may
+// be anything an operator typed (storyguard store ls).
 func ValidatePrefix(prefix string) error {
 	if prefix == "" {
 		return nil
 	}
-	bad := func(why string) error { return fmt.Errorf("prefix %q: %s: %w", prefix, why, ErrBadKey) }
+	bad := func(why string) error { return fmt.Errorf("prefix: %s: %w", why, ErrBadKey) }
 	if !strings.HasSuffix(prefix, "/") {
 		return bad(`must end in "/"`)
 	}
