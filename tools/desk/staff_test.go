@@ -75,7 +75,7 @@ func (c *client) base(id, lang string) string {
 // staffDesk is a test desk with the storyteller ana (p-ana, with a story
 // in Spanish) and signed-in clients for an editor and an admin; durable
 // runs it on tools/stories (SQLite) instead of the MemoryStore.
-func staffDesk(t *testing.T, durable ...bool) (d *testDesk, ana, ed, adm *client, id string) {
+func staffDesk(t testing.TB, durable ...bool) (d *testDesk, ana, ed, adm *client, id string) {
 	d = newTestDesk(t)
 	if len(durable) > 0 && durable[0] {
 		key, err := age.GenerateX25519Identity()
@@ -476,7 +476,7 @@ func loadedMessages(t *testing.T) messages {
 
 // multipartForm builds a photo form: fields and, when photo is non-nil,
 // the file under the name "photo" with file name fname.
-func multipartForm(t *testing.T, fields map[string]string, fname string, photo []byte) (string, []byte) {
+func multipartForm(t testing.TB, fields map[string]string, fname string, photo []byte) (string, []byte) {
 	t.Helper()
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
