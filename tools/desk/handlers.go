@@ -49,7 +49,7 @@ func parseForm(w http.ResponseWriter, r *http.Request, limit int64) bool {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, q *req) {
 	if q.acct != nil {
-		http.Redirect(w, r, "/stories", http.StatusSeeOther)
+		http.Redirect(w, r, landing(q.acct), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
@@ -98,7 +98,7 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request, q *req) {
 
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request, q *req) {
 	if q.acct != nil && !q.acct.Enrolling {
-		http.Redirect(w, r, "/stories", http.StatusSeeOther)
+		http.Redirect(w, r, landing(q.acct), http.StatusSeeOther)
 		return
 	}
 	s.render(w, r, http.StatusOK, "signin", &view{Lang: q.lang, Notice: notice(r)})
@@ -152,7 +152,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	s.startSession(w, acct.ID, newPhraseFingerprint(phrase), false)
 	s.logf("sign-in account %s", acct.ID)
-	http.Redirect(w, r, "/stories", http.StatusSeeOther)
+	http.Redirect(w, r, landing(&acct), http.StatusSeeOther)
 }
 
 func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request, q *req) {

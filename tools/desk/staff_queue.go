@@ -72,6 +72,9 @@ func queueState(st Story, person string, pending int, live bool, now time.Time) 
 		}
 	}
 	if exp := st.Answers.expires(); (live || approved) && !exp.IsZero() && exp.Sub(now) <= ExpiringWithin {
+		if !now.Before(exp) {
+			return QExpiring, "queue_next_expired" // ended: an error that blocks publishing (DESIGN.md "Checks")
+		}
 		return QExpiring, "queue_next_expiring"
 	}
 	switch {
@@ -184,4 +187,13 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request, q *req) {
 type staffItemView struct {
 	V *view
 	I any
+}
+
+// landing is where a signed-in account starts: staff on the queue, a
+// storyteller on her stories.
+func landing(a *Account) string {
+	if Allowed(a, nil, ActQueue) {
+		return "/queue"
+	}
+	return "/stories"
 }

@@ -429,6 +429,10 @@ func TestQueueStateLiveAndExpiring(t *testing.T) {
 	if s, _ := queueState(st, "p-1", 0, true, now); s != QExpiring {
 		t.Errorf("live, ends in 59 days: %s", s)
 	}
+	a.At = now.AddDate(-1, 0, -1) // ended yesterday
+	if s, next := queueState(st, "p-1", 0, true, now); s != QExpiring || next != "queue_next_expired" {
+		t.Errorf("live, ended yesterday: %s %s", s, next)
+	}
 	a.At = now.AddDate(-1, 0, 61)
 	if s, _ := queueState(st, "p-1", 0, true, now); s != QLive {
 		t.Errorf("live, ends in 61 days: %s", s)
@@ -710,4 +714,18 @@ func TestTakenDownStoryTakesNoSuggestionDecisionOrPhoto(t *testing.T) {
 			t.Error("a photo was stored")
 		}
 	})
+}
+
+func TestStaffLandOnTheQueue(t *testing.T) {
+	d, _, _, _, _ := staffDesk(t)
+	for login, want := range map[string]string{"ed": "/queue", "adm": "/queue", "ana": "/stories"} {
+		phrase := map[string]string{"ed": "editor phrase for tests", "adm": "admin phrase for tests", "ana": "ana phrase for tests"}[login]
+		c := d.client("es")
+		if r := c.post("/sign-in", url.Values{"login": {login}, "phrase": {phrase}}); r.location() != want {
+			t.Errorf("%s after sign-in: %d %s, want %s", login, r.status, r.location(), want)
+		}
+		if r := c.get("/"); r.location() != want {
+			t.Errorf("%s on /: %s, want %s", login, r.location(), want)
+		}
+	}
 }
