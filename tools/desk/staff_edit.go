@@ -255,8 +255,9 @@ func (s *Server) suggestionsPage(w http.ResponseWriter, r *http.Request, q *req)
 
 // decide records her answer to one suggestion. Accepting saves the
 // suggested text as a new revision (typed by the staff member who
-// suggested it), only while the suggestion's base is her text as it
-// stands; a stale one can only be rejected.
+// suggested it) through SaveRevisionOn, only while the suggestion's base
+// is her text as it stands, checked again by the store at the save; a
+// stale one can only be rejected.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, q *req) {
 	if takenDown(q.story) {
 		s.refusedWithdrawn(w, r, q)
@@ -295,7 +296,11 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, q *req) {
 			return
 		}
 		rev := Revision{Lang: sg.Lang, Title: sg.Title, Summary: sg.Summary, Body: sg.Body, By: sg.By, At: now}
-		if err := s.cfg.Store.SaveRevision(r.Context(), q.story.ID, rev); err != nil {
+		if err := ss.SaveRevisionOn(r.Context(), q.story.ID, rev, sg.Base); err != nil {
+			if errors.Is(err, ErrStale) {
+				http.Redirect(w, r, back+"?n=suggestion_stale", http.StatusSeeOther)
+				return
+			}
 			if errors.Is(err, ErrWithdrawn) {
 				s.refusedWithdrawn(w, r, q)
 				return

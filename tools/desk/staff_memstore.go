@@ -124,3 +124,19 @@ func (m *MemoryStore) open(id string) error {
 	}
 	return nil
 }
+
+// SaveRevisionOn saves rev under the store's lock when the current text
+// in rev.Lang still has TextBase base.
+func (m *MemoryStore) SaveRevisionOn(_ context.Context, id string, rev Revision, base string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.open(id); err != nil {
+		return err
+	}
+	s := m.stories[id]
+	if TextBase(s.Current[rev.Lang]) != base {
+		return fmt.Errorf("story %s: %w", id, ErrStale)
+	}
+	s.Current[rev.Lang] = rev
+	return nil
+}

@@ -78,7 +78,18 @@ type StaffStore interface {
 	Photos(ctx context.Context, id string) ([]Photo, error)
 	// Live returns the ids of the stories a publish put live.
 	Live(ctx context.Context) (map[string]bool, error)
+	// SaveRevisionOn stores rev as the current text in rev.Lang only while
+	// that text is still the one whose TextBase is base: otherwise nothing
+	// is written and the error wraps ErrStale (tools/stories' optimistic
+	// save on the revision number, no retry). Accepting a suggestion
+	// saves through it, so her text changed meanwhile is never
+	// overwritten.
+	SaveRevisionOn(ctx context.Context, id string, rev Revision, base string) error
 }
+
+// ErrStale is returned by SaveRevisionOn when the text changed since the
+// base it was given.
+var ErrStale = errors.New("the story changed since this edit began")
 
 var errNoStaffStore = errors.New("the story store has no staff records")
 

@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -155,4 +156,48 @@ func (s StoryStore) Live(ctx context.Context) (map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// SaveRevisionOn reads the story once, checks that the text in rev.Lang
+// has TextBase base, and saves on that very revision number: a save by
+// anyone in between makes tools/stories refuse with ErrStale, which is
+// returned, never retried (unlike save's retries for her autosave).
+func (s StoryStore) SaveRevisionOn(ctx context.Context, id string, rev Revision, base string) error {
+	g, err := s.S.Get(ctx, id)
+	if err != nil {
+		return storeErr(err)
+	}
+	st, err := s.Story(ctx, id)
+	if err != nil {
+		return err
+	}
+	if TextBase(st.Current[rev.Lang]) != base {
+		return fmt.Errorf("story %s: %w", id, ErrStale)
+	}
+	person, err := s.personOf(ctx, st)
+	if err != nil {
+		return err
+	}
+	st.Current[rev.Lang] = rev
+	raw, _ := Materialise(st, rev.Lang, person)
+	fm, body, _, err := stories.SplitBundleFile(PagePath(id, rev.Lang), rev.Lang, raw)
+	if err != nil {
+		return err
+	}
+	_, err = s.S.SaveRevision(ctx, id, rev.Lang, g.Languages[rev.Lang], stories.Revision{Author: rev.By,
+		TypedByStaff: rev.By != st.Storyteller, FrontMatter: fm, Body: body})
+	if errors.Is(err, stories.ErrStale) {
+		return fmt.Errorf("story %s: %w (%w)", id, ErrStale, err)
+	}
+	return storeErr(err)
+}
+
+// personOf returns the registry id of st's storyteller, "" for a story
+// with none.
+func (s StoryStore) personOf(ctx context.Context, st Story) (string, error) {
+	if st.Storyteller == "" {
+		return "", nil
+	}
+	a, err := s.Account(ctx, st.Storyteller)
+	return a.Person, err
 }

@@ -729,3 +729,32 @@ func TestStaffLandOnTheQueue(t *testing.T) {
 		}
 	}
 }
+
+// TestAcceptNeverOverwritesAChangeMadeMeanwhile: the store itself refuses
+// a save on a base that is no longer current, so a save of hers between
+// the page's check and the store's write is never lost.
+func TestAcceptNeverOverwritesAChangeMadeMeanwhile(t *testing.T) {
+	both(t, func(t *testing.T, durable bool) {
+		d, ana, _, _, id := staffDesk(t, durable)
+		old := TextBase(d.story(id).Current["es"])
+		// Her save lands after the base was read.
+		if r := ana.post("/stories/"+id, url.Values{"text_lang": {"es"}, "title": {"Mi camino"}, "body": {"Su cambio."}}); r.status != http.StatusSeeOther {
+			t.Fatalf("her save: %d", r.status)
+		}
+		err := d.ss().SaveRevisionOn(t.Context(), id, Revision{Lang: "es", Title: "T", Body: "Cambio del equipo.", By: d.accountID("ed"), At: d.clock.Now()}, old)
+		if !errors.Is(err, ErrStale) {
+			t.Fatalf("save on an old base: %v, want ErrStale", err)
+		}
+		if got := d.story(id).Current["es"].Body; got != "Su cambio." {
+			t.Errorf("her text is now %q", got)
+		}
+		// On the current base it goes in.
+		cur := TextBase(d.story(id).Current["es"])
+		if err := d.ss().SaveRevisionOn(t.Context(), id, Revision{Lang: "es", Title: "T", Body: "Cambio del equipo.", By: d.accountID("ed"), At: d.clock.Now()}, cur); err != nil {
+			t.Fatal(err)
+		}
+		if got := d.story(id).Current["es"].Body; got != "Cambio del equipo." {
+			t.Errorf("after a current save: %q", got)
+		}
+	})
+}
