@@ -135,7 +135,7 @@ func TestAccessEveryRouteEveryRole(t *testing.T) {
 	}
 	d.store.AddPhoto(t.Context(), id, Photo{ID: mid, Ext: ".png", Alt: "a", Caption: "c"})
 	fill := strings.NewReplacer("{$}", "", "{id}", id, "{file}", "desk.css", "{format}", "receipt", "{path...}", "stories/"+id+"/",
-		"{acct}", "a-"+pOther, "{sid}", "sg-0001", "{mid}", mid)
+		"{acct}", "a-"+pEditor, "{sid}", "sg-0001", "{mid}", mid)
 	for _, rt := range d.srv.routeTable() {
 		want, ok := expected[rt.action]
 		if !ok {

@@ -35,7 +35,7 @@ var notices = map[string]string{
 	// staff side (staff_*.go)
 	"suggested": "suggest_saved", "accepted": "suggestion_accepted", "rejected": "suggestion_rejected",
 	"choose": "suggestion_choose", "suggestion_stale": "suggestion_stale", "photo": "photo_saved",
-	"registry_added": "registry_added",
+	"registry_added": "registry_added", "role": "account_role_saved",
 }
 
 func notice(r *http.Request) string { return notices[r.URL.Query().Get("n")] }

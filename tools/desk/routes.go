@@ -56,6 +56,7 @@ func (s *Server) routeTable() []route {
 		{"GET /staff/accounts", ActAccounts, s.accountsPage},
 		{"POST /staff/accounts", ActAccounts, s.createAccount},
 		{"POST /staff/accounts/{acct}/reset", ActAccounts, s.resetAccount},
+		{"POST /staff/accounts/{acct}/role", ActAccounts, s.setRole},
 		{"POST /stories/{id}/suggest", ActSuggest, s.suggest},
 		{"GET /stories/{id}/suggestions", ActDecide, s.suggestionsPage},
 		{"POST /stories/{id}/suggestions/{sid}", ActDecide, s.decide},

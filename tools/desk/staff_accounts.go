@@ -23,8 +23,10 @@ var (
 
 // accountsData is the accounts page's data.
 type accountsData struct {
-	Accounts []Account
-	Roles    []Role
+	Accounts   []Account
+	Roles      []Role
+	StaffRoles []Role // what a staff account's role may be changed to
+	Me         string // the signed-in admin's account id
 	// Form keeps what passed validation after a refused form.
 	Login, Role, Person string
 	// Code is the new enrolment code, in its display form, shown on this
@@ -43,7 +45,7 @@ func (s *Server) accountsView(r *http.Request, q *req, d accountsData) (*view, e
 		return nil, err
 	}
 	slices.SortFunc(all, func(a, b Account) int { return strings.Compare(a.Login, b.Login) })
-	d.Accounts, d.Roles = all, Roles
+	d.Accounts, d.Roles, d.StaffRoles, d.Me = all, Roles, staffRoles, q.acct.ID
 	return &view{Lang: q.lang, Account: q.acct, Notice: notice(r), Data: d}, nil
 }
 
@@ -202,4 +204,56 @@ func (s *Server) resetAccount(w http.ResponseWriter, r *http.Request, q *req) {
 	s.endSessions(a.ID)
 	s.logf("account %s: access reset by %s", a.ID, q.acct.ID)
 	s.showCode(w, r, q, a, code, "account_reset_done")
+}
+
+// staffRoles are the roles a staff account may be given.
+var staffRoles = []Role{Editor, Publisher, Admin}
+
+// setRole gives a staff account another staff role; it takes effect on
+// that account's next request (the desk reads the account on each). An
+// admin cannot change her own role (so the desk never loses its last
+// admin by a slip), nor a storyteller's.
+func (s *Server) setRole(w http.ResponseWriter, r *http.Request, q *req) {
+	id := r.PathValue("acct")
+	if !accountRe.MatchString(id) || !parseForm(w, r, maxFormBytes) {
+		s.notFound(w, r, q)
+		return
+	}
+	a, err := s.cfg.Store.Account(r.Context(), id)
+	if errors.Is(err, ErrNotFound) || err == nil && a.Role == Storyteller {
+		s.notFound(w, r, q)
+		return
+	}
+	if err != nil {
+		s.failed(w, r, q, "accounts", err)
+		return
+	}
+	role := Role(r.PostForm.Get("role"))
+	key := ""
+	switch {
+	case !slices.Contains(staffRoles, role):
+		key = "field_bad_choice"
+	case a.ID == q.acct.ID:
+		key = "account_role_self"
+	}
+	if key != "" {
+		v, err := s.accountsView(r, q, accountsData{Role: string(Storyteller)})
+		if err != nil {
+			s.failed(w, r, q, "accounts", err)
+			return
+		}
+		v.Errors = map[string]string{"role-" + a.ID: key}
+		s.render(w, r, http.StatusUnprocessableEntity, "staff_accounts", v)
+		return
+	}
+	ss, err := s.staffStore()
+	if err == nil {
+		err = ss.SetRole(r.Context(), a.ID, role)
+	}
+	if err != nil {
+		s.failed(w, r, q, "accounts", err)
+		return
+	}
+	s.logf("account %s: role %s set by %s", a.ID, role, q.acct.ID)
+	http.Redirect(w, r, "/staff/accounts?n=role", http.StatusSeeOther)
 }

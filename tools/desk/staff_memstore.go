@@ -140,3 +140,16 @@ func (m *MemoryStore) SaveRevisionOn(_ context.Context, id string, rev Revision,
 	s.Current[rev.Lang] = rev
 	return nil
 }
+
+// SetRole changes a staff account's role.
+func (m *MemoryStore) SetRole(_ context.Context, account string, role Role) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, ok := m.accounts[account]
+	if !ok || a.Role == Storyteller || role == Storyteller || !slices.Contains(Roles, role) {
+		return fmt.Errorf("account %s: staff account: %w", account, ErrNotFound)
+	}
+	a.Role = role
+	m.accounts[account] = a
+	return nil
+}

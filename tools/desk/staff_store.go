@@ -63,6 +63,9 @@ type StaffStore interface {
 	// account and stores code (canonical, ParseCode) as its one way back
 	// in, until expires. ErrNotFound for no such account.
 	ResetAccess(ctx context.Context, account, code string, expires time.Time) error
+	// SetRole gives a staff account another staff role (never to or from
+	// storyteller). ErrNotFound for no such staff account.
+	SetRole(ctx context.Context, account string, role Role) error
 	// AddSuggestion stores a suggestion to story id and returns its id.
 	AddSuggestion(ctx context.Context, id string, sg Suggestion) (string, error)
 	// Suggestions returns the story's suggestions, oldest first, with

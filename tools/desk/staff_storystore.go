@@ -201,3 +201,8 @@ func (s StoryStore) personOf(ctx context.Context, st Story) (string, error) {
 	a, err := s.Account(ctx, st.Storyteller)
 	return a.Person, err
 }
+
+// SetRole is tools/stories SetRole.
+func (s StoryStore) SetRole(ctx context.Context, account string, role Role) error {
+	return storeErr(s.S.SetRole(ctx, account, stories.Role(role)))
+}

@@ -758,3 +758,42 @@ func TestAcceptNeverOverwritesAChangeMadeMeanwhile(t *testing.T) {
 		}
 	})
 }
+
+func TestAdminChangesAStaffRole(t *testing.T) {
+	both(t, func(t *testing.T, durable bool) {
+		d, ana, ed, adm, id := staffDesk(t, durable)
+		if r := ed.get("/stories/" + id + "/stop"); r.status != http.StatusNotFound {
+			t.Fatalf("an editor on stop: %d", r.status)
+		}
+		edID := d.accountID("ed")
+		if r := adm.post("/staff/accounts/"+edID+"/role", url.Values{"role": {"publisher"}}); r.status != http.StatusSeeOther {
+			t.Fatalf("set role: %d", r.status)
+		}
+		if r := ed.get("/stories/" + id + "/stop"); r.status != http.StatusOK {
+			t.Errorf("a publisher now, on stop: %d, want 200", r.status)
+		}
+		for _, c := range []struct {
+			name, acct, role string
+			status           int
+		}{
+			{"own role", d.accountID("adm"), "editor", http.StatusUnprocessableEntity},
+			{"bad role", edID, "ECOroot", http.StatusUnprocessableEntity},
+			{"to storyteller", edID, "storyteller", http.StatusUnprocessableEntity},
+			{"a storyteller's", d.accountID("ana"), "admin", http.StatusNotFound},
+		} {
+			r := adm.post("/staff/accounts/"+c.acct+"/role", url.Values{"role": {c.role}})
+			if r.status != c.status || strings.Contains(r.body, "ECO") {
+				t.Errorf("%s: %d, want %d (echoed %t)", c.name, r.status, c.status, strings.Contains(r.body, "ECO"))
+			}
+		}
+		if a, _ := d.ss().Account(t.Context(), d.accountID("ana")); a.Role != Storyteller {
+			t.Error("a storyteller's role changed")
+		}
+		if r := ana.get("/stories/" + id); r.status != http.StatusOK {
+			t.Error("her account stopped working")
+		}
+		if r := ed.post("/staff/accounts/"+edID+"/role", url.Values{"role": {"admin"}}); r.status != http.StatusNotFound {
+			t.Errorf("a publisher making herself admin: %d, want 404", r.status)
+		}
+	})
+}
