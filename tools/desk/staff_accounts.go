@@ -164,18 +164,8 @@ func (s *Server) showCode(w http.ResponseWriter, r *http.Request, q *req, a Acco
 // revoked first (in one transaction in tools/stories), then the code is
 // shown once. The form must confirm it.
 func (s *Server) resetAccount(w http.ResponseWriter, r *http.Request, q *req) {
-	id := r.PathValue("acct")
-	if !accountRe.MatchString(id) || !parseForm(w, r, maxFormBytes) {
-		s.notFound(w, r, q)
-		return
-	}
-	a, err := s.cfg.Store.Account(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		s.notFound(w, r, q)
-		return
-	}
-	if err != nil {
-		s.failed(w, r, q, "accounts", err)
+	a, ok := s.accountArg(w, r, q)
+	if !ok {
 		return
 	}
 	if r.PostForm.Get("confirm") != "1" {
@@ -214,18 +204,12 @@ var staffRoles = []Role{Editor, Publisher, Admin}
 // admin cannot change her own role (so the desk never loses its last
 // admin by a slip), nor a storyteller's.
 func (s *Server) setRole(w http.ResponseWriter, r *http.Request, q *req) {
-	id := r.PathValue("acct")
-	if !accountRe.MatchString(id) || !parseForm(w, r, maxFormBytes) {
-		s.notFound(w, r, q)
+	a, ok := s.accountArg(w, r, q)
+	if !ok {
 		return
 	}
-	a, err := s.cfg.Store.Account(r.Context(), id)
-	if errors.Is(err, ErrNotFound) || err == nil && a.Role == Storyteller {
+	if a.Role == Storyteller {
 		s.notFound(w, r, q)
-		return
-	}
-	if err != nil {
-		s.failed(w, r, q, "accounts", err)
 		return
 	}
 	role := Role(r.PostForm.Get("role"))
@@ -256,4 +240,24 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	s.logf("account %s: role %s set by %s", a.ID, role, q.acct.ID)
 	http.Redirect(w, r, "/staff/accounts?n=role", http.StatusSeeOther)
+}
+
+// accountArg parses the form and loads the account of the route's {acct};
+// it answers 404 (or 500) itself and returns false when there is none.
+func (s *Server) accountArg(w http.ResponseWriter, r *http.Request, q *req) (Account, bool) {
+	id := r.PathValue("acct")
+	if !accountRe.MatchString(id) || !parseForm(w, r, maxFormBytes) {
+		s.notFound(w, r, q)
+		return Account{}, false
+	}
+	a, err := s.cfg.Store.Account(r.Context(), id)
+	if errors.Is(err, ErrNotFound) {
+		s.notFound(w, r, q)
+		return Account{}, false
+	}
+	if err != nil {
+		s.failed(w, r, q, "accounts", err)
+		return Account{}, false
+	}
+	return a, true
 }
