@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -145,7 +146,12 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request, q *req) {
 			}
 		}
 		person, err := s.person(r, &st)
-		if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			// Her account is gone or disabled: the story stays in the
+			// queue; with no person no approval digest matches, so it is
+			// never shown as approved.
+			person = ""
+		} else if err != nil {
 			s.failed(w, r, q, "queue", err)
 			return
 		}

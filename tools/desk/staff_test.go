@@ -797,3 +797,18 @@ func TestAdminChangesAStaffRole(t *testing.T) {
 		}
 	})
 }
+
+// TestQueueSurvivesAStorytellerWithoutAccount: a story whose
+// storyteller's account is gone still shows in the queue, and the queue
+// still answers.
+func TestQueueSurvivesAStorytellerWithoutAccount(t *testing.T) {
+	d, _, ed, _, id := staffDesk(t)
+	orphan := "st-orphan0001"
+	if err := d.store.CreateStory(t.Context(), StoryMeta{ID: orphan, Storyteller: "a-gone", Created: d.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	q := ed.get("/queue")
+	if q.status != http.StatusOK || !strings.Contains(q.body, orphan) || !strings.Contains(q.body, id) {
+		t.Errorf("queue: %d, lists the orphan %t", q.status, strings.Contains(q.body, orphan))
+	}
+}
