@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"storyguard/tools/vault"
 )
 
 // Account form rules.
@@ -14,9 +16,8 @@ var (
 	// lowercase letters, digits, dots, hyphens or underscores, starting
 	// with a letter or digit.
 	loginRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
-	// personRe: a registry person id (tools/stories: "p-" and 2 to 32
-	// lowercase letters or digits).
-	personRe = regexp.MustCompile(`^p-[a-z0-9]{2,32}$`)
+	// personRe: a registry person id (tools/vault PersonIDPattern).
+	personRe = vault.PersonIDPattern
 	// accountRe: the shape of an account id of either store.
 	accountRe = regexp.MustCompile(`^(a|acct)-[a-z0-9-]{2,40}$`)
 )

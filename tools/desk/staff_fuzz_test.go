@@ -12,7 +12,7 @@ import (
 // well-formed person id (never the storyteller's, never twice) and
 // release id, or a message key, and never both.
 func FuzzParseOthers(f *testing.F) {
-	for _, s := range []string{"", "p-0007 rel-2026-014", "p-0007", "p-0007 rel-1\np-0007 rel-2", "p-ana rel-1", " \r\n p-00a1  r-1-x \n", "p-0007 rel 2"} {
+	for _, s := range []string{"", "p-0007 cr-2026-014", "p-0007", "p-0007 cr-1x\np-0007 cr-2x", "p-ana cr-1x", " \r\n p-00a1  cr-1-x \n", "p-0007 cr 2x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {

@@ -9,11 +9,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
 	"storyguard/tools/media"
+	"storyguard/tools/vault"
 )
 
 // Photo form limits.
@@ -23,9 +23,11 @@ const (
 	maxOthers  = 20  // other people shown in one photo
 )
 
+// A photo release is recorded like a consent record (DESIGN.md "The
+// registry"), so its id has a consent record's shape.
 var (
-	mediaIDRe   = regexp.MustCompile(`^m-[0-9a-z]{10}$`)
-	releaseIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{2,40}$`)
+	mediaIDRe   = vault.MediaIDPattern
+	releaseIDRe = vault.RecordIDPattern
 )
 
 // newMediaID returns "m-" and 10 random symbols: opaque, never derived

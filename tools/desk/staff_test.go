@@ -573,7 +573,7 @@ func exifTags(t *testing.T, p string) map[string]any {
 
 func photoFields() map[string]string {
 	return map[string]string{"alt": "Dos mujeres sentadas en un banco.", "caption": "En la reunión del grupo.",
-		"shown": "yes", "face": "no", "others": "p-0007 rel-2026-014"}
+		"shown": "yes", "face": "no", "others": "p-0007 cr-2026-014"}
 }
 
 func TestPhotoWithGPSComesOutWithNoMetadata(t *testing.T) {
@@ -589,7 +589,7 @@ func TestPhotoWithGPSComesOutWithNoMetadata(t *testing.T) {
 			t.Fatalf("photos recorded: %d", len(photos))
 		}
 		p := photos[0]
-		if p.Alt != "Dos mujeres sentadas en un banco." || !p.Storyteller || p.FaceVisible || p.Releases["p-0007"] != "rel-2026-014" || p.Ext != ".jpg" {
+		if p.Alt != "Dos mujeres sentadas en un banco." || !p.Storyteller || p.FaceVisible || p.Releases["p-0007"] != "cr-2026-014" || p.Ext != ".jpg" {
 			t.Errorf("photo record: %+v", p)
 		}
 		files, _ := os.ReadDir(d.srv.cfg.MediaDir)
@@ -665,7 +665,7 @@ func TestPhotoFormRefusals(t *testing.T) {
 		{"face bad", with("face", "ECO-VALOR"), jpg, "face", "field_bad_choice"},
 		{"release missing", with("others", "p-0007"), jpg, "others", "photo_release_missing"},
 		{"others bad", with("others", "ECO-VALOR Pérez"), jpg, "others", "photo_others_format"},
-		{"storyteller as other", with("others", "p-ana rel-2026-001"), jpg, "others", "photo_others_self"},
+		{"storyteller as other", with("others", "p-ana cr-2026-001"), jpg, "others", "photo_others_self"},
 	} {
 		r := ed.upload("/stories/"+id+"/photos", c.fields, "x.jpg", c.photo)
 		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `id="`+c.field+`-error"`) ||

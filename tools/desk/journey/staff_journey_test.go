@@ -219,7 +219,7 @@ func staffJourney(t *testing.T, axe []byte, exiftool, name, lang string, width, 
 		chromedp.SendKeys(chromedp.ID("caption"), "At the group's meeting."),
 		chromedp.Click(chromedp.CSS(`input[name=shown][value=yes]`)),
 		chromedp.Click(chromedp.CSS(`input[name=face][value=no]`)),
-		chromedp.SetValue(chromedp.ID("others"), "p-0007 rel-2026-014"))
+		chromedp.SetValue(chromedp.ID("others"), "p-0007 cr-2026-014"))
 	submit(t, ctx, `form[enctype] button[type=submit]`)
 	if n := text(t, ctx, ".notice"); n != words["photo"] {
 		t.Fatalf("after the upload: %q", n)
