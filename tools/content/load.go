@@ -440,3 +440,16 @@ func lowerFirst(s string) string {
 	}
 	return strings.ToLower(string(r)) + s[n:]
 }
+
+// BundleOf returns the bundle of the content file rel (a slash path from
+// the site root), as Page.Bundle holds it once loaded:
+// "content/stories/ana/index.es.md" and "content/stories/ana.md" are both
+// "stories/ana". It reads nothing.
+func BundleOf(rel string) string {
+	_, bundle, _ := placement(rel)
+	return bundle
+}
+
+// IsMarkdown reports whether rel names a file LoadSite parses as a page
+// (.md or .markdown).
+func IsMarkdown(rel string) bool { return isMarkdown(rel) }

@@ -73,6 +73,21 @@ var ErrNoContent = errors.New("no content folder")
 // site cannot be read at all: no configuration, a configuration that does
 // not parse, no content folder, or an I/O failure walking the tree.
 func LoadSite(root string) (*Site, error) {
+	return LoadMatching(root, nil)
+}
+
+// LoadMatching is LoadSite for the pages keep accepts: it reads the same
+// configuration, walks content/ by the same rules and reads every
+// Markdown file, but parses (LoadPage) only those for which keep(rel,
+// raw) is true, rel the slash path from the site root
+// ("content/stories/ana/index.es.md") and raw the file's bytes (nil for a
+// file larger than MaxFileSize, which is never read). Site.Pages and
+// Site.Diagnostics then hold only the accepted files' pages and
+// problems, plus the configuration's and data/'s, as LoadSite would;
+// Site.Pages's length is the number of files parsed. keep runs on
+// several goroutines at once. A nil keep accepts every file (LoadSite).
+// Errors are LoadSite's.
+func LoadMatching(root string, keep func(rel string, raw []byte) bool) (*Site, error) {
 	s := &Site{Root: root}
 	if err := s.readConfig(); err != nil {
 		return nil, err
@@ -173,6 +188,9 @@ func LoadSite(root string) (*Site, error) {
 				j := jobs[i]
 				lang, ds := s.langOf(j.rel)
 				if j.size > MaxFileSize {
+					if keep != nil && !keep(j.rel, nil) {
+						continue
+					}
 					p := &Page{Path: j.rel, Lang: lang, FrontMatter: map[string]any{}, Invalid: true}
 					p.Section, p.Bundle, p.IsIndex = placement(j.rel)
 					pages[i] = p
@@ -184,6 +202,9 @@ func LoadSite(root string) (*Site, error) {
 				if err != nil {
 					ioOnce.Do(func() { ioErr = fmt.Errorf("read %s: %w", j.rel, err) })
 					return
+				}
+				if keep != nil && !keep(j.rel, raw) {
+					continue
 				}
 				p, pds := LoadPage(j.rel, lang, raw)
 				if len(ds) > 0 {
@@ -198,7 +219,7 @@ func LoadSite(root string) (*Site, error) {
 	if ioErr != nil {
 		return nil, ioErr
 	}
-	s.Pages = pages
+	s.Pages = slices.DeleteFunc(pages, func(p *Page) bool { return p == nil })
 	slices.SortFunc(s.Pages, func(a, b *Page) int { return strings.Compare(a.Path, b.Path) })
 	for _, ds := range diags {
 		s.Diagnostics = append(s.Diagnostics, ds...)
