@@ -95,7 +95,7 @@ func TestKilledWithdrawalIsFinal(t *testing.T) {
 				t.Fatalf("purge journal after the kill: %q, %v", pending, err)
 			}
 			// Someone reverts the content file: the story stays down.
-			write(t, ts.root, "content/stories/a/index.md", "story_id: "+storyA+"\nstatus: given\nrecord: cr-aa-1\nmedia: m-a\ntext v1\n")
+			write(t, ts.root, "content/stories/a/index.md", storyFile(storyA, "cr-aa-1", "m-a", "text v1"))
 			pub, err := Publish(ctx, ts.parts, ts.opts(nil))
 			if err != nil {
 				t.Fatal(err)
@@ -133,7 +133,7 @@ func TestInterruptedPublishPurgeListIsKept(t *testing.T) {
 	if _, err := Publish(ctx, ts.parts, ts.opts(nil)); err != nil {
 		t.Fatal(err)
 	}
-	write(t, ts.root, "content/stories/b/index.md", "story_id: "+storyB+"\nstatus: given\nrecord: cr-bb-1\nmedia: m-b\ntext v2\n")
+	write(t, ts.root, "content/stories/b/index.md", storyFile(storyB, "cr-bb-1", "m-b", "text v2"))
 	hook, _ := killAt(t, ts.vault, "prune-media")
 	if _, err := Publish(ctx, ts.parts, ts.opts(hook)); !errors.Is(err, errKilled) || !errors.Is(err, ErrPartial) {
 		t.Fatalf("want the injected kill after deployment, got %v", err)
@@ -247,10 +247,9 @@ func TestPublishRefusesCopyOfStoryWithdrawnSinceCheck(t *testing.T) {
 			Withdrawn: "2026-11-29", ApprovalDigests: []string{consent.ApprovalDigest(p)}, Result: "started"})
 	}
 	_, err = Publish(context.Background(), ts.parts, ts.opts(hook))
-	// (The stand-in site has no front matter, so the page is named by its
-	// path rather than its story id.)
-	if !errors.Is(err, ErrWithdrawnMeanwhile) || !strings.Contains(err.Error(), "content/stories/b/index.md") || strings.Contains(err.Error(), "stories/a/") {
-		t.Fatalf("want ErrWithdrawnMeanwhile naming story b's page only, got %v", err)
+	// (The page has a valid story_id, so it is named by it.)
+	if !errors.Is(err, ErrWithdrawnMeanwhile) || !strings.Contains(err.Error(), storyB) || strings.Contains(err.Error(), storyA) {
+		t.Fatalf("want ErrWithdrawnMeanwhile naming story b only, got %v", err)
 	}
 	for _, prefix := range []string{"media/", "site/"} {
 		if vs, err := ts.s3.ListVersions(context.Background(), prefix); err != nil || len(vs) > 0 {

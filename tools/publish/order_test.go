@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"storyguard/tools/diag"
 	"storyguard/tools/store"
 )
 
@@ -25,7 +26,7 @@ import (
 // the stand-in parts' own events (the output scan, marking a file
 // withdrawn) in the same log: "lease", "policy", "put <key>",
 // "delete <key>", "delete-version <key>", "list-versions <prefix>",
-// "scan", "mark". Changes under state/ (Sync's index, the lease's
+// "scan", "mark", "check" (the parts' Check). Changes under state/ (Sync's index, the lease's
 // renewals) are not logged.
 type recStore struct {
 	t  *testing.T
@@ -63,6 +64,12 @@ func newRecStore(t *testing.T, ts *testSite) *recStore {
 			r.record("scan")
 		}
 		return leaks(p, data)
+	}
+	if chk := ts.parts.Check; chk != nil {
+		ts.parts.Check = func(ctx context.Context, now time.Time) (*Plan, []diag.Diagnostic, error) {
+			r.record("check")
+			return chk(ctx, now)
+		}
 	}
 	mark := ts.parts.SetWithdrawn
 	ts.parts.SetWithdrawn = func(file string, date time.Time) error {
@@ -328,7 +335,7 @@ func TestPublishOrder(t *testing.T) {
 	}
 	// A second run that changes story B's page: its old version is
 	// purged, after every upload.
-	write(t, ts.root, "content/stories/b/index.md", "story_id: "+storyB+"\nstatus: given\nrecord: cr-bb-1\nmedia: m-b\ntext v2\n")
+	write(t, ts.root, "content/stories/b/index.md", storyFile(storyB, "cr-bb-1", "m-b", "text v2"))
 	r.reset()
 	if _, err := Publish(ctx, ts.parts, ts.opts(nil)); err != nil {
 		t.Fatal(err)
@@ -381,41 +388,56 @@ func TestPublishBlockedByOutputScanChangesNothing(t *testing.T) {
 }
 
 // TestWithdrawOrder: Withdraw takes the lease, records "started" in the
-// audit log and marks the files withdrawn before it deletes anything,
-// deletes the story's own media and pages before it uploads anything,
-// redeploys the rest only after the output scan, lists the story's
-// prefixes again after the redeploy (the proof), and records "complete".
+// audit log, and then, before any other store call and before the check
+// runs, deletes every version of the story's own media and then its
+// pages (the first phase, issue #17); only then does it run the check and
+// mark the files withdrawn; it uploads nothing before the output scan,
+// lists the story's prefixes again after the redeploy (the proof), and
+// records "complete".
 func TestWithdrawOrder(t *testing.T) {
 	ts := newSiteFiles(t)
 	r := newRecStore(t, ts)
 	ctx := context.Background()
-	if _, err := Publish(ctx, ts.parts, ts.opts(nil)); err != nil {
-		t.Fatal(err)
-	}
-	r.reset()
-	if _, err := Withdraw(ctx, ts.parts, ts.withdrawOpts(nil)); err != nil {
-		t.Fatal(err)
-	}
-	calls := r.calls()
+	calls, log := publishThenWithdraw(t, ts, r, nil)
 	if calls[0] != "lease" {
 		t.Fatalf("first call %q, want the lease", calls[0])
 	}
 	media, pages := "media/"+storyA+"/", "site/stories/a/"
-	mark := slices.Index(calls, "mark")
-	first := slices.IndexFunc(calls, changing)
-	lastOwnMedia := lastIndexOf(calls, under("delete-version", media))
-	firstOwnPage := slices.IndexFunc(calls, under("delete-version", pages))
-	lastOwnPage := lastIndexOf(calls, under("delete-version", pages))
-	if mark < 0 || mark > first || !under("delete-version", media)(calls[first]) || firstOwnPage < lastOwnMedia {
-		t.Fatalf("want the mark, then the story's media, then its pages deleted first; got %q", calls)
+	own := func(c string) bool {
+		for _, op := range []string{"list-versions", "delete-version"} {
+			if under(op, media)(c) || under(op, pages)(c) {
+				return true
+			}
+		}
+		return false
+	}
+	// The first phase: everything from the lease to the first other call
+	// is the story's own prefixes, media first, and deletes both.
+	firstOther := 1 + slices.IndexFunc(calls[1:], func(c string) bool { return !own(c) })
+	if firstOther == 0 {
+		t.Fatalf("nothing but the story's own prefixes was called: %q", calls)
+	}
+	phase := calls[1:firstOther]
+	firstOwnPage := slices.IndexFunc(phase, under("delete-version", pages))
+	if firstOwnPage < 0 || !slices.ContainsFunc(phase, under("delete-version", media)) ||
+		lastIndexOf(phase, under("delete-version", media)) > firstOwnPage || !under("delete-version", media)(phase[slices.IndexFunc(phase, changing)]) {
+		t.Fatalf("want the story's media, then its pages, deleted before any other call; got %q", calls)
+	}
+	check, mark := slices.Index(calls, "check"), slices.Index(calls, "mark")
+	if check < firstOther || mark < check {
+		t.Fatalf("want the first phase (calls 1..%d), then the check (%d), then the mark (%d); got %q", firstOther-1, check, mark, calls)
 	}
 	for i, ok := range r.startedAtDelete {
-		if !ok || !r.markedAtDelete[i] {
-			t.Fatalf("deletion %d before the started entry (%v) or the withdrawn mark (%v)", i, ok, r.markedAtDelete[i])
+		if !ok {
+			t.Fatalf("deletion %d before the started entry", i)
 		}
 	}
-	firstPut := slices.IndexFunc(calls, under("put", ""))
+	if !strings.Contains(log.String(), "own pages and media gone before the check") {
+		t.Errorf("the log does not say the first phase ran:\n%s", log.String())
+	}
+	lastOwnPage := lastIndexOf(calls, under("delete-version", pages))
 	scan := lastIndexOf(calls, is("scan"))
+	firstPut := slices.IndexFunc(calls, under("put", ""))
 	if firstPut >= 0 && (firstPut < lastOwnPage || firstPut < scan) {
 		t.Fatalf("rebuild uploads from %d, before the own pages were gone (%d) or the scan passed (%d): %q", firstPut, lastOwnPage, scan, calls)
 	}
@@ -432,4 +454,26 @@ func TestWithdrawOrder(t *testing.T) {
 	if ok, _ := store.Exists(ctx, r, "site/stories/b/"); !ok {
 		t.Error("story B's page is gone")
 	}
+}
+
+// publishThenWithdraw publishes ts into r, runs edit (if any), and
+// withdraws story A, failing t on an error; it returns r's calls during
+// the withdrawal and its log.
+func publishThenWithdraw(t *testing.T, ts *testSite, r *recStore, edit func()) ([]string, *bytes.Buffer) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := Publish(ctx, ts.parts, ts.opts(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit()
+	}
+	r.reset()
+	var log bytes.Buffer
+	o := ts.withdrawOpts(nil)
+	o.Log = &log
+	if _, err := Withdraw(ctx, ts.parts, o); err != nil {
+		t.Fatal(err)
+	}
+	return r.calls(), &log
 }

@@ -74,7 +74,7 @@ func newSiteFiles(t *testing.T) *testSite {
 	write(t, ts.root, "config.toml", "title = 'x'\n")
 	write(t, ts.root, "content/_index.md", "home\n")
 	for _, s := range []struct{ id, slug, rec string }{{storyA, "a", "cr-aa-1"}, {storyB, "b", "cr-bb-1"}} {
-		write(t, ts.root, "content/stories/"+s.slug+"/index.md", "story_id: "+s.id+"\nstatus: given\nrecord: "+s.rec+"\nmedia: m-"+s.slug+"\ntext v1\n")
+		write(t, ts.root, "content/stories/"+s.slug+"/index.md", storyFile(s.id, s.rec, "m-"+s.slug, "text v1"))
 		write(t, ts.vault, "media/m-"+s.slug+".jpg", "image of "+s.id)
 	}
 	write(t, ts.vault, "registry.age", "x")
@@ -95,7 +95,14 @@ func newSiteFiles(t *testing.T) *testSite {
 	return ts
 }
 
-var fieldRe = regexp.MustCompile(`(?m)^(story_id|status|record|media): (\S+)$`)
+// storyFile is a story's index.md as Hugo reads it: story id, consent
+// status and record, one media id, and a body of text.
+func storyFile(id, record, media, text string) string {
+	return "---\nstory_id: " + id + "\nconsent:\n  status: given\n  record: " + record + "\nmedia:\n  - id: " + media + "\n---\n" + text + "\n"
+}
+
+// fieldRe picks storyFile's fields (the media id as "id").
+var fieldRe = regexp.MustCompile(`(?m)^(?:  )?(?:- )?(story_id|status|record|id): (\S+)$`)
 
 // check is the stand-in checker: a story is publishable when its status is
 // given and the audit log records no withdrawal of it (the rule of
@@ -123,7 +130,7 @@ func (ts *testSite) check(ctx context.Context, now time.Time) (*Plan, []diag.Dia
 			PagePrefixes: []string{"site/stories/" + slug + "/"}, ConsentRecords: []string{fm["record"]}}
 		s.Publishable = s.Status == "given" && !withdrawn[s.ID] && !records[fm["record"]]
 		if s.Publishable {
-			s.Media = []string{fm["media"]}
+			s.Media = []string{fm["id"]}
 			plan.Pages = append(plan.Pages, page)
 		}
 		plan.Stories = append(plan.Stories, s)
@@ -329,7 +336,7 @@ func TestPublishRacingWithdrawal(t *testing.T) {
 			if _, err := Publish(ctx, ts.parts, ts.opts(nil)); err != nil {
 				t.Fatal(err)
 			}
-			write(t, ts.root, "content/stories/a/index.md", "story_id: "+storyA+"\nstatus: given\nrecord: cr-aa-1\nmedia: m-a\ntext v2\n")
+			write(t, ts.root, "content/stories/a/index.md", storyFile(storyA, "cr-aa-1", "m-a", "text v2"))
 			pp := newPauser(step)
 			pubErr := make(chan error, 1)
 			go func() {
@@ -373,7 +380,7 @@ func TestPublishRacingWithdrawal(t *testing.T) {
 // each of its steps (its rebuild's included) while a publish starts. The
 // publish refuses at once (the lease is held) and uploads nothing.
 func TestWithdrawalRacingPublish(t *testing.T) {
-	steps := []string{"find", "started", "mark", "purge-story", "rebuild", "rebuild check", "rebuild recheck", "rebuild deploy-site", "rebuild purge-versions", "verify", "audit"}
+	steps := []string{"find", "started", "gone", "check", "mark", "purge-story", "rebuild", "rebuild check", "rebuild recheck", "rebuild deploy-site", "rebuild purge-versions", "verify", "audit"}
 	for _, step := range steps {
 		t.Run("withdraw paused before "+step, func(t *testing.T) {
 			ts := newTestSite(t)
@@ -381,7 +388,7 @@ func TestWithdrawalRacingPublish(t *testing.T) {
 			if _, err := Publish(ctx, ts.parts, ts.opts(nil)); err != nil {
 				t.Fatal(err)
 			}
-			write(t, ts.root, "content/stories/a/index.md", "story_id: "+storyA+"\nstatus: given\nrecord: cr-aa-1\nmedia: m-a\ntext v2\n")
+			write(t, ts.root, "content/stories/a/index.md", storyFile(storyA, "cr-aa-1", "m-a", "text v2"))
 			wp := newPauser(step)
 			wdErr := make(chan error, 1)
 			go func() {

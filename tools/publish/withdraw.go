@@ -25,12 +25,17 @@ import (
 const DefaultWithdrawLeaseWait = 15 * time.Minute
 
 // WithdrawSteps are the names Withdraw passes to Options.Hook, in order:
-// before taking the lease, before finding the story, before recording the
-// withdrawal as started, before marking the content files, before
-// deleting the story's objects, before the rebuild (whose own steps follow
-// as "rebuild <step>"), before the final proof, before the audit entry.
-// EmergencyWithdraw passes the same names but "rebuild".
-var WithdrawSteps = []string{"lease", "find", "started", "mark", "purge-story", "rebuild", "verify", "audit"}
+// before taking the lease, before finding the story from its own files
+// (findOwn), before recording the withdrawal as started, before deleting
+// the story's own objects (the first phase, purgeOwn), before the full
+// check, before marking the content files, before deleting the story's
+// objects and the search index, before the rebuild (whose own steps
+// follow as "rebuild <step>"), before the final proof, before the audit
+// entry. When the story's own files do not tell its prefixes for sure,
+// the withdrawal runs in the full order: "check" comes right after
+// "find", and "gone" is not passed. EmergencyWithdraw passes the same
+// names but "rebuild".
+var WithdrawSteps = []string{"lease", "find", "started", "gone", "check", "mark", "purge-story", "rebuild", "verify", "audit"}
 
 func bundleList(ss []Story) string {
 	var bs []string
@@ -76,25 +81,39 @@ type WithdrawResult struct {
 //  0. take the bucket's lease (waiting up to o.LeaseWait, default
 //     DefaultWithdrawLeaseWait, for a running publish) and hold it to the
 //     end, so no publish can interleave;
-//  1. find the story (by id or slug); refuse a reason that names anyone;
-//     remove every work folder that holds the story (CleanWork, and
-//     CleanLegacyWork for those of older versions in $TMPDIR); append
-//     the audit entry "started" (story id, consent records, time) synced
-//     to disk, and add the story's URLs to the purge journal, before
-//     anything is changed: a run killed from here on is still a withdrawal
-//     (check refuses the story, publish refuses to upload it);
-//  2. set consent.status: withdrawn and consent.withdrawn: <date> in every
+//  1. find the story (by id or slug) by parsing only the content files
+//     that can be its own (findOwn: its bundle's, and those holding the
+//     argument; no check, no registry scan, no build); refuse a reason
+//     that names anyone; remove every work folder that holds the story
+//     (CleanWork, and CleanLegacyWork for those of older versions in
+//     $TMPDIR); append the audit entry "started" (story id, consent
+//     records, time) synced to disk, and add the story's URLs to the
+//     purge journal, before anything is changed: a run killed from here
+//     on is still a withdrawal (check refuses the story, publish refuses
+//     to upload it);
+//  2. the first phase (issue #17: the story's own pages and photos out
+//     of reach within a second, at any site size): delete every version,
+//     delete marker and incomplete upload under media/<story id>/ and
+//     under each of its page prefixes (PagePrefix, the rule planning
+//     uses), then run the full check and find the same story in its plan
+//     (a different story under that name is an error, recorded). When
+//     findOwn is not sure of the story's files (a translation that does
+//     not name it, a page that does not load, two bundles, a story only
+//     in the story store), Withdraw logs why and runs in the full order:
+//     the check finds the story before step 1's audit entry, and the
+//     first deletion is step 4's;
+//  3. set consent.status: withdrawn and consent.withdrawn: <date> in every
 //     language file of the bundle, so no later publish can bring it back;
-//  3. delete every version, delete marker and incomplete upload under
+//  4. delete every version, delete marker and incomplete upload under
 //     media/<story id>/ and under each of the story's page prefixes, then
 //     list again and fail if anything is left; delete the search index
 //     (SearchPrefix) the same way, so that no stale index outlives a
 //     failed rebuild;
-//  4. rebuild the site without the story and redeploy it (home page, lists,
+//  5. rebuild the site without the story and redeploy it (home page, lists,
 //     taxonomies, feeds and sitemap no longer name it), leaving out any page
 //     that fails its checks rather than waiting on it, and purge every old
 //     version and delete marker under site/ and media/;
-//  5. append the audit entry (ids, counts, role; the result) and return the
+//  6. append the audit entry (ids, counts, role; the result) and return the
 //     URLs a CDN must purge: the whole purge journal (PendingPurge),
 //     earlier interrupted runs' included, which is then removed.
 //
@@ -185,7 +204,9 @@ var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages
 // given the registry); p.Leaks, Build, ProcessMedia and VerifyImage are
 // not used. Steps:
 //
-//  1. find the story (by id or slug);
+//  1. find the story (by id or slug), from its own files when they tell
+//     it for sure, and delete its own pages and media at once (Withdraw's
+//     first phase), else through p.Check's plan;
 //  2. set consent.status: withdrawn and consent.withdrawn in every language
 //     file of the bundle, so no later publish can bring it back;
 //  3. delete every version, delete marker and incomplete upload under
@@ -306,10 +327,13 @@ type withdrawal struct {
 }
 
 // startWithdrawal checks the role, opens the store, takes the lease,
-// finds the story in p.Check's plan, removes the work folders holding it,
-// records the withdrawal as started (audit log) and its URLs (purge
-// journal), marks it withdrawn in every language file and deletes the
-// story's own objects (purgeStory), counting them into the audit entry.
+// finds the story from its own files (findOwn; else in p.Check's plan),
+// removes the work folders holding it, records the withdrawal as started
+// (audit log) and its URLs (purge journal), deletes the story's own
+// objects at once when findOwn found it (purgeOwn) and then finds it in
+// p.Check's plan, marks it withdrawn in every language file and deletes
+// the story's objects and the search index (purgeStory), counting them
+// into the audit entry.
 // Errors before the story is found are returned with a nil withdrawal
 // (nothing changed); later ones are recorded in the audit log first
 // (fail) and returned with the withdrawal (its result so far), the lease
@@ -338,8 +362,22 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	}
 	w := &withdrawal{o: o, st: st, closer: closer, lease: lease}
 	ctx = lease.Context()
-	s, err := w.find(ctx, p)
-	if err != nil {
+	// Phase one (gone.go): find the story from its own files alone. When
+	// that is not sure, find it through the full check, as before.
+	if err := o.step(ctx, "find"); err != nil {
+		w.close()
+		return nil, err
+	}
+	own, ownErr := findOwn(o.Root, o.Story)
+	s := own.Story
+	if ownErr != nil {
+		o.logf("withdraw: %v; withdrawing in the full order: the check runs before the story's objects are deleted", ownErr)
+		if s, err = w.check(ctx, p); err != nil {
+			w.close()
+			return nil, err
+		}
+	}
+	if err := w.clean(s); err != nil {
 		w.close()
 		return nil, err
 	}
@@ -363,6 +401,32 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	if err := journalPurge(o.Vault, PublicURLs(o.BaseURL, w.prefixes)); err != nil {
 		return w, w.abort(vault.FailInterrupted, err)
 	}
+	var gone []string
+	if ownErr == nil {
+		if err := o.step(ctx, "gone"); err != nil {
+			return w, w.abort(vault.FailInterrupted, err)
+		}
+		gone, err = purgeOwn(ctx, w.st, o, s, w.res)
+		w.entry.ObjectVersions, w.entry.DeleteMarkers, w.entry.Uploads = w.res.Removed.Versions, w.res.Removed.DeleteMarkers, w.res.Removed.Uploads
+		w.entry.MediaSHA256 = vault.AppendNew(w.entry.MediaSHA256, publishedSums(gone)...)
+		if err != nil {
+			return w, w.abort(vault.FailPurge, err)
+		}
+		// The rest proves what it proved before: the full check finds the
+		// same story, whose plan's prefixes are purged again below.
+		full, err := w.check(ctx, p)
+		if err != nil {
+			return w, w.abort(vault.FailInterrupted, fmt.Errorf("the story's own pages and media are gone, but the check could not run: %w", err))
+		}
+		if full.ID != s.ID {
+			return w, w.abort(vault.FailInterrupted, fmt.Errorf("the full check finds another story under that name (%s) than the story's own files did (%s), whose objects are gone; nothing more was changed", consent.SafeStoryID(full.ID), s.ID))
+		}
+		s, w.story = full, full
+		w.prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
+		if err := journalPurge(o.Vault, PublicURLs(o.BaseURL, w.prefixes)); err != nil {
+			return w, w.abort(vault.FailInterrupted, err)
+		}
+	}
 	if err := o.step(ctx, "mark"); err != nil {
 		return w, w.abort(vault.FailInterrupted, err)
 	}
@@ -373,6 +437,8 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 		return w, w.abort(vault.FailInterrupted, err)
 	}
 	w.prefixes, w.removedKeys, err = purgeStory(ctx, w.st, o, s, w.res)
+	w.removedKeys = slices.Concat(gone, w.removedKeys)
+	w.res.PurgeURLs = PublicURLs(o.BaseURL, w.removedKeys)
 	w.entry.ObjectVersions, w.entry.DeleteMarkers, w.entry.Uploads = w.res.Removed.Versions, w.res.Removed.DeleteMarkers, w.res.Removed.Uploads
 	w.entry.MediaSHA256 = vault.AppendNew(w.entry.MediaSHA256, publishedSums(w.removedKeys)...)
 	if err != nil {
@@ -381,32 +447,33 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	return w, nil
 }
 
-// find loads the plan, finds the story and removes the work folders
-// (stale ones, and any holding the story).
-func (w *withdrawal) find(ctx context.Context, p Parts) (Story, error) {
-	if err := w.o.step(ctx, "find"); err != nil {
+// check runs the "check" step: it loads the plan through p.Check (the
+// full check of the site) and finds the story in it.
+func (w *withdrawal) check(ctx context.Context, p Parts) (Story, error) {
+	if err := w.o.step(ctx, "check"); err != nil {
 		return Story{}, err
 	}
 	plan, _, err := p.Check(ctx, w.o.Now)
 	if err != nil {
 		return Story{}, err
 	}
-	s, err := findStory(plan, w.o.Story)
-	if err != nil {
-		return Story{}, err
-	}
+	return findStory(plan, w.o.Story)
+}
+
+// clean removes the work folders (stale ones, and any holding story s).
+func (w *withdrawal) clean(s Story) error {
 	n, err := CleanWork(w.o.Vault, s.ID)
 	if err != nil {
-		return Story{}, err
+		return err
 	}
 	legacy, err := CleanLegacyWork(s.ID)
 	if err != nil {
-		return Story{}, err
+		return err
 	}
 	if n+legacy > 0 {
 		w.o.logf("withdraw %s: %d work folders removed", s.ID, n+legacy)
 	}
-	return s, nil
+	return nil
 }
 
 // abort is fail (with its category) followed by close, for errors inside startWithdrawal.

@@ -1,0 +1,153 @@
+package publish
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"storyguard/tools/check"
+	"storyguard/tools/content"
+	"storyguard/tools/diag"
+	"storyguard/tools/store"
+	"storyguard/tools/testgen/corpus"
+)
+
+// TestWithdrawFallsBackWhenOwnFilesUnsure: when the story's own file does
+// not load (so its prefixes cannot be told for sure from it), Withdraw
+// says so and runs in the full order: the check before any deletion, and
+// the story still comes down completely.
+func TestWithdrawFallsBackWhenOwnFilesUnsure(t *testing.T) {
+	ts := newSiteFiles(t)
+	r := newRecStore(t, ts)
+	calls, log := publishThenWithdraw(t, ts, r, func() {
+		// Front matter that does not parse as YAML; the stand-in checker
+		// reads its fields line by line all the same.
+		write(t, ts.root, "content/stories/a/index.md", strings.Replace(storyFile(storyA, "cr-aa-1", "m-a", "text v1"), "---\ntext", "title: [unclosed\n---\ntext", 1))
+	})
+	check, first := slices.Index(calls, "check"), slices.IndexFunc(calls, changing)
+	if check < 0 || first < check {
+		t.Fatalf("want the check (%d) before the first deletion (%d) in the full order; got %q", check, first, calls)
+	}
+	if !strings.Contains(log.String(), "withdrawing in the full order") || strings.Contains(log.String(), "gone before the check") {
+		t.Errorf("the log does not say it fell back to the full order:\n%s", log.String())
+	}
+	if r.holds("media/"+storyA+"/") || r.holds("site/stories/a/") {
+		t.Error("a version of the story's media or pages is still stored")
+	}
+}
+
+var storyIDLine = regexp.MustCompile(`(?m)^story_id: (\S+)$`)
+
+// TestWithdrawFirstPhaseAtSiteSize: on a site of 2,000 generated stories
+// (4,000 language files), the withdrawal's first phase parses the
+// withdrawn story's two files and nothing else, finds the page prefixes
+// PlanSite gives it from the whole site, and deletes the story's media and
+// pages in both languages before the check is ever called; the next
+// story's objects stay.
+func TestWithdrawFirstPhaseAtSiteSize(t *testing.T) {
+	root := t.TempDir()
+	if err := corpus.Generate(root, 2000, 7); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "content/stories/story-01234/index.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := storyIDLine.FindSubmatch(raw)
+	if id == nil {
+		t.Fatal("no story_id in the generated story")
+	}
+	story := string(id[1])
+
+	// Every file parsed, for the plan's own answer.
+	s, err := content.LoadSite(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, _ := PlanSite(s, check.Report{})
+	want, err := findStory(plan, story)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(want.PagePrefixes)
+	if !slices.Equal(want.PagePrefixes, []string{"site/es/stories/story-01234/", "site/stories/story-01234/"}) {
+		t.Fatalf("the plan's prefixes: %q", want.PagePrefixes)
+	}
+
+	for _, name := range []string{story, "story-01234", "stories/story-01234"} {
+		own, err := findOwn(root, name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if own.Parsed != 2 {
+			t.Errorf("%s: %d files parsed to find the story, want its 2", name, own.Parsed)
+		}
+		got := slices.Clone(own.PagePrefixes)
+		slices.Sort(got)
+		if own.ID != story || !slices.Equal(got, want.PagePrefixes) || !slices.Equal(own.Files, want.Files) || !slices.Equal(own.ConsentRecords, want.ConsentRecords) {
+			t.Errorf("%s: found %+v, the plan has %+v", name, own.Story, want)
+		}
+	}
+
+	ts := &testSite{root: root, vault: t.TempDir(), base: "https://stories.example.org/"}
+	t.Setenv("TMPDIR", t.TempDir())
+	write(t, ts.vault, "registry.age", "x")
+	var checked atomic.Bool
+	ts.parts = Parts{
+		Check: func(context.Context, time.Time) (*Plan, []diag.Diagnostic, error) {
+			checked.Store(true)
+			return plan, nil, nil
+		},
+		Leaks:        func(string, []byte) []Finding { return nil },
+		SetWithdrawn: func(string, time.Time) error { return nil },
+	}
+	r := newRecStore(t, ts)
+	ctx := context.Background()
+	var ownKeys []string
+	for _, k := range []string{"media/" + story + "/aa.jpg", "site/stories/story-01234/index.html", "site/es/stories/story-01234/index.html",
+		"media/" + plan.Stories[0].ID + "/bb.jpg", "site/stories/story-01235/index.html"} {
+		if _, err := r.Put(ctx, k, strings.NewReader("x"), 1, store.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(k, story) || strings.Contains(k, "story-01234") {
+			ownKeys = append(ownKeys, k)
+		}
+	}
+	r.reset()
+	stop := errors.New("stopped at the check")
+	var log bytes.Buffer
+	o := WithdrawOptions{Options: Options{Root: root, Vault: ts.vault, Now: corpus.Today, BaseURL: ts.base, Log: &log, LeaseTTL: 4 * time.Second,
+		Hook: func(_ context.Context, step string) error {
+			if step == "check" {
+				return stop
+			}
+			return nil
+		}}, Story: story, Reason: "storyteller request", Role: "storyteller"}
+	if _, err := Withdraw(ctx, ts.parts, o); !errors.Is(err, stop) {
+		t.Fatalf("want the run stopped at the check, got %v", err)
+	}
+	if checked.Load() {
+		t.Error("the check ran before the first phase was done")
+	}
+	for _, k := range ownKeys {
+		if r.holds(k) {
+			t.Errorf("%s still stored after the first phase", k)
+		}
+	}
+	for _, k := range []string{"media/" + plan.Stories[0].ID + "/bb.jpg", "site/stories/story-01235/index.html"} {
+		if !r.holds(k) {
+			t.Errorf("%s, another story's, was deleted", k)
+		}
+	}
+	if !strings.Contains(log.String(), "own pages and media gone before the check: 3 object versions") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
