@@ -91,6 +91,10 @@ cp -r config.toml themes static archetypes content "$site/"
 find "$site/content/stories" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 "$work/bin/gencorpus" -dir "$site" -stories-only -n "$stories" -seed 1 \
   -vault "$vault" -photos "$cache" -photo-count "$photos"
+# The site's own pages (home, advocacy, partners) place the demo vault's
+# organisation photos (m-9101...): their originals come along, or check
+# stops the first publish with media-missing.
+cp -n examples/vault/media/* "$vault/media/"
 echo "site: $(find "$site/content" -name '*.md' | wc -l) content files, $(du -sh "$site/content" | cut -f1); vault media $(du -sh "$vault/media" | cut -f1)"
 
 # The embedded store, on a free loopback port, for the whole run.
