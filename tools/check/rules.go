@@ -22,7 +22,7 @@ func DefaultRules() []Rule {
 	return []Rule{
 		statusRule{}, expiredRule{}, expiringRule{}, channelRule{}, languageRule{},
 		futureDateRule{}, guardianRule{}, pseudonymRule{}, digestRule{}, fundraisingRule{},
-		newMediaPathRule(), mediaUnlistedRule{}, altRule{},
+		newMediaPathRule(), mediaUnlistedRule{}, altRule{}, shortcodeRule{},
 		newWordRule("content-warning", diag.Warning, sensitiveTopics, wordCWNeeded,
 			"%q is a sensitive topic and the page has no content_warnings; name the topics readers should be warned of"),
 		newWordRule("preferred-term", diag.Warning, victimWords, wordPreferredTerm,
