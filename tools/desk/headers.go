@@ -9,8 +9,9 @@ const deskCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 	"frame-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // previewCSP is the preview's: the theme's own policy (themes/voices
-// _partials/csp.html) with framing by the desk only.
-const previewCSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; " +
+// _partials/csp.html, which lets the theme load its fonts from the site)
+// with framing by the desk only.
+const previewCSP = "default-src 'none'; style-src 'self'; font-src 'self'; script-src 'self'; img-src 'self'; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 
 // safetyHeaders sets the headers every desk response carries (DESIGN.md

@@ -238,9 +238,10 @@ func TestImagesAndResources(t *testing.T) {
 			t.Errorf("%s: script without integrity", rel)
 		}
 	})
-	// 1 image on finding-my-voice, 2 on from-survivor-to-advocate, in 2 languages.
-	if imgs != 6 {
-		t.Errorf("found %d <img> in the site, want 6", imgs)
+	// 1 image on finding-my-voice, 2 on from-survivor-to-advocate, 1 on the
+	// home page, in 2 languages.
+	if imgs != 8 {
+		t.Errorf("found %d <img> in the site, want 8", imgs)
 	}
 	body := readOut(t, out, "stories/from-survivor-to-advocate/index.html")
 	for _, id := range []string{"m-0201", "m-0202"} {

@@ -59,6 +59,7 @@ var demoMedia = []struct{ id, story, file string }{
 	{"m-0101", "st-7q2k9m", "m-0101.jpg"},
 	{"m-0201", "st-3h8d1x", "m-0201.jpg"},
 	{"m-0202", "st-3h8d1x", "m-0202.png"},
+	{"m-9101", "org", "m-9101.jpg"}, // the home page's illustration
 }
 
 // fixtureMedia builds the published media objects of the demo vault the way

@@ -2,7 +2,9 @@
 // without JavaScript; with it, activating the link or pressing Shift three
 // times within 5 seconds hides the page at once and replaces the current
 // history entry, so Back does not return here. Shift presses that are part of
-// typing (a capital letter) do not count.
+// typing (a capital letter) do not count. While the reader is counting, the
+// status says how many presses remain (shown beside the button and read by
+// screen readers); otherwise it is empty and hidden.
 (function () {
   var box = document.querySelector('[data-quick-exit]');
   if (!box) return;

@@ -80,13 +80,15 @@ func run(args []string, stderr io.Writer) error {
 }
 
 // Generate returns the demo media originals by file name: m-0101.jpg,
-// m-0201.jpg and m-0202.png, each Width×Height with planted metadata.
+// m-0201.jpg and m-0202.png (story media), m-9101.jpg (the organisation's
+// home-page illustration), each Width×Height with planted metadata.
 func Generate() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for name, draw := range map[string]func() image.Image{
 		"m-0101.jpg": dawnMountains,
 		"m-0201.jpg": morningHills,
 		"m-0202.png": threeCircles,
+		"m-9101.jpg": valleyPaths,
 	} {
 		img := draw()
 		var buf bytes.Buffer
@@ -113,6 +115,20 @@ func lerp(a, b color.RGBA, t float64) color.RGBA {
 	t = math.Max(0, math.Min(1, t))
 	m := func(x, y uint8) uint8 { return uint8(float64(x) + (float64(y)-float64(x))*t + 0.5) }
 	return color.RGBA{m(a.R, b.R), m(a.G, b.G), m(a.B, b.B), 255}
+}
+
+// sun paints a sun of radius r (pixels) centred on (cx, cy) over the sky
+// colour c at (x, y): core inside, then a halo fading into the sky over
+// glow pixels.
+func sun(x, y int, c color.RGBA, cx, cy, r, glow float64, core, halo color.RGBA) color.RGBA {
+	d := math.Hypot(float64(x)-cx, float64(y)-cy)
+	switch {
+	case d < r:
+		return core
+	case d < r+glow:
+		return lerp(halo, c, (d-r)/glow)
+	}
+	return c
 }
 
 // ridge returns the height (pixels from the top) of a mountain line at x.
@@ -152,13 +168,7 @@ func dawnMountains() image.Image {
 	top, horizon := color.RGBA{28, 43, 84, 255}, color.RGBA{244, 162, 89, 255}
 	sky := func(x, y int) color.RGBA {
 		c := lerp(top, horizon, float64(y)/700)
-		dx, dy := float64(x)-1050, float64(y)-520
-		if d := math.Hypot(dx, dy); d < 90 {
-			c = color.RGBA{253, 236, 200, 255}
-		} else if d < 260 {
-			c = lerp(color.RGBA{250, 214, 160, 255}, c, (d-90)/170)
-		}
-		return c
+		return sun(x, y, c, 1050, 520, 90, 170, color.RGBA{253, 236, 200, 255}, color.RGBA{250, 214, 160, 255})
 	}
 	return landscape(sky, []layer{
 		{560, 120, 0.7, color.RGBA{70, 82, 128, 255}},
@@ -187,6 +197,34 @@ func morningHills() image.Image {
 		{640, 90, 3.2, color.RGBA{99, 150, 104, 255}},
 		{790, 70, 5.0, color.RGBA{60, 116, 80, 255}},
 	}, path)
+}
+
+// valleyPaths is a valley at sunrise where three paths meet: the home page's
+// illustration of people walking beside each other, depicting nobody.
+func valleyPaths() image.Image {
+	top, horizon := color.RGBA{246, 214, 170, 255}, color.RGBA{251, 240, 222, 255}
+	sky := func(x, y int) color.RGBA {
+		c := lerp(top, horizon, float64(y)/520)
+		return sun(x, y, c, 420, 430, 70, 130, color.RGBA{255, 246, 226, 255}, color.RGBA{252, 230, 196, 255})
+	}
+	paths := func(x, y int, c color.RGBA) color.RGBA {
+		if y <= 640 {
+			return c
+		}
+		t := (float64(y) - 640) / 360
+		for _, from := range []float64{180, 800, 1420} {
+			centre := 800 + (from-800)*t*t
+			if math.Abs(float64(x)-centre) < 4+40*t {
+				return lerp(color.RGBA{236, 214, 170, 255}, color.RGBA{214, 186, 130, 255}, t)
+			}
+		}
+		return c
+	}
+	return landscape(sky, []layer{
+		{540, 70, 0.4, color.RGBA{168, 176, 150, 255}},
+		{620, 80, 2.6, color.RGBA{110, 148, 128, 255}},
+		{760, 60, 4.9, color.RGBA{13, 92, 90, 255}},
+	}, paths)
 }
 
 func threeCircles() image.Image {

@@ -22,8 +22,8 @@ func TestCommittedMediaAreReproducible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 3 {
-		t.Fatalf("generated %d files, want 3", len(files))
+	if len(files) != 4 {
+		t.Fatalf("generated %d files, want 4", len(files))
 	}
 	for name, data := range files {
 		committed, err := os.ReadFile(filepath.Join(vault, name))
@@ -58,7 +58,7 @@ func TestPlantedMetadataSeenByExiftool(t *testing.T) {
 		}
 		t.Skip("exiftool not found")
 	}
-	for _, name := range []string{"m-0101.jpg", "m-0201.jpg", "m-0202.png"} {
+	for _, name := range []string{"m-0101.jpg", "m-0201.jpg", "m-0202.png", "m-9101.jpg"} {
 		out, err := exec.Command("exiftool", "-a", "-G1", "-s", filepath.Join(vault, name)).CombinedOutput()
 		if err != nil {
 			t.Fatalf("%s: exiftool: %v\n%s", name, err, out)
