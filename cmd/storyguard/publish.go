@@ -270,6 +270,13 @@ search finds nothing until then.
 					fmt.Fprintf(a.stdout, "purge %s\n", u)
 				}
 			}
+			if errors.Is(err, publish.ErrUnlisted) {
+				fmt.Fprintf(a.stderr, "storyguard: the rebuild failed, so these %d site objects still named the story and were deleted, every version; they are offline, with the search index, until a publish rebuilds them:\n", len(res.Unlisted))
+				for _, k := range res.Unlisted {
+					fmt.Fprintf(a.stderr, "  %s\n", k)
+				}
+				return withHint(err, "fix what stopped the rebuild (above), then run storyguard publish, or this withdraw again, to rebuild the site without the story")
+			}
 			if err != nil {
 				return withHint(err, "run the same withdraw command again once the cause is fixed; every step is safe to repeat")
 			}

@@ -141,6 +141,13 @@ type Store interface {
 	EnsurePolicy(ctx context.Context) error
 	// Exists reports whether any current object has a key under prefix.
 	Exists(ctx context.Context, prefix string) (bool, error)
+	// PurgeNaming reads the current version of every object under prefix
+	// and deletes every version of each whose body match reports true, or
+	// that is larger than maxSize bytes (unread: fail closed), then lists
+	// again and fails if any of them is still there. before, if not nil, is
+	// called with those keys before the first deletion; a failed read is an
+	// error before anything is deleted. Keys of the result are those keys.
+	PurgeNaming(ctx context.Context, prefix string, maxSize int64, match func(body []byte) bool, before func(keys []string) error) (PurgeResult, error)
 	// Endpoint is the S3 endpoint's base URL, for anonymous reads.
 	Endpoint() string
 	// AcquireLease takes the bucket's run lease (store.AcquireLease).

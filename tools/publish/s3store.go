@@ -2,7 +2,9 @@ package publish
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"maps"
 	"slices"
 
 	"storyguard/tools/store"
@@ -62,6 +64,64 @@ func (s *s3Store) EnsurePolicy(ctx context.Context) error { return s.s3.EnsurePo
 func (s *s3Store) Exists(ctx context.Context, prefix string) (bool, error) {
 	objs, err := s.s3.List(ctx, prefix)
 	return len(objs) > 0, err
+}
+
+func (s *s3Store) PurgeNaming(ctx context.Context, prefix string, maxSize int64, match func([]byte) bool, before func([]string) error) (PurgeResult, error) {
+	objs, err := s.s3.List(ctx, prefix)
+	if err != nil {
+		return PurgeResult{}, err
+	}
+	var keys []string
+	for _, k := range slices.Sorted(maps.Keys(objs)) {
+		if objs[k].Size > maxSize {
+			keys = append(keys, k)
+			continue
+		}
+		rc, err := s.s3.Get(ctx, k)
+		if err != nil {
+			return PurgeResult{}, err
+		}
+		body, err := io.ReadAll(io.LimitReader(rc, maxSize+1))
+		rc.Close()
+		if err != nil {
+			return PurgeResult{}, fmt.Errorf("read %s: %w", k, err)
+		}
+		if int64(len(body)) > maxSize || match(body) {
+			keys = append(keys, k)
+		}
+	}
+	res := PurgeResult{Keys: keys}
+	if len(keys) == 0 {
+		return res, nil
+	}
+	if before != nil {
+		if err := before(keys); err != nil {
+			return res, err
+		}
+	}
+	// A delete makes each current version noncurrent (a delete marker on
+	// a versioned bucket); PurgeNoncurrent then deletes every version and
+	// marker of those keys.
+	for _, k := range keys {
+		if err := s.s3.Delete(ctx, k); err != nil {
+			return res, err
+		}
+	}
+	r, err := store.PurgeNoncurrent(ctx, s.s3, keys)
+	res.Versions, res.DeleteMarkers = r.Versions, r.DeleteMarkers
+	if err != nil {
+		return res, err
+	}
+	left, err := s.s3.List(ctx, prefix)
+	if err != nil {
+		return res, err
+	}
+	for _, k := range keys {
+		if _, ok := left[k]; ok {
+			return res, fmt.Errorf("delete %s: still there after the purge", k)
+		}
+	}
+	return res, nil
 }
 
 func (s *s3Store) Endpoint() string { return s.s3.Endpoint }

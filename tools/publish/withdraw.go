@@ -63,6 +63,9 @@ type WithdrawResult struct {
 	Removed PurgeResult
 	// Rebuild is the redeploy of the rest of the site; nil when it failed.
 	Rebuild *Result
+	// Unlisted are the site object keys deleted because the rebuild failed
+	// while they still named the story (ErrUnlisted); nil otherwise.
+	Unlisted []string
 	// PurgeURLs are the public URLs a CDN must purge: the story's pages and
 	// media and every site object that changed.
 	PurgeURLs []string
@@ -91,7 +94,9 @@ type WithdrawResult struct {
 //  4. rebuild the site without the story and redeploy it (home page, lists,
 //     taxonomies, feeds and sitemap no longer name it), leaving out any page
 //     that fails its checks rather than waiting on it, and purge every old
-//     version and delete marker under site/ and media/;
+//     version and delete marker under site/ and media/; if the rebuild
+//     fails anyway, delete every site object that still names the story
+//     instead (unlistStory) and return ErrUnlisted;
 //  5. append the audit entry (ids, counts, role; the result) and return the
 //     URLs a CDN must purge: the whole purge journal (PendingPurge),
 //     earlier interrupted runs' included, which is then removed.
@@ -123,7 +128,7 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	rebuild, err := publish(ctx, p, ro, st, &Result{})
 	res.Rebuild = rebuild // its findings say what stopped it
 	if err != nil {
-		return fail(FailRebuild, fmt.Errorf("the story's own objects are gone, but the rest of the site was not redeployed, so lists and feeds may still name it: %w", err))
+		return w.unlist(ctx, err)
 	}
 	entry.SiteObjectsChanged = rebuild.Site.Uploaded + len(rebuild.Site.Deleted)
 	entry.NoncurrentPurged = rebuild.Purged.Versions + rebuild.Purged.DeleteMarkers
@@ -147,6 +152,35 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	res = w.withPending()
 	return res, clearPurge(o.Vault)
 }
+
+// unlist is the end of a withdrawal whose rebuild failed with rebuildErr
+// after the story's own objects were deleted: the pages that still name the
+// story (home page, lists, taxonomies, feeds, sitemap, other pages linking
+// it) are deleted instead, every version, with the search index
+// (unlistStory), so that nothing public names the story while the site
+// waits for a publish. The error says what stopped the rebuild and what
+// is left to do; the withdrawal is recorded as failed (FailRebuild or
+// FailBuild) and the purge journal keeps every URL until a run completes.
+func (w *withdrawal) unlist(ctx context.Context, rebuildErr error) (*WithdrawResult, error) {
+	if ctx.Err() != nil {
+		return w.fail(FailRebuild, fmt.Errorf("the story's own objects are gone, but the rebuild was interrupted, so the home page, lists, feeds and sitemap may still name it; run withdraw again: %w", rebuildErr))
+	}
+	ur, err := unlistStory(ctx, w.st, w.o, w.story)
+	w.res.Unlisted = ur.Keys
+	w.res.PurgeURLs = append(w.res.PurgeURLs, PublicURLs(w.o.BaseURL, ur.Keys)...)
+	w.entry.NoncurrentPurged += ur.Versions + ur.DeleteMarkers
+	if err != nil {
+		return w.fail(FailRebuild, fmt.Errorf("the story's own objects are gone, but the rebuild failed (%w), and deleting the pages that still name it failed too (%v), so the home page, lists, feeds and sitemap may still name it; run withdraw again", rebuildErr, err))
+	}
+	return w.fail(FailRebuild, fmt.Errorf("%w: the story's own objects are gone; the rebuild failed (%w), so the %d site pages that still named the story (home page, lists, taxonomies, feeds, sitemap, pages linking it) were deleted with every version, and the search index; they stay offline until the rebuild works: fix what stopped it and run storyguard publish", ErrUnlisted, rebuildErr, len(ur.Keys)))
+}
+
+// ErrUnlisted is returned by Withdraw when its rebuild failed and the
+// pages that still named the story were deleted instead (unlistStory):
+// nothing public names the story, but those pages and the search index
+// are offline until a publish rebuilds them. WithdrawResult.Unlisted lists
+// their keys.
+var ErrUnlisted = errors.New("withdrawal incomplete: the site was not rebuilt")
 
 // findStory returns the one story of plan whose id, bundle slug or bundle
 // path is name.
