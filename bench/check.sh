@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 go build -o "$work/storyguard" ./cmd/storyguard
-go build -o "$work/gencorpus" ./cmd/gencorpus
+go build -o "$work/gencorpus" ./tools/testgen/gencorpus
 hugo=$(go tool -n hugo)
 "$work/gencorpus" -dir "$work/site" -n "$N" -seed 1 -vault "$work/vault"
 echo "corpus: $N stories, $(find "$work/site/content" -name '*.md' | wc -l) files, $(du -sh "$work/site/content" | cut -f1)"

@@ -5,7 +5,7 @@
 #
 # Usage: bench/identity.sh            (RUNS=5 MB=50 TERMS=5000 UTF8_RUNS=1)
 #
-# It builds tools/identity/cmd/scanbench, generates TERMS invented names and
+# It builds tools/testgen/scanbench, generates TERMS invented names and
 # MB files of 1 MB of prose-like text (a name every ~2,000 words), then runs,
 # alternating, RUNS times each:
 #   grep  LC_ALL=C        grep -F -i -w -c -f terms.txt -r text/  (ASCII case folding: grep's fastest)
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5} MB=${MB:-50} TERMS=${TERMS:-5000} UTF8_RUNS=${UTF8_RUNS:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/scanbench" ./tools/identity/cmd/scanbench
+go build -o "$work/scanbench" ./tools/testgen/scanbench
 "$work/scanbench" gen -terms "$TERMS" -mb "$MB" -out "$work/data"
 echo "corpus: $(du -sh "$work/data/text" | cut -f1) in $(ls "$work/data/text" | wc -l) files, $(wc -l < "$work/data/terms.txt") terms; $(nproc) cores; $(grep --version | head -1); $(go version)"
 

@@ -27,7 +27,7 @@ if [ -z "$src" ]; then
   src="$work/src"
 fi
 if [ "$(ls "$src"/*.jpg 2>/dev/null | wc -l)" -lt "$n" ]; then
-  go run ./tools/media/fixture/mediagen -n "$n" -out "$src"
+  go run ./tools/testgen/fixture/mediagen -n "$n" -out "$src"
 fi
 total=$(du -cb "$src"/*.jpg | tail -1 | cut -f1)
 min=$(stat -c %s "$src"/*.jpg | sort -n | head -1)

@@ -11,6 +11,7 @@ import (
 
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
+	"storyguard/tools/vault"
 )
 
 func init() { register(newApproveCmd) }
@@ -38,12 +39,11 @@ be in the future, nor before the story's consent.given.
 ` + helpExitCodes,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			day := time.Now()
+			day, err := consent.ParseNow(date)
+			if err != nil {
+				return fmt.Errorf("flag --date: %w", err)
+			}
 			if date != "" {
-				var err error
-				if day, err = parseDay(date); err != nil {
-					return fmt.Errorf("flag --date: %w", err)
-				}
 				if today := consent.Day(time.Now().UTC()); consent.Day(day).After(today) {
 					return fmt.Errorf("flag --date: %s is in the future (today is %s); give the day the storyteller approved the text",
 						consent.Day(day).Format(time.DateOnly), today.Format(time.DateOnly))
@@ -85,7 +85,7 @@ be in the future, nor before the story's consent.given.
 				digest string
 			}
 			var outs []out
-			vm := consent.NewVaultMedia(cfg.Path(cfg.Vault))
+			vm := vault.NewOriginals(cfg.Path(cfg.Vault))
 			// Compute every file first, so an error writes nothing.
 			for _, p := range pages {
 				raw, digest, err := consent.Approve(p, day, vm.Sum)

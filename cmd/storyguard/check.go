@@ -1,15 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"runtime/debug"
-	"time"
 
-	"github.com/gohugoio/hugo/common/htime"
 	"github.com/spf13/cobra"
 
 	"storyguard/tools/check"
+	"storyguard/tools/consent"
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
 )
@@ -40,12 +38,9 @@ or refused stories are reported at info level and not checked further.
 			if err != nil {
 				return withHint(err, "use --format text, json or sarif")
 			}
-			day := time.Now()
-			if now != "" {
-				day, err = parseDay(now)
-				if err != nil {
-					return fmt.Errorf("flag --now: %w", err)
-				}
+			day, err := consent.ParseNow(now)
+			if err != nil {
+				return fmt.Errorf("flag --now: %w", err)
 			}
 			cfg, err := a.config()
 			if err != nil {
@@ -59,11 +54,12 @@ or refused stories are reported at info level and not checked further.
 			if err != nil {
 				return err
 			}
-			extra, err := a.registryRules(cfg, site)
+			opts, err := a.vaultRules(cfg)
 			if err != nil {
 				return err
 			}
-			ds := check.Run(site, check.Options{Now: day, Rules: extra})
+			opts.Now = day
+			ds := check.Run(site, opts).Diagnostics
 			if err := diag.Write(a.stdout, f, ds); err != nil {
 				return fmt.Errorf("write findings: %w", err)
 			}
@@ -81,15 +77,4 @@ or refused stories are reported at info level and not checked further.
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or sarif")
 	cmd.Flags().StringVar(&now, "now", "", "check as of this date (YYYY-MM-DD) instead of today")
 	return cmd
-}
-
-// parseDay reads a date as Hugo reads front-matter dates (YYYY-MM-DD,
-// RFC 3339 and the other layouts of common/htime). Its error does not
-// repeat s, which may be anything typed by mistake (issue #12).
-func parseDay(s string) (time.Time, error) {
-	t, err := htime.ToTimeInDefaultLocationE(s, time.UTC)
-	if err != nil {
-		return time.Time{}, errors.New("not a date; write YYYY-MM-DD")
-	}
-	return t, nil
 }

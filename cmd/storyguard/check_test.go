@@ -10,7 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"storyguard/tools/media/fixture"
+	"storyguard/tools/testgen/fixture"
 )
 
 // TestScriptsCheck runs testdata/script/check/*.txtar: storyguard check and

@@ -88,7 +88,7 @@ printed here. Without --demo, desk needs the durable story store
 				Build: func(ctx context.Context, src, dst, base string) error {
 					return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
 				},
-				Rules: func(s *content.Site) ([]check.Rule, error) { return vaultRules(cfg, v, s) },
+				Rules: func(*content.Site) (check.Options, error) { return check.VaultRules(v, cfg.AllowContacts) },
 				Log:   log.New(a.stderr, "storyguard: desk: ", log.LstdFlags),
 			})
 			if err != nil {

@@ -23,9 +23,9 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"golang.org/x/text/unicode/norm"
 
-	"storyguard/tools/corpus"
 	"storyguard/tools/identity"
 	"storyguard/tools/store"
+	"storyguard/tools/testgen/corpus"
 )
 
 // TestNoOutputCarriesARegistryTerm is issue #12: Storyguard's own output
@@ -58,7 +58,7 @@ import (
 // metadata of every version in the embedded store, and preview's answers
 // (status, headers, body; public names may stand on public pages). The
 // "corpus" subtest runs the plantings, check, approve and the story
-// arguments again on a tools/corpus site and vault, whose terms have other
+// arguments again on a tools/testgen/corpus site and vault, whose terms have other
 // shapes. The terms come from the registries, so a new person or detail is
 // covered without editing this test; a new field is one more row.
 func TestNoOutputCarriesARegistryTerm(t *testing.T) {
@@ -176,7 +176,7 @@ func TestNoOutputCarriesARegistryTerm(t *testing.T) {
 const leakNow = "2026-11-29"
 
 // leakCorpus runs the plantings, check and the story arguments on a site
-// and vault from tools/corpus (the benchmark generators), whose registry
+// and vault from tools/testgen/corpus (the benchmark generators), whose registry
 // has other shapes of term (numbered names, villages).
 func leakCorpus(t *testing.T, exe string) {
 	dir := leakDir(t, "corpus")

@@ -1,16 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -102,56 +97,13 @@ WebP bitstream) are then removed losslessly from a JPEG, or refused.
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err
 			}
-			// Files are scrubbed by one worker per CPU; results print in
-			// argument order.
-			type result struct {
-				dst string
-				rep media.Report
-				err error
-			}
-			results := make([]result, len(args))
-			dsts := make([]string, len(args))
-			used := map[string]string{}
-			for i, in := range args {
-				base := filepath.Base(in)
-				stem := strings.TrimSuffix(base, filepath.Ext(base))
-				if stem == "" || stem == "." {
-					results[i].err = fmt.Errorf("input name %q has nothing before its extension; rename it", base)
-					continue
-				}
-				dsts[i] = filepath.Join(out, stem)
-				if prev, ok := used[dsts[i]]; ok {
-					results[i].err = fmt.Errorf("output name %s already taken by %s", dsts[i], prev)
-					dsts[i] = ""
-					continue
-				}
-				used[dsts[i]] = in
-			}
-			var wg sync.WaitGroup
-			sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-			for i, in := range args {
-				if dsts[i] == "" {
-					continue
-				}
-				wg.Add(1)
-				sem <- struct{}{}
-				go func() {
-					defer func() { <-sem; wg.Done() }()
-					r := &results[i]
-					if err := cmd.Context().Err(); err != nil {
-						r.err = errInterrupted
-						return
-					}
-					r.dst, r.rep, r.err = scrubFile(in, dsts[i], *opts, force, deep)
-				}()
-			}
-			wg.Wait()
+			results := media.ScrubFiles(cmd.Context(), args, out, *opts, force, deep)
 			var fail fileFailure
 			for i, in := range args {
 				r := results[i]
-				if r.err != nil {
-					fmt.Fprintf(a.stdout, "%s: FAILED: %v\n", in, r.err)
-					if ioError(r.err) || errors.Is(r.err, errInterrupted) {
+				if r.Err != nil {
+					fmt.Fprintf(a.stdout, "%s: FAILED: %v\n", in, r.Err)
+					if ioError(r.Err) || errors.Is(r.Err, media.ErrInterrupted) {
 						fail.io++
 					} else {
 						fail.findings++
@@ -159,11 +111,11 @@ WebP bitstream) are then removed losslessly from a JPEG, or refused.
 					continue
 				}
 				removed := "nothing"
-				if len(r.rep.Removed) > 0 {
-					removed = strings.Join(r.rep.Removed, ", ")
+				if len(r.Report.Removed) > 0 {
+					removed = strings.Join(r.Report.Removed, ", ")
 				}
 				fmt.Fprintf(a.stdout, "%s -> %s: %s %dx%d; removed %s; orientation %s; icc %s; verified\n",
-					in, r.dst, r.rep.Format, r.rep.Width, r.rep.Height, removed, r.rep.Orientation, r.rep.ICC)
+					in, r.Out, r.Report.Format, r.Report.Width, r.Report.Height, removed, r.Report.Orientation, r.Report.ICC)
 			}
 			return fail.err(len(args))
 		},
@@ -172,86 +124,6 @@ WebP bitstream) are then removed losslessly from a JPEG, or refused.
 	cmd.Flags().BoolVar(&force, "force", false, "replace files already in --out even when they differ")
 	cmd.Flags().BoolVar(&deep, "deep", false, "also decode each output's image data, as publish does: bytes hidden there are removed losslessly (JPEG) or refused (slower)")
 	return cmd
-}
-
-// errInterrupted is a file's result when a signal stopped the run first.
-var errInterrupted = errors.New("not scrubbed: interrupted")
-
-// scrubFile scrubs in into a temporary file next to stem, verifying the
-// bytes as they are written (media.ScrubVerify), and renames it to stem
-// plus the format's extension.
-func scrubFile(in, stem string, opts media.Options, force, deep bool) (string, media.Report, error) {
-	f, err := os.Open(in)
-	if err != nil {
-		return "", media.Report{}, err
-	}
-	defer f.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(stem), ".scrub-*")
-	if err != nil {
-		return "", media.Report{}, err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return "", media.Report{}, err
-	}
-	opts.Name = in
-	rep, _, err := media.ScrubVerify(f, tmp, opts)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", rep, err
-	}
-	if deep {
-		data, err := os.ReadFile(tmp.Name())
-		if err != nil {
-			return "", rep, err
-		}
-		clean, _, rewrote, err := media.DeepClean(data, media.Options{MaxBytes: opts.MaxBytes, MaxPixels: opts.MaxPixels})
-		if err != nil {
-			return "", rep, fmt.Errorf("scrubbed output failed the deep verification: %w", err)
-		}
-		if rewrote != nil {
-			if err := os.WriteFile(tmp.Name(), clean, 0o644); err != nil {
-				return "", rep, err
-			}
-			rep.Removed = append(rep.Removed, "bytes outside the image data (rewritten losslessly)")
-		}
-	}
-	dst := stem + rep.Ext
-	if fi, err := os.Stat(dst); err == nil {
-		if si, err := f.Stat(); err == nil && os.SameFile(fi, si) {
-			return "", rep, fmt.Errorf("output %s would overwrite its input; the original stays in the vault", dst)
-		}
-		if !force && !sameContent(dst, tmp.Name()) {
-			return "", rep, fmt.Errorf("output %s already exists and holds another image; move it away or pass --force", dst)
-		}
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return "", rep, err
-	}
-	return dst, rep, nil
-}
-
-func verifyFile(path string, opts media.Options, deep bool) (media.Info, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return media.Info{}, err
-	}
-	defer f.Close()
-	if !deep {
-		return media.Verify(f, opts)
-	}
-	limit := opts.MaxBytes
-	if limit <= 0 {
-		limit = media.DefaultMaxBytes
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1)) // DeepVerify refuses more than limit
-	if err != nil {
-		return media.Info{}, err
-	}
-	return media.DeepVerify(data, opts)
 }
 
 func newMediaVerifyCmd(a *app, opts *media.Options) *cobra.Command {
@@ -277,7 +149,7 @@ about 1 ms without).
 			for _, p := range args {
 				o := *opts
 				o.Name = p
-				info, err := verifyFile(p, o, deep)
+				info, err := media.VerifyFile(p, o, deep)
 				if err != nil {
 					fmt.Fprintf(a.stdout, "%s: FAILED: %v\n", p, err)
 					if ioError(err) {
@@ -294,15 +166,4 @@ about 1 ms without).
 	}
 	cmd.Flags().BoolVar(&deep, "deep", false, "also decode the image data and refuse bytes hidden inside it (slower)")
 	return cmd
-}
-
-// sameContent reports whether files a and b hold the same bytes (false if
-// either cannot be read).
-func sameContent(a, b string) bool {
-	da, err := os.ReadFile(a)
-	if err != nil {
-		return false
-	}
-	db, err := os.ReadFile(b)
-	return err == nil && bytes.Equal(da, db)
 }

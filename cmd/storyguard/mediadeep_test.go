@@ -9,7 +9,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"storyguard/tools/media/fixture"
+	"storyguard/tools/testgen/fixture"
 )
 
 // TestScriptsMediaDeep runs the `media verify --deep` scripts. Each work

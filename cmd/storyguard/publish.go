@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -24,6 +23,7 @@ import (
 	"storyguard/tools/diag"
 	"storyguard/tools/publish"
 	"storyguard/tools/store"
+	"storyguard/tools/vault"
 )
 
 func init() {
@@ -47,14 +47,11 @@ func (f *pipelineFlags) add(c *cobra.Command, base bool) {
 	}
 }
 
-// nowDate parses --now, or returns today in UTC.
+// nowDate parses --now (consent.ParseNow).
 func (f *pipelineFlags) nowDate() (time.Time, error) {
-	if f.now == "" {
-		return time.Now().UTC(), nil
-	}
-	t, err := time.Parse(time.DateOnly, f.now)
+	t, err := consent.ParseNow(f.now)
 	if err != nil {
-		return t, errors.New("flag --now: not a date; write YYYY-MM-DD")
+		return t, fmt.Errorf("flag --now: %w", err)
 	}
 	return t, nil
 }
@@ -111,11 +108,11 @@ consented. Nothing public changes unless every step before deployment passed.
 				return err
 			}
 			if !dryRun {
-				if err := recordPublished(w.opts.Vault, t, time.Now()); err != nil {
+				if err := vault.RecordPublished(w.opts.Vault, t, time.Now()); err != nil {
 					return fmt.Errorf("published, but could not record where: %w", err)
 				}
 				fmt.Fprintf(a.stdout, "published: %d site objects uploaded, %d removed; %d media objects uploaded, %d removed\n",
-					res.Site.Uploaded, len(res.Site.Deleted), res.Media.Uploaded, len(res.MediaPruned.Deleted))
+					res.Site.Uploaded, len(res.Site.Pruned), res.Media.Uploaded, len(res.MediaPruned.Pruned))
 				for _, u := range res.ChangedURLs {
 					fmt.Fprintf(a.stdout, "purge %s\n", u)
 				}
@@ -157,7 +154,7 @@ A configured endpoint is ignored: preview never touches production.
 			if err != nil {
 				return err
 			}
-			st, closer, err := w.parts.Store(ctx)
+			st, closer, err := a.openStore(ctx, w.cfg)
 			if err != nil {
 				return fmt.Errorf("embedded object store: %w", err)
 			}
@@ -173,7 +170,7 @@ A configured endpoint is ignored: preview never touches production.
 			if err != nil {
 				return err
 			}
-			endpoint, err := url.Parse(st.Endpoint())
+			endpoint, err := url.Parse(st.Endpoint)
 			if err != nil {
 				return err
 			}
@@ -260,7 +257,7 @@ search finds nothing until then.
 			fmt.Fprintf(a.stderr, "storyguard: withdrawing from %s\n", t)
 			res, err := publish.Withdraw(c.Context(), w.parts, publish.WithdrawOptions{
 				Options: w.opts, Story: args[0], Reason: reason, Role: role,
-				AuditLog: filepath.Join(w.opts.Vault, "audit.log"),
+				AuditLog: vault.AuditLogPath(w.opts.Vault),
 			})
 			if res != nil && res.Rebuild != nil {
 				a.printDiagnostics(res.Rebuild.Diagnostics)
@@ -285,10 +282,10 @@ search finds nothing until then.
 			for _, u := range res.PurgeURLs {
 				fmt.Fprintf(a.stdout, "purge %s\n", u)
 			}
-			if err := recordWithdrawn(w.opts.Vault, t, res.StoryID); err != nil {
+			if err := vault.RecordWithdrawn(w.opts.Vault, t, res.StoryID); err != nil {
 				return fmt.Errorf("withdrawn, but could not record it: %w", err)
 			}
-			others, err := stillHolding(w.opts.Vault, t, res.StoryID)
+			others, err := vault.StillHolding(w.opts.Vault, t, res.StoryID)
 			if err != nil {
 				return err
 			}
@@ -362,7 +359,7 @@ func (a *app) emergencyWithdraw(c *cobra.Command, f *pipelineFlags, story, reaso
 	}
 	fmt.Fprintf(a.stderr, "storyguard: emergency withdrawal from %s, without the registry key\n", t)
 	res, err := publish.EmergencyWithdraw(c.Context(), w.parts, publish.WithdrawOptions{
-		Options: w.opts, Story: story, Role: role, AuditLog: filepath.Join(w.opts.Vault, "audit.log"),
+		Options: w.opts, Story: story, Role: role, AuditLog: vault.AuditLogPath(w.opts.Vault),
 	})
 	if res != nil {
 		for _, u := range res.PurgeURLs {
@@ -380,24 +377,10 @@ func (a *app) emergencyWithdraw(c *cobra.Command, f *pipelineFlags, story, reaso
 	}
 	fmt.Fprintf(a.stdout, "removed: %s; %d object versions, %d delete markers, %d incomplete uploads removed from %s; the site was NOT rebuilt\n",
 		res.StoryID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads, t)
-	if rerr := recordWithdrawn(w.opts.Vault, t, res.StoryID); rerr != nil {
+	if rerr := vault.RecordWithdrawn(w.opts.Vault, t, res.StoryID); rerr != nil {
 		return fmt.Errorf("removed, but could not record it: %w", rerr)
 	}
 	return withHint(err, "as soon as the registry key is at hand, run: storyguard withdraw "+res.StoryID+" --reason ... (it rebuilds the site and removes every mention)")
-}
-
-// statusRow is one story in storyguard status.
-type statusRow struct {
-	Story    string `json:"story_id"`
-	Bundle   string `json:"bundle"`
-	Langs    string `json:"languages"`
-	Status   string `json:"status"`
-	Expires  string `json:"expires,omitempty"`
-	DaysLeft *int   `json:"days_left,omitempty"`
-	Approved bool   `json:"approved"`
-	Ready    bool   `json:"publishable"`
-	Live     bool   `json:"live"`
-	Note     string `json:"note,omitempty"`
 }
 
 func newStatusCmd(a *app) *cobra.Command {
@@ -432,42 +415,18 @@ live in the bucket. Expiring within 60 days and awaiting approval are noted.
 			defer closer.Close()
 			t := targetOf(w.cfg)
 			fmt.Fprintf(a.stderr, "storyguard: LIVE is what %s holds\n", t)
-			if p, err := readPublished(w.opts.Vault); err == nil && len(p.Targets) > 0 && !slices.ContainsFunc(p.Targets, func(x publishedTarget) bool { return x.target == t }) {
-				fmt.Fprintf(a.stderr, "storyguard: warning: the site was published to %s, not to this store: set the endpoint to see what the public sees\n", p.Targets[len(p.Targets)-1].target)
+			if p, err := vault.ReadPublished(w.opts.Vault); err == nil && len(p.Targets) > 0 && !slices.ContainsFunc(p.Targets, func(x vault.PublishedTarget) bool { return x.Target == t }) {
+				fmt.Fprintf(a.stderr, "storyguard: warning: the site was published to %s, not to this store: set the endpoint to see what the public sees\n", p.Targets[len(p.Targets)-1].Target)
 			}
-			var rows []statusRow
-			for _, s := range plan.Stories {
-				r := statusRow{Story: s.ID, Bundle: s.Bundle, Langs: strings.Join(s.Langs, ","), Status: s.Status, Approved: s.Approved, Ready: s.Publishable}
-				if !s.Expires.IsZero() {
-					r.Expires = s.Expires.Format(time.DateOnly)
-					d := int(s.Expires.Sub(w.opts.Now).Hours() / 24)
-					r.DaysLeft = &d
-					if d < 0 {
-						r.Note = "expired"
-					} else if d <= 60 {
-						r.Note = "expires within 60 days: ask to renew"
-					}
-				}
-				for _, p := range s.PagePrefixes {
-					live, err := st.Exists(ctx, p)
-					if err != nil {
-						return err
-					}
-					r.Live = r.Live || live
-				}
-				if r.Live && (s.Status == "withdrawn" || s.Status == "refused") {
-					r.Note = strings.TrimPrefix(r.Note+"; WITHDRAWN BUT STILL LIVE: run storyguard withdraw "+s.ID+" again", "; ")
-				}
-				if !s.Approved && (s.Status == "given" || s.Status == "renewed") {
-					r.Note = strings.TrimPrefix(r.Note+"; awaiting approval", "; ")
-				}
-				rows = append(rows, r)
+			rows, err := publish.Status(ctx, st, plan, w.opts.Now)
+			if err != nil {
+				return err
 			}
 			if format == diag.JSON {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
 				if rows == nil {
-					rows = []statusRow{}
+					rows = []publish.StoryStatus{}
 				}
 				return enc.Encode(rows)
 			}

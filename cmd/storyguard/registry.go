@@ -20,6 +20,7 @@ import (
 
 	"storyguard/tools/config"
 	"storyguard/tools/identity"
+	"storyguard/tools/vault"
 )
 
 func init() { register(newRegistryCmd) }
@@ -47,7 +48,7 @@ pseudonyms only.
 
 // registryPath is <vault>/registry.age resolved against the site root.
 func registryPath(c config.Config) string {
-	return c.Path(filepath.Join(c.Vault, "registry.age"))
+	return vault.RegistryPath(c.Path(c.Vault))
 }
 
 // openRegistry loads the configuration and the age identities and opens the

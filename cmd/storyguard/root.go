@@ -14,6 +14,7 @@ import (
 
 	"storyguard/tools/config"
 	"storyguard/tools/identity"
+	"storyguard/tools/vault"
 )
 
 // Exit codes, as documented in --help (the convention of errata-ai/vale).
@@ -51,9 +52,9 @@ type app struct {
 
 	swept bool // removeEditLeftovers ran
 
-	redactor *redactor // the output boundary; config arms it (armRedactor)
-	armTried bool      // armRedactor ran, or must not (withdraw --emergency)
-	armed    *vault    // the registry armRedactor opened, for openVault
+	redactor *redactor    // the output boundary; config arms it (armRedactor)
+	armTried bool         // armRedactor ran, or must not (withdraw --emergency)
+	armed    *vault.Vault // the registry armRedactor opened, for openVault
 }
 
 // command constructors, registered by each command's file in init.
@@ -222,12 +223,12 @@ func (a *app) armRedactor(c config.Config) {
 	if err != nil {
 		return
 	}
-	sc, err := identity.NewScanner(reg)
+	v, err := vault.New(c.Path(c.Vault), reg)
 	if err != nil {
 		return
 	}
-	a.redactor.set(sc.Redact)
-	a.armed = &vault{dir: c.Path(c.Vault), reg: reg, scanner: sc, path: path}
+	a.redactor.set(v.Scanner.Redact)
+	a.armed = v
 }
 
 // exitCode prints err as the CLI does and maps it to an exit code.

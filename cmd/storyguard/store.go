@@ -177,12 +177,19 @@ configured, the embedded store over .storyguard/ is started for the listing.
 	return c
 }
 
+// s3Config binds the configuration's endpoint, bucket, region, AWS_*
+// credentials and allow_http to store.S3Config.
+func s3Config(cfg config.Config) store.S3Config {
+	return store.S3Config{Endpoint: cfg.Endpoint, Bucket: cfg.Bucket, Region: cfg.Region,
+		AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey, AllowHTTP: cfg.AllowHTTP}
+}
+
 // openStore opens the configured store (store.Open): the endpoint from
 // cfg, or the embedded gateway over cfg.StoreDir as a child process of this
 // executable (its messages quoted only if it fails to start). Close the returned closer when done;
 // it stops the child. Publish, preview and withdraw use it too.
 func (a *app) openStore(ctx context.Context, cfg config.Config) (*store.S3, io.Closer, error) {
-	st, closer, err := store.Open(ctx, cfg, store.OpenOptions{})
+	st, closer, err := store.Open(ctx, s3Config(cfg), cfg.Path(cfg.StoreDir), store.OpenOptions{})
 	if err != nil {
 		switch {
 		case errors.Is(err, store.ErrAccessDenied):

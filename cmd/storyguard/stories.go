@@ -54,7 +54,7 @@ func (a *app) openStories(c *cobra.Command) (*stories.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return stories.OpenForVault(c.Context(), v.dir, v.reg, ids, a.getenv)
+	return stories.OpenForVault(c.Context(), v.Dir, v.Registry, ids, a.getenv)
 }
 
 func newStoriesImportCmd(a *app) *cobra.Command {

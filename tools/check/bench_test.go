@@ -5,8 +5,8 @@ import (
 
 	"storyguard/tools/check"
 	"storyguard/tools/content"
-	"storyguard/tools/corpus"
 	"storyguard/tools/diag"
+	"storyguard/tools/testgen/corpus"
 )
 
 // BenchmarkCheck measures storyguard check's work (load every page, run
@@ -23,7 +23,7 @@ func BenchmarkCheck(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if ds := check.Run(site, check.Options{Now: corpus.Today}); diag.HasErrors(ds) {
+		if ds := check.Run(site, check.Options{Now: corpus.Today}).Diagnostics; diag.HasErrors(ds) {
 			b.Fatal(ds[0])
 		}
 	}

@@ -1,8 +1,18 @@
-// Package check runs Storyguard's rules over a loaded site: every rule of
-// DESIGN.md's "Checks" that needs neither the identity registry nor the
-// media files, plus any extra rules the caller appends (the registry's leak
-// rules). RULES.md in this folder lists every rule id, its severity and
-// what makes it fire.
+// Package check runs Storyguard's rules over a loaded site (DESIGN.md
+// "Checks"; RULES.md in this folder lists every rule id, its severity and
+// what makes it fire). Three kinds of rule: a Rule judges one page, a
+// BundleRule the translations of one bundle, a SiteRule every story of the
+// site at once (consistency between bundles). Run parses each page once
+// (consent.Parse) and returns the parsed stories with the findings
+// (Report), for the pipeline's plan.
+//
+// What it reads: Run and DefaultRules read only the content.Site they are
+// given (front matter and body as content.LoadSite parsed them), never a
+// file. The vault's rules read more: RegistryRules the decrypted registry
+// and scanner passed in and the media originals under <vault>/media
+// (their bytes, for media-format and the review-media digests);
+// WithdrawnRule the withdrawals VaultRules reads from <vault>/audit.log.
+// Site loads content/ under the site root and runs all of them.
 package check
 
 import (
@@ -42,6 +52,18 @@ type BundleRule interface {
 	CheckBundle(c *Context, stories []*consent.Story) []diag.Diagnostic
 }
 
+// SiteRule is a rule over every story of the site at once: consistency
+// between bundles (one byline per person, one bundle per story_id, one
+// story per media id). Run calls CheckSite once, after every page is
+// parsed, with the parsed front matter of every page that loaded (drafts,
+// withdrawn and refused stories included, so that a live copy of a
+// withdrawn bundle is still found). Each finding carries its own rule id;
+// Run keeps only those on pages it checks (not drafts, withdrawn or
+// refused), like the findings of page rules.
+type SiteRule interface {
+	CheckSite(c *Context, stories []*consent.Story) []diag.Diagnostic
+}
+
 // Context is what a rule may read besides the page. Run makes one per page
 // (or bundle); a rule must not keep it.
 type Context struct {
@@ -73,6 +95,19 @@ type Options struct {
 	Rules []Rule
 	// BundleRules are appended to DefaultBundleRules().
 	BundleRules []BundleRule
+	// SiteRules run once over the whole site (ConsistencyRules).
+	SiteRules []SiteRule
+}
+
+// Report is what Run found: every diagnostic, sorted by file, line and
+// column, and the stories it parsed, so that no caller parses a page
+// again.
+type Report struct {
+	Diagnostics []diag.Diagnostic
+	// Stories holds the parsed front matter of each page, in site.Pages
+	// order, one for every page (for a page that could not be loaded,
+	// only Page is set).
+	Stories []*consent.Story
 }
 
 // RuleNotPublished is the info-level finding for a page that is not
@@ -80,14 +115,15 @@ type Options struct {
 // withdrawn or refused (DESIGN.md "Checks": reported, not an error).
 const RuleNotPublished = "not-published"
 
-// Run checks every page of site with DefaultRules() and opts.Rules and
+// Run checks every page of site with DefaultRules() and opts.Rules, each
+// bundle with the bundle rules, the whole site with opts.SiteRules, and
 // returns every finding, load problems included, sorted by file, line and
-// column. Pages are checked in parallel on all cores. A page that could not
+// column, with the stories it parsed (Report). Each page is parsed once. Pages are checked in parallel on all cores. A page that could not
 // be loaded gets no further checks (its load errors already block it). A
 // draft page and a withdrawn or refused story get one info finding,
 // not-published, and their consent problems are reported as warnings: they
 // are not published, so nothing on them blocks publication.
-func Run(site *content.Site, opts Options) []diag.Diagnostic {
+func Run(site *content.Site, opts Options) Report {
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -117,24 +153,33 @@ func Run(site *content.Site, opts Options) []diag.Diagnostic {
 		})
 	}
 	wg.Wait()
+	for i, s := range stories {
+		if s == nil { // a rule panicked before the page was parsed
+			stories[i] = &consent.Story{Page: site.Pages[i]}
+		}
+	}
 
 	out := append([]diag.Diagnostic(nil), site.Diagnostics...)
 	for _, ds := range results {
 		out = append(out, ds...)
 	}
 	byBundle := map[string][]*consent.Story{}
-	var order []string
+	var valid []*consent.Story
+	var bundles []string
+	checked := map[string]bool{}
 	for _, s := range stories {
 		if s == nil || s.Page.Invalid {
 			continue
 		}
+		valid = append(valid, s)
+		checked[s.Page.Path] = skipReason(s) == ""
 		b := s.Page.Bundle
 		if _, ok := byBundle[b]; !ok {
-			order = append(order, b)
+			bundles = append(bundles, b)
 		}
 		byBundle[b] = append(byBundle[b], s)
 	}
-	for _, b := range order {
+	for _, b := range bundles {
 		group := byBundle[b]
 		if len(group) < 2 {
 			continue
@@ -143,8 +188,15 @@ func Run(site *content.Site, opts Options) []diag.Diagnostic {
 			out = append(out, r.CheckBundle(&Context{Now: now, Site: site}, group)...)
 		}
 	}
+	for _, r := range opts.SiteRules {
+		for _, d := range r.CheckSite(&Context{Now: now, Site: site}, valid) {
+			if checked[d.File] {
+				out = append(out, d)
+			}
+		}
+	}
 	diag.Sort(out)
-	return out
+	return Report{Diagnostics: out, Stories: stories}
 }
 
 func checkPage(site *content.Site, now time.Time, rules []Rule, p *content.Page) (s *consent.Story, ds []diag.Diagnostic) {

@@ -70,7 +70,7 @@ func TestRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ds := check.Run(site, check.Options{Now: now})
+			ds := check.Run(site, check.Options{Now: now}).Diagnostics
 			var got bytes.Buffer
 			if err := diag.Write(&got, diag.Text, ds); err != nil {
 				t.Fatal(err)

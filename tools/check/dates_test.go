@@ -38,7 +38,7 @@ func TestFutureDatesInUTC(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []string
-		for _, d := range check.Run(site, check.Options{Now: tc.now}) {
+		for _, d := range check.Run(site, check.Options{Now: tc.now}).Diagnostics {
 			if d.Rule == "consent-date-future" && d.Severity == diag.Error {
 				got = append(got, d.Message)
 			}

@@ -31,7 +31,7 @@ func FuzzCheckPage(f *testing.F) {
 			site.Diagnostics = append(site.Diagnostics, ds...)
 			consent.Parse(p)
 		}
-		for _, d := range check.Run(site, check.Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)}) {
+		for _, d := range check.Run(site, check.Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)}).Diagnostics {
 			if d.Rule == "internal-error" {
 				t.Fatalf("rule panicked: %s", d.Message)
 			}
@@ -53,7 +53,7 @@ func FuzzRegistryRules(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		p, ds := content.LoadPage("content/stories/a/index.md", "en", raw)
 		site := &content.Site{Languages: []string{"en"}, DefaultLanguage: "en", Taxonomies: []string{"countries", "themes"}, Pages: []*content.Page{p}, Diagnostics: ds}
-		for _, d := range check.Run(site, check.Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), Rules: rules}) {
+		for _, d := range check.Run(site, check.Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), Rules: rules}).Diagnostics {
 			if d.Rule == "internal-error" {
 				t.Fatalf("rule panicked: %s", d.Message)
 			}

@@ -17,6 +17,7 @@ import (
 	"storyguard/tools/diag"
 	"storyguard/tools/identity"
 	"storyguard/tools/media"
+	"storyguard/tools/vault"
 )
 
 // Rule ids of the rules that need the identity registry or the vault.
@@ -176,15 +177,15 @@ type mediaRule struct {
 	reg *identity.Registry
 	// originals indexes <vault>/media once, when the rule is built, and
 	// hashes the originals for review-media.
-	originals *consent.VaultMedia
+	originals *vault.Originals
 	// problems caches originalProblem by file name (rules run on many
 	// pages at once).
 	problems sync.Map
 }
 
-func newMediaRule(reg *identity.Registry, vault string) *mediaRule {
+func newMediaRule(reg *identity.Registry, vaultDir string) *mediaRule {
 	// An unreadable media folder leaves every medium missing: fail closed.
-	return &mediaRule{reg: reg, originals: consent.NewVaultMedia(vault)}
+	return &mediaRule{reg: reg, originals: vault.NewOriginals(vaultDir)}
 }
 
 // sniffProblem returns "" when head (a vault original's first bytes) is a
@@ -344,14 +345,14 @@ func safeID(id string) string {
 // PseudonymConsistency checks across the whole site that each person has
 // the same byline on every page and in every language
 // (identity.CheckPseudonymConsistency), one diagnostic per inconsistent page.
-func PseudonymConsistency(reg *identity.Registry, site *content.Site) []diag.Diagnostic {
+func PseudonymConsistency(reg *identity.Registry, stories []*consent.Story) []diag.Diagnostic {
 	var uses []identity.PseudonymUse
 	pages := map[string]*content.Page{}
-	for _, p := range site.Pages {
+	for _, s := range stories {
+		p := s.Page
 		if p.Invalid {
 			continue
 		}
-		s, _ := consent.Parse(p)
 		if s.Storyteller == nil || s.Draft {
 			continue
 		}
@@ -374,24 +375,30 @@ func PseudonymConsistency(reg *identity.Registry, site *content.Site) []diag.Dia
 // two bundles.
 const RuleStoryIDDuplicate = "story-id-duplicate"
 
-// ConsistencyRule returns the site-wide findings as a Rule, computed once
-// here, so that they join Run's results page by page:
-// PseudonymConsistency's, and story-id-duplicate (error) on every page of
-// every bundle whose story_id another bundle also has (a copied bundle used
-// as a template): object keys, the audit log and withdrawal address a story
-// by its id, so an id must name one story.
-func ConsistencyRule(reg *identity.Registry, site *content.Site) Rule {
-	by := map[string][]diag.Diagnostic{}
-	for _, d := range PseudonymConsistency(reg, site) {
-		by[d.File] = append(by[d.File], d)
+// ConsistencyRules are the site-wide rules (SiteRule, for
+// Options.SiteRules) that need the registry reg:
+//
+//   - PseudonymConsistency's rules (error): one byline per person on every
+//     page and in every language;
+//   - story-id-duplicate (error) on every page of every bundle whose
+//     story_id another bundle also has (a copied bundle used as a
+//     template): object keys, the audit log and withdrawal address a story
+//     by its id, so an id must name one story (DuplicateStoryIDs);
+//   - media-shared (error) on every page that lists a media id another
+//     bundle lists too (SharedMedia).
+func ConsistencyRules(reg *identity.Registry) []SiteRule {
+	return []SiteRule{
+		siteRule(func(stories []*consent.Story) []diag.Diagnostic { return PseudonymConsistency(reg, stories) }),
+		siteRule(DuplicateStoryIDs),
+		siteRule(SharedMedia),
 	}
-	for _, d := range DuplicateStoryIDs(site) {
-		by[d.File] = append(by[d.File], d)
-	}
-	for _, d := range SharedMedia(site) {
-		by[d.File] = append(by[d.File], d)
-	}
-	return precomputed(by)
+}
+
+// siteRule is a SiteRule of a function over the parsed stories.
+type siteRule func(stories []*consent.Story) []diag.Diagnostic
+
+func (f siteRule) CheckSite(_ *Context, stories []*consent.Story) []diag.Diagnostic {
+	return f(stories)
 }
 
 // RuleMediaShared is the id of the rule that refuses one media id placed
@@ -403,18 +410,18 @@ const RuleMediaShared = "media-shared"
 // consent and comes down with that story's withdrawal
 // (media/<story id>/...), so it cannot belong to two. publish refuses the
 // same ("placed by two stories"); here it is found early, with the files.
-func SharedMedia(site *content.Site) []diag.Diagnostic {
+func SharedMedia(stories []*consent.Story) []diag.Diagnostic {
 	bundles := map[string][]string{} // media id -> bundles
 	type use struct {
 		p     *content.Page
 		index int
 	}
 	uses := map[string][]use{}
-	for _, p := range site.Pages {
+	for _, s := range stories {
+		p := s.Page
 		if p.Invalid {
 			continue
 		}
-		s, _ := consent.Parse(p)
 		if s.Draft {
 			continue
 		}
@@ -451,10 +458,11 @@ func SharedMedia(site *content.Site) []diag.Diagnostic {
 
 // DuplicateStoryIDs reports every page whose story_id is also the story_id
 // of a page in another bundle.
-func DuplicateStoryIDs(site *content.Site) []diag.Diagnostic {
+func DuplicateStoryIDs(stories []*consent.Story) []diag.Diagnostic {
 	bundles := map[string][]string{} // story id -> bundles, in page order
 	pages := map[string][]*content.Page{}
-	for _, p := range site.Pages {
+	for _, s := range stories {
+		p := s.Page
 		if p.Invalid {
 			continue
 		}
@@ -481,14 +489,6 @@ func DuplicateStoryIDs(site *content.Site) []diag.Diagnostic {
 	}
 	diag.Sort(ds)
 	return ds
-}
-
-type precomputed map[string][]diag.Diagnostic
-
-func (precomputed) ID() string              { return identity.RuleBylineMismatch }
-func (precomputed) Severity() diag.Severity { return diag.Error }
-func (p precomputed) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
-	return p[s.Page.Path]
 }
 
 // RuleWithdrawnBefore is the id of the rule that refuses a story whose

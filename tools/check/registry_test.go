@@ -105,8 +105,8 @@ func runRegistry(t *testing.T, files map[string]string) []diag.Diagnostic {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules := append(check.RegistryRules(reg, sc, []string{"+502 2200 0000"}, filepath.Join(dir, "vault")), check.ConsistencyRule(reg, site))
-	return check.Run(site, check.Options{Now: now, Rules: rules})
+	rules := check.RegistryRules(reg, sc, []string{"+502 2200 0000"}, filepath.Join(dir, "vault"))
+	return check.Run(site, check.Options{Now: now, Rules: rules, SiteRules: check.ConsistencyRules(reg)}).Diagnostics
 }
 
 // only keeps the findings of the registry-backed rules, as text.

@@ -31,7 +31,7 @@ func sampleSite(t *testing.T, slug string, edit func(lang, raw string) string) [
 	if err != nil {
 		t.Fatal(err)
 	}
-	return check.Run(site, check.Options{Now: now})
+	return check.Run(site, check.Options{Now: now}).Diagnostics
 }
 
 // approveRaw returns raw with a fresh approval of its current text.

@@ -6,6 +6,7 @@ import (
 
 	"storyguard/tools/consent"
 	"storyguard/tools/diag"
+	"storyguard/tools/vault"
 )
 
 // RuleWithdrawnReused is the id of the rule that refuses the text, the
@@ -13,27 +14,10 @@ import (
 // under another story id.
 const RuleWithdrawnReused = "withdrawn-content-reused"
 
-// Withdrawal is what the audit log keeps of one withdrawal, by ids and
-// digests only (publish.WithdrawalRecords reads it from <vault>/audit.log;
-// publish.Withdraw writes it before it changes anything).
-type Withdrawal struct {
-	// StoryID is the withdrawn story ("st-7q2k9m").
-	StoryID string
-	// Persons are the registry person ids of its storyteller
-	// (storyteller.person of each language file, without repeats; one in
-	// a consistent bundle).
-	Persons []string
-	// Day is the calendar day consent was withdrawn, 00:00 UTC
-	// (consent.Day: Storyguard judges every date in UTC).
-	Day time.Time
-	// ApprovalDigests are the approval digests of its language files,
-	// lowercase hex SHA-256: review.approved_sha256 as written and
-	// consent.ApprovalDigest of the text as it was.
-	ApprovalDigests []string
-	// MediaSHA256 are the lowercase hex SHA-256 of the vault original of
-	// every medium its language files listed.
-	MediaSHA256 []string
-}
+// Withdrawal is what the vault's audit log keeps of one withdrawn story
+// (vault.Withdrawal, read by vault.WithdrawalRecords), the input of
+// WithdrawnContentRule.
+type Withdrawal = vault.Withdrawal
 
 // WithdrawnContentRule is withdrawn-content-reused (error): a withdrawal
 // is final for the storyteller's text and photos until a new consent,
@@ -43,7 +27,7 @@ type Withdrawal struct {
 //
 //   - review.approved_sha256, or the approval digest of the page's current
 //     text (consent.ApprovalDigest), equal to one of a withdrawn story's;
-//   - a medium whose original in <vault>/media (vault is the vault folder)
+//   - a medium whose original in <vault>/media (vaultDir is the vault folder)
 //     has the SHA-256 of one of a withdrawn story's originals, whatever
 //     its media id;
 //
@@ -55,7 +39,7 @@ type Withdrawal struct {
 // (an earlier consent does not cover anything of theirs after it). ws are the
 // withdrawals of the audit log; with none, the rule never fires.
 // Findings name story, person and media ids and days only.
-func WithdrawnContentRule(ws []Withdrawal, vault string) Rule {
+func WithdrawnContentRule(ws []Withdrawal, vaultDir string) Rule {
 	r := &reusedRule{digests: map[string]Withdrawal{}, media: map[string]Withdrawal{}, persons: map[string]Withdrawal{}}
 	keep := func(m map[string]Withdrawal, k string, w Withdrawal) {
 		if have, ok := m[k]; !ok || w.Day.After(have.Day) {
@@ -74,7 +58,7 @@ func WithdrawnContentRule(ws []Withdrawal, vault string) Rule {
 		}
 	}
 	if len(r.media) > 0 {
-		r.originals = consent.NewVaultMedia(vault)
+		r.originals = vault.NewOriginals(vaultDir)
 	}
 	return r
 }
@@ -83,7 +67,7 @@ type reusedRule struct {
 	// digests, media and persons map an approval digest, an original's
 	// SHA-256 and a person id to the latest withdrawal that recorded it.
 	digests, media, persons map[string]Withdrawal
-	originals               *consent.VaultMedia
+	originals               *vault.Originals
 }
 
 func (*reusedRule) ID() string              { return RuleWithdrawnReused }

@@ -77,7 +77,7 @@ func reuseFindings(t *testing.T, ws []check.Withdrawal, rel, page string, photo 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := check.Run(site, check.Options{Now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC), Rules: []check.Rule{check.WithdrawnContentRule(ws, vault)}})
+	ds := check.Run(site, check.Options{Now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC), Rules: []check.Rule{check.WithdrawnContentRule(ws, vault)}}).Diagnostics
 	return slices.DeleteFunc(ds, func(d diag.Diagnostic) bool { return d.Rule != check.RuleWithdrawnReused })
 }
 

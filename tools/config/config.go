@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,6 +17,8 @@ import (
 	"strings"
 
 	"github.com/gohugoio/hugo/parser/metadecoders"
+
+	"storyguard/tools/endpoint"
 )
 
 // Config is every setting Storyguard reads. Paths are as given (relative
@@ -297,37 +298,20 @@ func ErrNoConfig(root string) error {
 	return fmt.Errorf("no config.toml in %s: run storyguard in the site root or pass --root", where)
 }
 
-// EndpointURL parses Endpoint. A bare host:port means https, except on
-// loopback where it means http.
+// EndpointURL parses Endpoint (endpoint.Parse). A bare host:port means
+// https, except on loopback where it means http. The error names the
+// setting, never its value.
 func (c *Config) EndpointURL() (*url.URL, error) {
-	e := c.Endpoint
-	if !strings.Contains(e, "://") {
-		host, _, err := net.SplitHostPort(e)
-		if err != nil {
-			host = e
-		}
-		if IsLoopback(host) {
-			e = "http://" + e
-		} else {
-			e = "https://" + e
-		}
-	}
-	u, err := url.Parse(e)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+	u, err := endpoint.Parse(c.Endpoint)
+	if err != nil {
 		return nil, fmt.Errorf("%s: want host:port or an http(s) URL", endpointSetting)
 	}
 	return u, nil
 }
 
-// IsLoopback reports whether host names this machine's loopback interface:
-// "localhost", 127.0.0.0/8 or ::1.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// IsLoopback reports whether host names this machine's loopback interface
+// (endpoint.IsLoopback).
+func IsLoopback(host string) bool { return endpoint.IsLoopback(host) }
 
 // Path resolves a configured path against Root, leaving absolute paths alone.
 func (c *Config) Path(p string) string {

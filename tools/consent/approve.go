@@ -14,18 +14,31 @@ import (
 // ErrNoStory is wrapped by FindStory when nothing matches.
 var ErrNoStory = errors.New("no story with that id or slug")
 
-// FindStory returns the pages of the story named by story, which is a
-// story_id ("st-7q2k9m"), a slug (the bundle folder, "finding-my-voice") or
-// a bundle path ("stories/finding-my-voice"), sorted by path. It is an
-// error when nothing matches, when the name matches pages of more than one
-// bundle, or when a matching page could not be loaded. No error repeats
-// story: a name typed by mistake must not be echoed (issue #12).
+// NamesStory reports whether name, as a person types it to approve or
+// withdraw a story, names the story bundle whose story_id is id and whose
+// bundle path (relative to content/) is bundle: name is the story_id
+// ("st-7q2k9m"), the bundle path ("stories/finding-my-voice") or the
+// bundle's slug, its folder name ("finding-my-voice"). It is the one rule
+// of FindStory and of publish's withdrawal; an empty name names nothing.
+// A name can name several bundles (a slug used in two sections, a copied
+// story_id): callers refuse that rather than pick one.
+func NamesStory(name, id, bundle string) bool {
+	return name != "" && (name == id || name == bundle || name == path.Base(bundle))
+}
+
+// FindStory returns the pages of the story named by story (NamesStory),
+// among the story pages of site (IsStoryPage), sorted by path. It is an
+// error when nothing matches (wrapping ErrNoStory), when the name matches
+// pages of more than one bundle, or when a matching page could not be
+// loaded. No error repeats story: a name typed by mistake must not be
+// echoed (issue #12); errors name file paths only.
 func FindStory(site *content.Site, story string) ([]*content.Page, error) {
 	var out []*content.Page
 	bundles := map[string]bool{}
 	for _, p := range site.Pages {
 		id, _ := p.Get("story_id")
-		if id == story || p.Bundle == story || (p.Section == "stories" && path.Base(p.Bundle) == story && !p.IsIndex) {
+		ids, _ := id.(string)
+		if IsStoryPage(p) && NamesStory(story, ids, p.Bundle) {
 			out = append(out, p)
 			bundles[p.Bundle] = true
 		}

@@ -16,6 +16,7 @@ import (
 
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
+	"storyguard/tools/vault"
 )
 
 // Status is a consent record's status (DESIGN.md "Content model").
@@ -154,10 +155,11 @@ func (c *Consent) Covers(channel, lang string) bool {
 func (s Status) Publishable() bool { return s == Given || s == Renewed }
 
 var (
-	storyIDRe = regexp.MustCompile(`^st-[a-z0-9]{4,32}$`)
-	personRe  = regexp.MustCompile(`^p-[a-z0-9]{2,32}$`)
-	mediaIDRe = regexp.MustCompile(`^m-[a-z0-9]{2,32}$`)
-	recordRe  = regexp.MustCompile(`^cr-[a-z0-9-]{2,40}$`)
+	// The id formats are the vault's (tools/vault).
+	storyIDRe = vault.StoryIDPattern
+	personRe  = vault.PersonIDPattern
+	mediaIDRe = vault.MediaIDPattern
+	recordRe  = vault.RecordIDPattern
 	hexRe     = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 

@@ -24,10 +24,11 @@ import (
 // journey test link Hugo).
 type BuildFunc func(ctx context.Context, src, dst, baseURL string) error
 
-// RulesFunc returns the rules that join check.DefaultRules for a site: the
-// registry's leak and pseudonym rules in the real desk. An error fails the
+// RulesFunc returns the rules that join check.DefaultRules for a site, as
+// check.Options (its Now is set by the preview): the vault's page and
+// site-wide rules in the real desk (check.VaultRules). An error fails the
 // preview closed.
-type RulesFunc func(site *content.Site) ([]check.Rule, error)
+type RulesFunc func(site *content.Site) (check.Options, error)
 
 // Finding is one problem that blocks (or, for a warning, concerns) a
 // story, as shown to the storyteller: a message key of the message files
@@ -134,13 +135,14 @@ func (s *Server) buildPreview(ctx context.Context, st Story, person, baseURL str
 	if err != nil {
 		return fail(fmt.Errorf("preview %s: %w", st.ID, err))
 	}
-	var rules []check.Rule
+	var opts check.Options
 	if s.cfg.Rules != nil {
-		if rules, err = s.cfg.Rules(site); err != nil {
+		if opts, err = s.cfg.Rules(site); err != nil {
 			return fail(fmt.Errorf("preview %s: rules: %w", st.ID, err))
 		}
 	}
-	ds := check.Run(site, check.Options{Now: s.now(), Rules: rules})
+	opts.Now = s.now()
+	ds := check.Run(site, opts).Diagnostics
 	pages := map[string]*content.Page{}
 	for _, p := range site.Pages {
 		pages[p.Path] = p

@@ -9,7 +9,7 @@ import (
 
 // benchCorpus returns n invented names (no real person) and about size
 // bytes of prose-like text with a name every ~2,000 words, the shape
-// bench/identity.sh uses on disk (tools/identity/cmd/scanbench).
+// bench/identity.sh uses on disk (tools/testgen/scanbench).
 func benchCorpus(n, size int) (*Registry, []byte) {
 	r := rand.New(rand.NewPCG(1, 2))
 	syll := []string{"ba", "cá", "chi", "dó", "e", "fé", "gua", "hu", "ix", "já", "ki", "la", "mé", "ñu", "o", "pa", "qui", "ró", "sa", "tzu", "ú", "vé", "xo", "ya", "zé", "al", "ón", "ez", "aj", "tz"}

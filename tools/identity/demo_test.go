@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"storyguard/tools/identity"
-	"storyguard/tools/identity/internal/demo"
+	"storyguard/tools/testgen/demo"
 )
 
 // TestDemoCastFound writes every deny term of the demo cast into text in

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"storyguard/tools/media"
-	"storyguard/tools/media/fixture"
+	"storyguard/tools/testgen/fixture"
 )
 
 // cpuTime is the user+system CPU time this process has used so far, all

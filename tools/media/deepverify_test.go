@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"storyguard/tools/media"
-	"storyguard/tools/media/fixture"
+	"storyguard/tools/testgen/fixture"
 )
 
 // goJPEG encodes img with image/jpeg (no APPn segment at all).

@@ -21,7 +21,7 @@ import (
 	"unicode/utf16"
 
 	"storyguard/tools/media"
-	"storyguard/tools/media/fixture"
+	"storyguard/tools/testgen/fixture"
 )
 
 // knownProfileFiles are the profiles of media.KnownProfiles whose bytes

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"storyguard/tools/media"
-	"storyguard/tools/media/fixture"
 	"storyguard/tools/media/jpegxform"
+	"storyguard/tools/testgen/fixture"
 )
 
 // needTool returns the path of an oracle program; the test fails when

@@ -17,7 +17,7 @@ import (
 	"testing"
 
 	"storyguard/tools/media"
-	"storyguard/tools/media/fixture"
+	"storyguard/tools/testgen/fixture"
 )
 
 // runTool runs a libjpeg-turbo tool (Debian libjpeg-turbo-progs, installed

@@ -21,7 +21,7 @@ import (
 	"golang.org/x/image/webp"
 
 	"storyguard/tools/media"
-	"storyguard/tools/media/fixture"
+	"storyguard/tools/testgen/fixture"
 )
 
 // standardICC is a profile on media.KnownProfiles (see testdata/README.md).

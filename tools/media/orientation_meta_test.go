@@ -17,7 +17,7 @@ import (
 	"testing"
 
 	"storyguard/tools/media"
-	"storyguard/tools/media/fixture"
+	"storyguard/tools/testgen/fixture"
 )
 
 // colourName names the Quadrants colours (see fixture.Quadrants).

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"storyguard/tools/media"
-	"storyguard/tools/media/fixture"
+	"storyguard/tools/testgen/fixture"
 )
 
 // TestRecodeJPEGDropsHiddenBytes: text put before EOI survives Scrub and

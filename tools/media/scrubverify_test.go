@@ -8,7 +8,7 @@ import (
 	"testing/iotest"
 
 	"storyguard/tools/media"
-	"storyguard/tools/media/fixture"
+	"storyguard/tools/testgen/fixture"
 )
 
 // checkScrubVerify asserts that ScrubVerify passes exactly when Scrub

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"storyguard/tools/media"
-	"storyguard/tools/media/fixture"
+	"storyguard/tools/testgen/fixture"
 )
 
 // TestVariantKeepsColourProfile: a variant's pixels are in its source's

@@ -11,19 +11,12 @@ import (
 	"strings"
 
 	"storyguard/tools/content"
+	"storyguard/tools/vault"
 )
 
-// StateDir is the vault's folder for what a run must keep across a crash:
-// the pending CDN purge list and the work folders. It is private like the
-// rest of the vault (0700).
-func StateDir(vault string) string { return filepath.Join(vault, "state") }
-
-// AuditLogPath is the audit log of the vault: <vault>/audit.log.
-func AuditLogPath(vault string) string { return filepath.Join(vault, "audit.log") }
-
 // pendingPurgeFile is the CDN purge list of runs that have not completed.
-func pendingPurgeFile(vault string) string {
-	return filepath.Join(StateDir(vault), "purge-pending.json")
+func pendingPurgeFile(dir string) string {
+	return filepath.Join(vault.StateDir(dir), "purge-pending.json")
 }
 
 // pendingPurge is the purge journal's content: public URLs only (object

@@ -12,6 +12,7 @@ import (
 
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
+	"storyguard/tools/vault"
 )
 
 var errKilled = errors.New("killed (test)")
@@ -20,7 +21,7 @@ var errKilled = errors.New("killed (test)")
 // log as it is on disk at that moment, and a function that puts that copy
 // back: the run then looks as if it had been killed at step, never writing
 // its "failed" entry.
-func killAt(t *testing.T, vault, step string) (func(context.Context, string) error, func()) {
+func killAt(t *testing.T, vaultDir, step string) (func(context.Context, string) error, func()) {
 	var saved []byte
 	var killed bool
 	hook := func(_ context.Context, s string) error {
@@ -28,7 +29,7 @@ func killAt(t *testing.T, vault, step string) (func(context.Context, string) err
 			return nil
 		}
 		killed = true
-		saved, _ = os.ReadFile(AuditLogPath(vault))
+		saved, _ = os.ReadFile(vault.AuditLogPath(vaultDir))
 		return errKilled
 	}
 	restore := func() {
@@ -36,7 +37,7 @@ func killAt(t *testing.T, vault, step string) (func(context.Context, string) err
 		if !killed {
 			t.Fatalf("the run never reached step %q", step)
 		}
-		if err := os.WriteFile(AuditLogPath(vault), saved, 0o600); err != nil {
+		if err := os.WriteFile(vault.AuditLogPath(vaultDir), saved, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -52,7 +53,7 @@ func TestPublishRefusesStoryWithdrawnSinceCheck(t *testing.T) {
 		if step != "recheck" {
 			return nil
 		}
-		return AppendAudit(AuditLogPath(ts.vault), AuditEntry{Time: time.Now(), Action: "withdraw", StoryID: storyA,
+		return vault.AppendAudit(vault.AuditLogPath(ts.vault), vault.AuditEntry{Time: time.Now(), Action: "withdraw", StoryID: storyA,
 			Role: "storyteller", ConsentRecords: []string{"cr-aa-1"}, Result: "started"})
 	}
 	_, err := Publish(context.Background(), ts.parts, ts.opts(hook))
@@ -85,7 +86,7 @@ func TestKilledWithdrawalIsFinal(t *testing.T) {
 			if got := ts.auditResults(t); !slices.Equal(got, []string{"started"}) {
 				t.Fatalf("audit log after the kill: %q, want started", got)
 			}
-			stories, records, err := Withdrawals(AuditLogPath(ts.vault))
+			stories, records, err := vault.Withdrawals(vault.AuditLogPath(ts.vault))
 			if err != nil || !stories[storyA] || !records["cr-aa-1"] {
 				t.Fatalf("a started withdrawal must count as a withdrawal for check: %v %v %v", stories, records, err)
 			}
@@ -242,7 +243,7 @@ func TestPublishRefusesCopyOfStoryWithdrawnSinceCheck(t *testing.T) {
 		if step != "recheck" {
 			return nil
 		}
-		return AppendAudit(AuditLogPath(ts.vault), AuditEntry{Time: time.Now(), Action: "withdraw", StoryID: "st-0ther1", Role: "storyteller",
+		return vault.AppendAudit(vault.AuditLogPath(ts.vault), vault.AuditEntry{Time: time.Now(), Action: "withdraw", StoryID: "st-0ther1", Role: "storyteller",
 			Withdrawn: "2026-11-29", ApprovalDigests: []string{consent.ApprovalDigest(p)}, Result: "started"})
 	}
 	_, err = Publish(context.Background(), ts.parts, ts.opts(hook))

@@ -4,10 +4,19 @@
 // what is no longer consented, and purge old versions. It also takes a story
 // down on withdrawal.
 //
-// The package holds the order of the steps and the rules between them; the
-// parts (the checker, the media scrubber, the object store, Hugo, the leak
-// scanner) are passed in as a Parts value, wired by cmd/storyguard, so that
-// this package does not link Hugo and its tests stay quick.
+// The package holds the order of the steps and the rules between them,
+// the plan (PlanSite: which pages and key prefixes each story owns) and
+// media processing for publish (ProcessMedia); the parts (the checker,
+// the media scrubber, the object store, Hugo, the leak scanner, the
+// withdrawal marker) are passed in as a Parts value, wired by
+// cmd/storyguard, so that this package does not link Hugo and its tests
+// stay quick.
+//
+// What it reads and writes besides the parts: the site root (content
+// files copied into the stage, data/media.json written), the vault
+// (<vault>/media originals through the parts, <vault>/audit.log read
+// before upload and appended on withdrawal, the purge journal and work
+// folders under <vault>/state) and the object store.
 package publish
 
 import (
@@ -29,6 +38,7 @@ import (
 	"storyguard/tools/diag"
 	"storyguard/tools/manifest"
 	"storyguard/tools/store"
+	"storyguard/tools/vault"
 )
 
 // ErrBlocked is returned, wrapped, when findings at error level stopped the
@@ -100,58 +110,15 @@ type Media struct {
 // first. Keys follow "media/<story id>/<sha256>.<ext>".
 type MediaProcessor func(ctx context.Context, storyID, src, workDir string) (Media, []Media, error)
 
-// Upload is one object to store; Open streams its bytes. An empty
-// ContentType means the store's own table by extension.
-type Upload struct {
-	Key, SHA256, ContentType string
-	Size                     int64
-	Open                     func() (io.ReadCloser, error)
-}
-
-// SyncResult counts what a Sync did; Changed lists the keys uploaded and
-// Deleted the keys pruned.
-type SyncResult struct {
-	Uploaded, Unchanged int
-	Changed, Deleted    []string
-}
-
-// PurgeResult counts what a purge removed; Keys are the distinct object
-// keys that held anything.
-type PurgeResult struct {
-	Versions, DeleteMarkers, Uploads int
-	Keys                             []string
-}
-
-// Store is the object storage as the pipeline uses it.
+// Store is the object storage as the pipeline uses it: the core store
+// (store.Store), over which the pipeline runs store.Sync, store.PurgePrefix,
+// store.PurgeNoncurrentUnder and the run lease (store.AcquireLease), plus
+// the bucket policy, which only an S3 server has (*store.S3 is one).
 type Store interface {
-	// Sync makes the objects under prefix match want: it uploads what is
-	// missing or has another digest and, with prune, deletes the rest.
-	// before, if not nil, is called with the keys about to change, before
-	// the first change (store.SyncOptions.BeforeChange).
-	Sync(ctx context.Context, prefix string, want []Upload, prune bool, before func(keys []string) error) (SyncResult, error)
-	// PurgePrefix deletes every version, delete marker and incomplete upload
-	// under prefix, lists again and fails if anything is left.
-	PurgePrefix(ctx context.Context, prefix string) (PurgeResult, error)
-	// PurgeNoncurrent deletes every version of keys under prefix that is not
-	// a key's current version, and every delete marker, so that the prefix
-	// holds exactly its current objects.
-	PurgeNoncurrent(ctx context.Context, prefix string) (PurgeResult, error)
+	store.Store
 	// EnsurePolicy sets (or verifies) anonymous read on media/ and site/
 	// only, with no listing.
 	EnsurePolicy(ctx context.Context) error
-	// Exists reports whether any current object has a key under prefix.
-	Exists(ctx context.Context, prefix string) (bool, error)
-	// PurgeNaming reads the current version of every object under prefix
-	// and deletes every version of each whose body match reports true, or
-	// that is larger than maxSize bytes (unread: fail closed), then lists
-	// again and fails if any of them is still there. before, if not nil, is
-	// called with those keys before the first deletion; a failed read is an
-	// error before anything is deleted. Keys of the result are those keys.
-	PurgeNaming(ctx context.Context, prefix string, maxSize int64, match func(body []byte) bool, before func(keys []string) error) (PurgeResult, error)
-	// Endpoint is the S3 endpoint's base URL, for anonymous reads.
-	Endpoint() string
-	// AcquireLease takes the bucket's run lease (store.AcquireLease).
-	AcquireLease(ctx context.Context, o store.LeaseOptions) (*store.Lease, error)
 }
 
 // Parts are the pipeline's components.
@@ -209,6 +176,12 @@ type Options struct {
 	// there) and an error it returns stops the run as a failure at that
 	// step would. For tests and progress display; nil in normal runs.
 	Hook func(ctx context.Context, step string) error
+	// Workers is how many uploads run in parallel (store.SyncOptions;
+	// 0: its default).
+	Workers int
+	// Progress receives the upload progress bar (store.ProgressWriter);
+	// nil: none.
+	Progress io.Writer
 }
 
 // Steps are the names Publish passes to Options.Hook, in order: before
@@ -234,10 +207,10 @@ type Result struct {
 	Diagnostics []diag.Diagnostic
 	Plan        *Plan
 	Manifest    *manifest.Manifest
-	Media       SyncResult
-	Site        SyncResult
-	MediaPruned SyncResult
-	Purged      PurgeResult
+	Media       store.SyncReport
+	Site        store.SyncReport
+	MediaPruned store.SyncReport
+	Purged      store.PurgeReport
 	// OutputDir is Hugo's output (kept only with KeepWork).
 	OutputDir string
 	// ChangedURLs are the public URLs whose content changed or went away.
@@ -297,7 +270,7 @@ func Publish(ctx context.Context, p Parts, o Options) (*Result, error) {
 		return res, fmt.Errorf("object storage: %w", err)
 	}
 	defer closer.Close()
-	lease, err := st.AcquireLease(ctx, store.LeaseOptions{Operation: "publish", Wait: o.LeaseWait, TTL: o.LeaseTTL, Log: o.Log})
+	lease, err := store.AcquireLease(ctx, st, store.LeaseOptions{Operation: "publish", Wait: o.LeaseWait, TTL: o.LeaseTTL, Log: o.Log})
 	if err != nil {
 		return res, fmt.Errorf("publish: %w", err)
 	}
@@ -338,7 +311,7 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	}
 	// What the audit log records before the check, so that the recheck
 	// below can tell which withdrawals are new.
-	before, err := WithdrawalRecords(AuditLogPath(o.Vault))
+	before, err := vault.WithdrawalRecords(vault.AuditLogPath(o.Vault))
 	if err != nil {
 		return res, err
 	}
@@ -375,7 +348,7 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 
 	// 2. Media.
 	m := &manifest.Manifest{Version: manifest.Version, Media: map[string]manifest.Entry{}}
-	var mediaUploads []Upload
+	var mediaUploads []store.Upload
 	owners := plan.Stories
 	if len(plan.OrgMedia) > 0 {
 		owners = append(slices.Clip(owners), Story{ID: OrgOwner, Publishable: true, Media: plan.OrgMedia})
@@ -388,7 +361,7 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 			if _, dup := m.Media[id]; dup {
 				return res, fmt.Errorf("media %s: placed by two stories; a medium belongs to one story's consent", id)
 			}
-			src, err := FindOriginal(o.Vault, id)
+			src, err := vault.FindOriginal(o.Vault, id)
 			if err != nil {
 				return res, err
 			}
@@ -488,36 +461,39 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	if err := o.step(ctx, "upload-media"); err != nil {
 		return res, partly(err)
 	}
-	if res.Media, err = st.Sync(ctx, "media/", mediaUploads, false, journal); err != nil {
+	sync := func(prefix string, want []store.Upload, prune bool) (store.SyncReport, error) {
+		return store.Sync(ctx, st, prefix, want, store.SyncOptions{Workers: o.Workers, Prune: prune, Progress: o.Progress, BeforeChange: journal})
+	}
+	if res.Media, err = sync("media/", mediaUploads, false); err != nil {
 		return res, partly(fmt.Errorf("upload media: %w", err))
 	}
 	o.logf("media: %d uploaded, %d unchanged", res.Media.Uploaded, res.Media.Unchanged)
 	if err := manifest.Write(filepath.Join(o.Root, "data", "media.json"), m); err != nil {
 		return res, partly(fmt.Errorf("write data/media.json: %w", err))
 	}
-	siteUploads := make([]Upload, len(objs))
+	siteUploads := make([]store.Upload, len(objs))
 	for i, ob := range objs {
 		// ContentType left empty: the store sets it by extension.
-		siteUploads[i] = Upload{Key: ob.Key, SHA256: ob.SHA256, Size: ob.Size, Open: opener(ob.File)}
+		siteUploads[i] = store.Upload{Key: ob.Key, SHA256: ob.SHA256, Size: ob.Size, Open: opener(ob.File)}
 	}
 	if err := o.step(ctx, "deploy-site"); err != nil {
 		return res, partly(err)
 	}
-	if res.Site, err = st.Sync(ctx, "site/", siteUploads, true, journal); err != nil {
+	if res.Site, err = sync("site/", siteUploads, true); err != nil {
 		return res, partly(fmt.Errorf("deploy site: %w", err))
 	}
-	o.logf("site: %d uploaded, %d unchanged, %d removed", res.Site.Uploaded, res.Site.Unchanged, len(res.Site.Deleted))
+	o.logf("site: %d uploaded, %d unchanged, %d removed", res.Site.Uploaded, res.Site.Unchanged, len(res.Site.Pruned))
 	if err := o.step(ctx, "prune-media"); err != nil {
 		return res, partly(err)
 	}
-	if res.MediaPruned, err = st.Sync(ctx, "media/", mediaUploads, true, journal); err != nil {
+	if res.MediaPruned, err = sync("media/", mediaUploads, true); err != nil {
 		return res, partly(fmt.Errorf("prune media: %w", err))
 	}
 	if err := o.step(ctx, "purge-versions"); err != nil {
 		return res, partly(err)
 	}
 	for _, prefix := range []string{"site/", "media/"} {
-		pr, err := st.PurgeNoncurrent(ctx, prefix)
+		pr, err := store.PurgeNoncurrentUnder(ctx, st, prefix)
 		if err != nil {
 			return res, partly(fmt.Errorf("purge old versions under %s: %w", prefix, err))
 		}
@@ -525,8 +501,8 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 		res.Purged.DeleteMarkers += pr.DeleteMarkers
 		res.Purged.Uploads += pr.Uploads
 	}
-	o.logf("prune: %d media removed; %d old versions and %d delete markers purged", len(res.MediaPruned.Deleted), res.Purged.Versions, res.Purged.DeleteMarkers)
-	changed := slices.Concat(res.Site.Changed, res.Site.Deleted, res.MediaPruned.Deleted)
+	o.logf("prune: %d media removed; %d old versions and %d delete markers purged", len(res.MediaPruned.Pruned), res.Purged.Versions, res.Purged.DeleteMarkers)
+	changed := slices.Concat(res.Site.Changed, res.Site.Pruned, res.MediaPruned.Pruned)
 	if res.ChangedURLs, err = withPending(o.Vault, PublicURLs(o.BaseURL, changed)); err != nil {
 		return res, err
 	}
@@ -542,8 +518,8 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 // before the check): a copy of the withdrawn story's text or photos, or
 // its storyteller's earlier consent. A page that cannot be read now is
 // refused too.
-func refuseWithdrawn(root, vault string, plan *Plan, before []check.Withdrawal) error {
-	stories, records, err := Withdrawals(AuditLogPath(vault))
+func refuseWithdrawn(root, vaultDir string, plan *Plan, before []check.Withdrawal) error {
+	stories, records, err := vault.Withdrawals(vault.AuditLogPath(vaultDir))
 	if err != nil {
 		return err
 	}
@@ -553,12 +529,12 @@ func refuseWithdrawn(root, vault string, plan *Plan, before []check.Withdrawal) 
 			ids = append(ids, s.ID)
 		}
 	}
-	now, err := WithdrawalRecords(AuditLogPath(vault))
+	now, err := vault.WithdrawalRecords(vault.AuditLogPath(vaultDir))
 	if err != nil {
 		return err
 	}
 	if fresh := newWithdrawals(before, now); len(fresh) > 0 {
-		rule := check.WithdrawnContentRule(fresh, vault)
+		rule := check.WithdrawnContentRule(fresh, vaultDir)
 		for _, f := range plan.Pages {
 			raw, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f)))
 			if err != nil {
@@ -607,7 +583,7 @@ func newWithdrawals(before, now []check.Withdrawal) []check.Withdrawal {
 // command again converges.
 // ErrBuild is matched (errors.Is) by every error of Parts.Build, that is of
 // Hugo: its text may quote a page, so the audit log records only this
-// category (FailBuild).
+// category (vault.FailBuild).
 var ErrBuild = errors.New("hugo build failed")
 
 // buildError marks an error of Parts.Build as ErrBuild, keeping its text.
@@ -621,47 +597,17 @@ var ErrPartial = errors.New("the deployment stopped part way; run the same comma
 
 func partly(err error) error { return fmt.Errorf("%w (%w)", err, ErrPartial) }
 
-// mediaExt are the extensions FindOriginal accepts, in the vault's media/.
-var mediaExt = []string{".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".avif", ".gif", ".tif", ".tiff", ".mp4", ".mov", ".svg", ".pdf"}
-
-// FindOriginal returns the one original in <vault>/media/ named by media
-// id ("<id>.<ext>"). No file, or more than one, is an error naming the id.
-// Unsupported formats are found here and refused by the scrubber, so that
-// the message names the format.
-func FindOriginal(vault, id string) (string, error) {
-	if id == "" || strings.ContainsAny(id, `/\`) || strings.HasPrefix(id, ".") {
-		return "", fmt.Errorf("media id %q: not a valid id", id)
-	}
-	var found []string
-	for _, ext := range mediaExt {
-		for _, e := range []string{ext, strings.ToUpper(ext)} {
-			p := filepath.Join(vault, "media", id+e)
-			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
-				found = append(found, p)
-			}
-		}
-	}
-	switch len(found) {
-	case 0:
-		return "", fmt.Errorf("media %s: no original in %s", id, filepath.Join(vault, "media"))
-	case 1:
-		return found[0], nil
-	default:
-		return "", fmt.Errorf("media %s: %d originals in the vault; keep exactly one", id, len(found))
-	}
-}
-
 // appendUnique appends u unless an upload of the same key is there: two
 // media ids of one story with identical scrubbed bytes share one object.
-func appendUnique(us []Upload, u Upload) []Upload {
-	if slices.ContainsFunc(us, func(x Upload) bool { return x.Key == u.Key }) {
+func appendUnique(us []store.Upload, u store.Upload) []store.Upload {
+	if slices.ContainsFunc(us, func(x store.Upload) bool { return x.Key == u.Key }) {
 		return us
 	}
 	return append(us, u)
 }
 
-func fileUpload(m Media) Upload {
-	return Upload{Key: m.Key, SHA256: m.SHA256, Size: m.Bytes, ContentType: m.ContentType, Open: opener(m.File)}
+func fileUpload(m Media) store.Upload {
+	return store.Upload{Key: m.Key, SHA256: m.SHA256, Size: m.Bytes, ContentType: m.ContentType, Open: opener(m.File)}
 }
 
 func opener(file string) func() (io.ReadCloser, error) {

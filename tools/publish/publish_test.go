@@ -17,6 +17,7 @@ import (
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
 	"storyguard/tools/manifest"
+	"storyguard/tools/vault"
 )
 
 func write(t *testing.T, root, rel, data string) {
@@ -188,8 +189,8 @@ func TestSiteObjectsAndPurgeURLs(t *testing.T) {
 func TestAppendAudit(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "vault", "audit.log")
 	for i := range 2 {
-		e := AuditEntry{Time: time.Date(2026, 11, 29, 10, i, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-7q2k9m", Role: "storyteller", ObjectVersions: i + 1, Result: "complete"}
-		if err := AppendAudit(p, e); err != nil {
+		e := vault.AuditEntry{Time: time.Date(2026, 11, 29, 10, i, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-7q2k9m", Role: "storyteller", ObjectVersions: i + 1, Result: "complete"}
+		if err := vault.AppendAudit(p, e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -205,7 +206,7 @@ func TestAppendAudit(t *testing.T) {
 	sc := bufio.NewScanner(f)
 	n := 0
 	for sc.Scan() {
-		var e AuditEntry
+		var e vault.AuditEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("line %d: %v", n+1, err)
 		}
@@ -218,7 +219,7 @@ func TestAppendAudit(t *testing.T) {
 		t.Fatalf("want 2 lines appended, got %d", n)
 	}
 	when := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-	for _, bad := range []AuditEntry{
+	for _, bad := range []vault.AuditEntry{
 		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "Some Person"},
 		{Time: when, Action: "withdraw", StoryID: "finding my voice", Role: "comms"},
 		{Time: when, Action: "withdraw", Role: "comms"},
@@ -229,7 +230,7 @@ func TestAppendAudit(t *testing.T) {
 		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms", Result: "partial: Some Person"},
 		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms"},
 	} {
-		if err := AppendAudit(p, bad); err == nil {
+		if err := vault.AppendAudit(p, bad); err == nil {
 			t.Errorf("accepted %+v", bad)
 		} else if strings.Contains(err.Error(), "Some Person") || strings.Contains(err.Error(), "finding my voice") {
 			t.Errorf("error repeats the bad value: %v", err)
@@ -291,11 +292,11 @@ func TestWithdrawFailureRecordsACategory(t *testing.T) {
 		err      error
 		want     string
 	}{
-		{FailRebuild, fmt.Errorf("the story's own objects are gone: %w", hugo), "failed: hugo build failed"},
-		{FailStore, errors.New("dial tcp: Some Person"), "failed: object storage could not be opened"},
+		{vault.FailRebuild, fmt.Errorf("the story's own objects are gone: %w", hugo), "failed: hugo build failed"},
+		{vault.FailStore, errors.New("dial tcp: Some Person"), "failed: object storage could not be opened"},
 	} {
 		w := &withdrawal{o: WithdrawOptions{AuditLog: p}, res: &WithdrawResult{},
-			entry: AuditEntry{Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms"}}
+			entry: vault.AuditEntry{Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms"}}
 		if _, err := w.fail(tt.category, tt.err); !errors.Is(err, tt.err) {
 			t.Fatalf("fail returned %v, want the error itself", err)
 		}
@@ -324,25 +325,25 @@ func TestWithdrawRefusesARoleWithoutEchoingIt(t *testing.T) {
 // it cannot trust, naming the file and line.
 func TestWithdrawalRecordsContent(t *testing.T) {
 	root := t.TempDir()
-	vault := filepath.Join(root, "vault")
+	vdir := filepath.Join(root, "vdir")
 	approved := strings.Repeat("c", 64)
 	page := "---\ntitle: \"Some Person's story\"\nstory_id: st-7q2k9m\nstoryteller:\n  display_name: \"Lucía*\"\n  name_kind: pseudonym\n  person: p-0001\n  preferred_term: survivor\n" +
 		"consent:\n  record: cr-2026-0011\n  status: given\n  given: 2026-03-02\n  expires: 2029-03-01\nreview:\n  approved: 2026-04-01\n  approved_sha256: \"" + approved + "\"\n" +
 		"media:\n  - id: m-0101\n    alt: \"An illustration.\"\n---\nSome Person told this.\n"
 	write(t, root, "content/stories/a/index.md", page)
-	write(t, vault, "media/m-0101.jpg", "photo bytes")
-	photo, _, _ := HashFile(filepath.Join(vault, "media", "m-0101.jpg"))
+	write(t, vdir, "media/m-0101.jpg", "photo bytes")
+	photo, _, _ := HashFile(filepath.Join(vdir, "media", "m-0101.jpg"))
 	p, _ := content.LoadPage("content/stories/a/index.md", "", []byte(page))
 	text := consent.ApprovalDigest(p)
 
-	o := WithdrawOptions{Options: Options{Root: root, Vault: vault, Now: time.Date(2026, 11, 29, 23, 30, 0, 0, time.FixedZone("", -6*3600))}}
-	e := AuditEntry{Time: time.Date(2026, 11, 30, 5, 30, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-7q2k9m", Role: "storyteller", Result: "started"}
+	o := WithdrawOptions{Options: Options{Root: root, Vault: vdir, Now: time.Date(2026, 11, 29, 23, 30, 0, 0, time.FixedZone("", -6*3600))}}
+	e := vault.AuditEntry{Time: time.Date(2026, 11, 30, 5, 30, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-7q2k9m", Role: "storyteller", Result: "started"}
 	recordContent(o, Story{ID: "st-7q2k9m", Files: []string{"content/stories/a/index.md"}}, &e)
 	if e.Withdrawn != "2026-11-30" || !slices.Equal(e.Persons, []string{"p-0001"}) || !slices.Equal(e.ApprovalDigests, []string{approved, text}) || !slices.Equal(e.MediaSHA256, []string{photo}) {
 		t.Fatalf("recorded %+v", e)
 	}
-	log := filepath.Join(vault, "audit.log")
-	if err := AppendAudit(log, e); err != nil {
+	log := filepath.Join(vdir, "audit.log")
+	if err := vault.AppendAudit(log, e); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(log)
@@ -350,11 +351,11 @@ func TestWithdrawalRecordsContent(t *testing.T) {
 		t.Fatalf("the audit log holds text of the story:\n%s", data)
 	}
 	published := strings.Repeat("d", 64)
-	e.Result, e.MediaSHA256 = "complete", appendNew(e.MediaSHA256, publishedSums([]string{"media/st-7q2k9m/" + published + ".jpg", "site/stories/a/index.html", "media/st-7q2k9m/"})...)
-	if err := AppendAudit(log, e); err != nil {
+	e.Result, e.MediaSHA256 = "complete", vault.AppendNew(e.MediaSHA256, publishedSums([]string{"media/st-7q2k9m/" + published + ".jpg", "site/stories/a/index.html", "media/st-7q2k9m/"})...)
+	if err := vault.AppendAudit(log, e); err != nil {
 		t.Fatal(err)
 	}
-	ws, err := WithdrawalRecords(log)
+	ws, err := vault.WithdrawalRecords(log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,8 +363,8 @@ func TestWithdrawalRecordsContent(t *testing.T) {
 		!slices.Equal(ws[0].MediaSHA256, []string{photo, published}) || !slices.Equal(ws[0].ApprovalDigests, []string{approved, text}) {
 		t.Fatalf("read back %+v", ws)
 	}
-	if ws, err := WithdrawalRecords(filepath.Join(vault, "none.log")); err != nil || len(ws) != 0 {
-		t.Fatalf("a missing log (a fresh vault) is no withdrawal: %v %v", ws, err)
+	if ws, err := vault.WithdrawalRecords(filepath.Join(vdir, "none.log")); err != nil || len(ws) != 0 {
+		t.Fatalf("a missing log (a fresh vdir) is no withdrawal: %v %v", ws, err)
 	}
 	for _, bad := range []string{
 		`{"time":"2026-11-29T10:00:00Z","action":"withdraw","story_id":"st-7q2k9m",` + "\n",
@@ -375,11 +376,11 @@ func TestWithdrawalRecordsContent(t *testing.T) {
 		if err := os.WriteFile(log, append(data, bad...), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		_, err := WithdrawalRecords(log)
+		_, err := vault.WithdrawalRecords(log)
 		if err == nil || !strings.Contains(err.Error(), log+":2") || strings.Contains(err.Error(), "Some Person") {
 			t.Errorf("corrupt line %q: got %v, want an error naming %s:2 without the value", bad, err, log)
 		}
-		if _, _, err := Withdrawals(log); err == nil {
+		if _, _, err := vault.Withdrawals(log); err == nil {
 			t.Errorf("Withdrawals accepted corrupt line %q", bad)
 		}
 	}
@@ -399,7 +400,7 @@ func FuzzWithdrawalRecords(f *testing.F) {
 		if err := os.WriteFile(p, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		ws, err := WithdrawalRecords(p)
+		ws, err := vault.WithdrawalRecords(p)
 		if err != nil {
 			if len(data) > 12 && strings.Contains(err.Error(), string(data)) || strings.Contains(err.Error(), "Some Person") {
 				t.Fatalf("the error repeats the log: %v", err)
@@ -407,12 +408,12 @@ func FuzzWithdrawalRecords(f *testing.F) {
 			return
 		}
 		for _, w := range ws {
-			ok := auditStoryID.MatchString(w.StoryID)
+			ok := vault.StoryIDPattern.MatchString(w.StoryID)
 			for _, v := range w.Persons {
-				ok = ok && auditPerson.MatchString(v)
+				ok = ok && vault.PersonIDPattern.MatchString(v)
 			}
 			for _, v := range slices.Concat(w.ApprovalDigests, w.MediaSHA256) {
-				ok = ok && auditSHA256.MatchString(v)
+				ok = ok && vault.SHA256Pattern.MatchString(v)
 			}
 			if !ok || w.Day.Hour() != 0 || w.Day.Location() != time.UTC {
 				t.Fatalf("accepted a record of the wrong form: %+v", w)

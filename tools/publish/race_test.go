@@ -21,6 +21,7 @@ import (
 
 	"storyguard/tools/diag"
 	"storyguard/tools/store"
+	"storyguard/tools/vault"
 )
 
 const gatewayChildEnv = "STORYGUARD_PUBLISH_TEST_GATEWAY"
@@ -49,15 +50,7 @@ var (
 
 func newTestSite(t *testing.T) *testSite {
 	t.Helper()
-	ts := &testSite{root: t.TempDir(), vault: t.TempDir(), base: "https://stories.example.org/"}
-	t.Setenv("TMPDIR", t.TempDir())
-	write(t, ts.root, "config.toml", "title = 'x'\n")
-	write(t, ts.root, "content/_index.md", "home\n")
-	for _, s := range []struct{ id, slug, rec string }{{storyA, "a", "cr-aa-1"}, {storyB, "b", "cr-bb-1"}} {
-		write(t, ts.root, "content/stories/"+s.slug+"/index.md", "story_id: "+s.id+"\nstatus: given\nrecord: "+s.rec+"\nmedia: m-"+s.slug+"\ntext v1\n")
-		write(t, ts.vault, "media/m-"+s.slug+".jpg", "image of "+s.id)
-	}
-	write(t, ts.vault, "registry.age", "x")
+	ts := newSiteFiles(t)
 	g, err := store.StartGateway(context.Background(), store.GatewayOptions{
 		Command: store.Command{Path: os.Args[0], Env: []string{gatewayChildEnv + "=1"}}, Dir: t.TempDir()})
 	if err != nil {
@@ -67,14 +60,30 @@ func newTestSite(t *testing.T) *testSite {
 	if ts.s3, err = g.Store(); err != nil {
 		t.Fatal(err)
 	}
-	st := NewS3Store(ts.s3, 4, nil)
+	st := ts.s3
+	ts.parts.Store = func(context.Context) (Store, io.Closer, error) { return st, io.NopCloser(nil), nil }
+	return ts
+}
+
+// newSiteFiles writes the two-story site and the vault and sets the
+// stand-in parts, all but the store.
+func newSiteFiles(t *testing.T) *testSite {
+	t.Helper()
+	ts := &testSite{root: t.TempDir(), vault: t.TempDir(), base: "https://stories.example.org/"}
+	t.Setenv("TMPDIR", t.TempDir())
+	write(t, ts.root, "config.toml", "title = 'x'\n")
+	write(t, ts.root, "content/_index.md", "home\n")
+	for _, s := range []struct{ id, slug, rec string }{{storyA, "a", "cr-aa-1"}, {storyB, "b", "cr-bb-1"}} {
+		write(t, ts.root, "content/stories/"+s.slug+"/index.md", "story_id: "+s.id+"\nstatus: given\nrecord: "+s.rec+"\nmedia: m-"+s.slug+"\ntext v1\n")
+		write(t, ts.vault, "media/m-"+s.slug+".jpg", "image of "+s.id)
+	}
+	write(t, ts.vault, "registry.age", "x")
 	ts.parts = Parts{
 		Check:        ts.check,
 		ProcessMedia: copyMedia,
 		Build:        buildSite,
 		Leaks:        func(string, []byte) []Finding { return nil },
 		VerifyImage:  func(string, []byte) error { return nil },
-		Store:        func(context.Context) (Store, io.Closer, error) { return st, io.NopCloser(nil), nil },
 		SetWithdrawn: func(file string, _ time.Time) error {
 			data, err := os.ReadFile(file)
 			if err != nil {
@@ -92,7 +101,7 @@ var fieldRe = regexp.MustCompile(`(?m)^(story_id|status|record|media): (\S+)$`)
 // given and the audit log records no withdrawal of it (the rule of
 // check.WithdrawnRule).
 func (ts *testSite) check(ctx context.Context, now time.Time) (*Plan, []diag.Diagnostic, error) {
-	withdrawn, records, err := Withdrawals(AuditLogPath(ts.vault))
+	withdrawn, records, err := vault.Withdrawals(vault.AuditLogPath(ts.vault))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -206,10 +215,10 @@ func (ts *testSite) assertGone(t *testing.T) {
 			t.Fatalf("%s still names the withdrawn story:\n%s", v.Key, data)
 		}
 	}
-	if ok, err := NewS3Store(ts.s3, 1, nil).Exists(ctx, "site/stories/b/"); err != nil || !ok {
+	if ok, err := store.Exists(ctx, ts.s3, "site/stories/b/"); err != nil || !ok {
 		t.Fatalf("story B must stay live: %v %v", ok, err)
 	}
-	if ok, _ := NewS3Store(ts.s3, 1, nil).Exists(ctx, "media/"+storyB+"/"); !ok {
+	if ok, _ := store.Exists(ctx, ts.s3, "media/"+storyB+"/"); !ok {
 		t.Fatal("story B's media must stay live")
 	}
 }
@@ -232,7 +241,18 @@ func (ts *testSite) assertWithdrawn(t *testing.T) {
 // auditResults returns the results of story A's withdraw entries, in order.
 func (ts *testSite) auditResults(t *testing.T) []string {
 	t.Helper()
-	f, err := os.Open(AuditLogPath(ts.vault))
+	return auditResultsOf(t, ts.vault, storyA)
+}
+
+// auditResultsOf returns the results of story's withdraw entries in the
+// audit log of the vault dir, in order ("started", "complete", ...); none
+// when there is no audit log yet.
+func auditResultsOf(t *testing.T, dir, story string) []string {
+	t.Helper()
+	f, err := os.Open(vault.AuditLogPath(dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,11 +260,11 @@ func (ts *testSite) auditResults(t *testing.T) []string {
 	var out []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var e AuditEntry
+		var e vault.AuditEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatal(err)
 		}
-		if e.StoryID == storyA && e.Action == "withdraw" {
+		if e.StoryID == story && e.Action == "withdraw" {
 			r, _, _ := strings.Cut(e.Result, ":")
 			out = append(out, r)
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -68,6 +70,71 @@ type UnlistResult struct {
 	Versions, DeleteMarkers int
 }
 
+// purgeNaming reads the current version of every object under prefix and
+// deletes every version of each whose body match reports true, or that is
+// larger than maxSize bytes (unread: fail closed), then lists again and
+// fails if any of them is still there. before, if not nil, is called with
+// those keys before the first deletion; a failed read is an error before
+// anything is deleted. The report's Keys are those keys, sorted.
+func purgeNaming(ctx context.Context, st store.Store, prefix string, maxSize int64, match func(body []byte) bool, before func(keys []string) error) (store.PurgeReport, error) {
+	var rep store.PurgeReport
+	objs, err := st.List(ctx, prefix)
+	if err != nil {
+		return rep, err
+	}
+	var keys []string
+	for _, k := range slices.Sorted(maps.Keys(objs)) {
+		if objs[k].Size > maxSize {
+			keys = append(keys, k)
+			continue
+		}
+		rc, err := st.Get(ctx, k)
+		if err != nil {
+			return rep, err
+		}
+		body, err := io.ReadAll(io.LimitReader(rc, maxSize+1))
+		rc.Close()
+		if err != nil {
+			return rep, fmt.Errorf("read %s: %w", k, err)
+		}
+		if int64(len(body)) > maxSize || match(body) {
+			keys = append(keys, k)
+		}
+	}
+	rep.Keys = keys
+	if len(keys) == 0 {
+		return rep, nil
+	}
+	if before != nil {
+		if err := before(keys); err != nil {
+			return rep, err
+		}
+	}
+	// A delete makes each current version noncurrent (a delete marker on
+	// a versioned bucket); PurgeNoncurrent then deletes every version and
+	// marker of those keys.
+	for _, k := range keys {
+		if err := st.Delete(ctx, k); err != nil {
+			return rep, err
+		}
+	}
+	r, err := store.PurgeNoncurrent(ctx, st, keys)
+	rep.Versions, rep.DeleteMarkers = r.Versions, r.DeleteMarkers
+	if err != nil {
+		return rep, err
+	}
+	left, err := st.List(ctx, prefix)
+	if err != nil {
+		return rep, err
+	}
+	for _, k := range keys {
+		if _, ok := left[k]; ok {
+			return rep, fmt.Errorf("delete %s: still there after the purge", k)
+		}
+	}
+	return rep, nil
+}
+
 // unlistStory is a withdrawal's fallback when the rebuild failed after the
 // story's own objects were deleted: the home page, lists, taxonomy pages,
 // feeds and sitemap then still name the story. It deletes, every version,
@@ -79,10 +146,10 @@ type UnlistResult struct {
 // but stored bytes that may name the story). Their public URLs go into the
 // purge journal before anything is deleted. The pages deleted stay
 // offline until a publish rebuilds them.
-func unlistStory(ctx context.Context, st Store, o WithdrawOptions, s Story) (UnlistResult, error) {
+func unlistStory(ctx context.Context, st store.Store, o WithdrawOptions, s Story) (UnlistResult, error) {
 	var r UnlistResult
 	needles := storyNeedles(s)
-	pr, err := st.PurgeNaming(ctx, "site/", MaxScanSize, func(body []byte) bool { return namesAny(body, needles) },
+	pr, err := purgeNaming(ctx, st, "site/", MaxScanSize, func(body []byte) bool { return namesAny(body, needles) },
 		func(keys []string) error { return journalPurge(o.Vault, PublicURLs(o.BaseURL, keys)) })
 	r.Keys = pr.Keys
 	r.Versions, r.DeleteMarkers = pr.Versions, pr.DeleteMarkers
@@ -90,7 +157,7 @@ func unlistStory(ctx context.Context, st Store, o WithdrawOptions, s Story) (Unl
 		return r, fmt.Errorf("delete the pages that still name the story: %w", err)
 	}
 	keys := pr.Keys
-	pr, err = st.PurgePrefix(ctx, SearchPrefix)
+	pr, err = store.PurgePrefix(ctx, st, SearchPrefix)
 	if err != nil {
 		return r, fmt.Errorf("delete %s: %w", SearchPrefix, err)
 	}
@@ -99,13 +166,13 @@ func unlistStory(ctx context.Context, st Store, o WithdrawOptions, s Story) (Unl
 	// Sync's digest indexes (store.IndexKey) list the keys of the last
 	// uploads, the story's pages among them: private, but stored bytes
 	// naming it. They are caches; the next publish checks by HEAD instead.
-	pr, err = st.PurgePrefix(ctx, store.StatePrefix+"index/")
+	pr, err = store.PurgePrefix(ctx, st, store.StatePrefix+"index/")
 	if err != nil {
 		return r, fmt.Errorf("delete the upload indexes: %w", err)
 	}
 	r.Versions += pr.Versions
 	r.DeleteMarkers += pr.DeleteMarkers
-	pr, err = st.PurgeNoncurrent(ctx, "site/")
+	pr, err = store.PurgeNoncurrentUnder(ctx, st, "site/")
 	if err != nil {
 		return r, fmt.Errorf("delete the old versions under site/: %w", err)
 	}

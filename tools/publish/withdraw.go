@@ -15,6 +15,7 @@ import (
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
 	"storyguard/tools/store"
+	"storyguard/tools/vault"
 )
 
 // DefaultWithdrawLeaseWait is how long a withdrawal waits for a running
@@ -39,8 +40,9 @@ func bundleList(ss []Story) string {
 	return strings.Join(bs, ", ")
 }
 
-// Roles are who may ask for a withdrawal, as recorded in the audit log.
-var Roles = []string{"storyteller", "guardian", "comms", "legal"}
+// Roles are who may ask for a withdrawal: vault.Roles, as the audit log
+// records them.
+var Roles = vault.Roles
 
 // WithdrawOptions are a withdrawal's settings on top of the pipeline's.
 type WithdrawOptions struct {
@@ -50,7 +52,7 @@ type WithdrawOptions struct {
 	// Reason is free text for the audit log. It must name nobody: it is
 	// scanned against the registry and refused if it matches.
 	Reason string
-	// Role is who asked, one of Roles.
+	// Role is who asked, one of vault.Roles.
 	Role string
 	// AuditLog is the audit log's path.
 	AuditLog string
@@ -60,7 +62,7 @@ type WithdrawOptions struct {
 type WithdrawResult struct {
 	StoryID string
 	// Removed counts what was deleted under the story's own prefixes.
-	Removed PurgeResult
+	Removed store.PurgeReport
 	// Rebuild is the redeploy of the rest of the site; nil when it failed.
 	Rebuild *Result
 	// Unlisted are the site object keys deleted because the rebuild failed
@@ -118,7 +120,7 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	prefixes, removedKeys := w.prefixes, w.removedKeys
 
 	if err := o.step(ctx, "rebuild"); err != nil {
-		return fail(FailInterrupted, err)
+		return fail(vault.FailInterrupted, err)
 	}
 	ro := o.Options
 	ro.Lenient = true
@@ -130,23 +132,23 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	if err != nil {
 		return w.unlist(ctx, err)
 	}
-	entry.SiteObjectsChanged = rebuild.Site.Uploaded + len(rebuild.Site.Deleted)
+	entry.SiteObjectsChanged = rebuild.Site.Uploaded + len(rebuild.Site.Pruned)
 	entry.NoncurrentPurged = rebuild.Purged.Versions + rebuild.Purged.DeleteMarkers
 
 	// Prove it: the story's prefixes are empty, every version included.
 	if err := o.step(ctx, "verify"); err != nil {
-		return fail(FailInterrupted, err)
+		return fail(vault.FailInterrupted, err)
 	}
 	if err := verifyEmpty(ctx, st, prefixes, "after the rebuild"); err != nil {
-		return fail(FailNotEmpty, err)
+		return fail(vault.FailNotEmpty, err)
 	}
-	res.PurgeURLs = PublicURLs(o.BaseURL, slices.Concat(removedKeys, rebuild.Site.Changed, rebuild.Site.Deleted))
+	res.PurgeURLs = PublicURLs(o.BaseURL, slices.Concat(removedKeys, rebuild.Site.Changed, rebuild.Site.Pruned))
 	if err := o.step(ctx, "audit"); err != nil {
-		return fail(FailInterrupted, err)
+		return fail(vault.FailInterrupted, err)
 	}
 	entry.Time = time.Now().UTC()
 	entry.Result = "complete"
-	if err := AppendAudit(w.o.AuditLog, *entry); err != nil {
+	if err := vault.AppendAudit(w.o.AuditLog, *entry); err != nil {
 		return w.withPending(), err
 	}
 	res = w.withPending()
@@ -163,16 +165,16 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 // FailBuild) and the purge journal keeps every URL until a run completes.
 func (w *withdrawal) unlist(ctx context.Context, rebuildErr error) (*WithdrawResult, error) {
 	if ctx.Err() != nil {
-		return w.fail(FailRebuild, fmt.Errorf("the story's own objects are gone, but the rebuild was interrupted, so the home page, lists, feeds and sitemap may still name it; run withdraw again: %w", rebuildErr))
+		return w.fail(vault.FailRebuild, fmt.Errorf("the story's own objects are gone, but the rebuild was interrupted, so the home page, lists, feeds and sitemap may still name it; run withdraw again: %w", rebuildErr))
 	}
 	ur, err := unlistStory(ctx, w.st, w.o, w.story)
 	w.res.Unlisted = ur.Keys
 	w.res.PurgeURLs = append(w.res.PurgeURLs, PublicURLs(w.o.BaseURL, ur.Keys)...)
 	w.entry.NoncurrentPurged += ur.Versions + ur.DeleteMarkers
 	if err != nil {
-		return w.fail(FailRebuild, fmt.Errorf("the story's own objects are gone, but the rebuild failed (%w), and deleting the pages that still name it failed too (%v), so the home page, lists, feeds and sitemap may still name it; run withdraw again", rebuildErr, err))
+		return w.fail(vault.FailRebuild, fmt.Errorf("the story's own objects are gone, but the rebuild failed (%w), and deleting the pages that still name it failed too (%v), so the home page, lists, feeds and sitemap may still name it; run withdraw again", rebuildErr, err))
 	}
-	return w.fail(FailRebuild, fmt.Errorf("%w: the story's own objects are gone; the rebuild failed (%w), so the %d site pages that still named the story (home page, lists, taxonomies, feeds, sitemap, pages linking it) were deleted with every version, and the search index; they stay offline until the rebuild works: fix what stopped it and run storyguard publish", ErrUnlisted, rebuildErr, len(ur.Keys)))
+	return w.fail(vault.FailRebuild, fmt.Errorf("%w: the story's own objects are gone; the rebuild failed (%w), so the %d site pages that still named the story (home page, lists, taxonomies, feeds, sitemap, pages linking it) were deleted with every version, and the search index; they stay offline until the rebuild works: fix what stopped it and run storyguard publish", ErrUnlisted, rebuildErr, len(ur.Keys)))
 }
 
 // ErrUnlisted is returned by Withdraw when its rebuild failed and the
@@ -182,12 +184,12 @@ func (w *withdrawal) unlist(ctx context.Context, rebuildErr error) (*WithdrawRes
 // their keys.
 var ErrUnlisted = errors.New("withdrawal incomplete: the site was not rebuilt")
 
-// findStory returns the one story of plan whose id, bundle slug or bundle
-// path is name.
+// findStory returns the one story of plan that name names
+// (consent.NamesStory: its id, bundle path or slug).
 func findStory(plan *Plan, name string) (Story, error) {
 	var matches []Story
 	for _, s := range plan.Stories {
-		if s.ID == name || filepath.Base(s.Bundle) == name || s.Bundle == name {
+		if consent.NamesStory(name, s.ID, s.Bundle) {
 			matches = append(matches, s)
 		}
 	}
@@ -246,17 +248,17 @@ func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*Withdr
 	ctx = w.lease.Context()
 	entry := &w.entry
 	if err := o.step(ctx, "verify"); err != nil {
-		return w.fail(FailInterrupted, err)
+		return w.fail(vault.FailInterrupted, err)
 	}
 	if err := verifyEmpty(ctx, w.st, w.prefixes, "after the deletion"); err != nil {
-		return w.fail(FailNotEmpty, err)
+		return w.fail(vault.FailNotEmpty, err)
 	}
 	if err := o.step(ctx, "audit"); err != nil {
-		return w.fail(FailInterrupted, err)
+		return w.fail(vault.FailInterrupted, err)
 	}
 	entry.Time = time.Now().UTC()
-	entry.Result = "partial: " + PartialNoRebuild
-	if err := AppendAudit(w.o.AuditLog, *entry); err != nil {
+	entry.Result = "partial: " + vault.PartialNoRebuild
+	if err := vault.AppendAudit(w.o.AuditLog, *entry); err != nil {
 		return w.withPending(), err
 	}
 	return w.withPending(), ErrRebuildPending
@@ -288,7 +290,7 @@ func purgeStory(ctx context.Context, st Store, o WithdrawOptions, s Story, res *
 	// among the prefixes proved empty afterwards, and its objects are not
 	// counted as the story's.
 	for _, prefix := range append(slices.Clip(prefixes), SearchPrefix) {
-		pr, err := st.PurgePrefix(ctx, prefix)
+		pr, err := store.PurgePrefix(ctx, st, prefix)
 		if err != nil {
 			return prefixes, removedKeys, fmt.Errorf("delete %s: %w", prefix, err)
 		}
@@ -312,7 +314,7 @@ func purgeStory(ctx context.Context, st Store, o WithdrawOptions, s Story, res *
 // included.
 func verifyEmpty(ctx context.Context, st Store, prefixes []string, when string) error {
 	for _, prefix := range prefixes {
-		pr, err := st.PurgePrefix(ctx, prefix)
+		pr, err := store.PurgePrefix(ctx, st, prefix)
 		if err != nil {
 			return fmt.Errorf("verify %s is empty: %w", prefix, err)
 		}
@@ -329,7 +331,7 @@ type withdrawal struct {
 	o      WithdrawOptions
 	story  Story
 	res    *WithdrawResult
-	entry  AuditEntry
+	entry  vault.AuditEntry
 	st     Store
 	closer io.Closer
 	lease  *store.Lease
@@ -347,11 +349,11 @@ type withdrawal struct {
 // (fail) and returned with the withdrawal (its result so far), the lease
 // released and the store closed. reason is what the audit entry records.
 func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason string) (*withdrawal, error) {
-	if !slices.Contains(Roles, o.Role) {
-		return nil, fmt.Errorf("--by: not a role; want one of %s", strings.Join(Roles, ", "))
+	if !slices.Contains(vault.Roles, o.Role) {
+		return nil, fmt.Errorf("--by: not a role; want one of %s", strings.Join(vault.Roles, ", "))
 	}
 	if o.AuditLog == "" {
-		o.AuditLog = AuditLogPath(o.Vault)
+		o.AuditLog = vault.AuditLogPath(o.Vault)
 	}
 	if o.LeaseWait == 0 {
 		o.LeaseWait = DefaultWithdrawLeaseWait
@@ -363,7 +365,7 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	if err != nil {
 		return nil, fmt.Errorf("object storage: %w", err)
 	}
-	lease, err := st.AcquireLease(ctx, store.LeaseOptions{Operation: "withdraw", Wait: o.LeaseWait, TTL: o.LeaseTTL, Log: o.Log})
+	lease, err := store.AcquireLease(ctx, st, store.LeaseOptions{Operation: "withdraw", Wait: o.LeaseWait, TTL: o.LeaseTTL, Log: o.Log})
 	if err != nil {
 		closer.Close()
 		return nil, fmt.Errorf("withdraw: %w", err)
@@ -380,35 +382,35 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	// stays out of the log, which refuses it, rather than block the
 	// withdrawal: check refuses such a record on any page, so no copy of
 	// the story can pass under it.
-	records := slices.DeleteFunc(slices.Clone(s.ConsentRecords), func(r string) bool { return !auditRecord.MatchString(r) })
-	w.entry = AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: records}
+	records := slices.DeleteFunc(slices.Clone(s.ConsentRecords), func(r string) bool { return !vault.RecordIDPattern.MatchString(r) })
+	w.entry = vault.AuditEntry{Action: "withdraw", StoryID: s.ID, Role: o.Role, Reason: reason, ConsentRecords: records}
 	recordContent(o, s, &w.entry)
 	w.prefixes = append([]string{"media/" + s.ID + "/"}, s.PagePrefixes...)
 	if err := o.step(ctx, "started"); err != nil {
-		return w, w.abort(FailInterrupted, err)
+		return w, w.abort(vault.FailInterrupted, err)
 	}
 	started := w.entry
 	started.Time, started.Result = time.Now().UTC(), "started"
-	if err := AppendAudit(o.AuditLog, started); err != nil {
-		return w, w.abort(FailInterrupted, err)
+	if err := vault.AppendAudit(o.AuditLog, started); err != nil {
+		return w, w.abort(vault.FailInterrupted, err)
 	}
 	if err := journalPurge(o.Vault, PublicURLs(o.BaseURL, w.prefixes)); err != nil {
-		return w, w.abort(FailInterrupted, err)
+		return w, w.abort(vault.FailInterrupted, err)
 	}
 	if err := o.step(ctx, "mark"); err != nil {
-		return w, w.abort(FailInterrupted, err)
+		return w, w.abort(vault.FailInterrupted, err)
 	}
 	if err := markWithdrawn(p, o, s); err != nil {
-		return w, w.abort(FailMark, err)
+		return w, w.abort(vault.FailMark, err)
 	}
 	if err := o.step(ctx, "purge-story"); err != nil {
-		return w, w.abort(FailInterrupted, err)
+		return w, w.abort(vault.FailInterrupted, err)
 	}
 	w.prefixes, w.removedKeys, err = purgeStory(ctx, w.st, o, s, w.res)
 	w.entry.ObjectVersions, w.entry.DeleteMarkers, w.entry.Uploads = w.res.Removed.Versions, w.res.Removed.DeleteMarkers, w.res.Removed.Uploads
-	w.entry.MediaSHA256 = appendNew(w.entry.MediaSHA256, publishedSums(w.removedKeys)...)
+	w.entry.MediaSHA256 = vault.AppendNew(w.entry.MediaSHA256, publishedSums(w.removedKeys)...)
 	if err != nil {
-		return w, w.abort(FailPurge, err)
+		return w, w.abort(vault.FailPurge, err)
 	}
 	return w, nil
 }
@@ -480,14 +482,14 @@ func (w *withdrawal) result() *WithdrawResult {
 // fail records the failure's category (one of the Fail constants, never
 // err's text: it may quote Hugo, a page or the store) in the audit log and
 // returns the result so far with err (joined with the audit log's own
-// error, if any). A rebuild that failed in Hugo is recorded as FailBuild.
+// error, if any). A rebuild that failed in Hugo is recorded as vault.FailBuild.
 func (w *withdrawal) fail(category string, err error) (*WithdrawResult, error) {
 	w.entry.Time = time.Now().UTC()
-	if category == FailRebuild && errors.Is(err, ErrBuild) {
-		category = FailBuild
+	if category == vault.FailRebuild && errors.Is(err, ErrBuild) {
+		category = vault.FailBuild
 	}
 	w.entry.Result = "failed: " + category
-	if aerr := AppendAudit(w.o.AuditLog, w.entry); aerr != nil {
+	if aerr := vault.AppendAudit(w.o.AuditLog, w.entry); aerr != nil {
 		err = errors.Join(err, aerr)
 	}
 	if w.lease != nil {
@@ -504,7 +506,7 @@ func (w *withdrawal) fail(category string, err error) (*WithdrawResult, error) {
 // consent.ApprovalDigest of the text now) and the SHA-256 of each listed
 // medium's original in the vault. A file or original that cannot be read
 // is logged (by path or id) and skipped: the withdrawal itself must go on.
-func recordContent(o WithdrawOptions, s Story, e *AuditEntry) {
+func recordContent(o WithdrawOptions, s Story, e *vault.AuditEntry) {
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -522,19 +524,19 @@ func recordContent(o WithdrawOptions, s Story, e *AuditEntry) {
 			continue
 		}
 		cs, _ := consent.Parse(p)
-		if st := cs.Storyteller; st != nil && auditPerson.MatchString(st.Person) {
-			e.Persons = appendNew(e.Persons, st.Person)
+		if st := cs.Storyteller; st != nil && vault.PersonIDPattern.MatchString(st.Person) {
+			e.Persons = vault.AppendNew(e.Persons, st.Person)
 		}
-		if auditSHA256.MatchString(cs.Review.ApprovedSHA256) {
-			e.ApprovalDigests = appendNew(e.ApprovalDigests, cs.Review.ApprovedSHA256)
+		if vault.SHA256Pattern.MatchString(cs.Review.ApprovedSHA256) {
+			e.ApprovalDigests = vault.AppendNew(e.ApprovalDigests, cs.Review.ApprovedSHA256)
 		}
-		e.ApprovalDigests = appendNew(e.ApprovalDigests, consent.ApprovalDigest(p))
+		e.ApprovalDigests = vault.AppendNew(e.ApprovalDigests, consent.ApprovalDigest(p))
 		for _, m := range cs.Media {
-			src, err := FindOriginal(o.Vault, m.ID)
+			src, err := vault.FindOriginal(o.Vault, m.ID)
 			if err == nil {
 				var sum string
 				if sum, _, err = HashFile(src); err == nil {
-					e.MediaSHA256 = appendNew(e.MediaSHA256, sum)
+					e.MediaSHA256 = vault.AppendNew(e.MediaSHA256, sum)
 					continue
 				}
 			}
@@ -553,8 +555,8 @@ func publishedSums(keys []string) []string {
 			continue
 		}
 		base := path.Base(k)
-		if sum, _, ok := strings.Cut(base, "."); ok && auditSHA256.MatchString(sum) {
-			out = appendNew(out, sum)
+		if sum, _, ok := strings.Cut(base, "."); ok && vault.SHA256Pattern.MatchString(sum) {
+			out = vault.AppendNew(out, sum)
 		}
 	}
 	return out

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"storyguard/tools/vault"
 )
 
 // Work folders. A run's stage (story text), built HTML and scrubbed media
@@ -32,7 +34,7 @@ type WorkDir struct {
 }
 
 // workRoot is <vault>/state/work.
-func workRoot(vault string) string { return filepath.Join(StateDir(vault), "work") }
+func workRoot(dir string) string { return filepath.Join(vault.StateDir(dir), "work") }
 
 // NewWorkDir creates a fresh work folder under <vault>/state/work (0700)
 // and locks it. Close unlocks it and, unless keep, removes it.
@@ -131,7 +133,7 @@ func CleanWork(vault, story string) (int, error) {
 // stage/, public/ and media/) left behind when killed, if their stage
 // holds story (a file under stage/content naming its story id). Folders of
 // other names, the registry editor's storyguard-registry-* among them, are
-// never touched. Withdrawals call it so that no copy of the story's text
+// never touched. vault.Withdrawals call it so that no copy of the story's text
 // survives an upgrade. It returns how many folders it removed.
 func CleanLegacyWork(story string) (int, error) {
 	if story == "" {

@@ -30,7 +30,7 @@ func checkAndBuild(t *testing.T, files map[string]string, storyPath string) ([]d
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := check.Run(s, check.Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)})
+	ds := check.Run(s, check.Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)}).Diagnostics
 	var story *consent.Story
 	for _, p := range s.Pages {
 		if p.Path == storyPath {

@@ -65,7 +65,7 @@ func TestShortcodeCheckAgreesWithHugo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, d := range check.Run(s, check.Options{Now: now}) {
+		for _, d := range check.Run(s, check.Options{Now: now}).Diagnostics {
 			if d.Rule == check.RuleShortcodeUnknown {
 				return true
 			}

@@ -27,7 +27,7 @@ import (
 	"github.com/versity/versitygw/backend/posix"
 	"github.com/versity/versitygw/embedgw"
 
-	"storyguard/tools/config"
+	"storyguard/tools/endpoint"
 )
 
 // The embedded gateway's folder layout, under the store dir (default
@@ -105,7 +105,7 @@ func ServeGateway(ctx context.Context, c GatewayConfig) error {
 	if err != nil {
 		return fmt.Errorf("gateway address %q: want host:port: %w", c.Addr, err)
 	}
-	if !c.AllowRemote && !config.IsLoopback(host) {
+	if !c.AllowRemote && !endpoint.IsLoopback(host) {
 		return fmt.Errorf("gateway address %q: not a loopback address; refusing to expose the store without --allow-remote", c.Addr)
 	}
 	if c.Region == "" {

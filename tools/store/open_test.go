@@ -9,15 +9,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
-	"storyguard/tools/config"
 )
 
 func TestOpenEmbedded(t *testing.T) {
-	cfg := config.Defaults()
-	cfg.Root = t.TempDir()
+	dir := filepath.Join(t.TempDir(), ".storyguard")
 	ctx := context.Background()
-	st, closer, err := Open(ctx, cfg, OpenOptions{Gateway: testCommand()})
+	st, closer, err := Open(ctx, S3Config{Bucket: "storyguard"}, dir, OpenOptions{Gateway: testCommand()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,8 +25,8 @@ func TestOpenEmbedded(t *testing.T) {
 	if st.Bucket() != "storyguard" {
 		t.Fatalf("bucket %q", st.Bucket())
 	}
-	if _, err := os.Stat(filepath.Join(cfg.Root, ".storyguard", "data", "storyguard")); err != nil {
-		t.Fatalf("store dir not under the site root's .storyguard: %v", err)
+	if _, err := os.Stat(filepath.Join(dir, "data", "storyguard")); err != nil {
+		t.Fatalf("bucket not under the store dir: %v", err)
 	}
 	// The credentials are per run and never in the child's argv.
 	cmdline, _ := os.ReadFile("/proc/" + itoa(g.Pid()) + "/cmdline")
@@ -51,9 +48,8 @@ func TestOpenEmbedded(t *testing.T) {
 func TestOpenEndpoint(t *testing.T) {
 	g, _ := startGateway(t, "", GatewayOptions{})
 	ctx := context.Background()
-	cfg := config.Defaults()
-	cfg.Endpoint, cfg.AccessKey, cfg.SecretKey = strings.TrimPrefix(g.Endpoint, "http://"), g.AccessKey, g.SecretKey
-	st, closer, err := Open(ctx, cfg, OpenOptions{})
+	cfg := S3Config{Endpoint: strings.TrimPrefix(g.Endpoint, "http://"), Bucket: "storyguard", AccessKey: g.AccessKey, SecretKey: g.SecretKey}
+	st, closer, err := Open(ctx, cfg, "", OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,22 +59,22 @@ func TestOpenEndpoint(t *testing.T) {
 	}
 	bad := cfg
 	bad.SecretKey = "nope"
-	if _, _, err := Open(ctx, bad, OpenOptions{}); !errors.Is(err, ErrAccessDenied) {
+	if _, _, err := Open(ctx, bad, "", OpenOptions{}); !errors.Is(err, ErrAccessDenied) {
 		t.Fatalf("wrong secret: %v", err)
 	}
 	bad = cfg
 	bad.Bucket = "absent"
-	if _, _, err := Open(ctx, bad, OpenOptions{}); !errors.Is(err, ErrNoBucket) {
+	if _, _, err := Open(ctx, bad, "", OpenOptions{}); !errors.Is(err, ErrNoBucket) {
 		t.Fatalf("missing bucket: %v", err)
 	}
 	bad = cfg
 	bad.Endpoint = "http://s3.example.org"
-	if _, _, err := Open(ctx, bad, OpenOptions{}); err == nil || !strings.Contains(err.Error(), "plain HTTP") {
+	if _, _, err := Open(ctx, bad, "", OpenOptions{}); err == nil || !strings.Contains(err.Error(), "plain HTTP") {
 		t.Fatalf("plain http to a remote host: %v", err)
 	}
 	bad = cfg
 	bad.AccessKey = ""
-	if _, _, err := Open(ctx, bad, OpenOptions{}); err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
+	if _, _, err := Open(ctx, bad, "", OpenOptions{}); err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
 		t.Fatalf("no credentials: %v", err)
 	}
 }

@@ -157,6 +157,29 @@ func verifyGone(ctx context.Context, st Store, prefix string) error {
 	return e
 }
 
+// PurgeNoncurrentUnder is PurgeNoncurrent of every key under prefix that
+// has a noncurrent version or a delete marker, so that the prefix holds
+// exactly its current objects. Nothing to purge is no error and no call
+// beyond the listing.
+func PurgeNoncurrentUnder(ctx context.Context, st Store, prefix string) (PurgeReport, error) {
+	versions, err := st.ListVersions(ctx, prefix)
+	if err != nil {
+		return PurgeReport{}, err
+	}
+	var keys []string
+	for _, v := range versions {
+		if !v.IsLatest || v.IsDeleteMarker {
+			keys = append(keys, v.Key)
+		}
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	if len(keys) == 0 {
+		return PurgeReport{}, nil
+	}
+	return PurgeNoncurrent(ctx, st, keys)
+}
+
 // PurgeNoncurrent deletes every noncurrent version and every delete marker
 // of each of keys, keeping only their current versions, and verifies that
 // nothing else is left. Withdrawal calls it on every site object the

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -13,7 +12,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
-	"storyguard/tools/config"
+	"storyguard/tools/endpoint"
 )
 
 // S3 is the Store on an S3-compatible server through minio-go v7, one
@@ -47,12 +46,11 @@ type S3Config struct {
 // path-style requests (bucket in the path), which every S3-compatible server
 // accepts; only *.amazonaws.com uses virtual-hosted style.
 func NewS3(c S3Config) (*S3, error) {
-	cfg := config.Config{Endpoint: c.Endpoint, AllowHTTP: c.AllowHTTP}
-	u, err := cfg.EndpointURL()
+	u, err := endpoint.Parse(c.Endpoint)
 	if err != nil {
 		return nil, err
 	}
-	if u.Scheme == "http" && !c.AllowHTTP && !config.IsLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !c.AllowHTTP && !endpoint.IsLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("endpoint %s: plain HTTP to a non-loopback host; use https or set allow_http", u.Host)
 	}
 	if c.Bucket == "" {
@@ -326,7 +324,10 @@ func (s *S3) Versioning(ctx context.Context) (VersioningStatus, error) {
 }
 
 // wrap turns a minio-go error into one naming the operation, the bucket and
-// the key, wrapping a sentinel where one applies. It never includes the
+// the key, wrapping a sentinel where one applies: ErrTransient for a 5xx or
+// 429 answer and S3's SlowDown, RequestTimeout, InternalError,
+// ServiceUnavailable and RequestTimeTooSkewed codes, so that retries (Sync,
+// the purges) need no minio-go type. It never includes the
 // credentials (minio-go errors do not carry them).
 func (s *S3) wrap(op, key string, err error) error {
 	where := "bucket " + s.bucket
@@ -356,61 +357,27 @@ func (s *S3) wrap(op, key string, err error) error {
 	if r.StatusCode == http.StatusForbidden {
 		return fmt.Errorf("%s%s at %s: %w", op, where, s.Endpoint, ErrAccessDenied)
 	}
-	return fmt.Errorf("%s%s: %w", op, where, err)
+	err = fmt.Errorf("%s%s: %w", op, where, err)
+	switch {
+	case r.Code == "SlowDown", r.Code == "RequestTimeout", r.Code == "InternalError", r.Code == "ServiceUnavailable", r.Code == "RequestTimeTooSkewed",
+		r.StatusCode >= 500, r.StatusCode == http.StatusTooManyRequests:
+		return transient(err)
+	}
+	return err
 }
 
-// IsTransient reports whether err is worth retrying: a 5xx or 429 answer,
-// S3's SlowDown/RequestTimeout, or a network failure (connection refused or
-// reset, EOF, timeout). Refused credentials, missing keys and bad requests
-// are not.
-func IsTransient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrNoBucket) || errors.Is(err, ErrBadKey) || errors.Is(err, ErrPrecondition) {
-		return false
-	}
-	r := minio.ToErrorResponse(err)
-	switch r.Code {
-	case "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "RequestTimeTooSkewed":
-		return true
-	}
-	if r.StatusCode >= 500 || r.StatusCode == http.StatusTooManyRequests {
-		return true
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return true
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		return true
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return true
-	}
-	msg := err.Error()
-	for _, s := range []string{"connection refused", "connection reset", "broken pipe", "EOF", "server closed"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// Open connects to the configured store. With cfg.Endpoint set it uses
-// that server (credentials cfg.AccessKey/SecretKey from AWS_*; TLS unless
-// loopback or cfg.AllowHTTP; region cfg.Region) and calls Check: the bucket
-// must exist (ErrNoBucket) and accept the credentials (ErrAccessDenied).
-// With cfg.Endpoint empty it starts the embedded gateway over
-// cfg.Path(cfg.StoreDir) as a child process (StartGateway with opts.Gateway)
-// with fresh random credentials, and ensures the bucket exists with
-// versioning enabled. The io.Closer stops the child (it is a no-op for a
-// remote endpoint); call it even when later steps fail.
-func Open(ctx context.Context, cfg config.Config, opts OpenOptions) (*S3, io.Closer, error) {
-	if cfg.Endpoint != "" {
-		s, err := NewS3(S3Config{Endpoint: cfg.Endpoint, Bucket: cfg.Bucket, Region: cfg.Region,
-			AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey, AllowHTTP: cfg.AllowHTTP})
+// Open connects to a store. With c.Endpoint set it uses that server
+// (NewS3: credentials c.AccessKey/SecretKey, TLS unless loopback or
+// c.AllowHTTP, region c.Region) and calls Check: the bucket must exist
+// (ErrNoBucket) and accept the credentials (ErrAccessDenied). With
+// c.Endpoint empty it starts the embedded gateway over the folder dir as a
+// child process (StartGateway with opts.Gateway) with fresh random
+// credentials, and ensures bucket c.Bucket exists with versioning enabled.
+// The io.Closer stops the child (it is a no-op for a remote endpoint);
+// call it even when later steps fail.
+func Open(ctx context.Context, c S3Config, dir string, opts OpenOptions) (*S3, io.Closer, error) {
+	if c.Endpoint != "" {
+		s, err := NewS3(c)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -420,8 +387,8 @@ func Open(ctx context.Context, cfg config.Config, opts OpenOptions) (*S3, io.Clo
 		return s, nopCloser{}, nil
 	}
 	g, err := StartGateway(ctx, GatewayOptions{
-		Command: opts.Gateway, Dir: cfg.Path(cfg.StoreDir), Bucket: cfg.Bucket,
-		Region: cfg.Region, Log: opts.Log, StartTimeout: opts.StartTimeout,
+		Command: opts.Gateway, Dir: dir, Bucket: c.Bucket,
+		Region: c.Region, Log: opts.Log, StartTimeout: opts.StartTimeout,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -17,7 +17,7 @@
 //
 // # Publishing
 //
-//	st, closer, err := store.Open(ctx, cfg, store.OpenOptions{})
+//	st, closer, err := store.Open(ctx, s3cfg, storeDir, store.OpenOptions{})
 //	defer closer.Close()          // stops the embedded gateway, if any
 //	err = st.EnsurePolicy(ctx)    // or st.VerifyPolicy for --dry-run
 //	rep, err := store.Sync(ctx, st, store.MediaPrefix, mediaUploads, store.SyncOptions{
@@ -413,4 +413,11 @@ func validateDeleteKey(key string) error {
 		return fmt.Errorf("key %q: cannot delete: not under media/, site/ or state/, or not a valid key: %w", key, ErrBadKey)
 	}
 	return nil
+}
+
+// Exists reports whether st holds any current object under prefix (one
+// List).
+func Exists(ctx context.Context, st Store, prefix string) (bool, error) {
+	objs, err := st.List(ctx, prefix)
+	return len(objs) > 0, err
 }

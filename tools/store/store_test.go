@@ -191,22 +191,30 @@ func FuzzCheckPolicy(f *testing.F) {
 	})
 }
 
+// TestIsTransient: what the S3 server or the network answers is retried
+// or not as an operator expects, judged on the errors the S3 Store returns
+// (S3.wrap marks server answers ErrTransient), since retries see no
+// minio-go type.
 func TestIsTransient(t *testing.T) {
+	s3 := &S3{bucket: "b", Endpoint: "http://127.0.0.1:1"}
 	for _, tc := range []struct {
 		name string
 		err  error
 		want bool
 	}{
-		{"503", minio.ErrorResponse{StatusCode: 503, Code: "ServiceUnavailable"}, true},
-		{"500", minio.ErrorResponse{StatusCode: 500}, true},
-		{"slow down", minio.ErrorResponse{StatusCode: 503, Code: "SlowDown"}, true},
-		{"429", minio.ErrorResponse{StatusCode: 429}, true},
-		{"refused", &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, true},
+		{"503", s3.wrap("put", "site/a", minio.ErrorResponse{StatusCode: 503, Code: "ServiceUnavailable"}), true},
+		{"500", s3.wrap("put", "site/a", minio.ErrorResponse{StatusCode: 500}), true},
+		{"slow down", s3.wrap("put", "site/a", minio.ErrorResponse{StatusCode: 503, Code: "SlowDown"}), true},
+		{"429", s3.wrap("list", "site/", minio.ErrorResponse{StatusCode: 429}), true},
+		{"request timeout", s3.wrap("put", "site/a", minio.ErrorResponse{StatusCode: 400, Code: "RequestTimeout"}), true},
+		{"refused", s3.wrap("put", "site/a", &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), true},
 		{"reset", fmt.Errorf("put: %w", syscall.ECONNRESET), true},
 		{"eof", fmt.Errorf("put: %w", io.ErrUnexpectedEOF), true},
-		{"403", minio.ErrorResponse{StatusCode: 403, Code: "AccessDenied"}, false},
-		{"404", minio.ErrorResponse{StatusCode: 404, Code: "NoSuchKey"}, false},
-		{"400", minio.ErrorResponse{StatusCode: 400, Code: "InvalidArgument"}, false},
+		{"marked", fmt.Errorf("x: %w", transient(errors.New("busy"))), true},
+		{"403", s3.wrap("put", "site/a", minio.ErrorResponse{StatusCode: 403, Code: "AccessDenied"}), false},
+		{"404", s3.wrap("get", "site/a", minio.ErrorResponse{StatusCode: 404, Code: "NoSuchKey"}), false},
+		{"400", s3.wrap("put", "site/a", minio.ErrorResponse{StatusCode: 400, Code: "InvalidArgument"}), false},
+		{"412", s3.wrap("put", "state/lease.json", minio.ErrorResponse{StatusCode: 412, Code: "PreconditionFailed"}), false},
 		{"denied sentinel", fmt.Errorf("x: %w", ErrAccessDenied), false},
 		{"bad key", fmt.Errorf("x: %w", ErrBadKey), false},
 		{"canceled", context.Canceled, false},
@@ -215,5 +223,9 @@ func TestIsTransient(t *testing.T) {
 		if got := IsTransient(tc.err); got != tc.want {
 			t.Errorf("%s: IsTransient(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
 		}
+	}
+	// The message is the operation's, unchanged by the mark.
+	if err := s3.wrap("put", "site/a", minio.ErrorResponse{StatusCode: 503, Code: "SlowDown", Message: "slow down"}); !strings.HasPrefix(err.Error(), "put bucket b key site/a: ") {
+		t.Errorf("message %q", err)
 	}
 }

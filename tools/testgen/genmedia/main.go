@@ -7,7 +7,7 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./tools/site/internal/genmedia -out examples/vault/media
+//	go run ./tools/testgen/genmedia -out examples/vault/media
 //
 // The output is deterministic: the same bytes on every run.
 package main

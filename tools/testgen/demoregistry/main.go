@@ -1,6 +1,6 @@
 // Command demoregistry writes the DEMO vault's age key and registry:
 //
-//	go run ./tools/identity/cmd/demoregistry -out examples/vault
+//	go run ./tools/testgen/demoregistry -out examples/vault
 //
 // It keeps the demo identity in <out>/demo-identity.txt (whose recipient is
 // identity.DemoRecipient, pinned in the code) or, with -new-key or when
@@ -24,7 +24,7 @@ import (
 	"filippo.io/age"
 
 	"storyguard/tools/identity"
-	"storyguard/tools/identity/internal/demo"
+	"storyguard/tools/testgen/demo"
 )
 
 func main() {

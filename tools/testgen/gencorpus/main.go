@@ -1,5 +1,5 @@
 // Command gencorpus writes a synthetic Hugo site of stories for benchmarks
-// (see tools/corpus): gencorpus -dir DIR -n 10000 -seed 1 [-vault DIR].
+// (see tools/testgen/corpus): gencorpus -dir DIR -n 10000 -seed 1 [-vault DIR].
 package main
 
 import (
@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"storyguard/tools/corpus"
+	"storyguard/tools/testgen/corpus"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-package publish
+package vault
 
 import (
 	"bytes"
@@ -10,25 +10,23 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"storyguard/tools/check"
-	"storyguard/tools/consent"
 )
 
-// auditStoryID is the form of a story id (consent package: "st-" and 4 to 32
-// lowercase letters or digits).
-var auditStoryID = regexp.MustCompile(`^st-[a-z0-9]{4,32}$`)
+// auditStoryID and auditRecord are the forms of a story id and a consent
+// record id (ids.go), the same as in front matter.
+var (
+	auditStoryID = StoryIDPattern
+	auditRecord  = RecordIDPattern
+)
 
-// auditRecord is the form of a consent record id (consent package: "cr-"
-// and 2 to 40 of a-z, 0-9 and '-').
-var auditRecord = regexp.MustCompile(`^cr-[a-z0-9-]{2,40}$`)
+// Roles are who may ask for a withdrawal, as recorded in the audit log.
+var Roles = []string{"storyteller", "guardian", "comms", "legal"}
 
-// auditPerson is the form of a registry person id (consent package: "p-"
-// and 2 to 32 lowercase letters or digits).
-var auditPerson = regexp.MustCompile(`^p-[a-z0-9]{2,32}$`)
+// auditPerson is the form of a registry person id (ids.go).
+var auditPerson = PersonIDPattern
 
-// auditSHA256 is a lowercase hex SHA-256.
-var auditSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+// auditSHA256 is a lowercase hex SHA-256 (ids.go).
+var auditSHA256 = SHA256Pattern
 
 // AuditEntry is one line of the audit log (JSON Lines, one object per line,
 // appended, never rewritten). It records what happened to which story, by
@@ -189,15 +187,15 @@ func Withdrawals(path string) (stories, records map[string]bool, err error) {
 // that field existed): a new consent must postdate every withdrawal run. A missing log yields none; a line that does not
 // decode, or holds an id, digest or day of the wrong form, is an error
 // naming the file and line.
-func WithdrawalRecords(path string) ([]check.Withdrawal, error) {
+func WithdrawalRecords(path string) ([]Withdrawal, error) {
 	entries, err := readWithdrawals(path)
 	if err != nil {
 		return nil, err
 	}
-	var out []check.Withdrawal
+	var out []Withdrawal
 	at := map[string]int{}
 	for _, e := range entries {
-		d := consent.Day(e.Time)
+		d := e.Time.UTC().Truncate(24 * time.Hour) // the UTC day (consent.Day)
 		if e.Withdrawn != "" {
 			d, _ = time.Parse(time.DateOnly, e.Withdrawn) // readWithdrawals checked it
 		}
@@ -205,21 +203,22 @@ func WithdrawalRecords(path string) ([]check.Withdrawal, error) {
 		if !ok {
 			i = len(out)
 			at[e.StoryID] = i
-			out = append(out, check.Withdrawal{StoryID: e.StoryID, Day: d})
+			out = append(out, Withdrawal{StoryID: e.StoryID, Day: d})
 		}
 		w := &out[i]
 		if d.After(w.Day) {
 			w.Day = d
 		}
-		w.Persons = appendNew(w.Persons, e.Persons...)
-		w.ApprovalDigests = appendNew(w.ApprovalDigests, e.ApprovalDigests...)
-		w.MediaSHA256 = appendNew(w.MediaSHA256, e.MediaSHA256...)
+		w.Persons = AppendNew(w.Persons, e.Persons...)
+		w.ApprovalDigests = AppendNew(w.ApprovalDigests, e.ApprovalDigests...)
+		w.MediaSHA256 = AppendNew(w.MediaSHA256, e.MediaSHA256...)
 	}
 	return out, nil
 }
 
-// appendNew appends each of vs that list does not hold yet.
-func appendNew(list []string, vs ...string) []string {
+// AppendNew appends each of vs that list does not hold yet, for the
+// id and digest lists of an AuditEntry.
+func AppendNew(list []string, vs ...string) []string {
 	for _, v := range vs {
 		if !slices.Contains(list, v) {
 			list = append(list, v)
@@ -292,4 +291,26 @@ func (e AuditEntry) validIDs() error {
 		}
 	}
 	return nil
+}
+
+// Withdrawal is what the audit log keeps of one withdrawal, by ids and
+// digests only (WithdrawalRecords reads it from <vault>/audit.log; publish.Withdraw
+// writes it before it changes anything).
+type Withdrawal struct {
+	// StoryID is the withdrawn story ("st-7q2k9m").
+	StoryID string
+	// Persons are the registry person ids of its storyteller
+	// (storyteller.person of each language file, without repeats; one in
+	// a consistent bundle).
+	Persons []string
+	// Day is the calendar day consent was withdrawn, 00:00 UTC
+	// (consent.Day: Storyguard judges every date in UTC).
+	Day time.Time
+	// ApprovalDigests are the approval digests of its language files,
+	// lowercase hex SHA-256: review.approved_sha256 as written and
+	// consent.ApprovalDigest of the text as it was.
+	ApprovalDigests []string
+	// MediaSHA256 are the lowercase hex SHA-256 of the vault original of
+	// every medium its language files listed.
+	MediaSHA256 []string
 }

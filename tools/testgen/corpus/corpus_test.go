@@ -7,8 +7,8 @@ import (
 
 	"storyguard/tools/check"
 	"storyguard/tools/content"
-	"storyguard/tools/corpus"
 	"storyguard/tools/diag"
+	"storyguard/tools/testgen/corpus"
 )
 
 func TestGeneratePassesCheck(t *testing.T) {
@@ -20,7 +20,7 @@ func TestGeneratePassesCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := check.Run(site, check.Options{Now: corpus.Today})
+	ds := check.Run(site, check.Options{Now: corpus.Today}).Diagnostics
 	if len(ds) > 0 {
 		t.Fatalf("findings on the corpus: %v", ds)
 	}

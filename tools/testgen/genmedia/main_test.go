@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-const vault = "../../../../examples/vault/media"
+const vault = "../../../examples/vault/media"
 
 // TestCommittedMediaAreReproducible regenerates the demo media and compares
 // them byte for byte with the committed files, so the generator and the
@@ -31,7 +31,7 @@ func TestCommittedMediaAreReproducible(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(committed, data) {
-			t.Errorf("%s: committed file differs from the generator's output; run go run ./tools/site/internal/genmedia", name)
+			t.Errorf("%s: committed file differs from the generator's output; run go run ./tools/testgen/genmedia", name)
 		}
 		if len(data) > 400<<10 {
 			t.Errorf("%s: %d bytes, over 400 KB", name, len(data))
