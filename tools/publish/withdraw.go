@@ -209,9 +209,10 @@ func findStory(plan *Plan, name string) (Story, error) {
 const EmergencyReason = "emergency withdrawal without the registry key"
 
 // ErrRebuildPending is returned by EmergencyWithdraw after the story's own
-// objects are gone: the rest of the site still names the story until a
-// full withdrawal or publish rebuilds it with the registry key.
-var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages and media are gone, but the home page, lists, feeds and sitemap still name it until the site is rebuilt with the registry key; the search index is deleted until then")
+// objects are gone, and the pages that named it (unlistStory): those stay
+// offline until a full withdrawal or publish rebuilds the site with the
+// registry key.
+var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages and media are gone, and so are the pages that named it (home page, lists, taxonomies, feeds, sitemap, pages linking it) and the search index: they stay offline until the site is rebuilt with the registry key")
 
 // EmergencyWithdraw is the part of Withdraw that needs no registry key, for
 // when the story must come down now and nobody who holds the key can be
@@ -225,7 +226,11 @@ var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages
 //  3. delete every version, delete marker and incomplete upload under
 //     media/<story id>/ and under each of the story's page prefixes, then
 //     list again and fail if anything is left;
-//  4. append the audit entry with EmergencyReason (o.Reason is not
+//  4. delete every site object that still names the story (unlistStory:
+//     home page, lists, taxonomies, feeds, sitemap, pages linking it, the
+//     search index), every version, as Withdraw does when its rebuild
+//     fails;
+//  5. append the audit entry with EmergencyReason (o.Reason is not
 //     recorded: nothing could check it for names) and result "partial".
 //
 // The lease, the "started" entry, the work folders and the purge journal
@@ -234,9 +239,8 @@ var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages
 //
 // The site search index (SearchPrefix) is deleted with the story's objects,
 // every version, so search finds nothing until the rebuild. It does not
-// rebuild the site: the story's title and summary stay on the home page,
-// lists, taxonomy pages, feeds and sitemap (their links now lead nowhere) until Withdraw or a publish runs with the
-// registry key. On success it returns the result and ErrRebuildPending;
+// rebuild the site: the pages deleted in step 4 stay offline until
+// Withdraw or a publish runs with the registry key. On success it returns the result and ErrRebuildPending;
 // any other error is returned after the audit entry records it, and
 // running it again finishes the job.
 func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
@@ -252,6 +256,15 @@ func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*Withdr
 	}
 	if err := verifyEmpty(ctx, w.st, w.prefixes, "after the deletion"); err != nil {
 		return w.fail(vault.FailNotEmpty, err)
+	}
+	// No rebuild without the key: the pages that name the story go
+	// instead, so none of them stays up in the meantime.
+	ur, err := unlistStory(ctx, w.st, o, w.story)
+	w.res.Unlisted = ur.Keys
+	w.res.PurgeURLs = append(w.res.PurgeURLs, PublicURLs(o.BaseURL, ur.Keys)...)
+	entry.NoncurrentPurged += ur.Versions + ur.DeleteMarkers
+	if err != nil {
+		return w.fail(vault.FailPurge, fmt.Errorf("the story's own pages and media are gone, but the home page, lists, feeds and sitemap may still name it: %w", err))
 	}
 	if err := o.step(ctx, "audit"); err != nil {
 		return w.fail(vault.FailInterrupted, err)
