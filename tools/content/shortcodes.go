@@ -20,8 +20,8 @@ type ShortcodeTemplate struct {
 	// extractShortcode, v0.165.0).
 	Inner bool
 	// Ambiguous is set when the templates of this name (variants per
-	// language or output format, or one that does not parse) disagree on
-	// Inner or cannot be read: Hugo picks one of them arbitrarily
+	// language or output format, the project's, a theme's and Hugo's own,
+	// or one that does not parse) disagree on Inner or cannot be read: Hugo picks one of them arbitrarily
 	// (tplimpl.LookupShortcodeByName), so no call of it is known to build.
 	Ambiguous bool
 }
@@ -123,10 +123,23 @@ func FindShortcodes(root, themesDir string, themes []string) (map[string]Shortco
 			}
 		}
 		for name, t := range level {
-			if !defined[name] {
+			prev, ok := out[name]
+			switch {
+			case !ok:
 				out[name] = t
-				defined[name] = true
+			case !defined[name]:
+				// This level overrides the embedded template; Hugo's
+				// check of .Inner may still read either.
+				t.Ambiguous = t.Ambiguous || prev.Inner != t.Inner
+				out[name] = t
+			default:
+				// A project template overrides a theme's, but which one
+				// Hugo reads for .Inner is not defined
+				// (tplimpl.LookupShortcodeByName keeps the last inserted).
+				prev.Ambiguous = prev.Ambiguous || prev.Inner != t.Inner || t.Ambiguous
+				out[name] = prev
 			}
+			defined[name] = true
 		}
 	}
 	return out, nil

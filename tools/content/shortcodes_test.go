@@ -72,3 +72,51 @@ func TestTemplateEvaluatesInner(t *testing.T) {
 		t.Error("an unclosed action parsed")
 	}
 }
+
+// TestFindShortcodes: the project's and the themes' folders, both layouts,
+// nested names, and templates of one name that disagree on .Inner.
+func TestFindShortcodes(t *testing.T) {
+	root := t.TempDir()
+	for name, src := range map[string]string{
+		"layouts/_shortcodes/aside.html":          "{{ .Inner }}",
+		"layouts/shortcodes/box/Note.en.html":     "{{ .Get 0 }}",
+		"layouts/_shortcodes/mixed.en.html":       "{{ .Inner }}",
+		"layouts/_shortcodes/mixed.es.html":       "{{ .Get 0 }}",
+		"layouts/_shortcodes/broken.html":         "{{ .Inner ",
+		"layouts/_shortcodes/figure.html":         "{{ .Inner }}",
+		"layouts/_shortcodes/both.html":           "{{ .Get 0 }}",
+		"themes/t/layouts/_shortcodes/both.html":  "{{ .Inner }}",
+		"themes/t/layouts/_shortcodes/media.html": "{{ .Get \"id\" }}",
+		"themes/u/layouts/_shortcodes/other.html": "x",
+	} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := FindShortcodes(root, "themes", []string{"t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]ShortcodeTemplate{
+		"aside":    {Inner: true},
+		"box/note": {},
+		"mixed":    {Inner: true, Ambiguous: true},
+		"broken":   {Ambiguous: true},
+		"figure":   {Inner: true, Ambiguous: true},
+		"both":     {Ambiguous: true},
+		"media":    {},
+		"details":  {Inner: true},
+	}
+	for name, w := range want {
+		if g, ok := got[name]; !ok || g != w {
+			t.Errorf("%s: got %+v (found %v), want %+v", name, g, ok, w)
+		}
+	}
+	if _, ok := got["other"]; ok {
+		t.Error("a theme the site does not use was read")
+	}
+}
