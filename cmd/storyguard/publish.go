@@ -71,7 +71,7 @@ func (a *app) printDiagnostics(ds []diag.Diagnostic) {
 
 func newPublishCmd(a *app) *cobra.Command {
 	var f pipelineFlags
-	var dryRun, keep bool
+	var dryRun, keep, timings bool
 	c := &cobra.Command{
 		Use:   "publish",
 		Short: "Check, scrub, build, scan and deploy the site to object storage",
@@ -90,9 +90,12 @@ consented. Nothing public changes unless every step before deployment passed.
 			}
 			w.opts.DryRun = dryRun
 			w.opts.KeepWork = keep
+			clock := newStepClock(a.stderr, timings)
+			clock.attach(&w.opts)
 			t := targetOf(w.cfg)
 			fmt.Fprintf(a.stderr, "storyguard: publishing to %s\n", t)
 			res, err := publish.Publish(c.Context(), w.parts, w.opts)
+			clock.finish()
 			a.printDiagnostics(res.Diagnostics)
 			if errors.Is(err, publish.ErrBlocked) {
 				fmt.Fprintf(a.stderr, "storyguard: %v\n", err)
@@ -123,12 +126,14 @@ consented. Nothing public changes unless every step before deployment passed.
 	f.add(c, true)
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "check, scrub, build and scan, print the plan, change nothing")
 	c.Flags().BoolVar(&keep, "keep-work", false, "keep the work folder (stage, built output, under <vault>/state/work) until the next run and print its path")
+	addTimings(c, &timings)
 	return c
 }
 
 func newPreviewCmd(a *app) *cobra.Command {
 	var f pipelineFlags
 	var addr string
+	var timings bool
 	c := &cobra.Command{
 		Use:   "preview",
 		Short: "Publish into the embedded local store and serve the site on localhost",
@@ -160,8 +165,11 @@ A configured endpoint is ignored: preview never touches production.
 			}
 			defer closer.Close()
 			w.parts.Store = func(context.Context) (publish.Store, io.Closer, error) { return st, io.NopCloser(nil), nil }
+			clock := newStepClock(a.stderr, timings)
+			clock.attach(&w.opts)
 			fmt.Fprintf(a.stderr, "storyguard: publishing into the embedded store over %s\n", w.cfg.Path(w.cfg.StoreDir))
 			res, err := publish.Publish(ctx, w.parts, w.opts)
+			clock.finish()
 			a.printDiagnostics(res.Diagnostics)
 			if errors.Is(err, publish.ErrBlocked) {
 				fmt.Fprintf(a.stderr, "storyguard: %v\n", err)
@@ -191,13 +199,14 @@ A configured endpoint is ignored: preview never touches production.
 	}
 	f.add(c, false)
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:1313", "loopback address to serve the site on")
+	addTimings(c, &timings)
 	return c
 }
 
 func newWithdrawCmd(a *app) *cobra.Command {
 	var f pipelineFlags
 	var reason, role string
-	var emergency bool
+	var emergency, timings bool
 	c := &cobra.Command{
 		Use:   "withdraw STORY",
 		Short: "Take a story down everywhere: pages, feeds, sitemap, every object and version",
@@ -254,11 +263,14 @@ search finds nothing until then.
 			if err := checkTarget(w.opts.Vault, t); err != nil {
 				return err
 			}
+			clock := newStepClock(a.stderr, timings)
+			clock.attach(&w.opts)
 			fmt.Fprintf(a.stderr, "storyguard: withdrawing from %s\n", t)
 			res, err := publish.Withdraw(c.Context(), w.parts, publish.WithdrawOptions{
 				Options: w.opts, Story: args[0], Reason: reason, Role: role,
 				AuditLog: vault.AuditLogPath(w.opts.Vault),
 			})
+			clock.finish()
 			if res != nil && res.Rebuild != nil {
 				a.printDiagnostics(res.Rebuild.Diagnostics)
 			}
@@ -327,6 +339,7 @@ search finds nothing until then.
 	f.add(c, true)
 	c.Flags().StringVar(&reason, "reason", "", "why, for the audit log; names nobody (required, except with --emergency, which does not record it)")
 	c.Flags().StringVar(&role, "by", "storyteller", "who asked, as a role: "+strings.Join(publish.Roles, ", "))
+	addTimings(c, &timings)
 	c.Flags().BoolVar(&emergency, "emergency", false, "without the registry key: delete the story's own pages and media now (every version), mark it withdrawn, skip the rebuild; finish with a full withdraw later")
 	return c
 }
