@@ -217,6 +217,13 @@ feed or sitemap names it, purges old versions of everything that changed,
 proves the story's prefixes are empty, appends to the audit log (ids, counts
 and role only) and prints the URLs a CDN must purge.
 
+The story's own pages and media go first: right after the "started" audit
+entry, found from the story's own files alone (no check of the rest of the
+site), every version of them is deleted before the full check runs. When
+its own files cannot tell its pages for sure (a translation that does not
+carry its story_id, a page that does not load), it says so and checks the
+whole site first.
+
 STORY is the story id (st-...) or its bundle slug. If any step fails it says
 so and exits 2; running it again finishes the job. It exits 1 when the
 withdrawal is complete but other pages with errors were left out of the
