@@ -147,7 +147,7 @@ func TestWithdrawFirstPhaseAtSiteSize(t *testing.T) {
 			t.Errorf("%s, another story's, was deleted", k)
 		}
 	}
-	if !strings.Contains(log.String(), "own pages and media gone before the check: 3 object versions") {
+	if !strings.Contains(log.String(), "found from its own files (2 content files parsed)") || !strings.Contains(log.String(), "own pages and media gone before the check: 3 object versions") {
 		t.Errorf("log:\n%s", log.String())
 	}
 }

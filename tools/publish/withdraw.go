@@ -417,7 +417,9 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	}
 	own, ownErr := findOwn(o.Root, o.Story)
 	s := own.Story
-	if ownErr != nil {
+	if ownErr == nil {
+		o.logf("withdraw %s: found from its own files (%d content files parsed), before any check", s.ID, own.Parsed)
+	} else {
 		o.logf("withdraw: %v; withdrawing in the full order: the check runs before the story's objects are deleted", ownErr)
 		if s, err = w.check(ctx, p); err != nil {
 			w.close()
