@@ -151,3 +151,47 @@ func TestWithdrawFirstPhaseAtSiteSize(t *testing.T) {
 		t.Errorf("log:\n%s", log.String())
 	}
 }
+
+// TestFindOwnNotSure: each case where the story's own files cannot tell
+// its pages for sure is refused with errNotSure (Withdraw then runs in the
+// full order), and a bundle whose every file names the story is found
+// with a prefix per language.
+func TestFindOwnNotSure(t *testing.T) {
+	page := func(id string) string {
+		return "---\nstory_id: " + id + "\nconsent:\n  status: given\n  record: cr-2026-0001\n---\ntext\n"
+	}
+	cases := []struct {
+		name  string
+		files map[string]string
+		sure  bool
+	}{
+		{"both languages name it", map[string]string{"ana/index.md": page("st-0a0a0a"), "ana/index.es.md": page("st-0a0a0a")}, true},
+		{"a translation without story_id", map[string]string{"ana/index.md": page("st-0a0a0a"), "ana/index.es.md": "---\ntitle: x\n---\ntext\n"}, false},
+		{"translations with other ids", map[string]string{"ana/index.md": page("st-0a0a0a"), "ana/index.es.md": page("st-0b0b0b")}, false},
+		{"two bundles with the id", map[string]string{"ana/index.md": page("st-0a0a0a"), "copy/index.md": page("st-0a0a0a")}, false},
+		{"a translation that does not load", map[string]string{"ana/index.md": page("st-0a0a0a"), "ana/index.es.md": "---\nstory_id: st-0a0a0a\ntitle: [\n---\n"}, false},
+		{"not under content/", map[string]string{"other/index.md": page("st-0c0c0c")}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			write(t, root, "config.toml", "defaultContentLanguage = 'en'\n[languages.en]\n[languages.es]\n")
+			for f, body := range c.files {
+				write(t, root, "content/stories/"+f, body)
+			}
+			own, err := findOwn(root, "st-0a0a0a")
+			if !c.sure {
+				if !errors.Is(err, errNotSure) {
+					t.Fatalf("want errNotSure, got %v (found %+v)", err, own.Story)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"site/es/stories/ana/", "site/stories/ana/"}; !slices.Equal(own.PagePrefixes, want) {
+				t.Errorf("prefixes %q, want %q", own.PagePrefixes, want)
+			}
+		})
+	}
+}
