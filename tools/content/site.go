@@ -80,21 +80,22 @@ var ErrNoContent = errors.New("no content folder")
 // site cannot be read at all: no configuration, a configuration that does
 // not parse, no content folder, or an I/O failure walking the tree.
 func LoadSite(root string) (*Site, error) {
-	return LoadMatching(root, nil)
+	return LoadMatching(root, nil, nil)
 }
 
-// LoadMatching is LoadSite for the pages keep accepts: it reads the same
-// configuration, walks content/ by the same rules and reads every
-// Markdown file, but parses (LoadPage) only those for which keep(rel,
-// raw) is true, rel the slash path from the site root
-// ("content/stories/ana/index.es.md") and raw the file's bytes (nil for a
-// file larger than MaxFileSize, which is never read). Site.Pages and
-// Site.Diagnostics then hold only the accepted files' pages and
-// problems, plus the configuration's and data/'s, as LoadSite would;
-// Site.Pages's length is the number of files parsed. keep runs on
-// several goroutines at once. A nil keep accepts every file (LoadSite).
-// Errors are LoadSite's.
-func LoadMatching(root string, keep func(rel string, raw []byte) bool) (*Site, error) {
+// LoadMatching is LoadSite for the pages a filter accepts: it reads the
+// same configuration and walks content/ by the same rules, but parses
+// (LoadPage) only the Markdown files that byPath(rel) accepts, rel the
+// slash path from the site root ("content/stories/ana/index.es.md"), or,
+// when byPath refuses and byBytes is set, that byBytes(rel, raw) accepts,
+// raw the file's bytes (nil for a file larger than MaxFileSize, which is
+// never read). A file byPath refuses is not even read when byBytes is
+// nil. Site.Pages and Site.Diagnostics then hold only the accepted files'
+// pages and problems, plus the configuration's and data/'s, as LoadSite
+// would; Site.Pages's length is the number of files parsed. The filters
+// run on several goroutines at once; both nil accept every file
+// (LoadSite). Errors are LoadSite's.
+func LoadMatching(root string, byPath func(rel string) bool, byBytes func(rel string, raw []byte) bool) (*Site, error) {
 	s := &Site{Root: root}
 	if err := s.readConfig(); err != nil {
 		return nil, err
@@ -198,9 +199,13 @@ func LoadMatching(root string, keep func(rel string, raw []byte) bool) (*Site, e
 					return
 				}
 				j := jobs[i]
+				pathOK := (byPath == nil && byBytes == nil) || (byPath != nil && byPath(j.rel))
+				if !pathOK && byBytes == nil {
+					continue
+				}
 				lang, ds := s.langOf(j.rel)
 				if j.size > MaxFileSize {
-					if keep != nil && !keep(j.rel, nil) {
+					if !pathOK && !byBytes(j.rel, nil) {
 						continue
 					}
 					p := &Page{Path: j.rel, Lang: lang, FrontMatter: map[string]any{}, Invalid: true}
@@ -215,7 +220,7 @@ func LoadMatching(root string, keep func(rel string, raw []byte) bool) (*Site, e
 					ioOnce.Do(func() { ioErr = fmt.Errorf("read %s: %w", j.rel, err) })
 					return
 				}
-				if keep != nil && !keep(j.rel, raw) {
+				if !pathOK && !byBytes(j.rel, raw) {
 					continue
 				}
 				p, pds := LoadPage(j.rel, lang, raw)

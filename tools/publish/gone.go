@@ -3,6 +3,7 @@ package publish
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -16,6 +17,7 @@ import (
 	"storyguard/tools/content"
 	"storyguard/tools/manifest"
 	"storyguard/tools/store"
+	"storyguard/tools/vault"
 )
 
 // The first phase of a withdrawal (issue #17): the story's own pages and
@@ -43,26 +45,51 @@ type ownStory struct {
 
 // findOwn finds the story that name names (consent.NamesStory: its
 // story_id, bundle path or slug) under <root>/content by parsing only the
-// files that can be its own: those whose bundle name names, or whose bytes
-// hold name (a story_id can only equal name if its file holds it). It
-// reads the configuration (the languages, for PagePrefix) and every
-// Markdown file's bytes as content.LoadSite does, but parses only those.
+// files that can be its own. When name is a well-formed story id that the
+// vault's story index (StoryIndexPath, written by each publish) records,
+// only that bundle's files are read and parsed; otherwise, or when they
+// do not name it (the index is stale), it reads every Markdown file as
+// content.LoadSite does but parses only those whose bundle name names or
+// whose bytes hold name (a story_id can only equal name if its file
+// holds it). It reads the configuration too (the languages, for
+// PagePrefix).
 //
 // The result is for sure, or an error wrapping errNotSure: the story's
-// pages are found by consent.FindStory (one bundle, every matching page
-// loadable), every one of them has the same well-formed story_id, and
-// every Markdown file of the bundle's folder that belongs to the bundle
-// (content.BundleOf) was among those parsed and loads. Its PagePrefixes
-// are PagePrefix of each page, the rule planning uses. A story that lives
-// only in the story store, not under content/, is not found here.
-func findOwn(root, name string) (ownStory, error) {
+// pages are found by consent.FindStory (one bundle among the files
+// parsed, every matching page loadable), every one of them has the same
+// well-formed story_id, and every Markdown file of the bundle's folder
+// that belongs to the bundle (content.BundleOf) was among those parsed
+// and loads. Its PagePrefixes are PagePrefix of each page, the rule
+// planning uses. Found through the index, a second bundle carrying the
+// same story_id elsewhere is not seen here: the full check that follows
+// the first phase refuses it, as before, after the indexed story's own
+// objects are gone. A story that lives only in the story store, not
+// under content/, is not found here.
+func findOwn(root, vaultDir, name string) (ownStory, error) {
 	if name == "" {
 		return ownStory{}, fmt.Errorf("no story named: %w", errNotSure)
 	}
+	parsed := 0
+	if consent.SafeStoryID(name) == name {
+		if b := indexedBundle(vaultDir, name); b != "" {
+			own, err := findOwnIn(root, name, func(rel string) bool { return content.BundleOf(rel) == b }, nil)
+			if err == nil {
+				return own, nil
+			}
+			parsed = own.Parsed
+		}
+	}
 	needle := []byte(name)
-	s, err := content.LoadMatching(root, func(rel string, raw []byte) bool {
-		return consent.NamesStory(name, "", content.BundleOf(rel)) || bytes.Contains(raw, needle)
-	})
+	own, err := findOwnIn(root, name, func(rel string) bool { return consent.NamesStory(name, "", content.BundleOf(rel)) },
+		func(_ string, raw []byte) bool { return bytes.Contains(raw, needle) })
+	own.Parsed += parsed
+	return own, err
+}
+
+// findOwnIn is findOwn over the files content.LoadMatching parses with
+// byPath and byBytes.
+func findOwnIn(root, name string, byPath func(string) bool, byBytes func(string, []byte) bool) (ownStory, error) {
+	s, err := content.LoadMatching(root, byPath, byBytes)
 	if err != nil {
 		return ownStory{}, fmt.Errorf("%w: %w", errNotSure, err)
 	}
@@ -190,4 +217,47 @@ func purgeOwn(ctx context.Context, st Store, o WithdrawOptions, s Story, res *Wi
 		o.logf("withdraw %s: data/media.json lists %d media objects of the story outside media/%s/; the rebuild prunes them if no other page places them", s.ID, len(outside), s.ID)
 	}
 	return removed, nil
+}
+
+// StoryIndexPath is the vault's story index, <vault>/state/stories.json:
+// {"st-7q2k9m": "stories/ana", ...}, each story id of the last publish's
+// plan with its bundle (ids and content paths only). It only speeds up
+// finding a story on withdrawal (findOwn), which checks it against the
+// story's own files.
+func StoryIndexPath(vaultDir string) string {
+	return filepath.Join(vault.StateDir(vaultDir), "stories.json")
+}
+
+// writeStoryIndex writes plan's story ids and bundles to StoryIndexPath,
+// atomically.
+func writeStoryIndex(vaultDir string, plan *Plan) error {
+	idx := make(map[string]string, len(plan.Stories))
+	for _, s := range plan.Stories {
+		if consent.SafeStoryID(s.ID) == s.ID {
+			idx[s.ID] = s.Bundle
+		}
+	}
+	data, err := json.Marshal(idx)
+	if err != nil {
+		return err
+	}
+	p := StoryIndexPath(vaultDir)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	return content.WriteFileAtomic(p, data)
+}
+
+// indexedBundle returns the bundle StoryIndexPath records for id; "" when
+// it records none or cannot be read.
+func indexedBundle(vaultDir, id string) string {
+	data, err := os.ReadFile(StoryIndexPath(vaultDir))
+	if err != nil {
+		return ""
+	}
+	var idx map[string]string
+	if json.Unmarshal(data, &idx) != nil {
+		return ""
+	}
+	return idx[id]
 }

@@ -82,13 +82,28 @@ func TestWithdrawFirstPhaseAtSiteSize(t *testing.T) {
 		t.Fatalf("the plan's prefixes: %q", want.PagePrefixes)
 	}
 
-	for _, name := range []string{story, "story-01234", "stories/story-01234"} {
-		own, err := findOwn(root, name)
+	// The story index as a publish writes it, and one gone stale (the id
+	// under another story's bundle): neither changes what is found.
+	indexed, stale := t.TempDir(), t.TempDir()
+	if err := writeStoryIndex(indexed, plan); err != nil {
+		t.Fatal(err)
+	}
+	staleIdx := &Plan{Stories: []Story{{ID: story, Bundle: "stories/story-01235"}}}
+	if err := writeStoryIndex(stale, staleIdx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, vault string }{{story, t.TempDir()}, {story, indexed}, {story, stale}, {"story-01234", t.TempDir()}, {"stories/story-01234", indexed}} {
+		name := c.name
+		own, err := findOwn(root, c.vault, name)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if own.Parsed != 2 {
-			t.Errorf("%s: %d files parsed to find the story, want its 2", name, own.Parsed)
+		wantParsed := 2
+		if c.vault == stale {
+			wantParsed = 4 // the stale bundle's two files, then the story's
+		}
+		if own.Parsed != wantParsed {
+			t.Errorf("%s: %d files parsed to find the story, want %d", name, own.Parsed, wantParsed)
 		}
 		got := slices.Clone(own.PagePrefixes)
 		slices.Sort(got)
@@ -179,7 +194,7 @@ func TestFindOwnNotSure(t *testing.T) {
 			for f, body := range c.files {
 				write(t, root, "content/stories/"+f, body)
 			}
-			own, err := findOwn(root, "st-0a0a0a")
+			own, err := findOwn(root, t.TempDir(), "st-0a0a0a")
 			if !c.sure {
 				if !errors.Is(err, errNotSure) {
 					t.Fatalf("want errNotSure, got %v (found %+v)", err, own.Story)

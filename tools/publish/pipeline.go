@@ -324,6 +324,13 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 		return res, err
 	}
 	res.Plan, res.Diagnostics = plan, ds
+	if !o.DryRun {
+		// Only an aid to a withdrawal's first phase, which checks it
+		// against the story's files: a failure to write it blocks nothing.
+		if err := writeStoryIndex(o.Vault, plan); err != nil {
+			o.logf("warning: the story index (%s) could not be written, so a withdrawal finds its story more slowly: %v", StoryIndexPath(o.Vault), err)
+		}
+	}
 	o.logf("check: %d pages publishable, %d errors, %d warnings", len(plan.Pages), diag.Count(ds, diag.Error), diag.Count(ds, diag.Warning))
 	if diag.HasErrors(ds) && !o.Lenient {
 		return res, fmt.Errorf("check: %d errors: %w", diag.Count(ds, diag.Error), ErrBlocked)

@@ -415,7 +415,7 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 		w.close()
 		return nil, err
 	}
-	own, ownErr := findOwn(o.Root, o.Story)
+	own, ownErr := findOwn(o.Root, o.Vault, o.Story)
 	s := own.Story
 	if ownErr == nil {
 		o.logf("withdraw %s: found from its own files (%d content files parsed), before any check", s.ID, own.Parsed)
