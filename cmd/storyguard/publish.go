@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -241,6 +242,9 @@ story's title and summary until a full withdraw (or publish) with the key
 rebuilds the site. The site search index is deleted, every version, so
 search finds nothing until then.
 
+--reason is one of a fixed vocabulary, never free text (the audit log holds
+ids, counts, roles and these words only): ` + quotedReasons() + `.
+
 ` + helpExitCodes,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -251,7 +255,12 @@ search finds nothing until then.
 				return a.emergencyWithdraw(c, &f, args[0], reason, role)
 			}
 			if strings.TrimSpace(reason) == "" {
-				return withHint(errors.New("--reason is empty"), "say why, without names: for example --reason \"storyteller request\"")
+				return withHint(errors.New("--reason is empty"), "say why, with one of the fixed reasons: "+quotedReasons())
+			}
+			if !slices.Contains(vault.Reasons, reason) {
+				// Never repeated: free text once carried part of a registry
+				// village into the audit log (issue #12).
+				return withHint(errors.New("flag --reason: not one of the fixed reasons; the audit log holds no free text"), "want one of: "+quotedReasons())
 			}
 			w, err := a.wire(c.Context(), &f, false)
 			if err != nil {
@@ -297,7 +306,7 @@ search finds nothing until then.
 			if len(others) > 0 {
 				var runs []string
 				for _, o := range others {
-					runs = append(runs, fmt.Sprintf("STORYGUARD_ENDPOINT=%s STORYGUARD_BUCKET=%s storyguard withdraw %s --reason ...", o.Endpoint, o.Bucket, res.StoryID))
+					runs = append(runs, fmt.Sprintf("STORYGUARD_ENDPOINT=%s STORYGUARD_BUCKET=%s storyguard withdraw %s --reason '%s'", o.Endpoint, o.Bucket, res.StoryID, reason))
 				}
 				return withHint(fmt.Errorf("withdrawal incomplete: the site was also published to %d other store(s), which still hold the story", len(others)),
 					"run, with that store's credentials: "+strings.Join(runs, "; "))
@@ -330,11 +339,20 @@ search finds nothing until then.
 		},
 	}
 	f.add(c, true)
-	c.Flags().StringVar(&reason, "reason", "", "why, for the audit log; names nobody (required, except with --emergency, which does not record it)")
+	c.Flags().StringVar(&reason, "reason", "", "why, for the audit log, one of: "+quotedReasons()+" (required, except with --emergency, which does not record it)")
 	c.Flags().StringVar(&role, "by", "storyteller", "who asked, as a role: "+strings.Join(publish.Roles, ", "))
 	addTimings(c, &timings)
 	c.Flags().BoolVar(&emergency, "emergency", false, "without the registry key: delete the story's own pages and media now (every version), mark it withdrawn, skip the rebuild; finish with a full withdraw later")
 	return c
+}
+
+// quotedReasons lists vault.Reasons for --help and hints, each quoted.
+func quotedReasons() string {
+	var qs []string
+	for _, r := range vault.Reasons {
+		qs = append(qs, strconv.Quote(r))
+	}
+	return strings.Join(qs, ", ")
 }
 
 // storyArg is a story argument as a message may repeat it: itself when it

@@ -40,6 +40,11 @@ func bundleList(ss []Story) string {
 	return strings.Join(bs, ", ")
 }
 
+// ErrReason is returned by Withdraw for a reason that is not one of
+// vault.Reasons. It does not repeat the reason: free text once carried
+// part of a registry village into the audit log (issue #12).
+var ErrReason = fmt.Errorf("reason: not one of the fixed reasons (%s); the audit log holds no free text", strings.Join(vault.Reasons, ", "))
+
 // Roles are who may ask for a withdrawal: vault.Roles, as the audit log
 // records them.
 var Roles = vault.Roles
@@ -49,8 +54,8 @@ type WithdrawOptions struct {
 	Options
 	// Story is the story id ("st-7q2k9m") or its bundle slug.
 	Story string
-	// Reason is free text for the audit log. It must name nobody: it is
-	// scanned against the registry and refused if it matches.
+	// Reason is why, for the audit log: one of vault.Reasons, a fixed
+	// vocabulary (anything else is refused without being repeated).
 	Reason string
 	// Role is who asked, one of vault.Roles.
 	Role string
@@ -76,7 +81,8 @@ type WithdrawResult struct {
 //  0. take the bucket's lease (waiting up to o.LeaseWait, default
 //     DefaultWithdrawLeaseWait, for a running publish) and hold it to the
 //     end, so no publish can interleave;
-//  1. find the story (by id or slug); refuse a reason that names anyone;
+//  1. refuse a reason that is not one of vault.Reasons; find the story
+//     (by id or slug);
 //     remove every work folder that holds the story (CleanWork, and
 //     CleanLegacyWork for those of older versions in $TMPDIR); append
 //     the audit entry "started" (story id, consent records, time) synced
@@ -102,8 +108,8 @@ type WithdrawResult struct {
 // steps are idempotent, so running Withdraw again finishes the job. The
 // purge journal is kept until a run completes.
 func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
-	if f := p.Leaks("reason", []byte(o.Reason)); len(f) > 0 {
-		return nil, fmt.Errorf("reason: matches registry person %s; the audit log holds ids only, write the reason without names or details", f[0].PersonID)
+	if !slices.Contains(vault.Reasons, o.Reason) {
+		return nil, ErrReason
 	}
 	w, err := startWithdrawal(ctx, p, o, o.Reason)
 	if err != nil {
@@ -172,7 +178,7 @@ func findStory(plan *Plan, name string) (Story, error) {
 // EmergencyReason is the reason an emergency withdrawal records in the
 // audit log instead of free text, which could not be checked for names
 // without the registry.
-const EmergencyReason = "emergency withdrawal without the registry key"
+const EmergencyReason = vault.EmergencyReason
 
 // ErrRebuildPending is returned by EmergencyWithdraw after the story's own
 // objects are gone: the rest of the site still names the story until a

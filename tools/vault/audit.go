@@ -22,6 +22,30 @@ var (
 // Roles are who may ask for a withdrawal, as recorded in the audit log.
 var Roles = []string{"storyteller", "guardian", "comms", "legal"}
 
+// Reasons are the withdrawal reasons the audit log may record
+// (AuditEntry.Reason, storyguard withdraw --reason): a fixed vocabulary, as
+// the "failed: " categories are, because free text once carried part of a
+// registry village into the log (issue #12). Each says why in general
+// terms and names nobody.
+var Reasons = []string{
+	"storyteller request",
+	"guardian request",
+	"safety risk",
+	"legal request",
+	"consent expired",
+	"published in error",
+}
+
+// EmergencyReason is the reason an emergency withdrawal records (it was
+// not given by anyone: the --reason of an emergency run is not recorded).
+const EmergencyReason = "emergency withdrawal without the registry key"
+
+// ValidReason reports whether r may stand in AuditEntry.Reason: one of
+// Reasons, EmergencyReason, or empty (a publish entry gives none).
+func ValidReason(r string) bool {
+	return r == "" || r == EmergencyReason || slices.Contains(Reasons, r)
+}
+
 // auditPerson is the form of a registry person id (ids.go).
 var auditPerson = PersonIDPattern
 
@@ -40,7 +64,9 @@ type AuditEntry struct {
 	StoryID string `json:"story_id,omitempty"`
 	// Role is who asked, as a role: storyteller, guardian, comms, legal.
 	Role string `json:"role"`
-	// Reason is the reason given, already checked to name nobody.
+	// Reason is why, one of Reasons (or EmergencyReason): a fixed
+	// vocabulary, never free text, so no name or detail can enter the log
+	// through it (issue #12).
 	Reason string `json:"reason,omitempty"`
 	// ObjectVersions, DeleteMarkers and Uploads count what was removed from
 	// the bucket under the story's prefixes.
@@ -109,8 +135,9 @@ func validResult(r string) bool {
 // folder 0700 if missing) and syncs it to disk before returning. It refuses
 // an entry whose action is not withdraw or publish, whose story is not a
 // story id, whose role is not one of Roles, or that has no time, naming the
-// field: no name can enter the log through the fields it controls. (Reason
-// is free text: Withdraw scans it against the registry before it gets here.)
+// field: no name can enter the log through the fields it controls. A
+// withdrawal's reason must be one of Reasons (or EmergencyReason); the
+// refused value is never repeated.
 func AppendAudit(path string, e AuditEntry) error {
 	switch {
 	case e.Action != "withdraw" && e.Action != "publish":
@@ -123,6 +150,8 @@ func AppendAudit(path string, e AuditEntry) error {
 		return fmt.Errorf("audit log %s: field role: want one of %v, never a name", path, Roles)
 	case e.Time.IsZero():
 		return fmt.Errorf("audit log %s: field time: missing", path)
+	case !ValidReason(e.Reason):
+		return fmt.Errorf("audit log %s: field reason: want one of %q, never free text", path, Reasons)
 	case !validResult(e.Result):
 		return fmt.Errorf("audit log %s: field result: want complete, partial: or failed: with a fixed category, never free text", path)
 	}
