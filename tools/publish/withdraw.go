@@ -14,6 +14,7 @@ import (
 
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
+	"storyguard/tools/media"
 	"storyguard/tools/store"
 	"storyguard/tools/vault"
 )
@@ -475,8 +476,10 @@ func (w *withdrawal) fail(category string, err error) (*WithdrawResult, error) {
 // (check.WithdrawnContentRule): the day of the withdrawal (o.Now's UTC
 // day), and from each language file the storyteller's person id, the
 // approval digests (review.approved_sha256 as written and
-// consent.ApprovalDigest of the text now) and the SHA-256 of each listed
-// medium's original in the vault. A file or original that cannot be read
+// consent.ApprovalDigest of the text now), the normalised body and
+// paragraph digests (consent.TextDigests), and of each listed medium's
+// original in the vault its SHA-256 and its media.Fingerprint (scrubbed
+// digest into MediaSHA256, pixel digest into MediaPixels). A file or original that cannot be read
 // is logged (by path or id) and skipped: the withdrawal itself must go on.
 func recordContent(o WithdrawOptions, s Story, e *vault.AuditEntry) {
 	now := o.Now
@@ -503,12 +506,25 @@ func recordContent(o WithdrawOptions, s Story, e *vault.AuditEntry) {
 			e.ApprovalDigests = vault.AppendNew(e.ApprovalDigests, cs.Review.ApprovedSHA256)
 		}
 		e.ApprovalDigests = vault.AppendNew(e.ApprovalDigests, consent.ApprovalDigest(p))
+		body, paras := consent.TextDigests(p)
+		if body != "" {
+			e.BodySHA256 = vault.AppendNew(e.BodySHA256, body)
+		}
+		for _, d := range paras {
+			e.ParagraphSHA256 = vault.AppendNew(e.ParagraphSHA256, d.Sum)
+		}
 		for _, m := range cs.Media {
 			src, err := vault.FindOriginal(o.Vault, m.ID)
 			if err == nil {
 				var sum string
 				if sum, _, err = HashFile(src); err == nil {
 					e.MediaSHA256 = vault.AppendNew(e.MediaSHA256, sum)
+					if fp, ferr := media.FingerprintFile(src); ferr == nil {
+						e.MediaSHA256 = vault.AppendNew(e.MediaSHA256, fp.Scrubbed)
+						e.MediaPixels = vault.AppendNew(e.MediaPixels, fp.Pixels)
+					} else {
+						o.logf("withdraw %s: the original of media %s does not decode, so only its file digest is recorded as withdrawn", s.ID, consent.SafeMediaID(m.ID))
+					}
 					continue
 				}
 			}

@@ -93,6 +93,16 @@ type AuditEntry struct {
 	Withdrawn       string   `json:"withdrawn,omitempty"`
 	ApprovalDigests []string `json:"approved_sha256,omitempty"`
 	MediaSHA256     []string `json:"media_sha256,omitempty"`
+	// MediaPixels, BodySHA256 and ParagraphSHA256 keep what the photos and
+	// the text ARE, so that a copy whose file or wording was changed only
+	// on the surface is refused too (issue #12): the pixel digest of every
+	// media original (media.Fingerprint.Pixels; its scrubbed digest is in
+	// MediaSHA256), and per language file the digest of the normalised
+	// body and of each normalised paragraph of at least
+	// consent.MinParagraphRunes (consent.TextDigests). Digests only.
+	MediaPixels     []string `json:"media_pixels_sha256,omitempty"`
+	BodySHA256      []string `json:"body_sha256,omitempty"`
+	ParagraphSHA256 []string `json:"paragraph_sha256,omitempty"`
 	// Result is "started", the entry a withdrawal appends (story id,
 	// consent records, time, synced to disk) before it changes anything,
 	// so that a run killed part way is still recorded and its story refused
@@ -241,6 +251,9 @@ func WithdrawalRecords(path string) ([]Withdrawal, error) {
 		w.Persons = AppendNew(w.Persons, e.Persons...)
 		w.ApprovalDigests = AppendNew(w.ApprovalDigests, e.ApprovalDigests...)
 		w.MediaSHA256 = AppendNew(w.MediaSHA256, e.MediaSHA256...)
+		w.MediaPixels = AppendNew(w.MediaPixels, e.MediaPixels...)
+		w.BodySHA256 = AppendNew(w.BodySHA256, e.BodySHA256...)
+		w.ParagraphSHA256 = AppendNew(w.ParagraphSHA256, e.ParagraphSHA256...)
 	}
 	return out, nil
 }
@@ -307,6 +320,9 @@ func (e AuditEntry) validIDs() error {
 		{"persons", e.Persons, auditPerson, "registry person ids, never a name"},
 		{"approved_sha256", e.ApprovalDigests, auditSHA256, "64 lowercase hex digits"},
 		{"media_sha256", e.MediaSHA256, auditSHA256, "64 lowercase hex digits"},
+		{"media_pixels_sha256", e.MediaPixels, auditSHA256, "64 lowercase hex digits"},
+		{"body_sha256", e.BodySHA256, auditSHA256, "64 lowercase hex digits"},
+		{"paragraph_sha256", e.ParagraphSHA256, auditSHA256, "64 lowercase hex digits"},
 	} {
 		for _, v := range f.vs {
 			if !f.re.MatchString(v) {
@@ -340,6 +356,13 @@ type Withdrawal struct {
 	// consent.ApprovalDigest of the text as it was.
 	ApprovalDigests []string
 	// MediaSHA256 are the lowercase hex SHA-256 of the vault original of
-	// every medium its language files listed.
+	// every medium its language files listed, of its scrubbed copy
+	// (media.Fingerprint.Scrubbed) and of every published media object.
 	MediaSHA256 []string
+	// MediaPixels are the pixel digests of those originals
+	// (media.Fingerprint.Pixels).
+	MediaPixels []string
+	// BodySHA256 and ParagraphSHA256 are the normalised body and
+	// paragraph digests of its language files (consent.TextDigests).
+	BodySHA256, ParagraphSHA256 []string
 }
