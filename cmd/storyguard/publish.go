@@ -105,6 +105,9 @@ consented. Nothing public changes unless every step before deployment passed.
 			if errors.Is(err, store.ErrLeaseHeld) {
 				return withHint(err, "another publish or withdrawal is running against this bucket: run publish again when it has finished (a killed run's lease lapses 2 minutes after its last renewal)")
 			}
+			if errors.Is(err, publish.ErrAuditLogBehind) {
+				return withHint(err, "restore the audit log from the vault's backup (README, \"The audit log\"); never empty or edit it: it is what keeps withdrawn stories down")
+			}
 			if errors.Is(err, publish.ErrPartial) {
 				return withHint(err, "the CDN purge list of what changed is kept in the vault until a run completes; the next successful run prints all of it")
 			}

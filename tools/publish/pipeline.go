@@ -228,9 +228,14 @@ func (o *Options) logf(format string, args ...any) {
 }
 
 // Publish runs the whole pipeline. Any failure before deployment leaves the
-// bucket (but for its private lease object, state/lease.json) and
-// data/media.json untouched; the order guarantees that:
+// bucket (but for its private state/ objects: the lease, and withdrawal
+// records copied from the audit log) and data/media.json untouched; the
+// order guarantees that:
 //
+//  0. compare the bucket's withdrawal records (state/withdrawals/) with the
+//     audit log: one the log lacks stops here (ErrAuditLogBehind: the log
+//     was truncated or replaced), and the log's withdrawals the bucket
+//     lacks are copied to it;
 //  1. check: findings at error level stop here (ErrBlocked);
 //  2. scrub and verify every medium of every publishable story; compute the
 //     manifest in memory;
@@ -318,6 +323,13 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	before, err := vault.WithdrawalRecords(vault.AuditLogPath(o.Vault))
 	if err != nil {
 		return res, err
+	}
+	// The bucket's copy of every withdrawal: a local log that lacks one
+	// was truncated or replaced, and must not bring a story back.
+	if st != nil {
+		if err := syncWithdrawalRecords(ctx, st, vault.AuditLogPath(o.Vault)); err != nil {
+			return res, err
+		}
 	}
 	plan, ds, err := p.Check(ctx, o.Now)
 	if err != nil {

@@ -269,6 +269,12 @@ func AppendNew(list []string, vs ...string) []string {
 	return list
 }
 
+// WithdrawEntries returns the withdraw entries of the audit log at path, in
+// order, each one's ids, digests and day checked; a missing log has none,
+// and a line that does not decode or holds a malformed id is an error
+// naming the file and line.
+func WithdrawEntries(path string) ([]AuditEntry, error) { return readWithdrawals(path) }
+
 // readWithdrawals returns the withdraw entries of the audit log at path,
 // in order, each one's ids, digests and day checked (validIDs) and its
 // time or day present. A missing log has none.
