@@ -90,9 +90,9 @@ type WithdrawResult struct {
 //     remove every work folder that holds the story (CleanWork, and
 //     CleanLegacyWork for those of older versions in $TMPDIR); append
 //     the audit entry "started" (story id, consent records, time) synced
-//     to disk, copy it to the bucket (state/withdrawals/<story id>.json,
-//     again with the final entry, so that losing the local log does not
-//     undo the withdrawal), and add the story's URLs to the purge journal, before
+//     to disk, record it in the bucket (state/withdrawals/, by a hash of
+//     the story id, so that losing the local log does not undo the
+//     withdrawal), and add the story's URLs to the purge journal, before
 //     anything is changed: a run killed from here on is still a withdrawal
 //     (check refuses the story, publish refuses to upload it);
 //  2. set consent.status: withdrawn and consent.withdrawn: <date> in every
@@ -159,9 +159,6 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	entry.Result = "complete"
 	if err := vault.AppendAudit(w.o.AuditLog, *entry); err != nil {
 		return w.withPending(), err
-	}
-	if err := putWithdrawalRecord(ctx, st, *entry); err != nil {
-		o.logf("withdraw %s: %v; the next publish copies it from the audit log", w.story.ID, err)
 	}
 	res = w.withPending()
 	return res, clearPurge(o.Vault)
@@ -285,9 +282,6 @@ func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*Withdr
 	entry.Result = "partial: " + vault.PartialNoRebuild
 	if err := vault.AppendAudit(w.o.AuditLog, *entry); err != nil {
 		return w.withPending(), err
-	}
-	if err := putWithdrawalRecord(ctx, w.st, *entry); err != nil {
-		o.logf("withdraw %s: %v; the next publish copies it from the audit log", w.story.ID, err)
 	}
 	return w.withPending(), ErrRebuildPending
 }

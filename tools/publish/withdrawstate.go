@@ -22,19 +22,35 @@ import (
 // the log (README, "The audit log").
 var ErrAuditLogBehind = errors.New("the bucket records a withdrawal that the local audit log lacks: the audit log was truncated or replaced; nothing was published")
 
-// withdrawalRecordKey is the private object that keeps, in the bucket, a
-// copy of what the audit log keeps of one withdrawal (store.WithdrawalPrefix).
+// withdrawalRecordKey is the private object that records, in the bucket,
+// that story storyID was withdrawn: state/withdrawals/<h>.json
+// (store.WithdrawalPrefix), h the lowercase hex SHA-256 of
+// "storyguard-withdrawal-v1\n" and the story id. The id itself is not
+// written, so that no stored byte names a withdrawn story (DESIGN.md,
+// "Object storage"), yet a log that lacks the withdrawal is recognised.
 func withdrawalRecordKey(storyID string) string {
-	return store.WithdrawalPrefix + storyID + ".json"
+	return store.WithdrawalPrefix + withdrawalHash(storyID) + ".json"
 }
 
-// putWithdrawalRecord stores e (a withdraw entry of the audit log: ids,
-// digests, counts, a role and a fixed reason, never text) under
-// withdrawalRecordKey, so that the withdrawal survives the loss of the
-// local audit log. The object is under state/, which the bucket policy
-// never makes public.
+func withdrawalHash(storyID string) string {
+	sum := sha256.Sum256([]byte("storyguard-withdrawal-v1\n" + storyID))
+	return hex.EncodeToString(sum[:])
+}
+
+// withdrawalRecord is the body of a record object: the hashed story id
+// and the day of the withdrawal, nothing else.
+type withdrawalRecord struct {
+	Version   int    `json:"version"`
+	Story     string `json:"story_sha256"`
+	Withdrawn string `json:"withdrawn,omitempty"`
+}
+
+// putWithdrawalRecord stores the record of withdrawal e (a withdraw entry
+// of the audit log) under withdrawalRecordKey, so that the withdrawal
+// survives the loss of the local audit log. The object is under state/,
+// which the bucket policy never makes public.
 func putWithdrawalRecord(ctx context.Context, st Store, e vault.AuditEntry) error {
-	data, err := json.Marshal(e)
+	data, err := json.Marshal(withdrawalRecord{Version: 1, Story: withdrawalHash(e.StoryID), Withdrawn: e.Withdrawn})
 	if err != nil {
 		return err
 	}
@@ -48,12 +64,12 @@ func putWithdrawalRecord(ctx context.Context, st Store, e vault.AuditEntry) erro
 }
 
 // syncWithdrawalRecords compares the bucket's withdrawal records with the
-// audit log at logPath. A story the bucket records as withdrawn that the
-// log does not is an error wrapping ErrAuditLogBehind naming the story
-// ids; otherwise every withdrawal of the log missing from the bucket is
-// copied there (putWithdrawalRecord of its latest entry), so the bucket
-// learns of withdrawals made before it kept records. A record object
-// whose key is not a story id is an error naming the key.
+// audit log at logPath. A withdrawal the bucket records that the log does
+// not is an error wrapping ErrAuditLogBehind, with their count; otherwise
+// every withdrawal of the log missing from the bucket is recorded there
+// (putWithdrawalRecord), so the bucket learns of withdrawals made before
+// it kept records or against another store. A record object whose key is
+// not <64 hex>.json is an error.
 func syncWithdrawalRecords(ctx context.Context, st Store, logPath string) error {
 	objs, err := st.List(ctx, store.WithdrawalPrefix)
 	if err != nil {
@@ -63,34 +79,33 @@ func syncWithdrawalRecords(ctx context.Context, st Store, logPath string) error 
 	if err != nil {
 		return err
 	}
-	local := map[string]vault.AuditEntry{}
+	local := map[string]vault.AuditEntry{} // by withdrawalHash, the latest entry of each story
 	for _, e := range entries {
-		local[e.StoryID] = e // the latest entry of each story
+		local[withdrawalHash(e.StoryID)] = e
 	}
 	inBucket := map[string]bool{}
-	var missing []string
+	missing := 0
 	for k := range objs {
-		id, ok := strings.CutSuffix(strings.TrimPrefix(k, store.WithdrawalPrefix), ".json")
-		if !ok || !vault.StoryIDPattern.MatchString(id) {
-			return fmt.Errorf("withdrawal records in the bucket: an object under %s is not <story id>.json", store.WithdrawalPrefix)
+		h, ok := strings.CutSuffix(strings.TrimPrefix(k, store.WithdrawalPrefix), ".json")
+		if !ok || !vault.SHA256Pattern.MatchString(h) {
+			return fmt.Errorf("withdrawal records in the bucket: an object under %s is not <sha256>.json", store.WithdrawalPrefix)
 		}
-		inBucket[id] = true
-		if _, ok := local[id]; !ok {
-			missing = append(missing, id)
+		inBucket[h] = true
+		if _, ok := local[h]; !ok {
+			missing++
 		}
 	}
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		return fmt.Errorf("%w: story %s withdrawn according to the bucket, absent from %s", ErrAuditLogBehind, strings.Join(missing, ", "), logPath)
+	if missing > 0 {
+		return fmt.Errorf("%w: %d withdrawal(s) recorded in the bucket are absent from %s", ErrAuditLogBehind, missing, logPath)
 	}
-	ids := make([]string, 0, len(local))
-	for id := range local {
-		ids = append(ids, id)
+	hs := make([]string, 0, len(local))
+	for h := range local {
+		hs = append(hs, h)
 	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		if !inBucket[id] {
-			if err := putWithdrawalRecord(ctx, st, local[id]); err != nil {
+	slices.Sort(hs)
+	for _, h := range hs {
+		if !inBucket[h] {
+			if err := putWithdrawalRecord(ctx, st, local[h]); err != nil {
 				return err
 			}
 		}
