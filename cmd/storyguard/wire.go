@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"path"
 	"strings"
 	"time"
 
@@ -16,9 +15,8 @@ import (
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
-	"storyguard/tools/media"
+	"storyguard/tools/pipeline"
 	"storyguard/tools/publish"
-	"storyguard/tools/site"
 	"storyguard/tools/store"
 	"storyguard/tools/stories"
 	"storyguard/tools/vault"
@@ -133,38 +131,11 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 		Workers: cfg.Workers, Progress: store.ProgressWriter(os.Stderr),
 		Overlay: stored.Overlay(),
 	}
-	// who are the storytellers of the last plan, so the output scan also
-	// refuses the public names and pseudonyms of withdrawn ones.
-	var who publish.Storytellers
-	w.parts = publish.Parts{
-		Check: func(ctx context.Context, now time.Time) (*publish.Plan, []diag.Diagnostic, error) {
-			plan, ds, w, err := publish.CheckSite(cfg.Root, stored, v, cfg.AllowContacts, now)
-			if err != nil {
-				return nil, nil, err
-			}
-			who = w
-			return plan, ds, nil
-		},
-		ProcessMedia: func(ctx context.Context, storyID, src, work string) (publish.Media, []publish.Media, error) {
-			return publish.ProcessMedia(storyID, src, work, media.Options{MaxBytes: cfg.MaxMediaBytes}, a.stderr)
-		},
-		Build: func(ctx context.Context, src, dst, baseURL string) error {
-			pf, err := site.FindPagefind(cfg.Root, cfg.Pagefind)
-			if errors.Is(err, site.ErrNoPagefind) {
-				fmt.Fprintf(a.stderr, "storyguard: warning: %v; this run publishes no search index, and the deploy removes the old one\n", err)
-			} else if err != nil {
-				return err
-			}
-			return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: baseURL, Pagefind: pf})
-		},
-		Leaks: publish.RegistryLeaks(v.Scanner, func() publish.Storytellers { return who }),
-		VerifyImage: func(p string, data []byte) error {
-			_, err := media.DeepVerify(data, media.Options{Name: path.Base(p)})
-			return err
-		},
-		Store:        a.storeOpener(cfg),
-		SetWithdrawn: consent.SetWithdrawn,
-	}
+	w.parts = pipeline.Parts(pipeline.Config{
+		Root: cfg.Root, Vault: v, Stored: stored, AllowContacts: cfg.AllowContacts,
+		MaxMediaBytes: cfg.MaxMediaBytes, Pagefind: cfg.Pagefind,
+		Store: a.storeOpener(cfg), Log: a.stderr,
+	})
 	return w, nil
 }
 
