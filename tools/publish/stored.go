@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -34,7 +35,9 @@ type Stored struct {
 	Dir string
 	// Bundles are what Materialise wrote.
 	Bundles []stories.Bundle
-	wd      *WorkDir
+	// defaultLang is the site's default content language.
+	defaultLang string
+	wd          *WorkDir
 }
 
 // OpenStored materialises the current revisions of st's stories
@@ -64,7 +67,7 @@ func OpenStored(ctx context.Context, st *stories.Store, vaultDir, defaultLang st
 		wd.Close(false)
 		return nil, err
 	}
-	return &Stored{Store: st, Dir: wd.Path, Bundles: bundles, wd: wd}, nil
+	return &Stored{Store: st, Dir: wd.Path, Bundles: bundles, defaultLang: defaultLang, wd: wd}, nil
 }
 
 // Close removes the work folder and the text in it; nil-safe.
@@ -184,6 +187,61 @@ func (s *Stored) bundle(name string) (stories.Bundle, bool) {
 	return s.Bundles[i], true
 }
 
+// addForTakedown materialises the current revision of every language of
+// the stored story id that Materialise left out because the store already
+// records its withdrawal (the desk records the request before the
+// takedown runs; a takedown that failed is run again), so that Withdraw
+// finds its pages, media and prefixes and takes them down. It returns
+// false, and writes nothing, when the store does not hold the story or
+// it was materialised already.
+func (s *Stored) addForTakedown(ctx context.Context, id string) (bool, error) {
+	if s == nil || consent.SafeStoryID(id) != id {
+		return false, nil
+	}
+	if _, ok := s.bundle(id); ok {
+		return false, nil
+	}
+	st, err := s.Store.Get(ctx, id)
+	if errors.Is(err, stories.ErrNotFound) || errors.Is(err, stories.ErrErased) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	b := stories.Bundle{StoryID: id, State: st.State, Dir: path.Join("stories", st.Slug), Files: map[string]string{}, Revs: map[string]int64{}}
+	if st.Slug == "" || path.Base(b.Dir) != st.Slug {
+		return false, fmt.Errorf("story %s: stored slug is not a folder name", id)
+	}
+	for lang, r := range st.Current {
+		name := "index." + lang + ".md"
+		if lang == s.defaultLang {
+			name = "index.md"
+		}
+		file := path.Join(b.Dir, name)
+		dst := filepath.Join(s.Dir, "content", filepath.FromSlash(file))
+		if _, err := os.Lstat(dst); err == nil {
+			return false, fmt.Errorf("story %s: its bundle folder is already used by another stored story", id)
+		}
+		src := r.Source()
+		p, _ := content.LoadPage("content/"+file, lang, src)
+		if got, _ := p.FrontMatter["story_id"].(string); p.Invalid || got != id {
+			return false, fmt.Errorf("%s: field story_id: not this stored story's id", stories.DeskName(id, lang))
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			return false, err
+		}
+		if err := os.WriteFile(dst, src, 0o600); err != nil {
+			return false, err
+		}
+		b.Files[lang], b.Revs[lang] = file, r.Rev
+	}
+	if len(b.Files) == 0 {
+		return false, nil
+	}
+	s.Bundles = append(s.Bundles, b)
+	return true, nil
+}
+
 // CheckSite loads the site under root with the stored stories
 // (Stored.LoadSite), runs every rule on it, the vault's (check.VaultRules
 // with allowContacts) included, as of now, and plans the publication
@@ -297,6 +355,15 @@ func WithdrawStored(ctx context.Context, p Parts, o WithdrawOptions, s *Stored, 
 	default:
 		return out, errors.New("withdraw: level: want stop_new_uses, take_down or erase")
 	}
+	if !stored {
+		// Recorded withdrawn in the store already (the desk records her
+		// request first; or an earlier takedown failed part way): put it
+		// in the stage so that it is found and taken down.
+		var err error
+		if stored, err = s.addForTakedown(ctx, o.Story); err != nil {
+			return out, err
+		}
+	}
 	if level == LevelErase && !stored {
 		return out, ErrNotStored
 	}
@@ -314,7 +381,10 @@ func WithdrawStored(ctx context.Context, p Parts, o WithdrawOptions, s *Stored, 
 	if err := s.Store.RecordWithdrawal(ctx, b.StoryID, level, by); err != nil {
 		return out, errors.Join(serr, err)
 	}
-	if serr != nil && !errors.Is(serr, stories.ErrStale) {
+	// Stale: edited in the desk meanwhile; withdrawn: the store already
+	// recorded it, which no revision can follow. Either way the state is
+	// withdrawn now, which is what keeps it out of every later publish.
+	if serr != nil && !errors.Is(serr, stories.ErrStale) && !errors.Is(serr, stories.ErrWithdrawn) {
 		return out, fmt.Errorf("taken down and recorded withdrawn, but the withdrawn marking was not saved: %w", serr)
 	}
 	if res.Rebuild != nil {
