@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 	"storyguard/tools/config"
 	"storyguard/tools/content"
 	"storyguard/tools/desk"
+	"storyguard/tools/pipeline"
+	"storyguard/tools/publish"
 	"storyguard/tools/site"
 	"storyguard/tools/stories"
 )
@@ -77,6 +80,14 @@ printed here. Without --demo, desk needs the durable story store
 				return err
 			}
 			defer ss.Close()
+			// The embedded object store, as preview starts it: the demo
+			// site publishes there and "stop sharing" takes it down there.
+			cfg.Endpoint = ""
+			obj, objCloser, err := a.openStore(c.Context(), cfg)
+			if err != nil {
+				return fmt.Errorf("embedded object store: %w", err)
+			}
+			defer objCloser.Close()
 			store := desk.StoryStore{S: ss}
 			accounts, err := desk.SeedDemo(c.Context(), store, time.Now())
 			if err != nil {
@@ -89,7 +100,15 @@ printed here. Without --demo, desk needs the durable story store
 					return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
 				},
 				Rules: func(*content.Site) (check.Options, error) { return check.VaultRules(v, cfg.AllowContacts) },
-				Log:   log.New(a.stderr, "storyguard: desk: ", log.LstdFlags),
+				// "Stop sharing" is storyguard withdraw's withdrawal.
+				Withdraw: pipeline.DeskWithdraw(pipeline.Config{Root: cfg.Root, Vault: v, AllowContacts: cfg.AllowContacts,
+					MaxMediaBytes: cfg.MaxMediaBytes, Pagefind: cfg.Pagefind, Log: a.stderr,
+					Store: func(context.Context) (publish.Store, io.Closer, error) { return obj, io.NopCloser(nil), nil }},
+					ss, func() publish.Options {
+						return publish.Options{Root: cfg.Root, Vault: v.Dir, Now: time.Now(), BaseURL: cfg.BaseURL,
+							MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr, Workers: cfg.Workers}
+					}),
+				Log: log.New(a.stderr, "storyguard: desk: ", log.LstdFlags),
 			})
 			if err != nil {
 				return err
