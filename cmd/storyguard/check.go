@@ -9,6 +9,7 @@ import (
 	"storyguard/tools/check"
 	"storyguard/tools/consent"
 	"storyguard/tools/diag"
+	"storyguard/tools/publish"
 )
 
 func init() { register(newCheckCmd) }
@@ -66,6 +67,12 @@ or refused stories are reported at info level and not checked further.
 			ds := check.Run(site, opts).Diagnostics
 			publishable := len(check.Publishable(site, ds))
 			stored.Name(ds)
+			tracked, err := publish.StoriesInGit(cfg.Root)
+			if err != nil {
+				return err
+			}
+			ds = append(ds, tracked...)
+			diag.Sort(ds)
 			if err := diag.Write(a.stdout, f, ds); err != nil {
 				return fmt.Errorf("write findings: %w", err)
 			}

@@ -242,13 +242,32 @@ func (s *Stored) addForTakedown(ctx context.Context, id string) (bool, error) {
 	return true, nil
 }
 
+// StoriesInGit returns a warning (check.RuleStoryInGit) on line 1 of
+// every story page file under root/content/stories/ that git tracks
+// (stories.TrackedStoryFiles), with the way out: storyguard stories
+// import, then purging the bundle from history (README "Stories in
+// git"). None when git is not installed or root is not in a work tree;
+// an error when git fails otherwise.
+func StoriesInGit(root string) ([]diag.Diagnostic, error) {
+	files, err := stories.TrackedStoryFiles(root)
+	if err != nil {
+		return nil, err
+	}
+	var ds []diag.Diagnostic
+	for _, f := range files {
+		ds = append(ds, diag.Diagnostic{File: f, Line: 1, Col: 1, Rule: check.RuleStoryInGit, Severity: diag.Warning,
+			Message: "git tracks this story's text, so it lives on in every clone and in the history even after a withdrawal; run storyguard stories import, remove the bundle and purge it from git history (README, \"Stories in git\")"})
+	}
+	return ds, nil
+}
+
 // CheckSite loads the site under root with the stored stories
 // (Stored.LoadSite), runs every rule on it, the vault's (check.VaultRules
 // with allowContacts) included, as of now, and plans the publication
 // (PlanSite). The diagnostics it returns name the stored stories' pages
 // "desk:<story id>/index.<lang>.md" (Stored.Name); the plan keeps their
-// paths. It is Parts.Check for every pipeline command, the desk's
-// included.
+// paths. Story files git tracks are warned about (StoriesInGit). It is
+// Parts.Check for every pipeline command, the desk's included.
 func CheckSite(root string, s *Stored, v *vault.Vault, allowContacts []string, now time.Time) (*Plan, []diag.Diagnostic, Storytellers, error) {
 	site, err := s.LoadSite(root)
 	if err != nil {
@@ -263,6 +282,12 @@ func CheckSite(root string, s *Stored, v *vault.Vault, allowContacts []string, n
 	plan, who := PlanSite(site, rep)
 	ds := slices.Clone(rep.Diagnostics)
 	s.Name(ds)
+	tracked, err := StoriesInGit(root)
+	if err != nil {
+		return nil, nil, Storytellers{}, err
+	}
+	ds = append(ds, tracked...)
+	diag.Sort(ds)
 	return plan, ds, who, nil
 }
 
