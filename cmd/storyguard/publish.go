@@ -225,6 +225,12 @@ another store the site was published to still holds the story.
 The rebuild publishes the working tree as publish would: other approved
 changes go live with the takedown.
 
+--level applies to a story in the story store: stop_new_uses records that
+nothing new of it goes out (what is live stays, across publishes);
+take_down (the default) is the withdrawal above, saved back and recorded in
+the store; erase is the takedown followed by the story's erasure from the
+store (key and rows). Each level is recorded in the audit log.
+
 --emergency is for when the story must come down now and nobody with the
 registry key can be reached: it reads neither the registry nor the key,
 marks the story withdrawn, deletes every version of its own pages and media
