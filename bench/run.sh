@@ -9,6 +9,9 @@
 #   bench/media.sh     scrub + verify     vs  cp, exiftool -all=  (issue #4)
 #   bench/store.sh     no-op republish    vs  a full re-upload    (issue #5)
 #   bench/xform.sh     lossless rotation  vs  jpegtran -perfect   (issue #4)
+#   bench/site.sh      publish, republish, withdraw  vs  hugo build  (issue #17;
+#                      not in the default set: hours with 1,000 phone photos,
+#                      run `bash bench/run.sh site` or bench/site.sh --photos N)
 #
 # Usage: bench/run.sh [AREA...]      (default: all five; about 20 minutes)
 # Output is also written to bench/last-run.txt. Record the figures, the

@@ -40,9 +40,11 @@ text, and stop sharing it.
 
 --demo uses the demo vault (examples/vault and its committed demo key), a
 fresh story store (tools/stories, SQLite in a temporary folder, removed on
-exit), and two demo accounts (the storyteller
-"marta" and the editor "editor"), whose one-time enrolment codes are
-printed here. Without --demo, desk needs the durable story store
+exit), and four demo accounts (the storyteller "marta", and the staff
+"editor", "publisher" and "admin"), whose one-time enrolment codes are
+printed here. Photos staff attach are scrubbed on upload and kept,
+scrubbed, in the temporary folder's media/, and the admin's registry
+forms edit a copy of the demo registry there (never examples/vault). Without --demo, desk needs the durable story store
 (tools/stories), which it does not use yet: it refuses to start.
 
 ` + helpExitCodes,
@@ -64,7 +66,7 @@ printed here. Without --demo, desk needs the durable story store
 			if err != nil {
 				return err
 			}
-			reg, _, ids, err := a.openRegistry()
+			reg, regPath, ids, err := a.openRegistry()
 			if err != nil {
 				return err
 			}
@@ -75,6 +77,14 @@ printed here. Without --demo, desk needs the durable story store
 				return err
 			}
 			defer os.RemoveAll(dir)
+			// The registry forms edit a copy: examples/vault stays as
+			// committed.
+			regCopy := filepath.Join(dir, "registry.age")
+			if raw, err := os.ReadFile(regPath); err != nil {
+				return err
+			} else if err := os.WriteFile(regCopy, raw, 0o600); err != nil {
+				return err
+			}
 			ss, err := stories.OpenForVault(c.Context(), dir, reg, ids, func(string) string { return "" })
 			if err != nil {
 				return err
@@ -96,6 +106,8 @@ printed here. Without --demo, desk needs the durable story store
 			srv, err := desk.New(desk.Config{
 				Store:    store,
 				SiteRoot: cfg.Root,
+				MediaDir: filepath.Join(dir, "media"),
+				Registry: &desk.RegistryFile{Path: regCopy, Identities: ids},
 				Build: func(ctx context.Context, src, dst, base string) error {
 					return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
 				},
@@ -122,7 +134,7 @@ printed here. Without --demo, desk needs the durable story store
 			fmt.Fprintf(a.stdout, "Desk (demo, fictional people only): http://%s/\n", ln.Addr())
 			fmt.Fprintf(a.stdout, "One-time enrolment codes (valid %v, shown only here):\n", desk.CodeLifetime)
 			for _, d := range accounts {
-				fmt.Fprintf(a.stdout, "  %-11s sign-in name %-7s code %s\n", d.Role, d.Login, d.Code)
+				fmt.Fprintf(a.stdout, "  %-11s sign-in name %-9s code %s\n", d.Role, d.Login, d.Code)
 			}
 			fmt.Fprintln(a.stdout, "Press Ctrl-C to stop; the demo store is deleted then.")
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}

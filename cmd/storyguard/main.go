@@ -19,5 +19,6 @@ func main() {
 func mainExit() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	defer startCPUProfile(os.Getenv)()
 	return exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)
 }

@@ -72,7 +72,7 @@ func (a *app) printDiagnostics(ds []diag.Diagnostic) {
 
 func newPublishCmd(a *app) *cobra.Command {
 	var f pipelineFlags
-	var dryRun, keep bool
+	var dryRun, keep, timings bool
 	c := &cobra.Command{
 		Use:   "publish",
 		Short: "Check, scrub, build, scan and deploy the site to object storage",
@@ -92,9 +92,12 @@ consented. Nothing public changes unless every step before deployment passed.
 			defer w.close()
 			w.opts.DryRun = dryRun
 			w.opts.KeepWork = keep
+			clock := newStepClock(a.stderr, timings)
+			clock.attach(&w.opts)
 			t := targetOf(w.cfg)
 			fmt.Fprintf(a.stderr, "storyguard: publishing to %s\n", t)
 			res, err := publish.PublishStored(c.Context(), w.parts, w.opts, w.stored)
+			clock.finish()
 			a.printDiagnostics(res.Diagnostics)
 			if errors.Is(err, publish.ErrBlocked) {
 				fmt.Fprintf(a.stderr, "storyguard: %v\n", err)
@@ -125,12 +128,14 @@ consented. Nothing public changes unless every step before deployment passed.
 	f.add(c, true)
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "check, scrub, build and scan, print the plan, change nothing")
 	c.Flags().BoolVar(&keep, "keep-work", false, "keep the work folder (stage, built output, under <vault>/state/work) until the next run and print its path")
+	addTimings(c, &timings)
 	return c
 }
 
 func newPreviewCmd(a *app) *cobra.Command {
 	var f pipelineFlags
 	var addr string
+	var timings bool
 	c := &cobra.Command{
 		Use:   "preview",
 		Short: "Publish into the embedded local store and serve the site on localhost",
@@ -163,8 +168,11 @@ A configured endpoint is ignored: preview never touches production.
 			}
 			defer closer.Close()
 			w.parts.Store = func(context.Context) (publish.Store, io.Closer, error) { return st, io.NopCloser(nil), nil }
+			clock := newStepClock(a.stderr, timings)
+			clock.attach(&w.opts)
 			fmt.Fprintf(a.stderr, "storyguard: publishing into the embedded store over %s\n", w.cfg.Path(w.cfg.StoreDir))
 			res, err := publish.PublishStored(ctx, w.parts, w.opts, w.stored)
+			clock.finish()
 			a.printDiagnostics(res.Diagnostics)
 			if errors.Is(err, publish.ErrBlocked) {
 				fmt.Fprintf(a.stderr, "storyguard: %v\n", err)
@@ -194,13 +202,14 @@ A configured endpoint is ignored: preview never touches production.
 	}
 	f.add(c, false)
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:1313", "loopback address to serve the site on")
+	addTimings(c, &timings)
 	return c
 }
 
 func newWithdrawCmd(a *app) *cobra.Command {
 	var f pipelineFlags
 	var reason, role, level string
-	var emergency bool
+	var emergency, timings bool
 	c := &cobra.Command{
 		Use:   "withdraw STORY",
 		Short: "Take a story down everywhere: pages, feeds, sitemap, every object and version",
@@ -267,11 +276,14 @@ search finds nothing until then.
 			if err := checkTarget(w.opts.Vault, t); err != nil {
 				return err
 			}
+			clock := newStepClock(a.stderr, timings)
+			clock.attach(&w.opts)
 			fmt.Fprintf(a.stderr, "storyguard: withdrawing from %s\n", t)
 			sw, err := publish.WithdrawStored(c.Context(), w.parts, publish.WithdrawOptions{
 				Options: w.opts, Story: args[0], Reason: reason, Role: role,
 				AuditLog: vault.AuditLogPath(w.opts.Vault),
 			}, w.stored, stories.WithdrawLevel(level), stories.SystemAccount)
+			clock.finish()
 			if errors.Is(err, publish.ErrNotStored) {
 				return withHint(err, "withdraw it with --level take_down (the default)")
 			}
@@ -290,6 +302,13 @@ search finds nothing until then.
 				for _, u := range res.PurgeURLs {
 					fmt.Fprintf(a.stdout, "purge %s\n", u)
 				}
+			}
+			if errors.Is(err, publish.ErrUnlisted) {
+				fmt.Fprintf(a.stderr, "storyguard: the rebuild failed, so these %d site objects still named the story and were deleted, every version; they are offline, with the search index, until a publish rebuilds them:\n", len(res.Unlisted))
+				for _, k := range res.Unlisted {
+					fmt.Fprintf(a.stderr, "  %s\n", k)
+				}
+				return withHint(err, "fix what stopped the rebuild (above), then run storyguard publish, or this withdraw again, to rebuild the site without the story")
 			}
 			if err != nil {
 				return withHint(err, "run the same withdraw command again once the cause is fixed; every step is safe to repeat")
@@ -348,6 +367,7 @@ search finds nothing until then.
 	c.Flags().StringVar(&reason, "reason", "", "why, for the audit log; names nobody (required, except with --emergency, which does not record it)")
 	c.Flags().StringVar(&role, "by", "storyteller", "who asked, as a role: "+strings.Join(publish.Roles, ", "))
 	c.Flags().StringVar(&level, "level", string(publish.LevelTakeDown), "how far, for a story in the story store: stop_new_uses (nothing new goes out, what is live stays), take_down, or erase (take down, then destroy it in the story store)")
+	addTimings(c, &timings)
 	c.Flags().BoolVar(&emergency, "emergency", false, "without the registry key: delete the story's own pages and media now (every version), mark it withdrawn, skip the rebuild; finish with a full withdraw later")
 	return c
 }
@@ -398,6 +418,10 @@ func (a *app) emergencyWithdraw(c *cobra.Command, f *pipelineFlags, story, reaso
 	}
 	fmt.Fprintf(a.stdout, "removed: %s; %d object versions, %d delete markers, %d incomplete uploads removed from %s; the site was NOT rebuilt\n",
 		res.StoryID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads, t)
+	fmt.Fprintf(a.stderr, "storyguard: %d site objects named the story and were deleted, every version; they are offline, with the search index, until the site is rebuilt:\n", len(res.Unlisted))
+	for _, k := range res.Unlisted {
+		fmt.Fprintf(a.stderr, "  %s\n", k)
+	}
 	if rerr := vault.RecordWithdrawn(w.opts.Vault, t, res.StoryID); rerr != nil {
 		return fmt.Errorf("removed, but could not record it: %w", rerr)
 	}

@@ -32,14 +32,23 @@ const (
 	ActConsent     Action = "consent"      // answer the consent questions
 	ActApprove     Action = "approve"      // approve the exact text
 	ActWithdraw    Action = "withdraw"     // stop sharing
+	// Staff actions (issue #16).
+	ActQueue       Action = "queue"        // the staff queue of every story
+	ActAccounts    Action = "accounts"     // create accounts, give new codes, roles
+	ActSuggest     Action = "suggest"      // propose a change to a story's text
+	ActDecide      Action = "decide"       // accept or reject a suggested change
+	ActAttachPhoto Action = "attach-photo" // upload a photo to a story
+	ActRegistry    Action = "registry"     // add people to the identity registry
 )
 
 // Actions lists every action.
 var Actions = []Action{ActPublic, ActEnrolling, ActSignedIn, ActListStories, ActNewStory,
-	ActViewStory, ActPreview, ActEditStory, ActConsent, ActApprove, ActWithdraw}
+	ActViewStory, ActPreview, ActEditStory, ActConsent, ActApprove, ActWithdraw,
+	ActQueue, ActAccounts, ActSuggest, ActDecide, ActAttachPhoto, ActRegistry}
 
 // storyActions are the actions on one story: Allowed needs the story.
-var storyActions = map[Action]bool{ActViewStory: true, ActPreview: true, ActEditStory: true, ActConsent: true, ActApprove: true, ActWithdraw: true}
+var storyActions = map[Action]bool{ActViewStory: true, ActPreview: true, ActEditStory: true, ActConsent: true, ActApprove: true, ActWithdraw: true,
+	ActSuggest: true, ActDecide: true, ActAttachPhoto: true}
 
 // Allowed is the desk's one access decision (DESIGN.md "The desk"): may
 // account a do act on story s? a is nil for a visitor who is not signed in;
@@ -54,11 +63,15 @@ var storyActions = map[Action]bool{ActViewStory: true, ActPreview: true, ActEdit
 //   - A storyteller may list and start stories, and do every story action
 //     on a story whose Storyteller is her account id; nothing on another's
 //     (the handlers answer 404, so she cannot tell whether it exists).
-//   - An editor may view and edit every story and answer the consent
-//     questions with a storyteller (recorded as "with staff"); a publisher
-//     also withdraws; an admin may do what a publisher may. Approval and
-//     the private preview she approves from are the storyteller's alone:
-//     no staff role approves her text for her or opens her preview.
+//   - An editor may see the queue, view every story, suggest changes to
+//     its text (never change it: she accepts or rejects each suggestion,
+//     issue #16), attach photos and answer the consent questions with a
+//     storyteller (recorded as "with staff"); a publisher also withdraws;
+//     an admin may do what a publisher may, and manages accounts and the
+//     registry (never shown to a storyteller).
+//     Editing the text itself, accepting or rejecting a suggestion,
+//     approval and the private preview she approves from are the
+//     storyteller's alone: no staff role does them for her.
 //
 // An unknown role or action is denied.
 func Allowed(a *Account, s *StoryMeta, act Action) bool {
@@ -82,14 +95,18 @@ func Allowed(a *Account, s *StoryMeta, act Action) bool {
 		switch act {
 		case ActSignedIn, ActListStories, ActNewStory:
 			return true
+		case ActSuggest, ActAttachPhoto:
+			return false // staff work; she edits her text directly
 		}
 		return storyActions[act] && s.Storyteller == a.ID
 	case Editor, Publisher, Admin:
 		switch act {
-		case ActSignedIn, ActListStories, ActViewStory, ActEditStory, ActConsent:
+		case ActSignedIn, ActListStories, ActViewStory, ActConsent, ActQueue, ActSuggest, ActAttachPhoto:
 			return true
 		case ActWithdraw:
 			return a.Role == Publisher || a.Role == Admin
+		case ActAccounts, ActRegistry:
+			return a.Role == Admin
 		}
 		return false
 	}

@@ -16,12 +16,15 @@ type DemoAccount struct {
 // SeedDemo adds the demo accounts to m, each with a fresh enrolment code
 // valid for CodeLifetime from now: the storyteller "marta" (the demo
 // registry's p-0004, pseudonym Marta*, a fictional person of
-// examples/vault) and the editor "editor". Codes are random on every
+// examples/vault), and the staff "editor", "publisher" and "admin" (one
+// of each role, issue #16). Codes are random on every
 // start; the store keeps only their hashes, the terminal shows them once.
 func SeedDemo(ctx context.Context, m AccountAdder, now time.Time) ([]DemoAccount, error) {
 	accounts := []Account{
 		{ID: "a-demo-marta", Login: "marta", Role: Storyteller, Person: "p-0004"},
 		{ID: "a-demo-editor", Login: "editor", Role: Editor},
+		{ID: "a-demo-publisher", Login: "publisher", Role: Publisher},
+		{ID: "a-demo-admin", Login: "admin", Role: Admin},
 	}
 	var out []DemoAccount
 	for _, a := range accounts {

@@ -35,6 +35,10 @@ var notices = map[string]string{
 	// After Config.Withdraw: done at each level, or still pending.
 	"done-" + StopNewUses: "stop_done_stop_new_uses", "done-" + TakeDown: "stop_done_take_down",
 	"done-" + TakeDownDelete: "stop_done_take_down_delete", "stop-pending": "stop_pending",
+	// staff side (staff_*.go)
+	"suggested": "suggest_saved", "accepted": "suggestion_accepted", "rejected": "suggestion_rejected",
+	"choose": "suggestion_choose", "suggestion_stale": "suggestion_stale", "photo": "photo_saved",
+	"registry_added": "registry_added", "role": "account_role_saved",
 }
 
 func notice(r *http.Request) string { return notices[r.URL.Query().Get("n")] }
@@ -48,7 +52,7 @@ func parseForm(w http.ResponseWriter, r *http.Request, limit int64) bool {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, q *req) {
 	if q.acct != nil {
-		http.Redirect(w, r, "/stories", http.StatusSeeOther)
+		http.Redirect(w, r, landing(q.acct), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
@@ -97,7 +101,7 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request, q *req) {
 
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request, q *req) {
 	if q.acct != nil && !q.acct.Enrolling {
-		http.Redirect(w, r, "/stories", http.StatusSeeOther)
+		http.Redirect(w, r, landing(q.acct), http.StatusSeeOther)
 		return
 	}
 	s.render(w, r, http.StatusOK, "signin", &view{Lang: q.lang, Notice: notice(r)})
@@ -151,7 +155,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	s.startSession(w, acct.ID, newPhraseFingerprint(phrase), false)
 	s.logf("sign-in account %s", acct.ID)
-	http.Redirect(w, r, "/stories", http.StatusSeeOther)
+	http.Redirect(w, r, landing(&acct), http.StatusSeeOther)
 }
 
 func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request, q *req) {
@@ -341,6 +345,8 @@ type writeData struct {
 	Saved                bool
 	// What the page links to, from Allowed.
 	CanPreview, CanWithdraw bool
+	// Suggestions is how many staff suggestions wait for her answer.
+	Suggestions int
 }
 
 // links fills the write page's links from the access decision.
@@ -350,10 +356,20 @@ func (d writeData) links(a *Account, m *StoryMeta) writeData {
 }
 
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, q *req) {
+	if q.acct.Role != Storyteller {
+		s.staffEditPage(w, r, q) // staff suggest; only she writes
+		return
+	}
 	lang := storyLang(r, q.story, q.lang)
 	rev := q.story.Current[lang]
-	s.render(w, r, http.StatusOK, "write", &view{Lang: q.lang, Account: q.acct, Notice: notice(r),
-		Data: writeData{ID: q.story.ID, TextLang: lang, Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)})
+	d := writeData{ID: q.story.ID, TextLang: lang, Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
+	n, err := s.openSuggestions(r, q.story.ID)
+	if err != nil {
+		s.failed(w, r, q, "write", err)
+		return
+	}
+	d.Suggestions = n
+	s.render(w, r, http.StatusOK, "write", &view{Lang: q.lang, Account: q.acct, Notice: notice(r), Data: d})
 }
 
 // checkText validates one text field: valid UTF-8, no control characters
@@ -412,33 +428,8 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	old := q.story.Current[lang]
 	d := writeData{ID: q.story.ID, TextLang: lang, Saved: !old.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
-	fields := []struct {
-		name     string
-		dst      *string
-		prev     string
-		required bool
-		multi    bool
-		max      int
-		bytes    bool
-	}{
-		{"title", &d.Title, old.Title, true, false, maxTitle, false},
-		{"summary", &d.Summary, old.Summary, false, false, maxSummary, false},
-		{"body", &d.Body, old.Body, true, true, maxBody, true},
-	}
-	for _, f := range fields {
-		v := r.PostForm.Get(f.name)
-		if key := checkText(v, f.required, f.multi, f.max, f.bytes); key != "" {
-			errs[f.name] = key
-			*f.dst = f.prev
-			continue
-		}
-		if q.sess.phraseFP.containedIn(v) {
-			errs[f.name] = "field_has_phrase"
-			*f.dst = f.prev
-			continue
-		}
-		*f.dst = v
-	}
+	got := textFields(r.PostForm, q.sess.phraseFP, old, errs)
+	d.Title, d.Summary, d.Body = got.Title, got.Summary, got.Body
 	if len(errs) > 0 {
 		s.logf("story %s: save refused (%d fields)", q.story.ID, len(errs))
 		if autosave {

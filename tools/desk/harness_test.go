@@ -50,7 +50,7 @@ func copyPageBuild(_ context.Context, src, dst, _ string) error {
 
 // testDesk is a desk on an httptest server with a MemoryStore.
 type testDesk struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	store *MemoryStore
 	ts    *httptest.Server
@@ -78,14 +78,14 @@ type syncBuf struct {
 func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func newTestDesk(t *testing.T) *testDesk {
+func newTestDesk(t testing.TB) *testDesk {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := &testDesk{t: t, store: NewMemoryStore(), clock: &testClock{now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}, logs: &syncBuf{}}
-	d.srv, err = New(Config{Store: d.store, SiteRoot: root, WorkDir: t.TempDir(), Build: copyPageBuild,
+	d.srv, err = New(Config{Store: d.store, SiteRoot: root, WorkDir: t.TempDir(), MediaDir: t.TempDir(), Build: copyPageBuild,
 		Now: d.clock.Now, Phrase: testPhrase, Log: newTestLogger(d.logs)})
 	if err != nil {
 		t.Fatal(err)

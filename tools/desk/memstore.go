@@ -21,6 +21,7 @@ type MemoryStore struct {
 	codes     map[string]memCode
 	verifiers map[string]string
 	stories   map[string]*Story
+	st        *memStaff // staff records (staff_memstore.go)
 }
 
 type memCode struct {

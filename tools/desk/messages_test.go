@@ -37,7 +37,7 @@ func templateText(t *testing.T, name string) (text string, keys []string) {
 		t.Fatal(err)
 	}
 	funcs := map[string]any{}
-	for _, f := range []string{"has", "under", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "len", "index", "printf", "print", "slice"} {
+	for _, f := range []string{"has", "under", "staffItem", "staffFields", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "len", "index", "printf", "print", "slice"} {
 		funcs[f] = fmt.Sprint
 	}
 	trees, err := parse.Parse(name, string(src), "{{", "}}", funcs)

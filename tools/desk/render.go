@@ -27,12 +27,17 @@ func parsePages() (pageTemplates, error) {
 		return nil, err
 	}
 	out := pageTemplates{}
+	// part_*.html define templates shared by pages; they are no page.
+	parts, err := fs.Glob(templateFiles, "templates/part_*.html")
+	if err != nil {
+		return nil, err
+	}
 	for _, n := range names {
 		base := strings.TrimSuffix(path.Base(n), ".html")
-		if base == "layout" {
+		if base == "layout" || strings.HasPrefix(base, "part_") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFiles, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFiles, append([]string{"templates/layout.html", n}, parts...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -46,6 +51,11 @@ func parsePages() (pageTemplates, error) {
 var templateFuncs = template.FuncMap{
 	"has":   func(l []string, s string) bool { return slices.Contains(l, s) },
 	"under": func(s string) string { return strings.ReplaceAll(s, "-", "_") },
+	// staffItem pairs the page's view with one item, for a sub-template
+	// that needs both (staff_*.html).
+	"staffItem": func(v *view, it any) staffItemView { return staffItemView{V: v, I: it} },
+	// staffFields lists field names, for a form that repeats one shape.
+	"staffFields": func(names ...string) []string { return names },
 }
 
 // view is what every template gets.

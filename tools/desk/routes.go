@@ -51,6 +51,20 @@ func (s *Server) routeTable() []route {
 		{"GET /stories/{id}/{format}", ActViewStory, s.receiptRoute},
 		{"GET /stories/{id}/stop", ActWithdraw, s.stopPage},
 		{"POST /stories/{id}/stop", ActWithdraw, s.stop},
+		// The staff side (issue #16, staff_*.go).
+		{"GET /queue", ActQueue, s.queue},
+		{"GET /staff/accounts", ActAccounts, s.accountsPage},
+		{"POST /staff/accounts", ActAccounts, s.createAccount},
+		{"POST /staff/accounts/{acct}/reset", ActAccounts, s.resetAccount},
+		{"POST /staff/accounts/{acct}/role", ActAccounts, s.setRole},
+		{"POST /stories/{id}/suggest", ActSuggest, s.suggest},
+		{"GET /stories/{id}/suggestions", ActDecide, s.suggestionsPage},
+		{"POST /stories/{id}/suggestions/{sid}", ActDecide, s.decide},
+		{"GET /stories/{id}/photos", ActAttachPhoto, s.photosPage},
+		{"POST /stories/{id}/photos", ActAttachPhoto, s.uploadPhoto},
+		{"GET /stories/{id}/photos/{mid}", ActAttachPhoto, s.photoFile},
+		{"GET /staff/registry", ActRegistry, s.registryPage},
+		{"POST /staff/registry", ActRegistry, s.addPerson},
 	}
 }
 

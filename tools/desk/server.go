@@ -52,6 +52,14 @@ type Config struct {
 	// the given level when she asks to stop sharing; nil records the
 	// request for staff only.
 	Withdraw func(ctx context.Context, storyID, level, byAccount string) error
+	// MediaDir is the vault's media folder (tools/vault: <vault>/media,
+	// where Originals finds media/<id>.*), where a photo uploaded in the
+	// desk is stored scrubbed as <media id>.<ext> (its original never is);
+	// empty: the photo form refuses every upload (fails closed).
+	MediaDir string
+	// Registry is the identity registry admins edit through forms; nil:
+	// the registry pages fail closed.
+	Registry *RegistryFile
 	// QuickExitURL is where the quick exit goes: an https URL,
 	// "https://www.bbc.com/weather" when empty (the public theme's
 	// default, config.toml params.storyguard.quick_exit_url).

@@ -217,13 +217,9 @@ func (s StoryStore) save(ctx context.Context, st Story, by string, langs []strin
 }
 
 func (s StoryStore) saveOnce(ctx context.Context, st Story, by string, langs []string) error {
-	person := ""
-	if st.Storyteller != "" {
-		a, err := s.Account(ctx, st.Storyteller)
-		if err != nil {
-			return err
-		}
-		person = a.Person
+	person, err := s.personOf(ctx, st)
+	if err != nil {
+		return err
 	}
 	g, err := s.S.Get(ctx, st.ID)
 	if err != nil {

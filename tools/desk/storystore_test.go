@@ -83,7 +83,7 @@ func TestThinPathOnTheStoryStore(t *testing.T) {
 	// old digest is refused.
 	ed := d.client("es")
 	ed.enrol(add("Editora", Editor, ""), "editor phrase for tests")
-	ed.post("/stories/"+id, url.Values{"text_lang": {"es"}, "title": {"Mi camino"}, "body": {"Texto cambiado."}})
+	ed.suggestAccepted(ana, id, "es", "Mi camino", "Texto cambiado.")
 	g, _ = ss.Get(t.Context(), id)
 	if strings.Contains(string(g.Current["es"].Source()), m[1]) || !g.Current["es"].TypedByStaff {
 		t.Error("a staff change kept the approval or was not marked as typed by staff")

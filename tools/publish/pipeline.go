@@ -189,6 +189,10 @@ type Options struct {
 	// withdrawal's marking read and write them there, never under Root.
 	// "" for none.
 	Overlay string
+	// MediaProgress, if set, is called in the media step after each medium is
+	// scrubbed, verified and scanned, with the media done and the total of
+	// this run (1..total). For a progress bar on a terminal; nil in logs.
+	MediaProgress func(step string, done, total int)
 }
 
 // file returns the path content file rel (slash path relative to Root)
@@ -326,12 +330,12 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	if err != nil {
 		return res, err
 	}
-	o.logf("check: loading and checking content")
 	plan, ds, err := p.Check(ctx, o.Now)
 	if err != nil {
 		return res, err
 	}
 	res.Plan, res.Diagnostics = plan, ds
+	o.logf("check: %d pages publishable, %d errors, %d warnings", len(plan.Pages), diag.Count(ds, diag.Error), diag.Count(ds, diag.Warning))
 	if diag.HasErrors(ds) && !o.Lenient {
 		return res, fmt.Errorf("check: %d errors: %w", diag.Count(ds, diag.Error), ErrBlocked)
 	}
@@ -363,6 +367,12 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	owners := plan.Stories
 	if len(plan.OrgMedia) > 0 {
 		owners = append(slices.Clip(owners), Story{ID: OrgOwner, Publishable: true, Media: plan.OrgMedia})
+	}
+	total, done := 0, 0
+	for _, s := range owners {
+		if s.Publishable {
+			total += len(s.Media)
+		}
 	}
 	for _, s := range owners {
 		if !s.Publishable {
@@ -400,6 +410,9 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 				mediaUploads = appendUnique(mediaUploads, fileUpload(v))
 			}
 			m.Media[id] = e
+			if done++; o.MediaProgress != nil {
+				o.MediaProgress("media", done, total)
+			}
 		}
 	}
 	res.Manifest = m

@@ -175,13 +175,10 @@ func ServeGateway(ctx context.Context, c GatewayConfig) error {
 	var d net.Dialer
 	dial := func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "unix", sock) }
 	srv := &http.Server{Handler: guardVersions(dial), ReadHeaderTimeout: 30 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(front) }()
-	defer func() {
-		shut, stop := context.WithTimeout(context.Background(), 5*time.Second)
-		srv.Shutdown(shut)
-		stop()
-	}()
+	// The front serves only once the gateway answers and the bucket exists
+	// (the probe reaches versitygw straight through the socket): a client
+	// that connects as soon as the port is open waits in the listen
+	// backlog instead of meeting "the specified bucket does not exist".
 	endpoint := "http://" + front.Addr().String()
 	if err := waitReady(ctx, endpoint, c, dial, done); err != nil {
 		cancel()
@@ -191,6 +188,13 @@ func ServeGateway(ctx context.Context, c GatewayConfig) error {
 		}
 		return fmt.Errorf("gateway on %s: %w", front.Addr(), err)
 	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(front) }()
+	defer func() {
+		shut, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		srv.Shutdown(shut)
+		stop()
+	}()
 	if c.Ready != nil {
 		c.Ready(endpoint)
 	}
@@ -403,11 +407,13 @@ func newPosix(root string, ms meta.MetadataStorer, opts posix.PosixOpts, log io.
 }
 
 // waitReady waits until versitygw accepts connections on its socket (dial)
-// and then answers a signed request through the guard at endpoint, until
-// the gateway fails (done), or 15 s pass.
+// and answers a signed request sent straight through that socket (signed
+// requests pass the guard untouched, so this is the answer a client will
+// get), and creates the bucket when c names one; it gives up when the
+// gateway fails (done), or after 15 s.
 func waitReady(ctx context.Context, endpoint string, c GatewayConfig, dial func(context.Context) (net.Conn, error), done <-chan error) error {
-	s, err := NewS3(S3Config{Endpoint: endpoint, Bucket: bucketOr(c.Bucket), Region: c.Region,
-		AccessKey: c.AccessKey, SecretKey: c.SecretKey})
+	s, err := newS3(S3Config{Endpoint: endpoint, Bucket: bucketOr(c.Bucket), Region: c.Region,
+		AccessKey: c.AccessKey, SecretKey: c.SecretKey}, dial)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -45,7 +46,13 @@ type S3Config struct {
 // finds out whether the server answers. Loopback and custom endpoints use
 // path-style requests (bucket in the path), which every S3-compatible server
 // accepts; only *.amazonaws.com uses virtual-hosted style.
-func NewS3(c S3Config) (*S3, error) {
+func NewS3(c S3Config) (*S3, error) { return newS3(c, nil) }
+
+// newS3 is NewS3 with, when dial is set, every connection made by dial
+// instead of to the endpoint's host (the embedded gateway's readiness
+// probe reaches versitygw's unix socket this way, before the front server
+// serves anyone).
+func newS3(c S3Config, dial func(context.Context) (net.Conn, error)) (*S3, error) {
 	u, err := endpoint.Parse(c.Endpoint)
 	if err != nil {
 		return nil, err
@@ -68,6 +75,9 @@ func NewS3(c S3Config) (*S3, error) {
 		return nil, fmt.Errorf("endpoint %s: %w", u.Host, err)
 	}
 	tr.MaxIdleConnsPerHost = 64
+	if dial != nil {
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) }
+	}
 	region := c.Region
 	if region == "" {
 		region = "us-east-1"

@@ -51,6 +51,14 @@ func requireTool(t *testing.T, path, what string) {
 // (a CSP violation among them) fail the test at the end.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserAt(t, 390, 844, "es")
+}
+
+// browserAt is browser with a viewport of width x height CSS pixels (a
+// phone's, with touch, under 600 px wide) and lang as the browser's
+// language.
+func browserAt(t *testing.T, width, height int64, lang string) context.Context {
+	t.Helper()
 	requireTool(t, chromiumPath, "chromium")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath),
@@ -61,7 +69,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-pings", true),
-		chromedp.Flag("lang", "es"),
+		chromedp.Flag("lang", lang),
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
@@ -69,11 +77,14 @@ func browser(t *testing.T) context.Context {
 		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
 			return err
 		}
-		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "es"}})
+		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}})
 		return err
 	})
-	if err := chromedp.Do(ctx, headers,
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
+	viewport := chromedp.EmulateViewport(width, height)
+	if width < 600 {
+		viewport = chromedp.EmulateViewport(width, height, chromedp.EmulateMobile, chromedp.EmulateTouch)
+	}
+	if err := chromedp.Do(ctx, headers, viewport); err != nil {
 		cancel()
 		cancelA()
 		t.Fatalf("start chromium: %v", err)
@@ -515,11 +526,27 @@ func TestIdleWarningThenSignOut(t *testing.T) {
 	if l := location(t, ctx); !strings.HasSuffix(l, "/stories?n=phrase") {
 		t.Fatalf("after stay signed in and 4 s: at %s", l)
 	}
-	if err := chromedp.Do(ctx, chromedp.Sleep(7*time.Second)); err != nil {
+	// The page moves itself to sign-in 6 s after this reload; on a loaded
+	// machine the move and the sign-in page may take a while to arrive,
+	// so wait for it (up to 30 s after the idle time) instead of a fixed
+	// sleep with a thin margin.
+	if err := chromedp.Do(ctx, chromedp.Sleep(6*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if l := location(t, ctx); !strings.HasSuffix(l, "/sign-in?n=expired") {
-		t.Fatalf("after the idle time: at %s", l)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		l := location(t, ctx)
+		if strings.HasSuffix(l, "/sign-in?n=expired") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("30 s after the idle time: at %s", l)
+		}
+		if err := chromedp.Do(ctx, chromedp.Sleep(250*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(".notice")); err != nil {
+		t.Fatal(err)
 	}
 	if n := text(t, ctx, ".notice"); n != "Se cerró tu sesión porque no pasó nada en un rato. Tu historia está guardada." {
 		t.Errorf("notice %q", n)

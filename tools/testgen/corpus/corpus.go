@@ -36,6 +36,27 @@ var Today = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 // digest, so storyguard check reports nothing at error level. seed makes
 // the output reproducible. Errors name the file that could not be written.
 func Generate(dir string, n int, seed int64) error {
+	return GenerateWith(dir, n, seed, Options{})
+}
+
+// Options shape GenerateWith beyond the number of stories and the seed.
+type Options struct {
+	// StoriesOnly writes only the story bundles content/stories/story-NNNNN/
+	// into dir, an existing site (the repository's own, say, with its
+	// voices theme, config.toml and section pages), and nothing else.
+	StoriesOnly bool
+	// MediaDigest returns the lowercase hex SHA-256 of the vault original
+	// of a media id ("m-00042"), pinned in review.approved_media_sha256 as
+	// storyguard approve would. nil means the corpus's own small JPEG of
+	// that id, the one GenerateVault writes.
+	MediaDigest func(mediaID string) (string, error)
+}
+
+// GenerateWith is Generate with options: the same stories, written into an
+// existing site when o.StoriesOnly, their photo pins from o.MediaDigest.
+// Errors name the file that could not be written or the media id whose
+// digest failed.
+func GenerateWith(dir string, n int, seed int64, o Options) error {
 	if n < 0 {
 		return fmt.Errorf("corpus: n must not be negative, got %d", n)
 	}
@@ -61,22 +82,31 @@ weight = 2
 		"content/stories/_index.md":      "---\ntitle: \"Stories\"\n---\n",
 		"content/stories/_index.es.md":   "---\ntitle: \"Historias\"\n---\n",
 	}
+	if o.StoriesOnly {
+		files = nil
+	}
 	for name, data := range files {
 		if err := write(filepath.Join(dir, name), []byte(data)); err != nil {
 			return err
 		}
 	}
-	img, err := mediaJPEG()
-	if err != nil {
-		return fmt.Errorf("corpus: %w", err)
+	digest := o.MediaDigest
+	if digest == nil {
+		digest = func(id string) (string, error) {
+			img, err := mediaJPEG(id)
+			if err != nil {
+				return "", err
+			}
+			sum := sha256.Sum256(img)
+			return hex.EncodeToString(sum[:]), nil
+		}
 	}
-	imgSum := sha256.Sum256(img)
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 	for i := range n {
 		s := newStory(r, i)
-		pin, err := consent.MediaApprovalDigest([]string{s.media}, func(string) (string, error) { return hex.EncodeToString(imgSum[:]), nil })
+		pin, err := consent.MediaApprovalDigest([]string{s.media}, digest)
 		if err != nil {
-			return fmt.Errorf("corpus: %w", err)
+			return fmt.Errorf("corpus: media %s: %w", s.media, err)
 		}
 		for _, lang := range []string{"en", "es"} {
 			name := "index.md"

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -32,6 +33,22 @@ var (
 // 64×48 pixels, shared bytes). Storyguard's check and publish then run the
 // whole registry scan on the corpus, as they do on a real site.
 func GenerateVault(dir string, n int, seed int64) error {
+	return GenerateVaultWith(dir, n, seed, VaultOptions{})
+}
+
+// VaultOptions shape GenerateVaultWith.
+type VaultOptions struct {
+	// Photos are JPEG files (bench/site.sh's phone photos,
+	// tools/media/fixture/mediagen -phone) that become the originals of
+	// the first len(Photos) stories, in order: media/m-00000.jpg is
+	// Photos[0]. Each is hard-linked where the file system allows and
+	// copied otherwise. Stories beyond them get the small JPEG.
+	Photos []string
+}
+
+// GenerateVaultWith is GenerateVault with options. Errors name the photo
+// that could not be placed.
+func GenerateVaultWith(dir string, n int, seed int64, o VaultOptions) error {
 	keyText, recipient, err := identity.NewIdentity("storyguard benchmark corpus: not a real vault")
 	if err != nil {
 		return fmt.Errorf("corpus vault: %w", err)
@@ -40,10 +57,6 @@ func GenerateVault(dir string, n int, seed int64) error {
 		return fmt.Errorf("corpus vault: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "identity.txt"), []byte(keyText), 0o600); err != nil {
-		return fmt.Errorf("corpus vault: %w", err)
-	}
-	img, err := mediaJPEG()
-	if err != nil {
 		return fmt.Errorf("corpus vault: %w", err)
 	}
 
@@ -64,7 +77,14 @@ func GenerateVault(dir string, n int, seed int64) error {
 		family := []string{realFamily[names.IntN(len(realFamily))], realFamily[names.IntN(len(realFamily))]}
 		fmt.Fprintf(&reg, "  - id: %s\n    role: storyteller\n    pseudonym: %q\n    names: [\"%s %s %s %d\"]\n    family_names: [%s]\n    details:\n      - {kind: village, value: \"Aldea %s %d\"}\n",
 			s.person, s.name, given, family[0], family[1], i, strings.Join(family, ", "), family[1], i)
-		if err := os.WriteFile(filepath.Join(dir, "media", s.media+".jpg"), img, 0o644); err != nil {
+		dst := filepath.Join(dir, "media", s.media+".jpg")
+		if i < len(o.Photos) {
+			if err := place(o.Photos[i], dst); err != nil {
+				return fmt.Errorf("corpus vault: photo %d: %w", i, err)
+			}
+		} else if img, err := mediaJPEG(s.media); err != nil {
+			return fmt.Errorf("corpus vault: %w", err)
+		} else if err := os.WriteFile(dst, img, 0o644); err != nil {
 			return fmt.Errorf("corpus vault: %w", err)
 		}
 	}
@@ -78,11 +98,14 @@ func GenerateVault(dir string, n int, seed int64) error {
 	return nil
 }
 
-// mediaJPEG is the one small JPEG (64x48, quality 80) every corpus story
-// shows: GenerateVault writes it under each media id, and Generate pins its
-// digest in review.approved_media_sha256. image/jpeg's output for the same
-// image and quality is the same bytes on every run.
-func mediaJPEG() ([]byte, error) {
+// mediaJPEG is the small JPEG (64x48, quality 80) of media id: a gradient
+// whose first row encodes the id, so that no two stories share an
+// original (a withdrawal refuses every other story placing a photo with
+// the withdrawn one's SHA-256: check's withdrawn-content-reused).
+// GenerateVault writes it under the id, and Generate pins its digest in
+// review.approved_media_sha256. image/jpeg's output for the same image
+// and quality is the same bytes on every run.
+func mediaJPEG(id string) ([]byte, error) {
 	var img bytes.Buffer
 	m := image.NewRGBA(image.Rect(0, 0, 64, 48))
 	for y := range 48 {
@@ -90,8 +113,38 @@ func mediaJPEG() ([]byte, error) {
 			m.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 120, 255})
 		}
 	}
+	for i := 0; i < len(id) && i < 8; i++ {
+		for x := i * 8; x < i*8+8; x++ {
+			for y := range 8 {
+				m.Set(x, y, color.RGBA{id[i] * 37, id[i] * 91, id[i] * 13, 255})
+			}
+		}
+	}
 	if err := jpeg.Encode(&img, m, &jpeg.Options{Quality: 80}); err != nil {
 		return nil, err
 	}
 	return img.Bytes(), nil
+}
+
+// place makes dst a hard link to src (replacing dst), or a copy of it
+// across file systems.
+func place(src, dst string) error {
+	os.Remove(dst)
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
