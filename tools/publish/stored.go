@@ -353,10 +353,12 @@ type StoredWithdrawal struct {
 //     lands in the materialised pages), then saves the marked pages back
 //     (Stored.SaveBack) and records the level in the store (state
 //     withdrawn: never materialised again), and records what the rebuild
-//     put live (MarkPublished). A takedown that failed records nothing in
-//     the store, so running it again finds the story and finishes the job
-//     (the audit log's "started" entry already keeps check and publish
-//     from bringing it back). A page bundle under content/ is withdrawn as
+//     put live (MarkPublished). Once the takedown has started the store
+//     records the withdrawal even when a later step fails (Withdraw's
+//     error is returned): running it again puts the story back in the
+//     stage (a story the store records withdrawn is materialised for a
+//     takedown, as the desk's, which records her request first, needs)
+//     and finishes the job. A page bundle under content/ is withdrawn as
 //     Withdraw does.
 //   - LevelErase is LevelTakeDown followed, once the takedown is proven,
 //     by stories.Erase (key and every row destroyed) and an audit entry
@@ -395,16 +397,22 @@ func WithdrawStored(ctx context.Context, p Parts, o WithdrawOptions, s *Stored, 
 	o.Overlay = s.Overlay()
 	res, err := Withdraw(ctx, p, o)
 	out.Takedown = res
-	if err != nil {
-		return out, err
+	if res == nil {
+		return out, err // nothing started
 	}
 	if b, stored = s.bundle(res.StoryID); !stored {
-		return out, nil
+		return out, err
 	}
+	// From here the withdrawal has started: the store records it whatever
+	// happened next, so that no later publish materialises the story; a
+	// rerun finds it again (addForTakedown) and finishes the job.
 	saved, serr := s.SaveBack(ctx, by)
 	out.SavedBack = saved
-	if err := s.Store.RecordWithdrawal(ctx, b.StoryID, level, by); err != nil {
-		return out, errors.Join(serr, err)
+	if rerr := s.Store.RecordWithdrawal(ctx, b.StoryID, level, by); rerr != nil {
+		return out, errors.Join(err, serr, rerr)
+	}
+	if err != nil {
+		return out, err
 	}
 	// Stale: edited in the desk meanwhile; withdrawn: the store already
 	// recorded it, which no revision can follow. Either way the state is
