@@ -112,6 +112,7 @@ be in the future, nor before the story's consent.given.
 				}
 				outs = append(outs, out{p, raw, digest})
 			}
+			var lines []string
 			for _, o := range outs {
 				if err := content.WriteFileAtomic(stored.Path(cfg.Root, o.p.Path), o.raw); err != nil {
 					return err
@@ -120,16 +121,24 @@ be in the future, nor before the story's consent.given.
 				// name, and approve needs no key to redact it (issue #12).
 				id, _ := o.p.Get("story_id")
 				sid, _ := id.(string)
-				fmt.Fprintf(a.stdout, "approved %s (%s) on %s: sha256 %s\n", consent.SafeStoryID(sid), o.p.Lang, consent.Day(day).Format(time.DateOnly), o.digest)
+				lines = append(lines, fmt.Sprintf("approved %s (%s) on %s: sha256 %s\n", consent.SafeStoryID(sid), o.p.Lang, consent.Day(day).Format(time.DateOnly), o.digest))
 			}
+			// A stored story's approval exists once it is saved back: say
+			// "approved" only then.
 			saved, err := stored.SaveBack(cmd.Context(), stories.SystemAccount)
 			for _, n := range saved {
 				fmt.Fprintf(a.stdout, "saved %s in the story store\n", n)
 			}
 			if errors.Is(err, stories.ErrStale) {
-				return withHint(err, "the story was edited in the desk meanwhile: have the storyteller read the new text, then run approve again")
+				return withHint(fmt.Errorf("approval not saved (only the pages printed as saved are): %w", err), "the story was edited in the desk meanwhile: have the storyteller read the new text, then run approve again")
 			}
-			return err
+			if err != nil {
+				return fmt.Errorf("approval not saved (only the pages printed as saved are): %w", err)
+			}
+			for _, l := range lines {
+				fmt.Fprint(a.stdout, l)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringSliceVar(&langs, "lang", nil, "languages to approve, for example en or en,es (default: every language of the story)")
