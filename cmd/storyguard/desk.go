@@ -117,8 +117,11 @@ forms edit a copy of the demo registry there (never examples/vault). Without --d
 					MaxMediaBytes: cfg.MaxMediaBytes, Pagefind: cfg.Pagefind, Log: a.stderr,
 					Store: func(context.Context) (publish.Store, io.Closer, error) { return obj, io.NopCloser(nil), nil }},
 					ss, func() publish.Options {
+						// She waits on the page: wait for a running publish
+						// less than the desk's write timeout, then say it is
+						// pending (her request is recorded; staff finish it).
 						return publish.Options{Root: cfg.Root, Vault: v.Dir, Now: time.Now(), BaseURL: cfg.BaseURL,
-							MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr, Workers: cfg.Workers}
+							MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr, Workers: cfg.Workers, LeaseWait: 90 * time.Second}
 					}),
 				Log: log.New(a.stderr, "storyguard: desk: ", log.LstdFlags),
 			})
