@@ -171,7 +171,10 @@ A configured endpoint is ignored: preview never touches production.
 			clock := newStepClock(a.stderr, timings)
 			clock.attach(&w.opts)
 			fmt.Fprintf(a.stderr, "storyguard: publishing into the embedded store over %s\n", w.cfg.Path(w.cfg.StoreDir))
-			res, err := publish.PublishStored(ctx, w.parts, w.opts, w.stored)
+			// The stored stories are read (w.opts.Overlay), but what goes
+			// live here is the local preview, not what the public sees: the
+			// story store's record of published revisions is left alone.
+			res, err := publish.Publish(ctx, w.parts, w.opts)
 			clock.finish()
 			a.printDiagnostics(res.Diagnostics)
 			if errors.Is(err, publish.ErrBlocked) {
