@@ -12,8 +12,12 @@ import (
 
 // RuleShortcodeUnknown is the error for a shortcode call Hugo would refuse
 // at build time: a name no template defines (content.Site.Shortcodes), an
-// inline shortcode, a call without a name, or a call whose closing does
-// not fit its template (hugolib/shortcode.go extractShortcode, Hugo
+// inline shortcode, a call without a name, a call whose closing does
+// not fit its template, or, on a story page, one of Hugo's built-in
+// shortcodes the site does not define itself (param prints site settings,
+// figure loads images from anywhere, ref and relref pull in other pages:
+// not what a storyteller approved, and a desk story's text is hers to
+// read literally) (hugolib/shortcode.go extractShortcode, Hugo
 // v0.165.0). Such a page fails the whole Hugo build, so check must stop it
 // first. Messages say "this shortcode" and the position, never the name
 // as written: it may be anything, a registry name included.
@@ -66,6 +70,14 @@ func (r shortcodeRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 				hint = "did you mean \"" + near + "\"?"
 			}
 			fail(t, "this shortcode is not one Hugo would find (not in layouts/_shortcodes, the theme's, or Hugo's own), so the whole build would fail; %s", hint)
+			return -1
+		}
+		if s.IsStory && !tmpl.Own {
+			hint := "the site defines none for stories"
+			if own := themeShortcodes(c.Site); len(own) > 0 {
+				hint = "use " + strings.Join(own, ", ")
+			}
+			fail(t, "a story may use only the site's own shortcodes (%s): Hugo's built-in ones can print the site's settings, load images from other sites or pull in other pages, none of which the storyteller approved", hint)
 			return -1
 		}
 		if tmpl.Ambiguous {

@@ -24,6 +24,10 @@ type ShortcodeTemplate struct {
 	// or one that does not parse) disagree on Inner or cannot be read: Hugo picks one of them arbitrarily
 	// (tplimpl.LookupShortcodeByName), so no call of it is known to build.
 	Ambiguous bool
+	// Own is set when the project or a theme defines a template of this
+	// name (overriding Hugo's own, if any): a shortcode the site made for
+	// its writers, not one of EmbeddedShortcodes alone.
+	Own bool
 }
 
 // EmbeddedShortcodes are the shortcodes Hugo v0.165.0 embeds, by name:
@@ -102,7 +106,7 @@ func FindShortcodes(root, themesDir string, themes []string) (map[string]Shortco
 					return nil
 				}
 				name := strings.ToLower(rel[:len(rel)-len(base)] + strings.SplitN(base, ".", 2)[0])
-				t := ShortcodeTemplate{}
+				t := ShortcodeTemplate{Own: true}
 				src, rerr := os.ReadFile(path)
 				inner, perr := templateEvaluatesInner(string(src))
 				if rerr != nil || perr != nil {
