@@ -117,7 +117,7 @@ func StopSharing(ctx context.Context, c Config, ss *stories.Store, o publish.Opt
 	defer stored.Close()
 	c.Stored = stored
 	_, err = publish.WithdrawStored(ctx, Parts(c), publish.WithdrawOptions{
-		Options: o, Story: storyID, Reason: "stop sharing asked in the desk", Role: role,
+		Options: o, Story: storyID, Reason: vault.DeskReason, Role: role,
 		AuditLog: vault.AuditLogPath(c.Vault.Dir),
 	}, stored, level, by)
 	return err

@@ -54,8 +54,9 @@ type WithdrawOptions struct {
 	Options
 	// Story is the story id ("st-7q2k9m") or its bundle slug.
 	Story string
-	// Reason is why, for the audit log: one of vault.Reasons, a fixed
-	// vocabulary (anything else is refused without being repeated).
+	// Reason is why, for the audit log: one of vault.Reasons (or
+	// vault.DeskReason), a fixed vocabulary; anything else is refused
+	// without being repeated.
 	Reason string
 	// Role is who asked, one of vault.Roles.
 	Role string
@@ -115,7 +116,7 @@ type WithdrawResult struct {
 // steps are idempotent, so running Withdraw again finishes the job. The
 // purge journal is kept until a run completes.
 func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
-	if !slices.Contains(vault.Reasons, o.Reason) {
+	if !vault.ValidWithdrawReason(o.Reason) {
 		return nil, ErrReason
 	}
 	w, err := startWithdrawal(ctx, p, o, o.Reason)

@@ -40,10 +40,21 @@ var Reasons = []string{
 // not given by anyone: the --reason of an emergency run is not recorded).
 const EmergencyReason = "emergency withdrawal without the registry key"
 
-// ValidReason reports whether r may stand in AuditEntry.Reason: one of
-// Reasons, EmergencyReason, or empty (a publish entry gives none).
+// DeskReason is the reason a withdrawal asked for in the desk records
+// (stop sharing: the storyteller's own button, or staff answering her).
+const DeskReason = "stop sharing asked in the desk"
+
+// ValidWithdrawReason reports whether a withdrawal may record r: one of
+// Reasons, or DeskReason.
+func ValidWithdrawReason(r string) bool {
+	return r == DeskReason || slices.Contains(Reasons, r)
+}
+
+// ValidReason reports whether r may stand in AuditEntry.Reason:
+// ValidWithdrawReason, EmergencyReason, or empty (a publish entry gives
+// none).
 func ValidReason(r string) bool {
-	return r == "" || r == EmergencyReason || slices.Contains(Reasons, r)
+	return r == "" || r == EmergencyReason || ValidWithdrawReason(r)
 }
 
 // auditPerson is the form of a registry person id (ids.go).
