@@ -3,6 +3,7 @@ package vault
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,5 +36,30 @@ func TestAppendAuditLevels(t *testing.T) {
 	}
 	if stories["st-7q2k9m"] {
 		t.Error("stop-new-uses and erase entries count as a takedown: check would refuse a story whose live pages must stay")
+	}
+}
+
+// TestAuditReasonVocabulary (issue #12): a withdrawal's reason is one of
+// the fixed reasons, the desk's or the emergency one; free text, even a
+// listed reason with other casing or spacing, is refused without being
+// repeated.
+func TestAuditReasonVocabulary(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "audit.log")
+	entry := func(reason string) AuditEntry {
+		return AuditEntry{Time: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms", Reason: reason, Result: "complete"}
+	}
+	for _, ok := range append(slices.Clone(Reasons), DeskReason, EmergencyReason, "") {
+		if err := AppendAudit(p, entry(ok)); err != nil {
+			t.Errorf("reason %q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"San Bartolo", "Storyteller request", "storyteller  request", "storyteller request: San Bartolo"} {
+		err := AppendAudit(p, entry(bad))
+		if err == nil || strings.Contains(err.Error(), "San Bartolo") || strings.Contains(err.Error(), bad) {
+			t.Errorf("reason %q: error %v, want refused without the value", bad, err)
+		}
+	}
+	if log, _ := os.ReadFile(p); strings.Contains(string(log), "San Bartolo") {
+		t.Errorf("the log holds free text:\n%s", log)
 	}
 }
