@@ -470,6 +470,21 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 	if err == nil {
 		err = ss.SaveRevisionOn(r.Context(), q.story.ID, rev, base)
 	}
+	if errors.Is(err, ErrStale) {
+		// The text saved meanwhile, read again: when it is hers (her
+		// autosave and her Save button carrying the same text at once),
+		// it is saved, not a conflict.
+		now, rerr := s.cfg.Store.Story(r.Context(), q.story.ID)
+		switch {
+		case rerr != nil:
+			err = rerr
+		case TextBase(now.Current[lang]) == TextBase(rev):
+			err = nil
+		default:
+			old = now.Current[lang]
+			d.Base = TextBase(old)
+		}
+	}
 	switch {
 	case errors.Is(err, ErrStale):
 		// Saved elsewhere since this form was opened (another tab, a
