@@ -728,9 +728,15 @@ func (v *view) with(d any) *view { v.Data = d; return v }
 // previewSite serves the built preview to the story's storyteller only
 // (the wrapper checked ActPreview), under the theme's own policy.
 func (s *Server) previewSite(w http.ResponseWriter, r *http.Request, q *req) {
-	s.mu.Lock()
-	res := s.previews[q.story.ID]
-	s.mu.Unlock()
+	// Built here when this desk has none (a restart, another instance
+	// behind the same store: her session is valid on both) or the story
+	// changed since; what it shows is then the current text, whose digest
+	// an approval must carry.
+	res, err := s.preview(r, q.story)
+	if err != nil && !errors.Is(err, errNoText) {
+		s.failed(w, r, q, "preview", err)
+		return
+	}
 	if res == nil || res.buildErr != nil {
 		s.notFound(w, r, q)
 		return
