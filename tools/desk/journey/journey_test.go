@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"storyguard/tools/desk"
+	"storyguard/tools/pipeline"
 	"storyguard/tools/site"
 	"storyguard/tools/stories"
 )
@@ -280,7 +281,11 @@ func storytellerJourney(t *testing.T, lang string) {
 		w.Write([]byte(`<!doctype html><html lang="en"><title>Weather</title><h1>Weather</h1></html>`))
 	}))
 	t.Cleanup(exitPage.Close)
+	// The real pipeline: "stop sharing" runs storyguard withdraw's
+	// withdrawal (tools/pipeline), against a real gateway.
+	live := newLivePipeline(t, root)
 	srv, err := desk.New(desk.Config{Store: store, SiteRoot: root, WorkDir: t.TempDir(), QuickExitURL: exitPage.URL + "/weather",
+		Withdraw: pipeline.DeskWithdraw(live.cfg, ss, live.opts),
 		Build: func(ctx context.Context, src, dst, base string) error {
 			start := time.Now()
 			err := site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
@@ -421,7 +426,24 @@ func storytellerJourney(t *testing.T, lang string) {
 		t.Errorf("receipt fingerprint %q", n)
 	}
 
-	// 7. Stop sharing.
+	// Staff publish it: her approved story is live, read anonymously.
+	live.publish(t, ss)
+	got, err := ss.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Her page's folder: the default language's at the site's root.
+	pageDir := "site/" + lang + "/stories/" + got.Slug + "/"
+	if lang == desk.Languages[0] {
+		pageDir = "site/stories/" + got.Slug + "/"
+	}
+	pageKey := pageDir + "index.html"
+	paras := strings.Split(body, "\n\n")
+	if code, page := live.get(t, pageKey); code != http.StatusOK || !strings.Contains(page, paras[len(paras)-1]) {
+		t.Fatalf("after publish, GET %s: %d, want her published page", pageKey, code)
+	}
+
+	// 7. Stop sharing: take it down.
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/stories/"+id+"/stop")); err != nil {
 		t.Fatal(err)
 	}
@@ -433,8 +455,15 @@ func storytellerJourney(t *testing.T, lang string) {
 		t.Fatal(err)
 	}
 	submit(t, ctx, `form button.stop`)
-	if n := text(t, ctx, ".notice"); !strings.HasPrefix(n, words["stop_done"]) {
-		t.Fatalf("after stop: %q", n)
+	if n := text(t, ctx, ".notice"); !strings.HasPrefix(n, words["stop_done_take_down"]) {
+		t.Fatalf("after stop: %q, want that it is done, in her language", n)
+	}
+	// Gone from the bucket, as the public reads it.
+	if code, _ := live.get(t, pageKey); code != http.StatusNotFound {
+		t.Errorf("after take it down, GET %s: %d, want 404", pageKey, code)
+	}
+	if list, err := live.s3.List(ctx, pageDir); err != nil || len(list) != 0 {
+		t.Errorf("after take it down, the bucket still lists %d objects of her page (%v)", len(list), err)
 	}
 	st, _ = store.Story(ctx, id)
 	if st.Withdrawal == nil || st.Withdrawal.Level != desk.TakeDown {
