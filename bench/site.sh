@@ -187,7 +187,7 @@ if [ -n "$profile" ]; then rm -f "$work/withdraw.pprof"; env=(env STORYGUARD_CPU
 timed withdraw -base "$endpoint/storyguard/" \
   -page site/stories/story-00003/index.html -page site/es/stories/story-00003/index.html \
   -manifest "$site/data/media.json" -media m-00003 -- \
-  ${env[@]+"${env[@]}"} "$sg" withdraw story-00003 --reason "benchmark" "${common[@]}" --timings
+  ${env[@]+"${env[@]}"} "$sg" withdraw story-00003 --reason "storyteller request" "${common[@]}" --timings
 hugo_build 5
 
 # Summary: each operation as a ratio to the median hugo build of the run.

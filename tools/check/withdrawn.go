@@ -2,10 +2,12 @@ package check
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"storyguard/tools/consent"
 	"storyguard/tools/diag"
+	"storyguard/tools/media"
 	"storyguard/tools/vault"
 )
 
@@ -27,9 +29,18 @@ type Withdrawal = vault.Withdrawal
 //
 //   - review.approved_sha256, or the approval digest of the page's current
 //     text (consent.ApprovalDigest), equal to one of a withdrawn story's;
+//   - failing that, the normalised body (consent.TextDigests: NFC, case
+//     folded, emphasis and spacing set aside) equal to a withdrawn one's,
+//     or else any paragraph of at least consent.MinParagraphRunes equal
+//     to a withdrawn paragraph, reported at that paragraph's line (so a
+//     new byline, title, casing or one rewritten paragraph does not let
+//     the text through: issue #12);
 //   - a medium whose original in <vault>/media (vaultDir is the vault folder)
 //     has the SHA-256 of one of a withdrawn story's originals, whatever
-//     its media id;
+//     its media id, or whose media.Fingerprint does (its scrubbed copy is
+//     a withdrawn original's or published object's, or its decoded pixels
+//     are a withdrawn original's: bytes appended, metadata edited or the
+//     orientation changed do not make another photo);
 //
 // unless the page's storyteller.person is the one who withdrew and both
 // consent.given and review.approved are after the day of that
@@ -40,24 +51,27 @@ type Withdrawal = vault.Withdrawal
 // withdrawals of the audit log; with none, the rule never fires.
 // Findings name story, person and media ids and days only.
 func WithdrawnContentRule(ws []Withdrawal, vaultDir string) Rule {
-	r := &reusedRule{digests: map[string]Withdrawal{}, media: map[string]Withdrawal{}, persons: map[string]Withdrawal{}}
+	r := &reusedRule{digests: map[string]Withdrawal{}, media: map[string]Withdrawal{}, persons: map[string]Withdrawal{},
+		pixels: map[string]Withdrawal{}, bodies: map[string]Withdrawal{}, paras: map[string]Withdrawal{}}
 	keep := func(m map[string]Withdrawal, k string, w Withdrawal) {
 		if have, ok := m[k]; !ok || w.Day.After(have.Day) {
 			m[k] = w
 		}
 	}
 	for _, w := range ws {
-		for _, d := range w.ApprovalDigests {
-			keep(r.digests, d, w)
-		}
-		for _, d := range w.MediaSHA256 {
-			keep(r.media, d, w)
-		}
-		for _, p := range w.Persons {
-			keep(r.persons, p, w)
+		for _, f := range []struct {
+			m  map[string]Withdrawal
+			ks []string
+		}{
+			{r.digests, w.ApprovalDigests}, {r.media, w.MediaSHA256}, {r.persons, w.Persons},
+			{r.pixels, w.MediaPixels}, {r.bodies, w.BodySHA256}, {r.paras, w.ParagraphSHA256},
+		} {
+			for _, k := range f.ks {
+				keep(f.m, k, w)
+			}
 		}
 	}
-	if len(r.media) > 0 {
+	if len(r.media)+len(r.pixels) > 0 {
 		r.originals = vault.NewOriginals(vaultDir)
 	}
 	return r
@@ -67,14 +81,20 @@ type reusedRule struct {
 	// digests, media and persons map an approval digest, an original's
 	// SHA-256 and a person id to the latest withdrawal that recorded it.
 	digests, media, persons map[string]Withdrawal
-	originals               *vault.Originals
+	// pixels, bodies and paras map a media pixel digest, a normalised body
+	// digest and a normalised paragraph digest the same way.
+	pixels, bodies, paras map[string]Withdrawal
+	originals             *vault.Originals
+	// prints caches fingerprint's results by original SHA-256.
+	mu     sync.Mutex
+	prints map[string]media.Fingerprint
 }
 
 func (*reusedRule) ID() string              { return RuleWithdrawnReused }
 func (*reusedRule) Severity() diag.Severity { return diag.Error }
 
 func (r *reusedRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
-	if len(r.digests)+len(r.media)+len(r.persons) == 0 || s.Consent != nil && s.Consent.Status == consent.Withdrawn {
+	if len(r.digests)+len(r.media)+len(r.persons)+len(r.pixels)+len(r.bodies)+len(r.paras) == 0 || s.Consent != nil && s.Consent.Status == consent.Withdrawn {
 		return nil
 	}
 	p := s.Page
@@ -107,11 +127,34 @@ func (r *reusedRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 			consent.SafePersonID(firstOf(w.Persons)), day(w.Day))
 	}
 
+	approved := false
 	for _, d := range []string{s.Review.ApprovedSHA256, consent.ApprovalDigest(p)} {
 		if w, ok := r.digests[d]; ok && d != "" && w.StoryID != s.ID && !renewed(w) {
 			at("review.approved_sha256", "this page's text is the approved text of story %s, withdrawn on %s (same approval digest); %s",
 				consent.SafeStoryID(w.StoryID), day(w.Day), anew(w))
+			approved = true
 			break
+		}
+	}
+	// The text however retyped (another byline, casing, spacing, emphasis):
+	// the whole body, or else each long paragraph, by its line.
+	if !approved && len(r.bodies)+len(r.paras) > 0 {
+		body, paras := consent.TextDigests(p)
+		bodyLine := func(off int) (int, int) { return p.Position(off) }
+		if w, ok := r.bodies[body]; ok && body != "" && w.StoryID != s.ID && !renewed(w) {
+			line, col := bodyLine(p.BodyOffset)
+			ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleWithdrawnReused, Severity: diag.Error,
+				Message: fmt.Sprintf("the body of this page is the text of story %s, withdrawn on %s (same digest once case, spacing and emphasis are set aside); %s",
+					consent.SafeStoryID(w.StoryID), day(w.Day), anew(w))})
+		} else {
+			for _, d := range paras {
+				if w, ok := r.paras[d.Sum]; ok && w.StoryID != s.ID && !renewed(w) {
+					line, col := bodyLine(d.Offset)
+					ds = append(ds, diag.Diagnostic{File: p.Path, Line: line, Col: col, Rule: RuleWithdrawnReused, Severity: diag.Error,
+						Message: fmt.Sprintf("the paragraph at line %d is a paragraph of story %s, withdrawn on %s (same digest once case, spacing and emphasis are set aside); %s",
+							line, consent.SafeStoryID(w.StoryID), day(w.Day), anew(w))})
+				}
+			}
 		}
 	}
 	if r.originals != nil {
@@ -120,8 +163,28 @@ func (r *reusedRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 			if err != nil {
 				continue // media-missing reports it
 			}
+			field := fmt.Sprintf("media[%d].id", m.Index)
 			if w, ok := r.media[sum]; ok && w.StoryID != s.ID && !renewed(w) {
-				at(fmt.Sprintf("media[%d].id", m.Index), "media %s: its original in the vault is a photo of story %s, withdrawn on %s (same SHA-256); %s",
+				at(field, "media %s: its original in the vault is a photo of story %s, withdrawn on %s (same SHA-256); %s",
+					consent.SafeMediaID(m.ID), consent.SafeStoryID(w.StoryID), day(w.Day), anew(w))
+				continue
+			}
+			// The same photo in another file: bytes appended, metadata
+			// changed or stripped, the orientation tag changed.
+			src, err := r.originals.Find(m.ID)
+			if err != nil {
+				continue
+			}
+			fp, err := r.fingerprint(sum, src)
+			if err != nil {
+				continue // media-format and media-metadata report a file that does not scrub
+			}
+			w, ok := r.media[fp.Scrubbed]
+			if !ok {
+				w, ok = r.pixels[fp.Pixels]
+			}
+			if ok && w.StoryID != s.ID && !renewed(w) {
+				at(field, "media %s: its original in the vault is, once scrubbed or decoded, a photo of story %s, withdrawn on %s (same scrubbed or pixel digest: only the file around it differs); %s",
 					consent.SafeMediaID(m.ID), consent.SafeStoryID(w.StoryID), day(w.Day), anew(w))
 			}
 		}
@@ -138,6 +201,25 @@ func (r *reusedRule) Check(_ *Context, s *consent.Story) []diag.Diagnostic {
 		}
 	}
 	return ds
+}
+
+// fingerprint returns media.FingerprintFile of the original at src whose
+// SHA-256 is sum, computed once per original.
+func (r *reusedRule) fingerprint(sum, src string) (media.Fingerprint, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if fp, ok := r.prints[sum]; ok {
+		return fp, nil
+	}
+	fp, err := media.FingerprintFile(src)
+	if err != nil {
+		return fp, err
+	}
+	if r.prints == nil {
+		r.prints = map[string]media.Fingerprint{}
+	}
+	r.prints[sum] = fp
+	return fp, nil
 }
 
 // IsWithdrawalRule reports whether rule refuses a page because of a

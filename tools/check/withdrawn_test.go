@@ -1,6 +1,7 @@
 package check_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
+	"storyguard/tools/media"
 )
 
 // reusePage is a story page for the withdrawn-content-reused tests; the
@@ -176,4 +178,106 @@ func TestWithdrawnContentReused(t *testing.T) {
 func sha256hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// TestWithdrawnTextRetyped (issue #12): the withdrawn story's body comes
+// back with a new byline, another casing, other spacing or emphasis, or
+// with one paragraph rewritten: the body digest, or each paragraph still
+// the same, refuses it at its line; short paragraphs alone never do.
+func TestWithdrawnTextRetyped(t *testing.T) {
+	paras := []string{
+		"When I was a child, nobody in the village talked about what happened behind closed doors.",
+		"I kept silent for years. Then a woman from the network came and sat with me, and she listened.",
+		"Today I lead a group of twelve women who meet every week and speak out against violence.",
+	}
+	body := strings.Join(paras, "\n\n")
+	withdrawnPage, _ := content.LoadPage("content/stories/old/index.md", "en", []byte(reusePage(map[string]string{"body": body})))
+	sum, ps := consent.TextDigests(withdrawnPage)
+	if sum == "" || len(ps) != 3 {
+		t.Fatalf("TextDigests: body %q, %d paragraphs, want a body digest and 3", sum, len(ps))
+	}
+	w := check.Withdrawal{StoryID: "st-7q2k9m", Persons: []string{"p-0001"}, Day: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), BodySHA256: []string{sum}}
+	for _, p := range ps {
+		w.ParagraphSHA256 = append(w.ParagraphSHA256, p.Sum)
+	}
+	// Another storyteller, a new consent, her own approval digest.
+	f := func(body string) map[string]string {
+		return map[string]string{"person": "p-0002", "given": "2026-11-30", "approved": "2026-11-30", "sha": strings.Repeat("b", 64), "body": body}
+	}
+	for _, tc := range []struct {
+		name, body string
+		want       []string // the first words of the lines the findings name
+	}{
+		{"the same body", body, []string{"When"}},
+		{"other casing, spacing and emphasis", "WHEN I was a child,   nobody in the *village* talked\nabout what happened behind closed doors.\n\n\n  I kept silent for years. Then a woman from the network came and sat with me, and she __listened__.\n\ntoday i lead a group of twelve women who meet every week and speak out against violence.", []string{"WHEN"}},
+		{"one paragraph rewritten", paras[0] + "\n\nI never spoke, until one day somebody from the network asked me how I was.\n\n" + paras[2], []string{"When", "Today"}},
+		{"one paragraph kept among new ones", "A new beginning that has nothing to do with anything written before at all, surely.\n\n" + strings.ToUpper(paras[1]), []string{"I"}},
+		{"only short paragraphs kept", "When I was a child.\n\nI kept silent for years.", nil},
+		{"all new text", "A story of my own, told in my own words, about the years in which I found my voice again.", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page := reusePage(f(tc.body))
+			ds := reuseFindings(t, []check.Withdrawal{w}, "content/stories/copy/index.md", page, []byte("another photo"))
+			lines := strings.Split(page, "\n")
+			var got []string
+			for _, d := range ds {
+				word, _, _ := strings.Cut(strings.TrimSpace(lines[d.Line-1]), " ")
+				got = append(got, word)
+				if !strings.Contains(d.Message, "st-7q2k9m") || strings.Contains(d.Message, "village") || strings.Contains(d.Message, "Lucía") {
+					t.Errorf("finding %v: want the withdrawn story by id, no text", d)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("findings at lines starting %q, want %q:\n%v", got, tc.want, ds)
+			}
+		})
+	}
+}
+
+// TestWithdrawnPhotoRefiled (issue #12): the withdrawn photo copied to a
+// new media id with a byte appended is refused by its scrubbed and pixel
+// digests, which a withdrawal records; another photo is not.
+func TestWithdrawnPhotoRefiled(t *testing.T) {
+	orig, err := os.ReadFile("../../examples/vault/media/m-0101.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, err := media.FingerprintOf(bytes.NewReader(orig), media.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := os.ReadFile("../../examples/vault/media/m-0201.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := check.Withdrawal{StoryID: "st-7q2k9m", Persons: []string{"p-0001"}, Day: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), MediaSHA256: []string{sha256hex(orig)}}
+	scrubbed, pixels := base, base
+	scrubbed.MediaSHA256 = append(slices.Clone(base.MediaSHA256), fp.Scrubbed)
+	pixels.MediaPixels = []string{fp.Pixels}
+	appended := append(slices.Clone(orig), 0)
+	f := map[string]string{"person": "p-0002", "given": "2026-11-30", "approved": "2026-11-30", "sha": strings.Repeat("b", 64)}
+	for _, tc := range []struct {
+		name  string
+		w     check.Withdrawal
+		photo []byte
+		want  int
+	}{
+		{"byte appended, scrubbed digest recorded", scrubbed, appended, 1},
+		{"byte appended, pixel digest recorded", pixels, appended, 1},
+		{"byte appended, only the file digest recorded", base, appended, 0},
+		{"another photo", scrubbed, other, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page := reusePage(f)
+			ds := reuseFindings(t, []check.Withdrawal{tc.w}, "content/stories/copy/index.md", page, tc.photo)
+			if len(ds) != tc.want {
+				t.Fatalf("%d findings, want %d: %v", len(ds), tc.want, ds)
+			}
+			for _, d := range ds {
+				if got := fieldsOf(page, []diag.Diagnostic{d}); got[0] != "- id" || !strings.Contains(d.Message, "media m-0901") {
+					t.Errorf("finding %v at %q, want at the media id", d, got)
+				}
+			}
+		})
+	}
 }

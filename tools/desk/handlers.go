@@ -32,6 +32,9 @@ var notices = map[string]string{
 	"expired": "signin_expired", "out": "signed_out", "phrase": "phrase_saved", "saved": "write_saved",
 	"answers": "consent_saved", "stale": "approve_stale", "approved": "approved_text",
 	"consent": "approve_needs_consent", "stopped": "stop_done",
+	// After Config.Withdraw: done at each level, or still pending.
+	"done-" + StopNewUses: "stop_done_stop_new_uses", "done-" + TakeDown: "stop_done_take_down",
+	"done-" + TakeDownDelete: "stop_done_take_down_delete", "stop-pending": "stop_pending",
 	// staff side (staff_*.go)
 	"suggested": "suggest_saved", "accepted": "suggestion_accepted", "rejected": "suggestion_rejected",
 	"choose": "suggestion_choose", "suggestion_stale": "suggestion_stale", "photo": "photo_saved",
@@ -150,7 +153,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *req) {
 		fail(http.StatusUnauthorized, "signin_failed")
 		return
 	}
-	s.startSession(w, acct.ID, newPhraseFingerprint(phrase), false)
+	if err := s.startSession(w, r, acct.ID, phrase, false); err != nil {
+		s.failed(w, r, q, "sign-in", err)
+		return
+	}
 	s.logf("sign-in account %s", acct.ID)
 	http.Redirect(w, r, landing(&acct), http.StatusSeeOther)
 }
@@ -190,8 +196,14 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "enrolment", err)
 		return
 	}
-	s.endSessions(acct.ID)
-	s.startSession(w, acct.ID, nil, true)
+	if err := s.endSessions(r, acct.ID); err != nil {
+		s.failed(w, r, q, "enrolment", err)
+		return
+	}
+	if err := s.startSession(w, r, acct.ID, "", true); err != nil {
+		s.failed(w, r, q, "enrolment", err)
+		return
+	}
 	s.logf("enrolment account %s: code redeemed", acct.ID)
 	http.Redirect(w, r, "/enrol/phrase", http.StatusSeeOther)
 }
@@ -233,8 +245,14 @@ func (s *Server) setPhrase(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "phrase", err)
 		return
 	}
-	s.endSessions(q.acct.ID)
-	s.startSession(w, q.acct.ID, newPhraseFingerprint(p), false)
+	if err := s.endSessions(r, q.acct.ID); err != nil {
+		s.failed(w, r, q, "phrase", err)
+		return
+	}
+	if err := s.startSession(w, r, q.acct.ID, p, false); err != nil {
+		s.failed(w, r, q, "phrase", err)
+		return
+	}
 	s.logf("enrolment account %s: phrase set", q.acct.ID)
 	http.Redirect(w, r, "/stories?n=phrase", http.StatusSeeOther)
 }
@@ -242,7 +260,10 @@ func (s *Server) setPhrase(w http.ResponseWriter, r *http.Request, q *req) {
 // signOut ends the session and tells the browser to drop this site's
 // cache, cookies and storage (Clear-Site-Data), so Back shows nothing.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request, q *req) {
-	s.endSession(q.key)
+	if err := s.cfg.Store.RevokeSession(r.Context(), q.key); err != nil {
+		s.failed(w, r, q, "sign-out", err)
+		return
+	}
 	clearSessionCookie(w, s.cfg.SecureCookies)
 	w.Header().Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
 	s.logf("sign-out account %s", q.acct.ID)
@@ -252,7 +273,10 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, q *req) {
 // signOutEverywhere ends every session of the account, on every device,
 // then signs this one out as signOut does.
 func (s *Server) signOutEverywhere(w http.ResponseWriter, r *http.Request, q *req) {
-	s.endSessions(q.acct.ID)
+	if err := s.endSessions(r, q.acct.ID); err != nil {
+		s.failed(w, r, q, "sign-out", err)
+		return
+	}
 	s.logf("sign-out everywhere account %s", q.acct.ID)
 	s.signOut(w, r, q)
 }
@@ -338,8 +362,10 @@ func storyLang(r *http.Request, st *Story, fallback string) string {
 // writeData is the write page's data.
 type writeData struct {
 	ID, TextLang         string
+	Base                 string // TextBase of the saved text the form is on
 	Title, Summary, Body string
 	Saved                bool
+	Stale                *comparison // set when a save was refused as stale: the text now vs hers
 	// What the page links to, from Allowed.
 	CanPreview, CanWithdraw bool
 	// Suggestions is how many staff suggestions wait for her answer.
@@ -359,7 +385,7 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	lang := storyLang(r, q.story, q.lang)
 	rev := q.story.Current[lang]
-	d := writeData{ID: q.story.ID, TextLang: lang, Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
+	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
 	n, err := s.openSuggestions(r, q.story.ID)
 	if err != nil {
 		s.failed(w, r, q, "write", err)
@@ -414,7 +440,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		rev := q.story.Current[lang]
 		s.render(w, r, http.StatusRequestEntityTooLarge, "write", &view{Lang: q.lang, Account: q.acct,
 			Errors: map[string]string{"body": "field_too_long"},
-			Data:   writeData{ID: q.story.ID, TextLang: lang, Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)})
+			Data:   writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)})
 		return
 	}
 	lang := r.PostForm.Get("text_lang")
@@ -424,7 +450,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		lang = storyLang(r, q.story, q.lang)
 	}
 	old := q.story.Current[lang]
-	d := writeData{ID: q.story.ID, TextLang: lang, Saved: !old.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
+	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(old), Saved: !old.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
 	got := textFields(r.PostForm, q.sess.phraseFP, old, errs)
 	d.Title, d.Summary, d.Body = got.Title, got.Summary, got.Body
 	if len(errs) > 0 {
@@ -436,17 +462,57 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		s.render(w, r, http.StatusUnprocessableEntity, "write", &view{Lang: q.lang, Account: q.acct, Errors: errs, Data: d})
 		return
 	}
-	rev := Revision{Lang: lang, Title: d.Title, Summary: d.Summary, Body: cleanBody(d.Body), By: q.acct.ID, At: s.now()}
-	if err := s.cfg.Store.SaveRevision(r.Context(), q.story.ID, rev); err != nil {
-		if errors.Is(err, ErrWithdrawn) {
-			s.refusedWithdrawn(w, r, q)
+	// The media list is not in her form: it stays as it stands on the
+	// base (a photo accepted since makes the base stale).
+	rev := Revision{Lang: lang, Title: d.Title, Summary: d.Summary, Body: cleanBody(d.Body), Media: old.Media, By: q.acct.ID, At: s.now()}
+	base := r.PostForm.Get("base")
+	if base != d.Base && TextBase(rev) == d.Base {
+		base = d.Base // the very text already saved (a double submit): nothing is lost
+	}
+	ss, err := s.staffStore()
+	if err == nil {
+		err = ss.SaveRevisionOn(r.Context(), q.story.ID, rev, base)
+	}
+	if errors.Is(err, ErrStale) {
+		// The text saved meanwhile, read again: when it is hers (her
+		// autosave and her Save button carrying the same text at once),
+		// it is saved, not a conflict.
+		now, rerr := s.cfg.Store.Story(r.Context(), q.story.ID)
+		switch {
+		case rerr != nil:
+			err = rerr
+		case TextBase(now.Current[lang]) == TextBase(rev):
+			err = nil
+		default:
+			old = now.Current[lang]
+			d.Base = TextBase(old)
+		}
+	}
+	switch {
+	case errors.Is(err, ErrStale):
+		// Saved elsewhere since this form was opened (another tab, a
+		// suggestion she accepted): nothing is written; the page shows the
+		// text now against hers, hers kept in the form, on the new base.
+		s.logf("story %s: stale %s save refused", q.story.ID, lang)
+		if autosave {
+			w.WriteHeader(http.StatusConflict)
 			return
 		}
+		c := compare(old, rev)
+		d.Stale = &c
+		s.render(w, r, http.StatusConflict, "write", &view{Lang: q.lang, Account: q.acct, Notice: "write_stale", Data: d})
+		return
+	case errors.Is(err, ErrWithdrawn):
+		s.refusedWithdrawn(w, r, q)
+		return
+	case err != nil:
 		s.failed(w, r, q, "save", err)
 		return
 	}
 	s.logf("story %s: %s revision saved by %s", q.story.ID, lang, q.acct.ID)
 	if autosave {
+		// The form's next autosave is based on this text.
+		w.Header().Set("X-Desk-Base", TextBase(rev))
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -665,9 +731,15 @@ func (v *view) with(d any) *view { v.Data = d; return v }
 // previewSite serves the built preview to the story's storyteller only
 // (the wrapper checked ActPreview), under the theme's own policy.
 func (s *Server) previewSite(w http.ResponseWriter, r *http.Request, q *req) {
-	s.mu.Lock()
-	res := s.previews[q.story.ID]
-	s.mu.Unlock()
+	// Built here when this desk has none (a restart, another instance
+	// behind the same store: her session is valid on both) or the story
+	// changed since; what it shows is then the current text, whose digest
+	// an approval must carry.
+	res, err := s.preview(r, q.story)
+	if err != nil && !errors.Is(err, errNoText) {
+		s.failed(w, r, q, "preview", err)
+		return
+	}
 	if res == nil || res.buildErr != nil {
 		s.notFound(w, r, q)
 		return
@@ -786,11 +858,22 @@ func (s *Server) stop(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	s.logf("story %s: stop sharing (%s) asked by %s", q.story.ID, level, q.acct.ID)
-	if s.cfg.Withdraw != nil {
-		if err := s.cfg.Withdraw(r.Context(), q.story.ID, level, q.acct.ID); err != nil {
-			s.failed(w, r, q, "withdraw", err)
-			return
-		}
+	if s.cfg.Withdraw == nil {
+		http.Redirect(w, r, "/stories/"+q.story.ID+"/stop?n=stopped", http.StatusSeeOther)
+		return
 	}
-	http.Redirect(w, r, "/stories/"+q.story.ID+"/stop?n=stopped", http.StatusSeeOther)
+	// Her request is recorded above, whatever happens next; she is told
+	// whether the withdrawal is done or still pending (staff see it).
+	if err := s.cfg.Withdraw(r.Context(), q.story.ID, level, q.acct.ID); err != nil {
+		s.logf("story %s: withdrawal (%s) not finished (%T); staff must run it again", q.story.ID, level, err)
+		http.Redirect(w, r, "/stories/"+q.story.ID+"/stop?n=stop-pending", http.StatusSeeOther)
+		return
+	}
+	s.logf("story %s: withdrawal (%s) done", q.story.ID, level)
+	if level == TakeDownDelete {
+		// Erased: the story is no more, not even its stop page.
+		http.Redirect(w, r, "/stories?n=done-"+level, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/stories/"+q.story.ID+"/stop?n=done-"+level, http.StatusSeeOther)
 }

@@ -15,6 +15,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"filippo.io/age"
+
+	"storyguard/tools/stories"
 )
 
 // testPhrase keeps argon2id cheap in handler tests; PhraseParams itself is
@@ -92,6 +96,35 @@ func newTestDesk(t testing.TB) *testDesk {
 	}
 	d.ts = httptest.NewServer(d.srv.Handler())
 	t.Cleanup(func() { d.ts.Close(); d.srv.Close() })
+	return d
+}
+
+// useStoryStore puts d on a fresh story store (tools/stories on SQLite,
+// one age key) and returns it; d's clock moves to now, since the store
+// judges code and session expiry by its own clock.
+func (d *testDesk) useStoryStore() *stories.Store {
+	d.t.Helper()
+	key, err := age.GenerateX25519Identity()
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	ss, err := stories.Open(d.t.Context(), stories.Options{Path: filepath.Join(d.t.TempDir(), stories.FileName),
+		Recipients: []age.Recipient{key.Recipient()}, Identities: []age.Identity{key}})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.t.Cleanup(func() { ss.Close() })
+	d.srv.cfg.Store = StoryStore{S: ss}
+	d.clock.now = time.Now().UTC()
+	return ss
+}
+
+// newTestDeskOn is newTestDesk, on the story store when durable.
+func newTestDeskOn(t testing.TB, durable bool) *testDesk {
+	d := newTestDesk(t)
+	if durable {
+		d.useStoryStore()
+	}
 	return d
 }
 
@@ -185,6 +218,16 @@ func (c *client) newStory(lang, title, body string) string {
 		c.d.t.Fatalf("save: %d", r.status)
 	}
 	return id
+}
+
+// save posts f to her write form of story id, with the base the form
+// carries now (as her browser would), unless f has one.
+func (c *client) save(id string, f url.Values, hdr ...string) resp {
+	c.d.t.Helper()
+	if !f.Has("base") {
+		f.Set("base", c.base(id, f.Get("text_lang")))
+	}
+	return c.do("POST", "/stories/"+id, f, hdr...)
 }
 
 var digestField = regexp.MustCompile(`name="digest" value="([0-9a-f]{64})"`)

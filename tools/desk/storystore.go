@@ -148,7 +148,7 @@ func (s StoryStore) Story(ctx context.Context, id string) (Story, error) {
 		desc, _ := p.Get("description")
 		t, _ := title.(string)
 		d, _ := desc.(string)
-		st.Current[lang] = Revision{Lang: lang, Title: t, Summary: d, Body: strings.TrimSuffix(string(p.Body()), "\n"), By: r.Author, At: r.CreatedAt}
+		st.Current[lang] = Revision{Lang: lang, Title: t, Summary: d, Body: strings.TrimSuffix(string(p.Body()), "\n"), Media: mediaOf(p), By: r.Author, At: r.CreatedAt}
 	}
 	rec, err := s.record(ctx, id)
 	if err != nil {
@@ -201,11 +201,12 @@ func (s StoryStore) Stories(ctx context.Context) ([]StoryMeta, error) {
 }
 
 // save writes st's materialised page in each of langs whose stored page
-// differs, as a revision by the account by. A save that races another
-// (her autosave and her Save button) is tried again on the newer
-// revision, up to three times: the form carries no base revision yet, so
-// the last save wins (see the report of issue #15: suggested edits need
-// a base revision in the form).
+// differs, as a revision by the account by. A save that races another is
+// tried again on the newer revision, up to three times. Her text is not
+// saved this way from the write form (that carries its base and goes
+// through SaveRevisionOn, refused when stale); this is for a change of
+// answers or approval, which rewrites the front matter of the text as it
+// stands.
 func (s StoryStore) save(ctx context.Context, st Story, by string, langs []string) error {
 	var err error
 	for range 3 {
@@ -296,4 +297,45 @@ func (s StoryStore) SaveWithdrawal(ctx context.Context, id string, w Withdrawal)
 		return fmt.Errorf("story %s: withdrawal level: not one of %v", id, WithdrawalLevels)
 	}
 	return storeErr(s.S.RecordWithdrawal(ctx, id, lvl, w.By))
+}
+
+func sessionErr(err error) error {
+	if errors.Is(err, stories.ErrSessionInvalid) {
+		return fmt.Errorf("%w (%w)", ErrNotFound, err)
+	}
+	return storeErr(err)
+}
+
+// CreateSession implements SessionStore.CreateSession with
+// CreateSessionData.
+func (s StoryStore) CreateSession(ctx context.Context, token string, sess Session, expires time.Time) error {
+	return storeErr(s.S.CreateSessionData(ctx, sess.Account, token, expires, sess.Data))
+}
+
+// Session implements SessionStore.Session with LookupSession, which judges
+// expiry by the story store's clock; now is not used.
+func (s StoryStore) Session(ctx context.Context, token string, _ time.Time) (Session, error) {
+	ss, err := s.S.LookupSession(ctx, token)
+	if err != nil {
+		return Session{}, sessionErr(err)
+	}
+	return Session{Account: ss.AccountID, Created: ss.CreatedAt, Seen: ss.LastSeenAt, Data: ss.Data}, nil
+}
+
+// TouchSession implements SessionStore.TouchSession; the story store
+// records its own clock's time as last seen, not now.
+func (s StoryStore) TouchSession(ctx context.Context, token string, _, expires time.Time) error {
+	_, err := s.S.TouchSession(ctx, token, expires)
+	return sessionErr(err)
+}
+
+// RevokeSession implements SessionStore.RevokeSession.
+func (s StoryStore) RevokeSession(ctx context.Context, token string) error {
+	return s.S.RevokeSession(ctx, token)
+}
+
+// RevokeSessions implements SessionStore.RevokeSessions.
+func (s StoryStore) RevokeSessions(ctx context.Context, account string) error {
+	_, err := s.S.RevokeSessions(ctx, account)
+	return err
 }

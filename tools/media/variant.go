@@ -48,15 +48,7 @@ func Variant(src io.Reader, maxWidth int, opts Options) ([]byte, Info, error) {
 	if info.Width <= maxWidth {
 		return nil, info, fmt.Errorf("%dx%d for width %d: %w", info.Width, info.Height, maxWidth, ErrNoVariantNeeded)
 	}
-	var img image.Image
-	switch info.Format {
-	case JPEG:
-		img, err = decodeJPEG(data, opts)
-	case PNG:
-		img, err = png.Decode(bytes.NewReader(data))
-	case WebP:
-		img, err = webp.Decode(bytes.NewReader(data))
-	}
+	img, err := decodeImage(data, info.Format, opts)
 	if err != nil {
 		return nil, info, fmt.Errorf("decoding %s: %w: %v", info.Format, ErrMalformed, err)
 	}
@@ -101,6 +93,20 @@ func Variant(src io.Reader, maxWidth int, opts Options) ([]byte, Info, error) {
 		return nil, vinfo, fmt.Errorf("variant failed verification: %w", err)
 	}
 	return out.Bytes(), vinfo, nil
+}
+
+// decodeImage decodes data, an image of format f (JPEG with decodeJPEG),
+// with the standard decoders, which ignore metadata and orientation.
+func decodeImage(data []byte, f Format, opts Options) (image.Image, error) {
+	switch f {
+	case JPEG:
+		return decodeJPEG(data, opts)
+	case PNG:
+		return png.Decode(bytes.NewReader(data))
+	case WebP:
+		return webp.Decode(bytes.NewReader(data))
+	}
+	return nil, &UnsupportedError{Format: string(f)}
 }
 
 // decodeJPEG decodes a JPEG that passed Verify with image/jpeg. If

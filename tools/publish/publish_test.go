@@ -228,6 +228,8 @@ func TestAppendAudit(t *testing.T) {
 		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms", ConsentRecords: []string{"Some Person"}},
 		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms", Result: "failed: build: template: errorf: Some Person"},
 		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms", Result: "partial: Some Person"},
+		// Issue #12: a reason is one of vault.Reasons, never free text.
+		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms", Reason: "Some Person", Result: "complete"},
 		{Time: when, Action: "withdraw", StoryID: "st-7q2k9m", Role: "comms"},
 	} {
 		if err := vault.AppendAudit(p, bad); err == nil {
@@ -311,9 +313,21 @@ func TestWithdrawFailureRecordsACategory(t *testing.T) {
 // (a name typed by mistake) is refused without being repeated.
 func TestWithdrawRefusesARoleWithoutEchoingIt(t *testing.T) {
 	for _, f := range []func(context.Context, Parts, WithdrawOptions) (*WithdrawResult, error){Withdraw, EmergencyWithdraw} {
-		_, err := f(context.Background(), Parts{Leaks: func(string, []byte) []Finding { return nil }}, WithdrawOptions{Role: "Some Person"})
+		_, err := f(context.Background(), Parts{Leaks: func(string, []byte) []Finding { return nil }}, WithdrawOptions{Role: "Some Person", Reason: "storyteller request"})
 		if err == nil || strings.Contains(err.Error(), "Some Person") || !strings.Contains(err.Error(), "--by") {
 			t.Errorf("error %v: want --by refused, the value not repeated", err)
+		}
+	}
+}
+
+// TestWithdrawRefusesAFreeTextReason (issue #12): a reason that is not one
+// of vault.Reasons (here part of a registry village) is refused before
+// anything is touched, and not repeated.
+func TestWithdrawRefusesAFreeTextReason(t *testing.T) {
+	for _, reason := range []string{"San Bartolo", "", "Storyteller request", "storyteller request "} {
+		_, err := Withdraw(context.Background(), Parts{Leaks: func(string, []byte) []Finding { return nil }}, WithdrawOptions{Role: "storyteller", Reason: reason})
+		if !errors.Is(err, ErrReason) || reason != "" && strings.Contains(err.Error(), reason) {
+			t.Errorf("reason %q: error %v, want ErrReason without the value", reason, err)
 		}
 	}
 }

@@ -7,13 +7,13 @@ import (
 	"io"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
+	"storyguard/tools/media"
 	"storyguard/tools/store"
 	"storyguard/tools/vault"
 )
@@ -45,6 +45,11 @@ func bundleList(ss []Story) string {
 	return strings.Join(bs, ", ")
 }
 
+// ErrReason is returned by Withdraw for a reason that is not one of
+// vault.Reasons. It does not repeat the reason: free text once carried
+// part of a registry village into the audit log (issue #12).
+var ErrReason = fmt.Errorf("reason: not one of the fixed reasons (%s); the audit log holds no free text", strings.Join(vault.Reasons, ", "))
+
 // Roles are who may ask for a withdrawal: vault.Roles, as the audit log
 // records them.
 var Roles = vault.Roles
@@ -54,8 +59,9 @@ type WithdrawOptions struct {
 	Options
 	// Story is the story id ("st-7q2k9m") or its bundle slug.
 	Story string
-	// Reason is free text for the audit log. It must name nobody: it is
-	// scanned against the registry and refused if it matches.
+	// Reason is why, for the audit log: one of vault.Reasons (or
+	// vault.DeskReason), a fixed vocabulary; anything else is refused
+	// without being repeated.
 	Reason string
 	// Role is who asked, one of vault.Roles.
 	Role string
@@ -84,16 +90,18 @@ type WithdrawResult struct {
 //  0. take the bucket's lease (waiting up to o.LeaseWait, default
 //     DefaultWithdrawLeaseWait, for a running publish) and hold it to the
 //     end, so no publish can interleave;
-//  1. find the story (by id or slug) by parsing only the content files
-//     that can be its own (findOwn: its bundle's, and those holding the
-//     argument; no check, no registry scan, no build); refuse a reason
-//     that names anyone; remove every work folder that holds the story
-//     (CleanWork, and CleanLegacyWork for those of older versions in
-//     $TMPDIR); append the audit entry "started" (story id, consent
-//     records, time) synced to disk, and add the story's URLs to the
-//     purge journal, before anything is changed: a run killed from here
-//     on is still a withdrawal (check refuses the story, publish refuses
-//     to upload it);
+//  1. refuse a reason that is not one of vault.Reasons; find the story
+//     (by id or slug) by parsing only the content files that can be its
+//     own (findOwn: its bundle's, through the story index or else those
+//     holding the argument; no check, no registry scan, no build); remove
+//     every work folder that holds the story (CleanWork, and
+//     CleanLegacyWork for those of older versions in $TMPDIR); append the
+//     audit entry "started" (story id, consent records, time) synced to
+//     disk, record it in the bucket (state/withdrawals/, by a hash of the
+//     story id, so that losing the local log does not undo the
+//     withdrawal), and add the story's URLs to the purge journal, before
+//     anything is changed: a run killed from here on is still a withdrawal
+//     (check refuses the story, publish refuses to upload it);
 //  2. the first phase (issue #17: the story's own pages and photos out
 //     of reach within a second, at any site size): delete every version,
 //     delete marker and incomplete upload under media/<story id>/ and
@@ -101,10 +109,11 @@ type WithdrawResult struct {
 //     uses), then run the full check and find the same story in its plan
 //     (a different story under that name is an error, recorded). When
 //     findOwn is not sure of the story's files (a translation that does
-//     not name it, a page that does not load, two bundles, a story only
-//     in the story store), Withdraw logs why and runs in the full order:
-//     the check finds the story before step 1's audit entry, and the
-//     first deletion is step 4's;
+//     not name it, a page that does not load, two bundles, stored stories
+//     in this run (Options.Overlay), a story only in the story store),
+//     Withdraw logs why and runs in the full order: the check finds the
+//     story before step 1's audit entry, and the first deletion is step
+//     4's;
 //  3. set consent.status: withdrawn and consent.withdrawn: <date> in every
 //     language file of the bundle, so no later publish can bring it back;
 //  4. delete every version, delete marker and incomplete upload under
@@ -126,8 +135,8 @@ type WithdrawResult struct {
 // steps are idempotent, so running Withdraw again finishes the job. The
 // purge journal is kept until a run completes.
 func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
-	if f := p.Leaks("reason", []byte(o.Reason)); len(f) > 0 {
-		return nil, fmt.Errorf("reason: matches registry person %s; the audit log holds ids only, write the reason without names or details", f[0].PersonID)
+	if !vault.ValidWithdrawReason(o.Reason) {
+		return nil, ErrReason
 	}
 	w, err := startWithdrawal(ctx, p, o, o.Reason)
 	if err != nil {
@@ -225,7 +234,7 @@ func findStory(plan *Plan, name string) (Story, error) {
 // EmergencyReason is the reason an emergency withdrawal records in the
 // audit log instead of free text, which could not be checked for names
 // without the registry.
-const EmergencyReason = "emergency withdrawal without the registry key"
+const EmergencyReason = vault.EmergencyReason
 
 // ErrRebuildPending is returned by EmergencyWithdraw after the story's own
 // objects are gone, and the pages that named it (unlistStory): those stay
@@ -302,7 +311,7 @@ func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*Withdr
 // every language file of s.
 func markWithdrawn(p Parts, o WithdrawOptions, s Story) error {
 	for _, f := range s.Files {
-		if err := p.SetWithdrawn(filepath.Join(o.Root, filepath.FromSlash(f)), o.Now); err != nil {
+		if err := p.SetWithdrawn(o.file(f), o.Now); err != nil {
 			return fmt.Errorf("mark %s withdrawn: %w", f, err)
 		}
 	}
@@ -416,6 +425,11 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 		return nil, err
 	}
 	own, ownErr := findOwn(o.Root, o.Vault, o.Story)
+	if ownErr == nil && o.Overlay != "" {
+		// Stored stories are materialised for this run: a file there may
+		// stand in for one under Root, which findOwn does not read.
+		ownErr = fmt.Errorf("stored stories are part of this run: %w", errNotSure)
+	}
 	s := own.Story
 	if ownErr == nil {
 		o.logf("withdraw %s: found from its own files (%d content files parsed), before any check", s.ID, own.Parsed)
@@ -446,6 +460,13 @@ func startWithdrawal(ctx context.Context, p Parts, o WithdrawOptions, reason str
 	started.Time, started.Result = time.Now().UTC(), "started"
 	if err := vault.AppendAudit(o.AuditLog, started); err != nil {
 		return w, w.abort(vault.FailInterrupted, err)
+	}
+	// The bucket keeps a copy (state/, private), so that losing the local
+	// log does not undo the withdrawal: publish refuses a log that lacks
+	// it (syncWithdrawalRecords). Taking the story down matters more than
+	// the copy: a failure is logged, and the next publish copies it.
+	if err := putWithdrawalRecord(ctx, st, started); err != nil {
+		o.logf("withdraw %s: %v; the next publish copies it from the audit log", s.ID, err)
 	}
 	if err := journalPurge(o.Vault, PublicURLs(o.BaseURL, w.prefixes)); err != nil {
 		return w, w.abort(vault.FailInterrupted, err)
@@ -511,7 +532,7 @@ func (w *withdrawal) check(ctx context.Context, p Parts) (Story, error) {
 
 // clean removes the work folders (stale ones, and any holding story s).
 func (w *withdrawal) clean(s Story) error {
-	n, err := CleanWork(w.o.Vault, s.ID)
+	n, err := CleanWork(w.o.Vault, s.ID, w.o.Overlay)
 	if err != nil {
 		return err
 	}
@@ -585,8 +606,10 @@ func (w *withdrawal) fail(category string, err error) (*WithdrawResult, error) {
 // (check.WithdrawnContentRule): the day of the withdrawal (o.Now's UTC
 // day), and from each language file the storyteller's person id, the
 // approval digests (review.approved_sha256 as written and
-// consent.ApprovalDigest of the text now) and the SHA-256 of each listed
-// medium's original in the vault. A file or original that cannot be read
+// consent.ApprovalDigest of the text now), the normalised body and
+// paragraph digests (consent.TextDigests), and of each listed medium's
+// original in the vault its SHA-256 and its media.Fingerprint (scrubbed
+// digest into MediaSHA256, pixel digest into MediaPixels). A file or original that cannot be read
 // is logged (by path or id) and skipped: the withdrawal itself must go on.
 func recordContent(o WithdrawOptions, s Story, e *vault.AuditEntry) {
 	now := o.Now
@@ -595,7 +618,7 @@ func recordContent(o WithdrawOptions, s Story, e *vault.AuditEntry) {
 	}
 	e.Withdrawn = consent.Day(now).Format(time.DateOnly)
 	for _, f := range s.Files {
-		raw, err := os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(f)))
+		raw, err := os.ReadFile(o.file(f))
 		if err != nil {
 			o.logf("withdraw %s: %s could not be read, so its text is not recorded as withdrawn: %v", s.ID, f, err)
 			continue
@@ -613,12 +636,25 @@ func recordContent(o WithdrawOptions, s Story, e *vault.AuditEntry) {
 			e.ApprovalDigests = vault.AppendNew(e.ApprovalDigests, cs.Review.ApprovedSHA256)
 		}
 		e.ApprovalDigests = vault.AppendNew(e.ApprovalDigests, consent.ApprovalDigest(p))
+		body, paras := consent.TextDigests(p)
+		if body != "" {
+			e.BodySHA256 = vault.AppendNew(e.BodySHA256, body)
+		}
+		for _, d := range paras {
+			e.ParagraphSHA256 = vault.AppendNew(e.ParagraphSHA256, d.Sum)
+		}
 		for _, m := range cs.Media {
 			src, err := vault.FindOriginal(o.Vault, m.ID)
 			if err == nil {
 				var sum string
 				if sum, _, err = HashFile(src); err == nil {
 					e.MediaSHA256 = vault.AppendNew(e.MediaSHA256, sum)
+					if fp, ferr := media.FingerprintFile(src); ferr == nil {
+						e.MediaSHA256 = vault.AppendNew(e.MediaSHA256, fp.Scrubbed)
+						e.MediaPixels = vault.AppendNew(e.MediaPixels, fp.Pixels)
+					} else {
+						o.logf("withdraw %s: the original of media %s does not decode, so only its file digest is recorded as withdrawn", s.ID, consent.SafeMediaID(m.ID))
+					}
 					continue
 				}
 			}

@@ -397,6 +397,26 @@ func (l *Lease) renew() {
 	}
 }
 
+// carriesToken reports whether the current lease object names this run's
+// token (read and parsed; any error: false, so another run's lease is
+// never deleted).
+func (l *Lease) carriesToken(ctx context.Context) bool {
+	rc, err := l.st.Get(ctx, LeaseKey)
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, 64<<10))
+	if err != nil {
+		return false
+	}
+	h, err := ParseLeaseHolder(data)
+	l.mu.Lock()
+	token := l.holder.Token
+	l.mu.Unlock()
+	return err == nil && token != "" && h.Token == token
+}
+
 // Holder is what the lease records about its holder, this run.
 func (l *Lease) Holder() LeaseHolder {
 	l.mu.Lock()
@@ -425,8 +445,30 @@ func (l *Lease) Release(ctx context.Context) error {
 		etag, vid := l.etag, l.versionID
 		l.mu.Unlock()
 		cur, serr := l.st.Stat(ctx, LeaseKey)
-		if serr != nil || cur.ETag != etag {
-			return // gone already, or no longer ours
+		if serr != nil {
+			return // gone already
+		}
+		if cur.ETag != etag {
+			// A renewal cut short by the cancel above may have been
+			// written although this run never read the reply: the lease
+			// is still ours when it carries this run's token, and left
+			// there it would refuse every run for a whole TTL.
+			if !l.carriesToken(ctx) {
+				return // no longer ours
+			}
+			// Ours: remove every version of it, the one that renewal
+			// would have deleted included, so none becomes current.
+			if vs, lerr := l.st.ListVersions(ctx, StatePrefix); lerr == nil {
+				for _, v := range vs {
+					if v.Key == LeaseKey && v.VersionID != "" && v.VersionID != "null" {
+						if derr := l.st.DeleteVersion(ctx, LeaseKey, v.VersionID); derr != nil && err == nil {
+							err = fmt.Errorf("release lease %s: %w", LeaseKey, derr)
+						}
+					}
+				}
+				return
+			}
+			vid = cur.VersionID
 		}
 		if vid == "" || vid == "null" {
 			err = l.st.Delete(ctx, LeaseKey)

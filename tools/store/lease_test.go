@@ -371,3 +371,49 @@ func TestLeaseOfDeadProcessOnThisHost(t *testing.T) {
 		t.Fatalf("%d takers won the dead holder's lease, want exactly 1 (%v)", won, errs)
 	}
 }
+
+// TestReleaseAfterAnUnseenRenewal: a renewal cut short by Release's cancel
+// may be written by the server although the run never read its reply (a
+// new ETag it does not know). Release must still remove its own lease, or
+// every run is refused for a whole TTL; another run's lease stays.
+func TestReleaseAfterAnUnseenRenewal(t *testing.T) {
+	_, s := startGateway(t, "", GatewayOptions{})
+	ctx := context.Background()
+	overwrite := func(h LeaseHolder) {
+		t.Helper()
+		body, _ := json.Marshal(h)
+		if _, err := s.Put(ctx, LeaseKey, bytes.NewReader(body), int64(len(body)), Meta{SHA256: sum(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw", TTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The unseen renewal: the same holder, a later expiry, a new ETag (and
+	// the version it replaced still there, as its delete never ran).
+	h := l.Holder()
+	h.Expires = h.Expires.Add(time.Minute)
+	overwrite(h)
+	if err := l.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Stat(ctx, LeaseKey); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the run's own lease is still there after Release: %v", err)
+	}
+	next, err := AcquireLease(ctx, s, LeaseOptions{Operation: "publish", TTL: time.Minute})
+	if err != nil {
+		t.Fatalf("the next run is refused: %v", err)
+	}
+
+	// Another run's lease written over this one's is left alone.
+	other := next.Holder()
+	other.Token = strings.Repeat("cd", 16)
+	overwrite(other)
+	if err := next.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AcquireLease(ctx, s, LeaseOptions{Operation: "withdraw", TTL: time.Minute}); !errors.Is(err, ErrLeaseHeld) {
+		t.Fatalf("Release removed another run's lease: %v", err)
+	}
+}

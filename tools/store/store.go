@@ -11,6 +11,7 @@
 //	site/<path>                       the built site
 //	state/index/<16 hex>.json         Sync's private digest index (never public)
 //	state/lease.json                  the run lease (lease.go; never public)
+//	state/withdrawals/<sha256>.json   the bucket's record of a withdrawal, by a hash of its story id (never public)
 //
 // Each object carries exactly one piece of user metadata, its sha256
 // (x-amz-meta-sha256, lowercase hex), plus Content-Type and Cache-Control.
@@ -200,13 +201,18 @@ const (
 	// StatePrefix holds Storyguard's private bookkeeping (Sync's digest
 	// index). The bucket policy never makes it public.
 	StatePrefix = "state/"
+	// WithdrawalPrefix holds the bucket's record of each withdrawal,
+	// state/withdrawals/<sha256>.json (a hash of the story id, never the
+	// id), so that a withdrawal outlives the loss of the local audit log
+	// (issue #12). Private like all of state/.
+	WithdrawalPrefix = StatePrefix + "withdrawals/"
 )
 
 var (
 	storyIDRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 	sha256Re   = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	extRe      = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
-	stateKeyRe = regexp.MustCompile(`^state/(index/[0-9a-f]{16}\.json|lease\.json)$`)
+	stateKeyRe = regexp.MustCompile(`^state/(index/[0-9a-f]{16}\.json|lease\.json|withdrawals/[0-9a-f]{64}\.json)$`)
 )
 
 // maxKeyBytes is S3's key length limit (S3 user guide, "Naming objects":
@@ -224,7 +230,8 @@ const maxKeyBytes = 1024
 //     "-._~+@,=" only: no space, control character, backslash, "%", "?",
 //     "#" or other punctuation; no trailing "/".
 //   - state/index/<16 lowercase hex>.json: Sync's index; state/lease.json:
-//     the run lease.
+//     the run lease; state/withdrawals/<64 lowercase hex>.json: a
+//     withdrawal's record (WithdrawalPrefix).
 func ValidateKey(key string) error {
 	bad := func(why string) error { return fmt.Errorf("key %q: %s: %w", key, why, ErrBadKey) }
 	if len(key) > maxKeyBytes {
@@ -251,7 +258,7 @@ func ValidateKey(key string) error {
 		return validateSitePath(key[len(SitePrefix):], bad)
 	case strings.HasPrefix(key, StatePrefix):
 		if !stateKeyRe.MatchString(key) {
-			return bad("state/ holds only state/index/<16 hex>.json and state/lease.json")
+			return bad("state/ holds only state/index/<16 hex>.json, state/lease.json and state/withdrawals/<sha256>.json")
 		}
 		return nil
 	}

@@ -22,6 +22,41 @@ var (
 // Roles are who may ask for a withdrawal, as recorded in the audit log.
 var Roles = []string{"storyteller", "guardian", "comms", "legal"}
 
+// Reasons are the withdrawal reasons the audit log may record
+// (AuditEntry.Reason, storyguard withdraw --reason): a fixed vocabulary, as
+// the "failed: " categories are, because free text once carried part of a
+// registry village into the log (issue #12). Each says why in general
+// terms and names nobody.
+var Reasons = []string{
+	"storyteller request",
+	"guardian request",
+	"safety risk",
+	"legal request",
+	"consent expired",
+	"published in error",
+}
+
+// EmergencyReason is the reason an emergency withdrawal records (it was
+// not given by anyone: the --reason of an emergency run is not recorded).
+const EmergencyReason = "emergency withdrawal without the registry key"
+
+// DeskReason is the reason a withdrawal asked for in the desk records
+// (stop sharing: the storyteller's own button, or staff answering her).
+const DeskReason = "stop sharing asked in the desk"
+
+// ValidWithdrawReason reports whether a withdrawal may record r: one of
+// Reasons, or DeskReason.
+func ValidWithdrawReason(r string) bool {
+	return r == DeskReason || slices.Contains(Reasons, r)
+}
+
+// ValidReason reports whether r may stand in AuditEntry.Reason:
+// ValidWithdrawReason, EmergencyReason, or empty (a publish entry gives
+// none).
+func ValidReason(r string) bool {
+	return r == "" || r == EmergencyReason || ValidWithdrawReason(r)
+}
+
 // auditPerson is the form of a registry person id (ids.go).
 var auditPerson = PersonIDPattern
 
@@ -34,13 +69,16 @@ var auditSHA256 = SHA256Pattern
 type AuditEntry struct {
 	// Time is when the action finished, RFC 3339 in UTC.
 	Time time.Time `json:"time"`
-	// Action is "withdraw" or "publish".
+	// Action is "withdraw", "publish", or one of the withdrawal levels
+	// that are not a takedown: ActionStopNewUses, ActionErase.
 	Action string `json:"action"`
 	// StoryID is the story concerned; empty for a whole-site publish.
 	StoryID string `json:"story_id,omitempty"`
 	// Role is who asked, as a role: storyteller, guardian, comms, legal.
 	Role string `json:"role"`
-	// Reason is the reason given, already checked to name nobody.
+	// Reason is why, one of Reasons (or EmergencyReason): a fixed
+	// vocabulary, never free text, so no name or detail can enter the log
+	// through it (issue #12).
 	Reason string `json:"reason,omitempty"`
 	// ObjectVersions, DeleteMarkers and Uploads count what was removed from
 	// the bucket under the story's prefixes.
@@ -67,6 +105,16 @@ type AuditEntry struct {
 	Withdrawn       string   `json:"withdrawn,omitempty"`
 	ApprovalDigests []string `json:"approved_sha256,omitempty"`
 	MediaSHA256     []string `json:"media_sha256,omitempty"`
+	// MediaPixels, BodySHA256 and ParagraphSHA256 keep what the photos and
+	// the text ARE, so that a copy whose file or wording was changed only
+	// on the surface is refused too (issue #12): the pixel digest of every
+	// media original (media.Fingerprint.Pixels; its scrubbed digest is in
+	// MediaSHA256), and per language file the digest of the normalised
+	// body and of each normalised paragraph of at least
+	// consent.MinParagraphRunes (consent.TextDigests). Digests only.
+	MediaPixels     []string `json:"media_pixels_sha256,omitempty"`
+	BodySHA256      []string `json:"body_sha256,omitempty"`
+	ParagraphSHA256 []string `json:"paragraph_sha256,omitempty"`
 	// Result is "started", the entry a withdrawal appends (story id,
 	// consent records, time, synced to disk) before it changes anything,
 	// so that a run killed part way is still recorded and its story refused
@@ -76,6 +124,15 @@ type AuditEntry struct {
 	// (AppendAudit refuses anything else).
 	Result string `json:"result"`
 }
+
+// The actions of a withdrawal level other than the takedown (issue #14):
+// a storyteller's "stop new uses" (nothing new goes out, what is live
+// stays), and the erasure of a stored story after its takedown. Their
+// entries carry the story id, role, time and result "complete" only.
+const (
+	ActionStopNewUses = "stop-new-uses"
+	ActionErase       = "erase"
+)
 
 // The fixed failure categories a withdrawal's audit entry records after
 // "failed: ", and the one partial result (EmergencyWithdraw).
@@ -109,12 +166,15 @@ func validResult(r string) bool {
 // folder 0700 if missing) and syncs it to disk before returning. It refuses
 // an entry whose action is not withdraw or publish, whose story is not a
 // story id, whose role is not one of Roles, or that has no time, naming the
-// field: no name can enter the log through the fields it controls. (Reason
-// is free text: Withdraw scans it against the registry before it gets here.)
+// field: no name can enter the log through the fields it controls. A
+// withdrawal's reason must be one of Reasons (or EmergencyReason); the
+// refused value is never repeated.
 func AppendAudit(path string, e AuditEntry) error {
 	switch {
-	case e.Action != "withdraw" && e.Action != "publish":
-		return fmt.Errorf("audit log %s: field action %q: want withdraw or publish", path, e.Action)
+	case !slices.Contains([]string{"withdraw", "publish", ActionStopNewUses, ActionErase}, e.Action):
+		return fmt.Errorf("audit log %s: field action: want withdraw, publish, %s or %s", path, ActionStopNewUses, ActionErase)
+	case (e.Action == ActionStopNewUses || e.Action == ActionErase) && e.StoryID == "":
+		return fmt.Errorf("audit log %s: field story_id: a withdrawal names its story", path)
 	case e.StoryID != "" && !auditStoryID.MatchString(e.StoryID):
 		return fmt.Errorf("audit log %s: field story_id: want a story id", path)
 	case e.Action == "withdraw" && e.StoryID == "":
@@ -123,6 +183,8 @@ func AppendAudit(path string, e AuditEntry) error {
 		return fmt.Errorf("audit log %s: field role: want one of %v, never a name", path, Roles)
 	case e.Time.IsZero():
 		return fmt.Errorf("audit log %s: field time: missing", path)
+	case !ValidReason(e.Reason):
+		return fmt.Errorf("audit log %s: field reason: want one of %q, never free text", path, Reasons)
 	case !validResult(e.Result):
 		return fmt.Errorf("audit log %s: field result: want complete, partial: or failed: with a fixed category, never free text", path)
 	}
@@ -212,6 +274,9 @@ func WithdrawalRecords(path string) ([]Withdrawal, error) {
 		w.Persons = AppendNew(w.Persons, e.Persons...)
 		w.ApprovalDigests = AppendNew(w.ApprovalDigests, e.ApprovalDigests...)
 		w.MediaSHA256 = AppendNew(w.MediaSHA256, e.MediaSHA256...)
+		w.MediaPixels = AppendNew(w.MediaPixels, e.MediaPixels...)
+		w.BodySHA256 = AppendNew(w.BodySHA256, e.BodySHA256...)
+		w.ParagraphSHA256 = AppendNew(w.ParagraphSHA256, e.ParagraphSHA256...)
 	}
 	return out, nil
 }
@@ -226,6 +291,12 @@ func AppendNew(list []string, vs ...string) []string {
 	}
 	return list
 }
+
+// WithdrawEntries returns the withdraw entries of the audit log at path, in
+// order, each one's ids, digests and day checked; a missing log has none,
+// and a line that does not decode or holds a malformed id is an error
+// naming the file and line.
+func WithdrawEntries(path string) ([]AuditEntry, error) { return readWithdrawals(path) }
 
 // readWithdrawals returns the withdraw entries of the audit log at path,
 // in order, each one's ids, digests and day checked (validIDs) and its
@@ -278,6 +349,9 @@ func (e AuditEntry) validIDs() error {
 		{"persons", e.Persons, auditPerson, "registry person ids, never a name"},
 		{"approved_sha256", e.ApprovalDigests, auditSHA256, "64 lowercase hex digits"},
 		{"media_sha256", e.MediaSHA256, auditSHA256, "64 lowercase hex digits"},
+		{"media_pixels_sha256", e.MediaPixels, auditSHA256, "64 lowercase hex digits"},
+		{"body_sha256", e.BodySHA256, auditSHA256, "64 lowercase hex digits"},
+		{"paragraph_sha256", e.ParagraphSHA256, auditSHA256, "64 lowercase hex digits"},
 	} {
 		for _, v := range f.vs {
 			if !f.re.MatchString(v) {
@@ -311,6 +385,13 @@ type Withdrawal struct {
 	// consent.ApprovalDigest of the text as it was.
 	ApprovalDigests []string
 	// MediaSHA256 are the lowercase hex SHA-256 of the vault original of
-	// every medium its language files listed.
+	// every medium its language files listed, of its scrubbed copy
+	// (media.Fingerprint.Scrubbed) and of every published media object.
 	MediaSHA256 []string
+	// MediaPixels are the pixel digests of those originals
+	// (media.Fingerprint.Pixels).
+	MediaPixels []string
+	// BodySHA256 and ParagraphSHA256 are the normalised body and
+	// paragraph digests of its language files (consent.TextDigests).
+	BodySHA256, ParagraphSHA256 []string
 }
