@@ -48,10 +48,10 @@ type ownStory struct {
 // files that can be its own. When name is a well-formed story id that the
 // vault's story index (StoryIndexPath, written by each publish) records,
 // only that bundle's files are read and parsed; otherwise, or when they
-// do not name it (the index is stale), it reads every Markdown file as
-// content.LoadSite does but parses only those whose bundle name names or
-// whose bytes hold name (a story_id can only equal name if its file
-// holds it). It reads the configuration too (the languages, for
+// do not name it (the index is stale), it parses only the files whose
+// bundle name names and, when name is a well-formed story id, reads
+// every Markdown file as content.LoadSite does to parse those whose bytes
+// hold it too (a story_id can only equal name if its file holds it). It reads the configuration too (the languages, for
 // PagePrefix).
 //
 // The result is for sure, or an error wrapping errNotSure: the story's
@@ -79,9 +79,16 @@ func findOwn(root, vaultDir, name string) (ownStory, error) {
 			parsed = own.Parsed
 		}
 	}
-	needle := []byte(name)
-	own, err := findOwnIn(root, name, func(rel string) bool { return consent.NamesStory(name, "", content.BundleOf(rel)) },
-		func(_ string, raw []byte) bool { return bytes.Contains(raw, needle) })
+	// Only a well-formed story id needs the bytes read: a slug or bundle
+	// path is matched by path alone, and a page whose malformed story_id
+	// equals it is refused by the full check that follows (two stories
+	// under one name), as before.
+	var byBytes func(string, []byte) bool
+	if consent.SafeStoryID(name) == name {
+		needle := []byte(name)
+		byBytes = func(_ string, raw []byte) bool { return bytes.Contains(raw, needle) }
+	}
+	own, err := findOwnIn(root, name, func(rel string) bool { return consent.NamesStory(name, "", content.BundleOf(rel)) }, byBytes)
 	own.Parsed += parsed
 	return own, err
 }
