@@ -30,7 +30,7 @@ const (
 // notices are the ?n= values a redirect may carry, and their message keys.
 var notices = map[string]string{
 	"expired": "signin_expired", "out": "signed_out", "phrase": "phrase_saved", "saved": "write_saved",
-	"answers": "consent_saved", "stale": "approve_stale", "approved": "approved_text",
+	"answers": "consent_saved", "reapprove": "consent_reapprove", "stale": "approve_stale", "approved": "approved_text",
 	"consent": "approve_needs_consent", "stopped": "stop_done",
 	// staff side (staff_*.go)
 	"suggested": "suggest_saved", "accepted": "suggestion_accepted", "rejected": "suggestion_rejected",
@@ -298,6 +298,22 @@ func (s *Server) listStories(w http.ResponseWriter, r *http.Request, q *req) {
 		}
 		if len(st.Approvals) > 0 {
 			it.State = "state_approved"
+			person, err := s.person(r, &st)
+			if err != nil {
+				s.failed(w, r, q, "list", err)
+				return
+			}
+			// Approved only while every text she approved still holds
+			// (the same text, the same answers); else she must approve
+			// again, and the list says so.
+			for _, l := range Languages {
+				if _, ok := st.Current[l]; !ok {
+					continue
+				}
+				if _, ok := st.approved(l, person); !ok {
+					it.State = "state_reapprove"
+				}
+			}
 		}
 		if st.Withdrawal != nil {
 			it.State = "state_stopped"
@@ -474,11 +490,13 @@ type consentData struct {
 	A          Answers
 	Channels   []string
 	Langs      []string
-	Staff      bool
+	// ReadOnly is true for staff: the answers are hers (Allowed refuses
+	// them ActConsent), so they see them and cannot change them.
+	ReadOnly bool
 }
 
 func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, q *req) {
-	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, Staff: q.acct.Role != Storyteller,
+	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, ReadOnly: !Allowed(q.acct, &q.story.StoryMeta, ActConsent),
 		CanPreview: Allowed(q.acct, &q.story.StoryMeta, ActPreview)}
 	if q.story.Answers != nil {
 		d.A = *q.story.Answers
@@ -488,7 +506,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, q *req) {
 
 func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 	errs := map[string]string{}
-	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, Staff: q.acct.Role != Storyteller,
+	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, ReadOnly: !Allowed(q.acct, &q.story.StoryMeta, ActConsent),
 		CanPreview: Allowed(q.acct, &q.story.StoryMeta, ActPreview)}
 	if !parseForm(w, r, maxFormBytes) {
 		errs["share"] = "field_too_long"
@@ -496,7 +514,7 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	f := r.PostForm
-	a := Answers{By: q.acct.ID, At: s.now(), WithStaff: f.Get("with_staff") == "1" || q.acct.Role != Storyteller}
+	a := Answers{By: q.acct.ID, At: s.now(), WithStaff: f.Get("with_staff") == "1"}
 	pick := func(name string, from []string, dst *string) {
 		v := f.Get(name)
 		if !slices.Contains(from, v) {
@@ -544,6 +562,17 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 		s.render(w, r, http.StatusUnprocessableEntity, "consent", &view{Lang: q.lang, Account: q.acct, Errors: errs, Data: d})
 		return
 	}
+	person, err := s.person(r, q.story)
+	if err != nil {
+		s.failed(w, r, q, "consent", err)
+		return
+	}
+	wasApproved := false
+	for _, l := range Languages {
+		if _, ok := q.story.approved(l, person); ok {
+			wasApproved = true
+		}
+	}
 	if err := s.cfg.Store.SaveAnswers(r.Context(), q.story.ID, a); err != nil {
 		if errors.Is(err, ErrWithdrawn) {
 			s.refusedWithdrawn(w, r, q)
@@ -553,6 +582,13 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	s.logf("story %s: consent answered by %s (status %s, with staff %t)", q.story.ID, q.acct.ID, a.status(), a.WithStaff)
+	if wasApproved {
+		// Any change of her answers cancels her approval (Story.approved):
+		// say so, and send her back to read it again.
+		s.logf("story %s: approval reopened by new consent answers", q.story.ID)
+		http.Redirect(w, r, "/stories/"+q.story.ID+"/consent?n=reapprove", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/stories/"+q.story.ID+"/consent?n=answers", http.StatusSeeOther)
 }
 
@@ -631,6 +667,11 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "preview", err)
 		return
 	}
+	person, err := s.person(r, q.story)
+	if err != nil {
+		s.failed(w, r, q, "preview", err)
+		return
+	}
 	lang := storyLang(r, q.story, q.lang)
 	pl := res.langs[lang]
 	if pl == nil {
@@ -652,7 +693,7 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request, q *req) {
 			d.Blocked = true
 		}
 	}
-	ap, ok := q.story.Approvals[lang]
+	ap, ok := q.story.approved(lang, person)
 	d.Approved = ok && ap.Digest == pl.digest
 	mine := Allowed(q.acct, &q.story.StoryMeta, ActApprove) && !d.Approved && !d.Stopped
 	covered := q.story.Answers.status() == consent.Given && slices.Contains(q.story.Answers.Languages, lang)
@@ -723,7 +764,9 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, q *req) {
 		http.Redirect(w, r, back+"&n=stale", http.StatusSeeOther)
 		return
 	}
-	ap := Approval{Lang: lang, Digest: cur, By: q.acct.ID, At: s.now(), ReadAloud: r.PostForm.Get("read_aloud") == "1"}
+	shown := *q.story.Answers
+	shown.Channels, shown.Languages = slices.Clone(shown.Channels), slices.Clone(shown.Languages)
+	ap := Approval{Lang: lang, Digest: cur, By: q.acct.ID, At: s.now(), ReadAloud: r.PostForm.Get("read_aloud") == "1", Answers: &shown}
 	if err := s.cfg.Store.SaveApproval(r.Context(), q.story.ID, ap); err != nil {
 		if errors.Is(err, ErrWithdrawn) {
 			s.refusedWithdrawn(w, r, q)

@@ -61,6 +61,11 @@ type Approval struct {
 	By        string // her account id
 	At        time.Time
 	ReadAloud bool // staff read the text aloud to her
+	// Answers are the consent answers in force when she approved, as
+	// she saw them: the approval holds only while the story's answers
+	// are still exactly these (Story.approved), and her receipt shows
+	// them. A record without them holds nothing.
+	Answers *Answers `json:",omitempty"`
 }
 
 // Withdrawal levels, the story store's three (issue #15, journey 6).

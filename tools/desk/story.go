@@ -87,8 +87,9 @@ func (a *Answers) byline() (display, kind string) {
 // TermYears after the day answered, at most consent.MaxTermYears) and the
 // approval of that language, then the body. person is the storyteller's
 // registry id. review.approved and approved_sha256 are written only while
-// the recorded approval's digest is the digest of this very text, so a
-// change by anyone reopens approval. ok is false when there is no
+// the recorded approval's digest is the digest of this very text and the
+// consent answers are exactly those she approved with, so a change of
+// either by anyone reopens approval. ok is false when there is no
 // revision in lang.
 func Materialise(s Story, lang, person string) (raw []byte, ok bool) {
 	rev, ok := s.Current[lang]
@@ -96,13 +97,39 @@ func Materialise(s Story, lang, person string) (raw []byte, ok bool) {
 		return nil, false
 	}
 	raw = materialise(s, rev, lang, person, nil)
-	if ap, ok := s.Approvals[lang]; ok {
+	if ap, ok := s.Approvals[lang]; ok && sameAnswers(ap.Answers, s.Answers) {
 		p, _ := content.LoadPage(PagePath(s.ID, lang), lang, raw)
 		if consent.ApprovalDigest(p) == ap.Digest {
 			raw = materialise(s, rev, lang, person, &ap)
 		}
 	}
 	return raw, true
+}
+
+// sameAnswers reports whether the consent answers b are exactly the
+// answers a an approval was given with, who gave them and when included
+// (a new submission moves the consent's dates): any change cancels the
+// approval (issue #15). A nil a (an approval recorded without its
+// answers) matches nothing.
+func sameAnswers(a, b *Answers) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	return a.Share == b.Share && a.Name == b.Name && a.ChosenName == b.ChosenName && a.Danger == b.Danger &&
+		slices.Equal(a.Channels, b.Channels) && slices.Equal(a.Languages, b.Languages) && a.TermYears == b.TermYears &&
+		a.Search == b.Search && a.WithStaff == b.WithStaff && a.By == b.By && a.At.Equal(b.At)
+}
+
+// approved returns the approval of s in lang while it holds: recorded, its
+// digest the digest of the current text (person is the storyteller's
+// registry id), and the consent answers unchanged since. ok is false
+// otherwise: she must approve again.
+func (s Story) approved(lang, person string) (Approval, bool) {
+	ap, ok := s.Approvals[lang]
+	if !ok || !sameAnswers(ap.Answers, s.Answers) || ap.Digest == "" || ap.Digest != Digest(s, lang, person) {
+		return Approval{}, false
+	}
+	return ap, true
 }
 
 func q(s string) string {
