@@ -150,7 +150,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *req) {
 		fail(http.StatusUnauthorized, "signin_failed")
 		return
 	}
-	s.startSession(w, acct.ID, newPhraseFingerprint(phrase), false)
+	if err := s.startSession(w, r, acct.ID, phrase, false); err != nil {
+		s.failed(w, r, q, "sign-in", err)
+		return
+	}
 	s.logf("sign-in account %s", acct.ID)
 	http.Redirect(w, r, landing(&acct), http.StatusSeeOther)
 }
@@ -190,8 +193,14 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "enrolment", err)
 		return
 	}
-	s.endSessions(acct.ID)
-	s.startSession(w, acct.ID, nil, true)
+	if err := s.endSessions(r, acct.ID); err != nil {
+		s.failed(w, r, q, "enrolment", err)
+		return
+	}
+	if err := s.startSession(w, r, acct.ID, "", true); err != nil {
+		s.failed(w, r, q, "enrolment", err)
+		return
+	}
 	s.logf("enrolment account %s: code redeemed", acct.ID)
 	http.Redirect(w, r, "/enrol/phrase", http.StatusSeeOther)
 }
@@ -233,8 +242,14 @@ func (s *Server) setPhrase(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "phrase", err)
 		return
 	}
-	s.endSessions(q.acct.ID)
-	s.startSession(w, q.acct.ID, newPhraseFingerprint(p), false)
+	if err := s.endSessions(r, q.acct.ID); err != nil {
+		s.failed(w, r, q, "phrase", err)
+		return
+	}
+	if err := s.startSession(w, r, q.acct.ID, p, false); err != nil {
+		s.failed(w, r, q, "phrase", err)
+		return
+	}
 	s.logf("enrolment account %s: phrase set", q.acct.ID)
 	http.Redirect(w, r, "/stories?n=phrase", http.StatusSeeOther)
 }
@@ -242,7 +257,10 @@ func (s *Server) setPhrase(w http.ResponseWriter, r *http.Request, q *req) {
 // signOut ends the session and tells the browser to drop this site's
 // cache, cookies and storage (Clear-Site-Data), so Back shows nothing.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request, q *req) {
-	s.endSession(q.key)
+	if err := s.cfg.Store.RevokeSession(r.Context(), q.key); err != nil {
+		s.failed(w, r, q, "sign-out", err)
+		return
+	}
 	clearSessionCookie(w, s.cfg.SecureCookies)
 	w.Header().Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
 	s.logf("sign-out account %s", q.acct.ID)
@@ -252,7 +270,10 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, q *req) {
 // signOutEverywhere ends every session of the account, on every device,
 // then signs this one out as signOut does.
 func (s *Server) signOutEverywhere(w http.ResponseWriter, r *http.Request, q *req) {
-	s.endSessions(q.acct.ID)
+	if err := s.endSessions(r, q.acct.ID); err != nil {
+		s.failed(w, r, q, "sign-out", err)
+		return
+	}
 	s.logf("sign-out everywhere account %s", q.acct.ID)
 	s.signOut(w, r, q)
 }

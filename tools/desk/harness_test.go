@@ -15,6 +15,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"filippo.io/age"
+
+	"storyguard/tools/stories"
 )
 
 // testPhrase keeps argon2id cheap in handler tests; PhraseParams itself is
@@ -93,6 +97,26 @@ func newTestDesk(t testing.TB) *testDesk {
 	d.ts = httptest.NewServer(d.srv.Handler())
 	t.Cleanup(func() { d.ts.Close(); d.srv.Close() })
 	return d
+}
+
+// useStoryStore puts d on a fresh story store (tools/stories on SQLite,
+// one age key) and returns it; d's clock moves to now, since the store
+// judges code and session expiry by its own clock.
+func (d *testDesk) useStoryStore() *stories.Store {
+	d.t.Helper()
+	key, err := age.GenerateX25519Identity()
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	ss, err := stories.Open(d.t.Context(), stories.Options{Path: filepath.Join(d.t.TempDir(), stories.FileName),
+		Recipients: []age.Recipient{key.Recipient()}, Identities: []age.Identity{key}})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.t.Cleanup(func() { ss.Close() })
+	d.srv.cfg.Store = StoryStore{S: ss}
+	d.clock.now = time.Now().UTC()
+	return ss
 }
 
 // account adds an account with a code and returns the code.

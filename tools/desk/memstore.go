@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -21,7 +22,13 @@ type MemoryStore struct {
 	codes     map[string]memCode
 	verifiers map[string]string
 	stories   map[string]*Story
-	st        *memStaff // staff records (staff_memstore.go)
+	sessions  map[string]memSession // by tokenHash
+	st        *memStaff             // staff records (staff_memstore.go)
+}
+
+type memSession struct {
+	Session
+	expires time.Time
 }
 
 type memCode struct {
@@ -33,7 +40,7 @@ type memCode struct {
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{accounts: map[string]Account{}, codes: map[string]memCode{},
-		verifiers: map[string]string{}, stories: map[string]*Story{}}
+		verifiers: map[string]string{}, stories: map[string]*Story{}, sessions: map[string]memSession{}}
 }
 
 // AddAccount creates a, which must have a new ID and Login, without a
@@ -105,7 +112,8 @@ func (m *MemoryStore) RedeemCode(_ context.Context, code string, now time.Time) 
 	return a, nil
 }
 
-// SetVerifier implements Store.SetVerifier.
+// SetVerifier implements Store.SetVerifier; it ends the account's
+// sessions.
 func (m *MemoryStore) SetVerifier(_ context.Context, account, verifier string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -113,6 +121,7 @@ func (m *MemoryStore) SetVerifier(_ context.Context, account, verifier string) e
 		return ErrNotFound
 	}
 	m.verifiers[account] = verifier
+	m.revokeSessions(account) // as tools/stories SetSecret does
 	return nil
 }
 
@@ -211,4 +220,75 @@ func (m *MemoryStore) SaveApproval(_ context.Context, id string, a Approval) err
 // SaveWithdrawal implements Store.SaveWithdrawal.
 func (m *MemoryStore) SaveWithdrawal(_ context.Context, id string, w Withdrawal) error {
 	return m.update(id, func(s *Story) { s.Withdrawal = &w })
+}
+
+// CreateSession implements SessionStore.CreateSession.
+func (m *MemoryStore) CreateSession(_ context.Context, token string, sess Session, expires time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.accounts[sess.Account]; !ok {
+		return fmt.Errorf("create session: account %s: %w", sess.Account, ErrNotFound)
+	}
+	k := tokenHash(token)
+	if _, ok := m.sessions[k]; ok {
+		return errors.New("create session: token exists")
+	}
+	sess.Data = slices.Clone(sess.Data)
+	m.sessions[k] = memSession{Session: sess, expires: expires}
+	return nil
+}
+
+// Session implements SessionStore.Session.
+func (m *MemoryStore) Session(_ context.Context, token string, now time.Time) (Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ss, ok := m.sessions[tokenHash(token)]
+	if !ok || !now.Before(ss.expires) {
+		return Session{}, ErrNotFound
+	}
+	if _, ok := m.accounts[ss.Account]; !ok {
+		return Session{}, ErrNotFound
+	}
+	out := ss.Session
+	out.Data = slices.Clone(out.Data)
+	return out, nil
+}
+
+// TouchSession implements SessionStore.TouchSession.
+func (m *MemoryStore) TouchSession(_ context.Context, token string, now, expires time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := tokenHash(token)
+	ss, ok := m.sessions[k]
+	if !ok || !now.Before(ss.expires) {
+		return ErrNotFound
+	}
+	ss.Seen, ss.expires = now, expires
+	m.sessions[k] = ss
+	return nil
+}
+
+// RevokeSession implements SessionStore.RevokeSession.
+func (m *MemoryStore) RevokeSession(_ context.Context, token string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.sessions, tokenHash(token))
+	return nil
+}
+
+// RevokeSessions implements SessionStore.RevokeSessions.
+func (m *MemoryStore) RevokeSessions(_ context.Context, account string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.revokeSessions(account)
+	return nil
+}
+
+// revokeSessions deletes the account's sessions; m.mu is held.
+func (m *MemoryStore) revokeSessions(account string) {
+	for k, ss := range m.sessions {
+		if ss.Account == account {
+			delete(m.sessions, k)
+		}
+	}
 }

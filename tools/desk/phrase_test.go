@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -138,7 +139,30 @@ func FuzzParseCode(f *testing.F) {
 }
 
 func TestPhraseFingerprintFindsHerPhrase(t *testing.T) {
-	fp := newPhraseFingerprint("Luna sobre el río")
+	tok := strings.Repeat("ab", 32)
+	made := newPhraseFingerprint(tok, "Luna sobre el río")
+	// What a request decodes from the stored session must find it as
+	// well as the one made at sign-in.
+	fp, err := decodePhraseFingerprint(tok, made.encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp.n != made.n {
+		t.Fatalf("decoded length %d, want %d", fp.n, made.n)
+	}
+	// The stored bytes are useless without the token: under another
+	// token they do not find the phrase (or do not decode at all).
+	if other, err := decodePhraseFingerprint(strings.Repeat("cd", 32), made.encode()); err == nil && other.containedIn("luna sobre el río") {
+		t.Error("the stored fingerprint finds the phrase under another token")
+	}
+	if bytes.Contains(made.encode(), []byte{0, 0, 0, byte(made.n)}) {
+		t.Error("the stored fingerprint shows the phrase's length")
+	}
+	for _, bad := range [][]byte{nil, {1, 2, 3}, make([]byte, 37)} {
+		if _, err := decodePhraseFingerprint(tok, bad); err == nil {
+			t.Errorf("decoded %d bytes that are not a fingerprint", len(bad))
+		}
+	}
 	for text, want := range map[string]bool{
 		"Mi clave: luna  sobre\nel RÍO, no la digas": true,
 		"luna sobre el ri\u0301o":                    true,

@@ -17,7 +17,7 @@ type route struct {
 // req is what the wrapper found out about a request.
 type req struct {
 	acct  *Account
-	key   string // the session's token hash
+	key   string // the session's token (from her cookie; never stored)
 	sess  *session
 	lang  string
 	story *Story // loaded for story actions
@@ -76,7 +76,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		safetyHeaders(w.Header(), deskCSP)
 		q := &req{lang: pickLanguage(r)}
-		if sess, key, _ := s.sessionOf(r); sess != nil {
+		if sess, key, _, _ := s.sessionOf(r); sess != nil {
 			q.sess, q.key = sess, key
 			if a, err := s.cfg.Store.Account(r.Context(), sess.account); err == nil {
 				q.acct = &a
@@ -102,12 +102,18 @@ func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		safetyHeaders(w.Header(), deskCSP)
 		q := &req{lang: pickLanguage(r)}
-		sess, key, expired := s.sessionOf(r)
+		sess, key, expired, err := s.sessionOf(r)
+		if err != nil {
+			s.failed(w, r, q, "session", err)
+			return
+		}
 		if sess != nil {
 			a, err := s.cfg.Store.Account(r.Context(), sess.account)
 			if err != nil {
-				s.endSession(key)
-				if !errors.Is(err, ErrNotFound) {
+				if errors.Is(err, ErrNotFound) {
+					err = s.cfg.Store.RevokeSession(r.Context(), key)
+				}
+				if err != nil {
 					s.failed(w, r, q, "account", err)
 					return
 				}

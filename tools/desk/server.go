@@ -16,6 +16,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
@@ -86,7 +87,6 @@ type Server struct {
 	ownWork bool
 
 	mu       sync.Mutex
-	sessions map[string]*session // by token hash
 	previews map[string]*previewResult
 
 	argon   chan struct{} // bounds concurrent argon2id hashing
@@ -122,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 		!(u.Scheme == "https" || u.Scheme == "http" && (u.Hostname() == "localhost" || net.ParseIP(u.Hostname()).IsLoopback())) {
 		return nil, errors.New("desk: field QuickExitURL: want an https URL (http only on loopback, for tests)")
 	}
-	s := &Server{cfg: cfg, sessions: map[string]*session{}, previews: map[string]*previewResult{},
+	s := &Server{cfg: cfg, previews: map[string]*previewResult{},
 		argon: make(chan struct{}, 2), limiter: newLimiter()}
 	if s.cfg.WorkDir == "" {
 		d, err := os.MkdirTemp("", "storyguard-desk-")
@@ -177,13 +177,14 @@ func (s *Server) logf(format string, args ...any) {
 	}
 }
 
-// session is a server-side session, kept in the desk's memory only: a
-// restart signs everyone out.
+// session is a live sign-in session as one request sees it, decoded
+// from the store's Session (sessions live in the Store: a restart signs
+// nobody out, and desk instances on one store share them).
 type session struct {
 	account  string
 	created  time.Time
 	seen     time.Time
-	phraseFP *phraseFingerprint // set at sign-in: refuses a story holding her phrase
+	phraseFP *phraseFingerprint // from sign-in: refuses a story holding her phrase
 	// enrolling: a code was redeemed, no phrase chosen yet
 	// (Account.Enrolling).
 	enrolling bool
@@ -196,59 +197,127 @@ func tokenHash(tok string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// startSession makes a session for account and sets its cookie: HttpOnly,
-// SameSite=Lax, no Expires (gone when the browser closes), Secure when
-// configured.
-func (s *Server) startSession(w http.ResponseWriter, account string, fp *phraseFingerprint, enrolling bool) {
+// sessionData is the desk's record of a session in Session.Data:
+//
+//	byte 0      version, 1
+//	byte 1      flags: 1 = enrolling
+//	bytes 2..   the phrase check (phraseFingerprint.encode), when she
+//	            signed in with a phrase: 36 bytes
+//
+// The phrase check is keyed by the session token, which the store never
+// sees, so the store's copy cannot be used to guess her phrase.
+func sessionData(enrolling bool, fp *phraseFingerprint) []byte {
+	b := []byte{1, 0}
+	if enrolling {
+		b[1] = 1
+	}
+	if fp != nil {
+		b = append(b, fp.encode()...)
+	}
+	return b
+}
+
+// errSessionData: a stored session whose data the desk cannot read. It is
+// ended, never trusted.
+var errSessionData = errors.New("session data: not the desk's format")
+
+func decodeSession(tok string, ss Session) (*session, error) {
+	d := ss.Data
+	if len(d) < 2 || d[0] != 1 || d[1]&^1 != 0 {
+		return nil, errSessionData
+	}
+	sess := &session{account: ss.Account, created: ss.Created, seen: ss.Seen, enrolling: d[1] == 1}
+	if len(d) > 2 {
+		fp, err := decodePhraseFingerprint(tok, d[2:])
+		if err != nil {
+			return nil, err
+		}
+		sess.phraseFP = fp
+	}
+	return sess, nil
+}
+
+// startSession makes a session for account in the store and sets its
+// cookie: HttpOnly, SameSite=Lax, no Expires (gone when the browser
+// closes), Secure when configured. phrase is the phrase she signed in
+// with ("" for none): only its check, keyed by the token, is kept.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, account, phrase string, enrolling bool) error {
 	b := make([]byte, 32)
 	rand.Read(b)
 	tok := hex.EncodeToString(b)
+	var fp *phraseFingerprint
+	if phrase != "" {
+		fp = newPhraseFingerprint(tok, phrase)
+	}
 	now := s.now()
-	s.mu.Lock()
-	s.sessions[tokenHash(tok)] = &session{account: account, created: now, seen: now, phraseFP: fp, enrolling: enrolling}
-	s.mu.Unlock()
+	sess := Session{Account: account, Created: now, Seen: now, Data: sessionData(enrolling, fp)}
+	if err := s.cfg.Store.CreateSession(r.Context(), tok, sess, s.storeExpiry(now)); err != nil {
+		return fmt.Errorf("start session: %w", err)
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true,
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+	return nil
 }
 
-// sessionOf returns the request's live session and its token hash, and
-// touches it; an idle or too old session is deleted and expired is true.
-func (s *Server) sessionOf(r *http.Request) (sess *session, key string, expired bool) {
+// storeExpiry is the expiry the store keeps for a session created at
+// created: its maximum age plus one idle timeout. The desk judges the idle
+// timeout and the maximum age itself, from the stored times, and so can
+// tell her that her session ended; the store's expiry is the backstop that
+// refuses the session by the store's own clock even if nothing asks the
+// desk.
+func (s *Server) storeExpiry(created time.Time) time.Time {
+	return created.Add(s.cfg.MaxSession + s.cfg.IdleTimeout)
+}
+
+// sessionOf returns the request's live session and its token, and touches
+// it. The idle timeout and the maximum age are judged from the stored
+// times by the desk's clock: a session past either is revoked and expired
+// is true. A store that cannot answer is an error (the caller fails
+// closed).
+func (s *Server) sessionOf(r *http.Request) (sess *session, tok string, expired bool, err error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || len(c.Value) != 64 {
-		return nil, "", false
+		return nil, "", false, nil
 	}
-	key = tokenHash(c.Value)
+	tok = c.Value
 	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess = s.sessions[key]
-	if sess == nil {
-		return nil, "", false
+	ss, err := s.cfg.Store.Session(r.Context(), tok, now)
+	if errors.Is(err, ErrNotFound) {
+		return nil, "", false, nil
 	}
-	if now.Sub(sess.seen) >= s.cfg.IdleTimeout || now.Sub(sess.created) >= s.cfg.MaxSession {
-		delete(s.sessions, key)
-		return nil, "", true
+	if err != nil {
+		return nil, "", false, fmt.Errorf("session: %w", err)
+	}
+	if now.Sub(ss.Seen) >= s.cfg.IdleTimeout || now.Sub(ss.Created) >= s.cfg.MaxSession {
+		if err := s.cfg.Store.RevokeSession(r.Context(), tok); err != nil {
+			return nil, "", false, fmt.Errorf("session: %w", err)
+		}
+		return nil, "", true, nil
+	}
+	if sess, err = decodeSession(tok, ss); err != nil {
+		s.logf("session of account %s: %v: ended", ss.Account, err)
+		if err := s.cfg.Store.RevokeSession(r.Context(), tok); err != nil {
+			return nil, "", false, fmt.Errorf("session: %w", err)
+		}
+		return nil, "", false, nil
+	}
+	err = s.cfg.Store.TouchSession(r.Context(), tok, now, s.storeExpiry(ss.Created))
+	if errors.Is(err, ErrNotFound) { // revoked meanwhile
+		return nil, "", false, nil
+	}
+	if err != nil {
+		return nil, "", false, fmt.Errorf("session: %w", err)
 	}
 	sess.seen = now
-	return sess, key, false
+	return sess, tok, false, nil
 }
 
-// endSessions deletes every session of account.
-func (s *Server) endSessions(account string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, sess := range s.sessions {
-		if sess.account == account {
-			delete(s.sessions, k)
-		}
+// endSessions ends every session of account, on every desk instance.
+func (s *Server) endSessions(r *http.Request, account string) error {
+	if err := s.cfg.Store.RevokeSessions(r.Context(), account); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
 	}
-}
-
-func (s *Server) endSession(key string) {
-	s.mu.Lock()
-	delete(s.sessions, key)
-	s.mu.Unlock()
+	return nil
 }
 
 func clearSessionCookie(w http.ResponseWriter, secure bool) {

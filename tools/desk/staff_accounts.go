@@ -192,7 +192,10 @@ func (s *Server) resetAccount(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "accounts", err)
 		return
 	}
-	s.endSessions(a.ID)
+	if err := s.endSessions(r, a.ID); err != nil {
+		s.failed(w, r, q, "accounts", err)
+		return
+	}
 	s.logf("account %s: access reset by %s", a.ID, q.acct.ID)
 	s.showCode(w, r, q, a, code, "account_reset_done")
 }

@@ -28,8 +28,8 @@ func (m *MemoryStore) Accounts(_ context.Context) ([]Account, error) {
 	return slices.Collect(maps.Values(m.accounts)), nil
 }
 
-// ResetAccess deletes the account's verifier and unused codes and adds
-// code.
+// ResetAccess deletes the account's verifier, sessions and unused codes
+// and adds code, as tools/stories ResetAccess does.
 func (m *MemoryStore) ResetAccess(_ context.Context, account, code string, expires time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -37,6 +37,7 @@ func (m *MemoryStore) ResetAccess(_ context.Context, account, code string, expir
 		return fmt.Errorf("account %s: %w", account, ErrNotFound)
 	}
 	delete(m.verifiers, account)
+	m.revokeSessions(account)
 	for h, c := range m.codes {
 		if c.account == account && !c.used {
 			delete(m.codes, h)

@@ -19,10 +19,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"filippo.io/age"
-
-	"storyguard/tools/stories"
 )
 
 func tinyPNG(t *testing.T) []byte {
@@ -78,18 +74,7 @@ func (c *client) base(id, lang string) string {
 func staffDesk(t testing.TB, durable ...bool) (d *testDesk, ana, ed, adm *client, id string) {
 	d = newTestDesk(t)
 	if len(durable) > 0 && durable[0] {
-		key, err := age.GenerateX25519Identity()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ss, err := stories.Open(t.Context(), stories.Options{Path: filepath.Join(t.TempDir(), stories.FileName),
-			Recipients: []age.Recipient{key.Recipient()}, Identities: []age.Identity{key}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ss.Close() })
-		d.srv.cfg.Store = StoryStore{S: ss}
-		d.clock.now = time.Now().UTC() // the store judges code expiry by its own clock
+		d.useStoryStore()
 	}
 	ana = d.client("es")
 	ana.enrol(d.staffAccount("ana", Storyteller), "ana phrase for tests")

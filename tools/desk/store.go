@@ -94,13 +94,16 @@ type Story struct {
 	Withdrawal *Withdrawal         // nil unless she asked to stop sharing
 }
 
-// Session is a server-side sign-in session. Only the hash of its token is
-// kept.
+// Session is a server-side sign-in session as the store keeps it, under
+// the SHA-256 of its token: the token itself is only in her cookie.
 type Session struct {
-	TokenHash string // hex SHA-256 of the cookie's token
-	Account   string
-	Created   time.Time
-	Seen      time.Time // last request
+	Account string
+	Created time.Time // sign-in
+	Seen    time.Time // last request
+	// Data is the desk's own record of the session (sessionData: whether
+	// it is an enrolment session, and the phrase check keyed by the
+	// token), opaque to the store.
+	Data []byte
 }
 
 // ErrWithdrawn is returned by the Save methods for a story taken down
@@ -138,7 +141,8 @@ type Store interface {
 	// calls with one code, one gets ErrNotFound. Stores keep codes hashed.
 	RedeemCode(ctx context.Context, code string, now time.Time) (Account, error)
 	// SetVerifier sets the account's secret-phrase verifier (an argon2id
-	// PHC string), replacing any earlier one.
+	// PHC string), replacing any earlier one, and ends the account's
+	// sessions (the desk starts the new one after).
 	SetVerifier(ctx context.Context, account, verifier string) error
 	// Verifier returns the account's verifier; ErrNotFound when it has none.
 	Verifier(ctx context.Context, account string) (string, error)
@@ -157,4 +161,31 @@ type Store interface {
 	SaveApproval(ctx context.Context, id string, a Approval) error
 	// SaveWithdrawal records a withdrawal request.
 	SaveWithdrawal(ctx context.Context, id string, w Withdrawal) error
+
+	SessionStore
+}
+
+// SessionStore keeps the desk's sign-in sessions, so that a restart signs
+// nobody out and every desk instance on one store shares them. Tokens are
+// passed in and kept only as their SHA-256. The desk judges the idle
+// timeout and the maximum age from the stored Created and Seen; expires is
+// the store's own backstop, after which it answers ErrNotFound whatever
+// the desk asks.
+type SessionStore interface {
+	// CreateSession stores sess under the hash of token, live until
+	// expires.
+	CreateSession(ctx context.Context, token string, sess Session, expires time.Time) error
+	// Session returns the session of token as stored, untouched;
+	// ErrNotFound when it is unknown, revoked, past its expiry at now, or
+	// its account is disabled. A store with its own clock may judge by it.
+	Session(ctx context.Context, token string, now time.Time) (Session, error)
+	// TouchSession records now as the session's last request and expires
+	// as its new expiry; ErrNotFound as Session.
+	TouchSession(ctx context.Context, token string, now, expires time.Time) error
+	// RevokeSession ends the session of token (sign out); an unknown
+	// token is not an error.
+	RevokeSession(ctx context.Context, token string) error
+	// RevokeSessions ends every session of the account (sign out
+	// everywhere, a new phrase, a reset).
+	RevokeSessions(ctx context.Context, account string) error
 }

@@ -297,3 +297,44 @@ func (s StoryStore) SaveWithdrawal(ctx context.Context, id string, w Withdrawal)
 	}
 	return storeErr(s.S.RecordWithdrawal(ctx, id, lvl, w.By))
 }
+
+func sessionErr(err error) error {
+	if errors.Is(err, stories.ErrSessionInvalid) {
+		return fmt.Errorf("%w (%w)", ErrNotFound, err)
+	}
+	return storeErr(err)
+}
+
+// CreateSession implements SessionStore.CreateSession with
+// CreateSessionData.
+func (s StoryStore) CreateSession(ctx context.Context, token string, sess Session, expires time.Time) error {
+	return storeErr(s.S.CreateSessionData(ctx, sess.Account, token, expires, sess.Data))
+}
+
+// Session implements SessionStore.Session with LookupSession, which judges
+// expiry by the story store's clock; now is not used.
+func (s StoryStore) Session(ctx context.Context, token string, _ time.Time) (Session, error) {
+	ss, err := s.S.LookupSession(ctx, token)
+	if err != nil {
+		return Session{}, sessionErr(err)
+	}
+	return Session{Account: ss.AccountID, Created: ss.CreatedAt, Seen: ss.LastSeenAt, Data: ss.Data}, nil
+}
+
+// TouchSession implements SessionStore.TouchSession; the story store
+// records its own clock's time as last seen, not now.
+func (s StoryStore) TouchSession(ctx context.Context, token string, _, expires time.Time) error {
+	_, err := s.S.TouchSession(ctx, token, expires)
+	return sessionErr(err)
+}
+
+// RevokeSession implements SessionStore.RevokeSession.
+func (s StoryStore) RevokeSession(ctx context.Context, token string) error {
+	return s.S.RevokeSession(ctx, token)
+}
+
+// RevokeSessions implements SessionStore.RevokeSessions.
+func (s StoryStore) RevokeSessions(ctx context.Context, account string) error {
+	_, err := s.S.RevokeSessions(ctx, account)
+	return err
+}

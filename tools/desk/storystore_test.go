@@ -3,12 +3,9 @@ package desk
 import (
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"filippo.io/age"
 
 	"storyguard/tools/stories"
 )
@@ -19,20 +16,9 @@ import (
 // materialises; another storyteller still gets 404; a stale approval is
 // still refused.
 func TestThinPathOnTheStoryStore(t *testing.T) {
-	id0, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ss, err := stories.Open(t.Context(), stories.Options{Path: filepath.Join(t.TempDir(), stories.FileName),
-		Recipients: []age.Recipient{id0.Recipient()}, Identities: []age.Identity{id0}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ss.Close() })
-	store := StoryStore{S: ss}
 	d := newTestDesk(t)
-	d.srv.cfg.Store = store
-	d.clock.now = time.Now().UTC() // the store judges code expiry by its own clock
+	ss := d.useStoryStore()
+	store := StoryStore{S: ss}
 	add := func(login string, role Role, person string) string {
 		id, err := store.AddAccount(t.Context(), Account{Login: login, Role: role, Person: person})
 		if err != nil {

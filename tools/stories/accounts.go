@@ -388,12 +388,23 @@ type Session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	// Data is the desk's opaque record of the session, written once when
+	// it starts (CreateSessionData); nil when none was given.
+	Data []byte
 }
 
 // CreateSession stores a session for the account under the hash of token,
-// expiring at expires. ErrNotFound when there is no such active account;
-// ErrExists when the token is already stored.
+// expiring at expires, with no data (CreateSessionData). ErrNotFound when
+// there is no such active account; ErrExists when the token is already
+// stored.
 func (s *Store) CreateSession(ctx context.Context, accountID, token string, expires time.Time) error {
+	return s.CreateSessionData(ctx, accountID, token, expires, nil)
+}
+
+// CreateSessionData is CreateSession with the desk's data for the session,
+// stored in the same statement, so that no session is ever seen without
+// it. Errors as CreateSession.
+func (s *Store) CreateSessionData(ctx context.Context, accountID, token string, expires time.Time, data []byte) error {
 	if token == "" {
 		return fmt.Errorf("create session: field token: %w: empty", ErrInvalid)
 	}
@@ -402,8 +413,8 @@ func (s *Store) CreateSession(ctx context.Context, accountID, token string, expi
 		if err := s.accountExists(ctx, tx, "create session", accountID, true); err != nil {
 			return err
 		}
-		res, err := s.exec(ctx, tx, "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-			digest(token), accountID, now, now, expires.UTC().UnixMilli())
+		res, err := s.exec(ctx, tx, "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+			digest(token), accountID, now, now, expires.UTC().UnixMilli(), data)
 		if err != nil {
 			return err
 		}
@@ -414,6 +425,35 @@ func (s *Store) CreateSession(ctx context.Context, accountID, token string, expi
 	})
 }
 
+const sessionCols = "account_id, created_at, last_seen_at, expires_at, data"
+
+func scanSession(row interface{ Scan(...any) error }) (Session, error) {
+	var ss Session
+	var c, l, e int64
+	if err := row.Scan(&ss.AccountID, &c, &l, &e, &ss.Data); err != nil {
+		return Session{}, err
+	}
+	ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = time.UnixMilli(c).UTC(), time.UnixMilli(l).UTC(), time.UnixMilli(e).UTC()
+	return ss, nil
+}
+
+// LookupSession returns the session of token, without touching it, when
+// it is live (not expired at now, account not disabled): the desk reads
+// its stored times to judge the idle timeout and the maximum age by its
+// own clock before it calls TouchSession. ErrSessionInvalid otherwise.
+func (s *Store) LookupSession(ctx context.Context, token string) (Session, error) {
+	ss, err := scanSession(s.db.QueryRowContext(ctx, s.q(`SELECT `+sessionCols+` FROM sessions
+WHERE token_hash = ? AND expires_at > ?
+  AND account_id IN (SELECT id FROM accounts WHERE disabled_at IS NULL)`), digest(token), s.millis()))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrSessionInvalid
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("lookup session: %w", err)
+	}
+	return ss, nil
+}
+
 // TouchSession looks the session up by token and, when it is live (not
 // expired at now, account not disabled), records now as last seen and sets
 // its expiry to expires (the desk's idle timeout; the zero time keeps the
@@ -421,19 +461,16 @@ func (s *Store) CreateSession(ctx context.Context, accountID, token string, expi
 func (s *Store) TouchSession(ctx context.Context, token string, expires time.Time) (Session, error) {
 	now := s.millis()
 	exp := sql.NullInt64{Int64: expires.UTC().UnixMilli(), Valid: !expires.IsZero()}
-	var ss Session
-	var c, l, e int64
-	err := s.db.QueryRowContext(ctx, s.q(`UPDATE sessions SET last_seen_at = ?, expires_at = COALESCE(?, expires_at)
+	ss, err := scanSession(s.db.QueryRowContext(ctx, s.q(`UPDATE sessions SET last_seen_at = ?, expires_at = COALESCE(?, expires_at)
 WHERE token_hash = ? AND expires_at > ?
   AND account_id IN (SELECT id FROM accounts WHERE disabled_at IS NULL)
-RETURNING account_id, created_at, last_seen_at, expires_at`), now, exp, digest(token), now).Scan(&ss.AccountID, &c, &l, &e)
+RETURNING `+sessionCols), now, exp, digest(token), now))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrSessionInvalid
 	}
 	if err != nil {
 		return Session{}, fmt.Errorf("touch session: %w", err)
 	}
-	ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = time.UnixMilli(c).UTC(), time.UnixMilli(l).UTC(), time.UnixMilli(e).UTC()
 	return ss, nil
 }
 

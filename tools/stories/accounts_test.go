@@ -250,6 +250,18 @@ func TestSessionsSecretsPasskeysAndReset(t *testing.T) {
 		if err != nil || ss.AccountID != a.ID || !ss.ExpiresAt.Equal(time.UnixMilli(later.UnixMilli()).UTC()) {
 			t.Fatalf("TouchSession = %+v, %v", ss, err)
 		}
+		if err := s.CreateSessionData(ctx, a.ID, "tok-data", later, []byte{1, 2, 3}); err != nil {
+			t.Fatal(err)
+		}
+		if ss, err := s.LookupSession(ctx, "tok-data"); err != nil || ss.AccountID != a.ID || string(ss.Data) != "\x01\x02\x03" {
+			t.Fatalf("LookupSession = %+v, %v", ss, err)
+		}
+		if ss, err := s.TouchSession(ctx, "tok-data", time.Time{}); err != nil || string(ss.Data) != "\x01\x02\x03" {
+			t.Fatalf("TouchSession kept no data: %+v, %v", ss, err)
+		}
+		if _, err := s.LookupSession(ctx, "tok-nope"); !errors.Is(err, ErrSessionInvalid) {
+			t.Errorf("LookupSession of an unknown token: %v", err)
+		}
 		if err := s.RevokeSession(ctx, "tok-1"); err != nil {
 			t.Fatal(err)
 		}
@@ -261,6 +273,9 @@ func TestSessionsSecretsPasskeysAndReset(t *testing.T) {
 		}
 		if _, err := s.TouchSession(ctx, "tok-expired", time.Time{}); !errors.Is(err, ErrSessionInvalid) {
 			t.Errorf("expired session valid: %v", err)
+		}
+		if _, err := s.LookupSession(ctx, "tok-expired"); !errors.Is(err, ErrSessionInvalid) {
+			t.Errorf("expired session found: %v", err)
 		}
 		if err := s.SetSecret(ctx, a.ID, []byte("argon2id$v=19$...")); err != nil {
 			t.Fatal(err)

@@ -60,8 +60,10 @@
 //     PasskeyByCredential, Passkeys, UpdatePasskey, DeletePasskey: opaque
 //     blobs keyed by credential id (unique across accounts: ErrExists).
 //   - Sessions, stored by SHA-256 of the token: CreateSession(ctx, acct,
-//     token, expires); TouchSession(ctx, token, newExpiry) (Session, error)
-//     records last seen and returns the account, ErrSessionInvalid when
+//     token, expires), CreateSessionData with the desk's opaque record of
+//     it; LookupSession(ctx, token) reads it untouched; TouchSession(ctx,
+//     token, newExpiry) (Session, error) records last seen and returns the
+//     account and the stored times, ErrSessionInvalid when
 //     unknown, revoked, expired or the account is disabled; RevokeSession
 //     (sign out); RevokeSessions(ctx, acct) (sign out everywhere).
 //   - ResetAccess(ctx, acct, newCode, expires): when a phrase or phone is
