@@ -31,7 +31,7 @@ const (
 var notices = map[string]string{
 	"expired": "signin_expired", "out": "signed_out", "phrase": "phrase_saved", "saved": "write_saved",
 	"answers": "consent_saved", "reapprove": "consent_reapprove", "stale": "approve_stale", "approved": "approved_text",
-	"consent": "approve_needs_consent", "stopped": "stop_done",
+	"consent": "approve_needs_consent", "not_ready": "approve_not_ready", "stopped": "stop_done",
 	// staff side (staff_*.go)
 	"suggested": "suggest_saved", "accepted": "suggestion_accepted", "rejected": "suggestion_rejected",
 	"choose": "suggestion_choose", "suggestion_stale": "suggestion_stale", "photo": "photo_saved",
@@ -672,6 +672,7 @@ type previewData struct {
 	Approved     bool // she approved exactly this text
 	CanApprove   bool
 	NeedsConsent bool // she could approve once her consent covers this language
+	NotReady     bool // consent covers it, but the build failed or a finding blocks it
 	Stopped      bool
 }
 
@@ -709,16 +710,15 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request, q *req) {
 	if !d.Failed {
 		d.Frame = "/stories/" + q.story.ID + "/preview/site/" + strings.TrimSuffix(pl.page, "index.html")
 	}
-	for _, f := range pl.findings {
-		if f.Blocking && f.Key != "finding_review" {
-			d.Blocked = true
-		}
-	}
+	d.Blocked = pl.blocked()
 	ap, ok := q.story.approved(lang, person)
 	d.Approved = ok && ap.Digest == pl.digest
 	mine := Allowed(q.acct, &q.story.StoryMeta, ActApprove) && !d.Approved && !d.Stopped
 	covered := q.story.Answers.status() == consent.Given && slices.Contains(q.story.Answers.Languages, lang)
-	d.CanApprove, d.NeedsConsent = mine && covered, mine && !covered
+	// She approves only what she saw: a preview built without error,
+	// with nothing that blocks it (approvable checks it again on post).
+	d.CanApprove, d.NeedsConsent = mine && covered && !d.Failed && !d.Blocked, mine && !covered
+	d.NotReady = mine && covered && !d.CanApprove
 	s.render(w, r, http.StatusOK, "preview", v.with(d))
 }
 
@@ -766,10 +766,6 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	back := "/stories/" + q.story.ID + "/preview?lang=" + lang
-	if q.story.Answers.status() != consent.Given || !slices.Contains(q.story.Answers.Languages, lang) {
-		http.Redirect(w, r, back+"&n=consent", http.StatusSeeOther)
-		return
-	}
 	person, err := s.person(r, q.story)
 	if err != nil {
 		if errors.Is(err, ErrWithdrawn) {
@@ -779,10 +775,13 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "approve", err)
 		return
 	}
-	cur := Digest(*q.story, lang, person)
-	if cur == "" || r.PostForm.Get("digest") != cur {
-		s.logf("story %s: stale approval refused", q.story.ID)
-		http.Redirect(w, r, back+"&n=stale", http.StatusSeeOther)
+	s.mu.Lock()
+	res := s.previews[q.story.ID]
+	s.mu.Unlock()
+	cur := r.PostForm.Get("digest")
+	if why := approvable(res, *q.story, person, s.baseURL(r, q.story.ID), lang, cur); why != "" {
+		s.logf("story %s: approval refused (%s)", q.story.ID, why)
+		http.Redirect(w, r, back+"&n="+why, http.StatusSeeOther)
 		return
 	}
 	shown := *q.story.Answers

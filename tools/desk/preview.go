@@ -83,6 +83,46 @@ type previewLang struct {
 	findings []Finding
 }
 
+// blocked reports whether a finding at error level stops this language
+// from being published: anything but the missing approval itself
+// (finding_review, which approving answers).
+func (pl *previewLang) blocked() bool {
+	for _, f := range pl.findings {
+		if f.Blocking && f.Key != "finding_review" {
+			return true
+		}
+	}
+	return false
+}
+
+// approvable says whether she may approve digest in lang of st: it must
+// be the digest of the preview the desk built and showed for her, from
+// the story as it is now (res.key), built without error, with no finding
+// that blocks it, under a consent given for lang. It returns "" when she
+// may, else the notice to send her back with: "stale" when the story
+// changed since the preview (or there is none), "consent" when her
+// consent does not cover lang, "not_ready" when the build failed or a
+// finding blocks it.
+func approvable(res *previewResult, st Story, person, baseURL, lang, digest string) string {
+	if st.Answers.status() != consent.Given || !slices.Contains(st.Answers.Languages, lang) {
+		return "consent"
+	}
+	if res == nil {
+		return "stale"
+	}
+	if _, key := previewInputs(st, person, baseURL); key != res.key {
+		return "stale"
+	}
+	pl := res.langs[lang]
+	if pl == nil || pl.digest == "" || pl.digest != digest || Digest(st, lang, person) != digest {
+		return "stale"
+	}
+	if res.buildErr != nil || pl.blocked() {
+		return "not_ready"
+	}
+	return ""
+}
+
 // previewInputs returns the materialised page of every language of st
 // with a revision, by language, and the cache key of a build from them.
 func previewInputs(st Story, person, baseURL string) (map[string][]byte, string) {
