@@ -12,6 +12,7 @@ import (
 
 // consentAnswers is the consent form approveFlow posts, with changes.
 func consentAnswers(change ...string) url.Values {
+	// change is field, value pairs
 	f := url.Values{"share": {"yes"}, "danger": {"no"}, "name": {"none"},
 		"channels": {"website"}, "languages": {"es"}, "term": {"1"}, "search": {"no"}}
 	for i := 0; i+1 < len(change); i += 2 {

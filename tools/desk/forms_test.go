@@ -214,7 +214,9 @@ func TestConsentFormBadInput(t *testing.T) {
 		{"term", "10", "field_bad_choice"},
 		{"channels", "billboard", "field_bad_choice"},
 		{"languages", "fr", "field_bad_choice"},
-		{"chosen_name", "<script>x</script>", "field_not_text"},
+		{"chosen_name", "<script>x</script>", "field_name_chars"},
+		{"chosen_name", "Lu*z", "field_name_chars"},
+		{"chosen_name", "\x01Luz", "field_not_text"},
 		{"chosen_name", "", "field_required"},
 	} {
 		f := url.Values{}

@@ -551,18 +551,15 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 	var term string
 	pick("term", choiceTerm, &term)
 	a.TermYears, _ = strconv.Atoi(term)
-	if a.Name == "chosen" {
-		v := strings.TrimSpace(f.Get("chosen_name"))
-		switch key := checkText(v, true, false, maxChosenName, false); {
-		case key != "":
-			errs["chosen_name"] = key
-		case strings.ContainsAny(v, "*<>{}[]\"`\\"):
-			errs["chosen_name"] = "field_not_text"
-		case q.sess.phraseFP.containedIn(v):
-			errs["chosen_name"] = "field_has_phrase"
-		default:
-			a.ChosenName = v
-		}
+	// The byline she types: a name she chooses (the desk adds the
+	// pseudonym's "*", DESIGN.md "Content model"), or her name as she
+	// wants it shown when she chose her first or full name (the registry
+	// rule then checks it is the public name staff recorded).
+	switch a.Name {
+	case "chosen":
+		a.ChosenName = bylineField(f.Get("chosen_name"), true, q.sess.phraseFP, "chosen_name", errs)
+	case "first", "full":
+		a.ShownName = bylineField(f.Get("shown_name"), false, q.sess.phraseFP, "shown_name", errs)
 	}
 	for _, c := range f["channels"] {
 		if !slices.Contains(consent.Channels, c) {
@@ -611,6 +608,31 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	http.Redirect(w, r, "/stories/"+q.story.ID+"/consent?n=answers", http.StatusSeeOther)
+}
+
+// bylineField validates a byline she typed into field and returns it as
+// stored, or "" with errs[field] set: one line of at most maxChosenName
+// runes, not her phrase, none of the characters that would break out of
+// the byline in Markdown or HTML. For a pseudonym (pseudonym true) the
+// "*" the site prints after it is the desk's to add: one typed at the end
+// is dropped, and a "*" anywhere else is refused, as is any "*" on a real
+// name (check's byline-pseudonym rule: the marker only on pseudonyms).
+func bylineField(v string, pseudonym bool, fp *phraseFingerprint, field string, errs map[string]string) string {
+	v = strings.TrimSpace(v)
+	if pseudonym {
+		v = strings.TrimSpace(strings.TrimRight(v, "*"))
+	}
+	switch key := checkText(v, true, false, maxChosenName, false); {
+	case key != "":
+		errs[field] = key
+	case strings.ContainsAny(v, "*<>{}[]\"`\\"):
+		errs[field] = "field_name_chars"
+	case fp.containedIn(v):
+		errs[field] = "field_has_phrase"
+	default:
+		return v
+	}
+	return ""
 }
 
 // person returns the registry id a story is attributed to: its

@@ -16,6 +16,7 @@ import (
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
+	"storyguard/tools/identity"
 	"storyguard/tools/publish"
 )
 
@@ -56,6 +57,12 @@ func findingKey(rule string) string {
 		return "finding_leak"
 	case rule == "location-too-precise":
 		return "finding_location"
+	case rule == identity.RuleBylineMismatch, rule == identity.RuleInconsistent:
+		return "finding_byline_registry"
+	case rule == identity.RuleRealNameByline:
+		return "finding_byline_real"
+	case rule == identity.RuleFirstMentionMarker:
+		return "finding_pseudonym_mention"
 	case rule == "byline-pseudonym", strings.Contains(rule, "pseudonym"):
 		return "finding_pseudonym"
 	case strings.Contains(rule, "contact"), strings.Contains(rule, "phone"), strings.Contains(rule, "email"), strings.Contains(rule, "address"):
@@ -229,8 +236,8 @@ func previewStory(st Story, lang string, now time.Time) Story {
 	a := Answers{At: now, Share: "yes", Name: "none", Danger: "no", Search: "no", TermYears: 1,
 		Channels: []string{"website"}, Languages: []string{lang}}
 	if st.Answers != nil {
-		if st.Answers.Danger == "no" && st.Answers.Name == "chosen" {
-			a.Name, a.ChosenName = "chosen", st.Answers.ChosenName
+		if st.Answers.Danger == "no" && slices.Contains([]string{"chosen", "first", "full"}, st.Answers.Name) {
+			a.Name, a.ChosenName, a.ShownName = st.Answers.Name, st.Answers.ChosenName, st.Answers.ShownName
 		}
 		if st.Answers.Search == "yes" {
 			a.Search = "yes"

@@ -43,7 +43,8 @@ type Revision struct {
 type Answers struct {
 	Share      string   // yes | no | unsure
 	Name       string   // full | first | chosen | none | unsure
-	ChosenName string   // the byline when Name is "chosen", without the *
+	ChosenName string   // the byline when Name is "chosen", without the * (the desk adds it)
+	ShownName  string   // the byline when Name is "first" or "full": her name as she wants it shown
 	Danger     string   // yes | no | unsure
 	Channels   []string // of consent.Channels
 	Languages  []string // of Languages

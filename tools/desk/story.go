@@ -56,25 +56,24 @@ func (a *Answers) status() consent.Status {
 	return consent.Given
 }
 
-// byline returns storyteller.display_name and name_kind for the answers.
-// A full or first name is not known to the desk (the registry holds real
-// names, staff fill it in): its display name stays empty, which check
-// reports, so such a story waits for staff. Anything but a clear "no" to
-// danger means no name at all, whatever she chose (issue #15, journey 3).
+// byline returns storyteller.display_name and name_kind for the answers:
+// a name she chose with the pseudonym's "*" added (name_kind pseudonym),
+// her first or full name as she typed it to be shown (first_name,
+// full_name; the registry rule checks it against the public name staff
+// recorded), or no name (anonymous). Anything but a clear "no" to danger
+// means no name at all, whatever she chose (issue #15, journey 3), and so
+// does a name choice without the name.
 func (a *Answers) byline() (display, kind string) {
-	if a == nil {
+	if a == nil || a.Danger != "no" {
 		return "", "anonymous"
 	}
-	if a.Danger != "no" {
-		return "", "anonymous"
-	}
-	switch a.Name {
-	case "chosen":
+	switch {
+	case a.Name == "chosen" && strings.TrimSpace(a.ChosenName) != "":
 		return strings.TrimSpace(a.ChosenName) + "*", "pseudonym"
-	case "full":
-		return "", "full_name"
-	case "first":
-		return "", "first_name"
+	case a.Name == "full" && strings.TrimSpace(a.ShownName) != "":
+		return strings.TrimSpace(a.ShownName), "full_name"
+	case a.Name == "first" && strings.TrimSpace(a.ShownName) != "":
+		return strings.TrimSpace(a.ShownName), "first_name"
 	}
 	return "", "anonymous"
 }
@@ -115,7 +114,7 @@ func sameAnswers(a, b *Answers) bool {
 	if a == nil || b == nil {
 		return false
 	}
-	return a.Share == b.Share && a.Name == b.Name && a.ChosenName == b.ChosenName && a.Danger == b.Danger &&
+	return a.Share == b.Share && a.Name == b.Name && a.ChosenName == b.ChosenName && a.ShownName == b.ShownName && a.Danger == b.Danger &&
 		slices.Equal(a.Channels, b.Channels) && slices.Equal(a.Languages, b.Languages) && a.TermYears == b.TermYears &&
 		a.Search == b.Search && a.WithStaff == b.WithStaff && a.By == b.By && a.At.Equal(b.At)
 }
