@@ -279,6 +279,13 @@ search finds nothing until then.
 					fmt.Fprintf(a.stdout, "purge %s\n", u)
 				}
 			}
+			if errors.Is(err, publish.ErrUnlisted) {
+				fmt.Fprintf(a.stderr, "storyguard: the rebuild failed, so these %d site objects still named the story and were deleted, every version; they are offline, with the search index, until a publish rebuilds them:\n", len(res.Unlisted))
+				for _, k := range res.Unlisted {
+					fmt.Fprintf(a.stderr, "  %s\n", k)
+				}
+				return withHint(err, "fix what stopped the rebuild (above), then run storyguard publish, or this withdraw again, to rebuild the site without the story")
+			}
 			if err != nil {
 				return withHint(err, "run the same withdraw command again once the cause is fixed; every step is safe to repeat")
 			}
@@ -383,6 +390,10 @@ func (a *app) emergencyWithdraw(c *cobra.Command, f *pipelineFlags, story, reaso
 	}
 	fmt.Fprintf(a.stdout, "removed: %s; %d object versions, %d delete markers, %d incomplete uploads removed from %s; the site was NOT rebuilt\n",
 		res.StoryID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads, t)
+	fmt.Fprintf(a.stderr, "storyguard: %d site objects named the story and were deleted, every version; they are offline, with the search index, until the site is rebuilt:\n", len(res.Unlisted))
+	for _, k := range res.Unlisted {
+		fmt.Fprintf(a.stderr, "  %s\n", k)
+	}
 	if rerr := vault.RecordWithdrawn(w.opts.Vault, t, res.StoryID); rerr != nil {
 		return fmt.Errorf("removed, but could not record it: %w", rerr)
 	}

@@ -58,6 +58,14 @@ func TestRules(t *testing.T) {
 			if !hasConfig {
 				writeFixture(t, dir, "config.toml", []byte("defaultContentLanguage = 'en'\n[languages.en]\n[languages.es]\n"))
 			}
+			if !hasLayouts(ar) {
+				// The site's media shortcode, as the voices theme defines it.
+				theme, err := os.ReadFile("../../themes/voices/layouts/_shortcodes/media.html")
+				if err != nil {
+					t.Fatal(err)
+				}
+				writeFixture(t, dir, "layouts/_shortcodes/media.html", theme)
+			}
 			site, err := content.LoadSite(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -186,4 +194,14 @@ func TestRulesDocumented(t *testing.T) {
 			t.Errorf("rule %s is not in RULES.md", id)
 		}
 	}
+}
+
+// hasLayouts reports whether the archive brings its own templates.
+func hasLayouts(ar *txtar.Archive) bool {
+	for _, f := range ar.Files {
+		if strings.HasPrefix(f.Name, "layouts/") || strings.HasPrefix(f.Name, "themes/") {
+			return true
+		}
+	}
+	return false
 }

@@ -19,8 +19,13 @@ func FuzzCheckPage(f *testing.F) {
 	f.Add([]byte("{\"storyteller\": {\"display_name\": \"A\", \"name_kind\": \"pseudonym\"}}\nhttps://x.example/a.png"))
 	f.Add([]byte("---\nParams: {consent: {search_engines: true}}\ncascade: [{params: {x: 1}, _target: {path: /}}]\ncontent_warning: [a]\nconsent: {identifiers: {fase: true}}\nmedia: [{Alt: x}, 3]\n---\n"))
 	f.Add([]byte("+++\n[PARAMS.storyteller]\ndisplay_name = 'x'\n[[media]]\ncaptoin = 'c'\n+++\n"))
+	f.Add([]byte("---\ntitle: x\n---\n{{< details >}}a{{< note >}}b{{< /details >}}{{< /note >}}{{< media />}}{{< x.inline >}}{{< >}}"))
+	shortcodes := map[string]content.ShortcodeTemplate{"media": {}, "note": {Inner: true}, "odd": {Ambiguous: true}}
+	for k, v := range content.EmbeddedShortcodes {
+		shortcodes[k] = v
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		site := &content.Site{Languages: []string{"en", "es"}, DefaultLanguage: "en"}
+		site := &content.Site{Languages: []string{"en", "es"}, DefaultLanguage: "en", Shortcodes: shortcodes}
 		for _, path := range []string{"content/stories/a/index.md", "content/stories/a/index.es.md"} {
 			lang := "en"
 			if path[len(path)-5:] == "es.md" {

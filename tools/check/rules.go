@@ -20,9 +20,9 @@ const ExpiringWithin = 60 * 24 * time.Hour
 // order of RULES.md. Extra rules go in Options.Rules.
 func DefaultRules() []Rule {
 	return []Rule{
-		statusRule{}, expiredRule{}, expiringRule{}, channelRule{}, languageRule{},
+		statusRule{}, expiredRule{}, expiringRule{}, channelRule{}, languageRule{}, consentLanguagesRule{},
 		futureDateRule{}, guardianRule{}, pseudonymRule{}, digestRule{}, fundraisingRule{},
-		newMediaPathRule(), mediaUnlistedRule{}, altRule{},
+		newMediaPathRule(), mediaUnlistedRule{}, altRule{}, shortcodeRule{},
 		newWordRule("content-warning", diag.Warning, sensitiveTopics, wordCWNeeded,
 			"%q is a sensitive topic and the page has no content_warnings; name the topics readers should be warned of"),
 		newWordRule("preferred-term", diag.Warning, victimWords, wordPreferredTerm,
@@ -120,6 +120,30 @@ func (r languageRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
 	}
 	return []diag.Diagnostic{finding(r, s, s.Page.FieldOffset("consent.languages"),
 		"consent %s does not include language %q; this translation cannot be published", s.Consent.SafeRecord(), s.Page.Lang)}
+}
+
+// consentLanguagesRule reports each entry of consent.languages that is not
+// a language of the site (config.toml's [languages], content.Site.Languages,
+// exactly as Hugo names them: "en", not "EN" or "english"). consent.Parse
+// cannot: it does not know the site. The message names the field and the
+// entry's index, never the value: it may be anything typed there.
+type consentLanguagesRule struct{}
+
+func (consentLanguagesRule) ID() string              { return consent.RuleInvalid }
+func (consentLanguagesRule) Severity() diag.Severity { return diag.Error }
+func (r consentLanguagesRule) Check(c *Context, s *consent.Story) []diag.Diagnostic {
+	if !story(s) {
+		return nil
+	}
+	var ds []diag.Diagnostic
+	for i, l := range s.Consent.Languages {
+		if !slices.Contains(c.Site.Languages, l) {
+			path := fmt.Sprintf("consent.languages[%d]", i)
+			ds = append(ds, finding(r, s, s.Page.ValueOffset(path),
+				"field %s: not a language of this site (want one of %s, as config.toml names them)", path, strings.Join(c.Site.Languages, ", ")))
+		}
+	}
+	return ds
 }
 
 // pastDates are the front-matter dates that record something that has

@@ -247,3 +247,16 @@ func (ps *parser) known(k, parent string, set, exact keySet) {
 func setNames(set keySet) []string {
 	return slices.Sorted(maps.Values(set))
 }
+
+// NearMiss returns the name of known nearest to typed when typed is a
+// near miss of it, by suggest's rule (equal ignoring case, or within edit
+// distance 1 of a name of up to 5 letters, 2 of a longer one; typed of
+// letters, digits and underscores only). Only the returned known name may
+// be printed, never typed: it may be anything, a name included.
+func NearMiss(typed string, known []string) (string, bool) {
+	set := keySet{}
+	for _, k := range known {
+		set[strings.ToLower(k)] = k
+	}
+	return suggest(typed, set)
+}

@@ -184,6 +184,7 @@ func LoadPage(rel, lang string, raw []byte) (*Page, []diag.Diagnostic) {
 		}
 	}
 	p.Shortcodes = shortcodes(items, raw)
+	p.ShortcodeTags = shortcodeTags(items, raw)
 	return p, ds
 }
 
@@ -383,6 +384,37 @@ func shortcodes(items pageparser.Items, raw []byte) []Shortcode {
 		}
 	}
 	return kept
+}
+
+// shortcodeTags lists every shortcode tag of items in order. The lexer
+// emits a closing tag as left delimiter, close, name, right delimiter, and
+// a self-closed call as left delimiter, name, params, close, right
+// delimiter (gohugoio/hugo parser/pageparser pagelexer_shortcode.go).
+func shortcodeTags(items pageparser.Items, raw []byte) []ShortcodeTag {
+	var out []ShortcodeTag
+	var cur *ShortcodeTag
+	named := false
+	for _, it := range items {
+		switch {
+		case it.IsLeftShortcodeDelim():
+			out = append(out, ShortcodeTag{Offset: it.Pos()})
+			cur, named = &out[len(out)-1], false
+		case cur == nil:
+		case it.IsShortcodeClose():
+			if named {
+				cur.SelfClosed = true
+			} else {
+				cur.Close = true
+			}
+		case it.IsShortcodeName() || it.IsInlineShortcodeName():
+			if !named {
+				cur.Name, cur.Inline, named = it.ValStr(raw), it.IsInlineShortcodeName(), true
+			}
+		case it.IsRightShortcodeDelim():
+			cur = nil
+		}
+	}
+	return out
 }
 
 // placement derives Section, Bundle and IsIndex from a path

@@ -49,6 +49,11 @@ type Page struct {
 	// Shortcodes lists the shortcode calls in the body as Hugo's pageparser
 	// lexes them, in order.
 	Shortcodes []Shortcode
+	// ShortcodeTags lists every shortcode tag of the body in source order,
+	// closing tags included, as Hugo's pageparser lexes them: what
+	// check needs to pair calls with their closing tags the way Hugo's
+	// hugolib.extractShortcode does.
+	ShortcodeTags []ShortcodeTag
 	// Invalid is true when the file could not be loaded (not UTF-8, too
 	// large, front matter that does not parse...). The load diagnostics say
 	// why; an invalid page is never publishable.
@@ -67,6 +72,19 @@ type Shortcode struct {
 	Name   string
 	Offset int
 	Params []ShortcodeParam
+}
+
+// ShortcodeTag is one shortcode tag: an opening "{{< name ... >}}"
+// (SelfClosed when written "{{< name ... />}}") or a closing
+// "{{< /name >}}" (Close). Name is as written, "" for "{{< >}}"; Inline is
+// set for an inline shortcode ("{{< name.inline >}}"). Offset indexes Raw
+// at the tag's "{{".
+type ShortcodeTag struct {
+	Name       string
+	Offset     int
+	Close      bool
+	SelfClosed bool
+	Inline     bool
 }
 
 // ShortcodeParam is a named or positional shortcode argument; Name is empty

@@ -36,6 +36,13 @@ type Site struct {
 	// renders as public term pages. Hugo's default, categories and tags,
 	// when the table is absent (gohugoio/hugo config/allconfig).
 	Taxonomies []string
+	// Themes are config.toml's theme (a name or a list of names), the
+	// folders under ThemesDir ("themes" unless themesDir says otherwise).
+	Themes    []string
+	ThemesDir string
+	// Shortcodes are the shortcode templates Hugo would find for this
+	// site, by lowercase name (FindShortcodes).
+	Shortcodes map[string]ShortcodeTemplate
 	// Pages are the Markdown pages under content/, sorted by Path,
 	// including those that could not be loaded (Page.Invalid).
 	Pages []*Page
@@ -80,6 +87,11 @@ func LoadSite(root string) (*Site, error) {
 	if err := s.refuseData(); err != nil {
 		return nil, err
 	}
+	sc, err := FindShortcodes(root, s.ThemesDir, s.Themes)
+	if err != nil {
+		return nil, err
+	}
+	s.Shortcodes = sc
 	contentDir := filepath.Join(root, "content")
 	fi, err := os.Stat(contentDir)
 	if err != nil || !fi.IsDir() {
@@ -284,6 +296,30 @@ func (s *Site) readConfig() error {
 	}
 	if len(s.Languages) == 0 {
 		s.Languages = []string{s.DefaultLanguage}
+	}
+	s.ThemesDir = "themes"
+	if v, ok := lookupKey(m, "themesDir"); ok {
+		str, ok := v.(string)
+		if !ok || str == "" {
+			return fmt.Errorf("%s: field themesDir: want a folder name", name)
+		}
+		s.ThemesDir = filepath.FromSlash(str)
+	}
+	if v, ok := lookupKey(m, "theme"); ok {
+		switch t := v.(type) {
+		case string:
+			s.Themes = []string{t}
+		case []any:
+			for _, e := range t {
+				str, ok := e.(string)
+				if !ok {
+					return fmt.Errorf("%s: field theme: want a theme name or a list of names", name)
+				}
+				s.Themes = append(s.Themes, str)
+			}
+		default:
+			return fmt.Errorf("%s: field theme: want a theme name or a list of names", name)
+		}
 	}
 	s.Taxonomies = []string{"categories", "tags"}
 	if v, ok := lookupKey(m, "taxonomies"); ok {

@@ -65,6 +65,9 @@ type WithdrawResult struct {
 	Removed store.PurgeReport
 	// Rebuild is the redeploy of the rest of the site; nil when it failed.
 	Rebuild *Result
+	// Unlisted are the site object keys deleted because the rebuild failed
+	// while they still named the story (ErrUnlisted); nil otherwise.
+	Unlisted []string
 	// PurgeURLs are the public URLs a CDN must purge: the story's pages and
 	// media and every site object that changed.
 	PurgeURLs []string
@@ -93,7 +96,9 @@ type WithdrawResult struct {
 //  4. rebuild the site without the story and redeploy it (home page, lists,
 //     taxonomies, feeds and sitemap no longer name it), leaving out any page
 //     that fails its checks rather than waiting on it, and purge every old
-//     version and delete marker under site/ and media/;
+//     version and delete marker under site/ and media/; if the rebuild
+//     fails anyway, delete every site object that still names the story
+//     instead (unlistStory) and return ErrUnlisted;
 //  5. append the audit entry (ids, counts, role; the result) and return the
 //     URLs a CDN must purge: the whole purge journal (PendingPurge),
 //     earlier interrupted runs' included, which is then removed.
@@ -125,7 +130,7 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	rebuild, err := publish(ctx, p, ro, st, &Result{})
 	res.Rebuild = rebuild // its findings say what stopped it
 	if err != nil {
-		return fail(vault.FailRebuild, fmt.Errorf("the story's own objects are gone, but the rest of the site was not redeployed, so lists and feeds may still name it: %w", err))
+		return w.unlist(ctx, err)
 	}
 	entry.SiteObjectsChanged = rebuild.Site.Uploaded + len(rebuild.Site.Pruned)
 	entry.NoncurrentPurged = rebuild.Purged.Versions + rebuild.Purged.DeleteMarkers
@@ -149,6 +154,35 @@ func Withdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult,
 	res = w.withPending()
 	return res, clearPurge(o.Vault)
 }
+
+// unlist is the end of a withdrawal whose rebuild failed with rebuildErr
+// after the story's own objects were deleted: the pages that still name the
+// story (home page, lists, taxonomies, feeds, sitemap, other pages linking
+// it) are deleted instead, every version, with the search index
+// (unlistStory), so that nothing public names the story while the site
+// waits for a publish. The error says what stopped the rebuild and what
+// is left to do; the withdrawal is recorded as failed (FailRebuild or
+// FailBuild) and the purge journal keeps every URL until a run completes.
+func (w *withdrawal) unlist(ctx context.Context, rebuildErr error) (*WithdrawResult, error) {
+	if ctx.Err() != nil {
+		return w.fail(vault.FailRebuild, fmt.Errorf("the story's own objects are gone, but the rebuild was interrupted, so the home page, lists, feeds and sitemap may still name it; run withdraw again: %w", rebuildErr))
+	}
+	ur, err := unlistStory(ctx, w.st, w.o, w.story)
+	w.res.Unlisted = ur.Keys
+	w.res.PurgeURLs = append(w.res.PurgeURLs, PublicURLs(w.o.BaseURL, ur.Keys)...)
+	w.entry.NoncurrentPurged += ur.Versions + ur.DeleteMarkers
+	if err != nil {
+		return w.fail(vault.FailRebuild, fmt.Errorf("the story's own objects are gone, but the rebuild failed (%w), and deleting the pages that still name it failed too (%v), so the home page, lists, feeds and sitemap may still name it; run withdraw again", rebuildErr, err))
+	}
+	return w.fail(vault.FailRebuild, fmt.Errorf("%w: the story's own objects are gone; the rebuild failed (%w), so the %d site pages that still named the story (home page, lists, taxonomies, feeds, sitemap, pages linking it) were deleted with every version, and the search index; they stay offline until the rebuild works: fix what stopped it and run storyguard publish", ErrUnlisted, rebuildErr, len(ur.Keys)))
+}
+
+// ErrUnlisted is returned by Withdraw when its rebuild failed and the
+// pages that still named the story were deleted instead (unlistStory):
+// nothing public names the story, but those pages and the search index
+// are offline until a publish rebuilds them. WithdrawResult.Unlisted lists
+// their keys.
+var ErrUnlisted = errors.New("withdrawal incomplete: the site was not rebuilt")
 
 // findStory returns the one story of plan that name names
 // (consent.NamesStory: its id, bundle path or slug).
@@ -175,9 +209,10 @@ func findStory(plan *Plan, name string) (Story, error) {
 const EmergencyReason = "emergency withdrawal without the registry key"
 
 // ErrRebuildPending is returned by EmergencyWithdraw after the story's own
-// objects are gone: the rest of the site still names the story until a
-// full withdrawal or publish rebuilds it with the registry key.
-var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages and media are gone, but the home page, lists, feeds and sitemap still name it until the site is rebuilt with the registry key; the search index is deleted until then")
+// objects are gone, and the pages that named it (unlistStory): those stay
+// offline until a full withdrawal or publish rebuilds the site with the
+// registry key.
+var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages and media are gone, and so are the pages that named it (home page, lists, taxonomies, feeds, sitemap, pages linking it) and the search index: they stay offline until the site is rebuilt with the registry key")
 
 // EmergencyWithdraw is the part of Withdraw that needs no registry key, for
 // when the story must come down now and nobody who holds the key can be
@@ -191,7 +226,11 @@ var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages
 //  3. delete every version, delete marker and incomplete upload under
 //     media/<story id>/ and under each of the story's page prefixes, then
 //     list again and fail if anything is left;
-//  4. append the audit entry with EmergencyReason (o.Reason is not
+//  4. delete every site object that still names the story (unlistStory:
+//     home page, lists, taxonomies, feeds, sitemap, pages linking it, the
+//     search index), every version, as Withdraw does when its rebuild
+//     fails;
+//  5. append the audit entry with EmergencyReason (o.Reason is not
 //     recorded: nothing could check it for names) and result "partial".
 //
 // The lease, the "started" entry, the work folders and the purge journal
@@ -200,9 +239,8 @@ var ErrRebuildPending = errors.New("withdrawal incomplete: the story's own pages
 //
 // The site search index (SearchPrefix) is deleted with the story's objects,
 // every version, so search finds nothing until the rebuild. It does not
-// rebuild the site: the story's title and summary stay on the home page,
-// lists, taxonomy pages, feeds and sitemap (their links now lead nowhere) until Withdraw or a publish runs with the
-// registry key. On success it returns the result and ErrRebuildPending;
+// rebuild the site: the pages deleted in step 4 stay offline until
+// Withdraw or a publish runs with the registry key. On success it returns the result and ErrRebuildPending;
 // any other error is returned after the audit entry records it, and
 // running it again finishes the job.
 func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*WithdrawResult, error) {
@@ -218,6 +256,15 @@ func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*Withdr
 	}
 	if err := verifyEmpty(ctx, w.st, w.prefixes, "after the deletion"); err != nil {
 		return w.fail(vault.FailNotEmpty, err)
+	}
+	// No rebuild without the key: the pages that name the story go
+	// instead, so none of them stays up in the meantime.
+	ur, err := unlistStory(ctx, w.st, o, w.story)
+	w.res.Unlisted = ur.Keys
+	w.res.PurgeURLs = append(w.res.PurgeURLs, PublicURLs(o.BaseURL, ur.Keys)...)
+	entry.NoncurrentPurged += ur.Versions + ur.DeleteMarkers
+	if err != nil {
+		return w.fail(vault.FailPurge, fmt.Errorf("the story's own pages and media are gone, but the home page, lists, feeds and sitemap may still name it: %w", err))
 	}
 	if err := o.step(ctx, "audit"); err != nil {
 		return w.fail(vault.FailInterrupted, err)
