@@ -191,11 +191,18 @@ func TestAutosaveAnswersWithoutAPage(t *testing.T) {
 	c := d.client("en")
 	c.enrol(d.account("a-ana", "ana", Storyteller), "ana phrase for tests")
 	id := c.newStory("en", "Title", "First.")
-	if r := c.do("POST", "/stories/"+id, url.Values{"text_lang": {"en"}, "title": {"Title"}, "body": {"Second."}}, "X-Desk-Fetch", "1"); r.status != http.StatusNoContent {
+	r := c.save(id, url.Values{"text_lang": {"en"}, "title": {"Title"}, "body": {"Second."}}, "X-Desk-Fetch", "1")
+	if r.status != http.StatusNoContent {
 		t.Fatalf("autosave: %d, want 204", r.status)
 	}
 	if st, _ := d.store.Story(t.Context(), id); st.Current["en"].Body != "Second." {
 		t.Error("autosave did not save")
+	}
+	// The next autosave of the same page goes on the base the last one
+	// returned, and is hers, not a save from elsewhere.
+	next := r.header.Get("X-Desk-Base")
+	if r := c.save(id, url.Values{"base": {next}, "text_lang": {"en"}, "title": {"Title"}, "body": {"Third."}}, "X-Desk-Fetch", "1"); r.status != http.StatusNoContent {
+		t.Fatalf("second autosave on the returned base: %d, want 204", r.status)
 	}
 	if r := c.do("POST", "/stories/"+id, url.Values{"text_lang": {"en"}, "title": {""}, "body": {"Third."}}, "X-Desk-Fetch", "1"); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("bad autosave: %d, want 422", r.status)
@@ -303,7 +310,7 @@ func TestApprovalRecordsDigestWhoWhenReadAloud(t *testing.T) {
 		t.Error("after approval the preview should show the fingerprint and no approve form")
 	}
 	// A later change reopens approval.
-	c.post("/stories/"+id, url.Values{"text_lang": {"es"}, "title": {"Título"}, "body": {"Otro texto."}})
+	c.save(id, url.Values{"text_lang": {"es"}, "title": {"Título"}, "body": {"Otro texto."}})
 	st, _ = d.store.Story(t.Context(), id)
 	if raw, _ := Materialise(st, "es", "p-ana"); strings.Contains(string(raw), digest) {
 		t.Error("a changed text still carries the old approval")
@@ -529,7 +536,7 @@ func TestConsentReceipt(t *testing.T) {
 		t.Errorf("another name under the story: %d", r.status)
 	}
 	// After any change the old approval, and its receipt, are gone.
-	c.post("/stories/"+id, url.Values{"text_lang": {"es"}, "title": {"Título"}, "body": {"Otro."}})
+	c.save(id, url.Values{"text_lang": {"es"}, "title": {"Título"}, "body": {"Otro."}})
 	if r := c.get("/stories/" + id + "/receipt.json?lang=es"); r.status != http.StatusNotFound {
 		t.Errorf("receipt of a changed text: %d", r.status)
 	}

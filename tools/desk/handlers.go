@@ -375,8 +375,10 @@ func storyLang(r *http.Request, st *Story, fallback string) string {
 // writeData is the write page's data.
 type writeData struct {
 	ID, TextLang         string
+	Base                 string // TextBase of the saved text the form is on
 	Title, Summary, Body string
 	Saved                bool
+	Stale                *comparison // set when a save was refused as stale: the text now vs hers
 	// What the page links to, from Allowed.
 	CanPreview, CanWithdraw bool
 	// Suggestions is how many staff suggestions wait for her answer.
@@ -396,7 +398,7 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	lang := storyLang(r, q.story, q.lang)
 	rev := q.story.Current[lang]
-	d := writeData{ID: q.story.ID, TextLang: lang, Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
+	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
 	n, err := s.openSuggestions(r, q.story.ID)
 	if err != nil {
 		s.failed(w, r, q, "write", err)
@@ -451,7 +453,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		rev := q.story.Current[lang]
 		s.render(w, r, http.StatusRequestEntityTooLarge, "write", &view{Lang: q.lang, Account: q.acct,
 			Errors: map[string]string{"body": "field_too_long"},
-			Data:   writeData{ID: q.story.ID, TextLang: lang, Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)})
+			Data:   writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)})
 		return
 	}
 	lang := r.PostForm.Get("text_lang")
@@ -461,7 +463,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		lang = storyLang(r, q.story, q.lang)
 	}
 	old := q.story.Current[lang]
-	d := writeData{ID: q.story.ID, TextLang: lang, Saved: !old.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
+	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(old), Saved: !old.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
 	got := textFields(r.PostForm, q.sess.phraseFP, old, errs)
 	d.Title, d.Summary, d.Body = got.Title, got.Summary, got.Body
 	if len(errs) > 0 {
@@ -474,16 +476,39 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	rev := Revision{Lang: lang, Title: d.Title, Summary: d.Summary, Body: cleanBody(d.Body), By: q.acct.ID, At: s.now()}
-	if err := s.cfg.Store.SaveRevision(r.Context(), q.story.ID, rev); err != nil {
-		if errors.Is(err, ErrWithdrawn) {
-			s.refusedWithdrawn(w, r, q)
+	base := r.PostForm.Get("base")
+	if base != d.Base && TextBase(rev) == d.Base {
+		base = d.Base // the very text already saved (a double submit): nothing is lost
+	}
+	ss, err := s.staffStore()
+	if err == nil {
+		err = ss.SaveRevisionOn(r.Context(), q.story.ID, rev, base)
+	}
+	switch {
+	case errors.Is(err, ErrStale):
+		// Saved elsewhere since this form was opened (another tab, a
+		// suggestion she accepted): nothing is written; the page shows the
+		// text now against hers, hers kept in the form, on the new base.
+		s.logf("story %s: stale %s save refused", q.story.ID, lang)
+		if autosave {
+			w.WriteHeader(http.StatusConflict)
 			return
 		}
+		c := compare(old, rev)
+		d.Stale = &c
+		s.render(w, r, http.StatusConflict, "write", &view{Lang: q.lang, Account: q.acct, Notice: "write_stale", Data: d})
+		return
+	case errors.Is(err, ErrWithdrawn):
+		s.refusedWithdrawn(w, r, q)
+		return
+	case err != nil:
 		s.failed(w, r, q, "save", err)
 		return
 	}
 	s.logf("story %s: %s revision saved by %s", q.story.ID, lang, q.acct.ID)
 	if autosave {
+		// The form's next autosave is based on this text.
+		w.Header().Set("X-Desk-Base", TextBase(rev))
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}

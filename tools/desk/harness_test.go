@@ -119,6 +119,15 @@ func (d *testDesk) useStoryStore() *stories.Store {
 	return ss
 }
 
+// newTestDeskOn is newTestDesk, on the story store when durable.
+func newTestDeskOn(t testing.TB, durable bool) *testDesk {
+	d := newTestDesk(t)
+	if durable {
+		d.useStoryStore()
+	}
+	return d
+}
+
 // account adds an account with a code and returns the code.
 func (d *testDesk) account(id, login string, role Role) string {
 	d.t.Helper()
@@ -209,6 +218,16 @@ func (c *client) newStory(lang, title, body string) string {
 		c.d.t.Fatalf("save: %d", r.status)
 	}
 	return id
+}
+
+// save posts f to her write form of story id, with the base the form
+// carries now (as her browser would), unless f has one.
+func (c *client) save(id string, f url.Values, hdr ...string) resp {
+	c.d.t.Helper()
+	if !f.Has("base") {
+		f.Set("base", c.base(id, f.Get("text_lang")))
+	}
+	return c.do("POST", "/stories/"+id, f, hdr...)
 }
 
 var digestField = regexp.MustCompile(`name="digest" value="([0-9a-f]{64})"`)

@@ -29,24 +29,14 @@ func (d *testDesk) twin() *testDesk {
 // depend on the port, so both loopback test servers get them.
 func (c *client) on(e *testDesk) *client { return &client{d: e, hc: c.hc, lang: c.lang} }
 
-// sessionStores runs f on a desk over each store the desk keeps sessions
-// in: the MemoryStore and the story store (tools/stories on SQLite).
-func sessionStores(t *testing.T, f func(t *testing.T, d *testDesk)) {
-	t.Run("memory", func(t *testing.T) { f(t, newTestDesk(t)) })
-	t.Run("stories", func(t *testing.T) {
-		d := newTestDesk(t)
-		d.useStoryStore()
-		f(t, d)
-	})
-}
-
 // TestSessionSurvivesARestartAndIsSharedByInstances: a session started
 // on one desk is still hers on a new desk.Server over the same store (a
 // restart) and on a second instance; what the session knows (her phrase,
 // to refuse a story holding it) comes along; sign out everywhere on one
 // instance ends it on every other.
 func TestSessionSurvivesARestartAndIsSharedByInstances(t *testing.T) {
-	sessionStores(t, func(t *testing.T, a *testDesk) {
+	both(t, func(t *testing.T, durable bool) {
+		a := newTestDeskOn(t, durable)
 		ana := a.client("es")
 		ana.enrol(a.staffAccount("ana", Storyteller), "mi frase secreta larga")
 		id := ana.newStory("es", "Mi título", "Mi borrador guardado.")

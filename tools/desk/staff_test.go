@@ -58,12 +58,14 @@ func (c *client) suggest(id, lang, title, body string) string {
 	return all[len(all)-1].ID
 }
 
+// base is the base that the write page of story id in lang (hers or the
+// staff edit page) carries.
 func (c *client) base(id, lang string) string {
 	c.d.t.Helper()
 	p := c.get("/stories/" + id + "?lang=" + lang)
 	m := baseField.FindStringSubmatch(p.body)
 	if p.status != http.StatusOK || m == nil {
-		c.d.t.Fatalf("staff edit page: %d, no base field", p.status)
+		c.d.t.Fatalf("write page: %d, no base field", p.status)
 	}
 	return m[1]
 }
@@ -72,10 +74,7 @@ func (c *client) base(id, lang string) string {
 // in Spanish) and signed-in clients for an editor and an admin; durable
 // runs it on tools/stories (SQLite) instead of the MemoryStore.
 func staffDesk(t testing.TB, durable ...bool) (d *testDesk, ana, ed, adm *client, id string) {
-	d = newTestDesk(t)
-	if len(durable) > 0 && durable[0] {
-		d.useStoryStore()
-	}
+	d = newTestDeskOn(t, len(durable) > 0 && durable[0])
 	ana = d.client("es")
 	ana.enrol(d.staffAccount("ana", Storyteller), "ana phrase for tests")
 	id = ana.newStory("es", "Mi camino", "Primera línea.\nSegunda línea.")
@@ -723,7 +722,7 @@ func TestAcceptNeverOverwritesAChangeMadeMeanwhile(t *testing.T) {
 		d, ana, _, _, id := staffDesk(t, durable)
 		old := TextBase(d.story(id).Current["es"])
 		// Her save lands after the base was read.
-		if r := ana.post("/stories/"+id, url.Values{"text_lang": {"es"}, "title": {"Mi camino"}, "body": {"Su cambio."}}); r.status != http.StatusSeeOther {
+		if r := ana.save(id, url.Values{"text_lang": {"es"}, "title": {"Mi camino"}, "body": {"Su cambio."}}); r.status != http.StatusSeeOther {
 			t.Fatalf("her save: %d", r.status)
 		}
 		err := d.ss().SaveRevisionOn(t.Context(), id, Revision{Lang: "es", Title: "T", Body: "Cambio del equipo.", By: d.accountID("ed"), At: d.clock.Now()}, old)

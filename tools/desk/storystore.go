@@ -201,11 +201,12 @@ func (s StoryStore) Stories(ctx context.Context) ([]StoryMeta, error) {
 }
 
 // save writes st's materialised page in each of langs whose stored page
-// differs, as a revision by the account by. A save that races another
-// (her autosave and her Save button) is tried again on the newer
-// revision, up to three times: the form carries no base revision yet, so
-// the last save wins (see the report of issue #15: suggested edits need
-// a base revision in the form).
+// differs, as a revision by the account by. A save that races another is
+// tried again on the newer revision, up to three times. Her text is not
+// saved this way from the write form (that carries its base and goes
+// through SaveRevisionOn, refused when stale); this is for a change of
+// answers or approval, which rewrites the front matter of the text as it
+// stands.
 func (s StoryStore) save(ctx context.Context, st Story, by string, langs []string) error {
 	var err error
 	for range 3 {

@@ -77,19 +77,34 @@
   var form = document.querySelector('form[data-autosave]');
   if (form) {
     var state = form.querySelector('[data-save-state]');
-    var pending = 0;
+    var pending = 0, inFlight = false, again = false, stale = false;
     var say = function (attr) { if (state) state.textContent = state.getAttribute(attr); };
     var save = function () {
       clearTimeout(pending);
+      // Once the story was saved elsewhere, autosave stops: the Save
+      // button shows her what changed, her text kept.
+      if (stale) { say('data-msg-stale'); return; }
+      // One save at a time: each carries the base the last one returned,
+      // so her own autosaves never look like a save from elsewhere.
+      if (inFlight) { again = true; return; }
       // A form the server would refuse (a required field still empty)
       // waits: the Save button shows her what is missing.
       if (!form.checkValidity()) { say('data-msg-unsaved'); return; }
       say('data-msg-saving');
+      inFlight = true;
+      var done = function () { inFlight = false; if (again) { again = false; save(); } };
       fetch(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)),
         headers: { 'X-Desk-Fetch': '1' }, credentials: 'same-origin' })
         .then(function (r) {
-          if (r.status === 204) { say('data-msg-saved'); armIdle(); } else { say('data-msg-unsaved'); }
-        }, function () { say('data-msg-unsaved'); });
+          if (r.status === 204) {
+            var base = r.headers.get('X-Desk-Base');
+            if (base !== null && form.elements.base) form.elements.base.value = base;
+            say('data-msg-saved'); armIdle();
+          } else if (r.status === 409) {
+            stale = true; say('data-msg-stale');
+          } else { say('data-msg-unsaved'); }
+          done();
+        }, function () { say('data-msg-unsaved'); done(); });
     };
     form.addEventListener('input', function () {
       say('data-msg-unsaved');
