@@ -51,11 +51,11 @@ func TestSignInIsRateLimited(t *testing.T) {
 	d.client("es").enrol(d.account("a-ana", "ana", Storyteller), "ana phrase for tests")
 	c := d.client("es")
 	var last resp
-	for range signInPerLogin + 1 {
+	for range signInPerPair + 1 {
 		last = c.post("/sign-in", url.Values{"login": {"ana"}, "phrase": {"not her phrase"}})
 	}
 	if last.status != http.StatusTooManyRequests || !strings.Contains(last.body, d.srv.msgs.text("es", "too_many")) {
-		t.Fatalf("after %d wrong phrases: %d, want 429 with the message", signInPerLogin+1, last.status)
+		t.Fatalf("after %d wrong phrases: %d, want 429 with the message", signInPerPair+1, last.status)
 	}
 	// Even the right phrase waits for the window to pass.
 	if r := c.post("/sign-in", url.Values{"login": {"ana"}, "phrase": {"ana phrase for tests"}}); r.status != http.StatusTooManyRequests {
@@ -490,13 +490,13 @@ func TestStopSharing(t *testing.T) {
 func TestLimiterFloodDoesNotResetCounts(t *testing.T) {
 	l := newLimiter()
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	for range signInPerLogin {
-		l.allow("signin-login:ana", signInPerLogin, now)
+	for range signInPerPair {
+		l.allow("signin-login:ana", signInPerPair, now)
 	}
 	for i := range maxWindows {
 		l.allow("flood:"+strconv.Itoa(i), 1, now)
 	}
-	if l.allow("signin-login:ana", signInPerLogin, now) {
+	if l.allow("signin-login:ana", signInPerPair, now) {
 		t.Error("after a flood of keys, the attacked key is allowed again")
 	}
 	if l.allow("someone-new", 5, now) {

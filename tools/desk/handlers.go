@@ -118,9 +118,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	login := strings.ToLower(strings.TrimSpace(r.PostForm.Get("login")))
 	phrase := r.PostForm.Get("phrase")
-	now := s.now()
-	if !s.limiter.allow("signin-ip:"+clientIP(r), signInPerIP, now) ||
-		!s.limiter.allow("signin-login:"+login, signInPerLogin, now) {
+	now, addr := s.now(), clientIP(r)
+	if !s.limiter.allow("signin-ip:"+addr, signInPerIP, now) ||
+		!s.limiter.allow("signin-pair:"+pairKey(login, addr), signInPerPair, now) ||
+		!s.guard.allow(login, addr, now) {
 		s.logf("sign-in refused: rate limit")
 		fail(http.StatusTooManyRequests, "too_many")
 		return
@@ -146,10 +147,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	ok, err := s.verifyPhrase(phrase, verifier)
 	if err != nil || !ok || !found {
+		s.guard.failure(login, addr, now)
 		s.logf("sign-in failed")
 		fail(http.StatusUnauthorized, "signin_failed")
 		return
 	}
+	s.guard.success(login, addr)
 	if err := s.startSession(w, r, acct.ID, phrase, false); err != nil {
 		s.failed(w, r, q, "sign-in", err)
 		return

@@ -92,6 +92,7 @@ type Server struct {
 	argon   chan struct{} // bounds concurrent argon2id hashing
 	dummy   string        // verified against for a sign-in name that has no verifier
 	limiter *limiter
+	guard   *signInGuard
 	handler http.Handler
 }
 
@@ -123,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("desk: field QuickExitURL: want an https URL (http only on loopback, for tests)")
 	}
 	s := &Server{cfg: cfg, previews: map[string]*previewResult{},
-		argon: make(chan struct{}, 2), limiter: newLimiter()}
+		argon: make(chan struct{}, 2), limiter: newLimiter(), guard: newSignInGuard()}
 	if s.cfg.WorkDir == "" {
 		d, err := os.MkdirTemp("", "storyguard-desk-")
 		if err != nil {
@@ -370,12 +371,14 @@ func (l *limiter) allow(key string, max int, now time.Time) bool {
 }
 
 // Rate limits, attempts per minute (issue #15: rate-limited sign-in and
-// code entry). Per client address and, for sign-in, per sign-in name, so
-// that neither one address nor many addresses can guess at one account.
+// code entry). Per client address and, for sign-in, per sign-in name from
+// one address; many addresses guessing at one name are slowed by
+// signInGuard, which never locks out the right phrase from an address
+// that has not failed on that name.
 const (
-	signInPerIP    = 10
-	signInPerLogin = 5
-	codePerIP      = 5
+	signInPerIP   = 10
+	signInPerPair = 5
+	codePerIP     = 5
 )
 
 func clientIP(r *http.Request) string {
