@@ -153,7 +153,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	s.guard.success(login, addr)
-	if err := s.startSession(w, r, acct.ID, phrase, false); err != nil {
+	if err := s.startSession(w, r, acct.ID, phrase, ""); err != nil {
 		s.failed(w, r, q, "sign-in", err)
 		return
 	}
@@ -165,9 +165,11 @@ func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request, q *req) {
 	s.render(w, r, http.StatusOK, "enrol", &view{Lang: q.lang})
 }
 
-// enrol redeems an enrolment code: single use, within 48 hours. It ends
+// enrol checks an enrolment code: single use, within 48 hours. It ends
 // every session of the account (a new code replaces every sign-in
-// method) and starts an enrolling one.
+// method) and starts an enrolling one that keeps the code: the code is
+// used up only when her phrase is saved (setPhrase), so leaving half-way
+// does not strand her.
 func (s *Server) enrol(w http.ResponseWriter, r *http.Request, q *req) {
 	bad := func(status int, field, key string) {
 		s.render(w, r, status, "enrol", &view{Lang: q.lang, Errors: map[string]string{field: key}})
@@ -186,7 +188,7 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request, q *req) {
 		bad(http.StatusUnprocessableEntity, "code", "enrol_code_format")
 		return
 	}
-	acct, err := s.cfg.Store.RedeemCode(r.Context(), code, s.now())
+	acct, err := s.cfg.Store.CodeAccount(r.Context(), code, s.now())
 	if errors.Is(err, ErrNotFound) {
 		s.logf("enrolment failed: no usable code")
 		bad(http.StatusUnprocessableEntity, "code", "enrol_code_bad")
@@ -200,11 +202,11 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "enrolment", err)
 		return
 	}
-	if err := s.startSession(w, r, acct.ID, "", true); err != nil {
+	if err := s.startSession(w, r, acct.ID, "", code); err != nil {
 		s.failed(w, r, q, "enrolment", err)
 		return
 	}
-	s.logf("enrolment account %s: code redeemed", acct.ID)
+	s.logf("enrolment account %s: code accepted", acct.ID)
 	http.Redirect(w, r, "/enrol/phrase", http.StatusSeeOther)
 }
 
@@ -241,7 +243,24 @@ func (s *Server) setPhrase(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "phrase", err)
 		return
 	}
-	if err := s.cfg.Store.SetVerifier(r.Context(), q.acct.ID, v); err != nil {
+	// The code is used up with the phrase, in one step: of two tabs (or
+	// two people) finishing with one code, one wins; the other is told
+	// the code is used, and nothing of hers is set.
+	acct, err := s.cfg.Store.EnrolWithCode(r.Context(), q.sess.code, v, s.now())
+	if errors.Is(err, ErrNotFound) {
+		s.logf("enrolment account %s: code used or expired before the phrase", q.acct.ID)
+		if err := s.cfg.Store.RevokeSession(r.Context(), q.key); err != nil {
+			s.failed(w, r, q, "phrase", err)
+			return
+		}
+		clearSessionCookie(w, s.cfg.SecureCookies)
+		s.render(w, r, http.StatusConflict, "enrol", &view{Lang: q.lang, Errors: map[string]string{"code": "enrol_code_bad"}})
+		return
+	}
+	if err == nil && acct.ID != q.acct.ID {
+		err = errors.New("the code belongs to another account")
+	}
+	if err != nil {
 		s.failed(w, r, q, "phrase", err)
 		return
 	}
@@ -249,7 +268,7 @@ func (s *Server) setPhrase(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "phrase", err)
 		return
 	}
-	if err := s.startSession(w, r, q.acct.ID, p, false); err != nil {
+	if err := s.startSession(w, r, q.acct.ID, p, ""); err != nil {
 		s.failed(w, r, q, "phrase", err)
 		return
 	}
