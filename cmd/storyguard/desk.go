@@ -113,7 +113,11 @@ forms edit a copy of the demo registry there (never examples/vault). Without --d
 			}
 			defer ln.Close()
 			fmt.Fprintf(a.stdout, "Desk (demo, fictional people only): http://%s/\n", ln.Addr())
-			fmt.Fprintf(a.stdout, "One-time enrolment codes (valid %v, shown only here):\n", desk.CodeLifetime)
+			valid, err := desk.CodeLifetimeText("en")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "One-time enrolment codes (valid %s, shown only here):\n", valid)
 			for _, d := range accounts {
 				fmt.Fprintf(a.stdout, "  %-11s sign-in name %-9s code %s\n", d.Role, d.Login, d.Code)
 			}

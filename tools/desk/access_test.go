@@ -1,6 +1,8 @@
 package desk
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"os"
@@ -133,8 +135,10 @@ func TestAccessEveryRouteEveryRole(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(d.srv.cfg.MediaDir, mid+".png"), tinyPNG(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d.store.AddPhoto(t.Context(), id, Photo{ID: mid, Ext: ".png", Alt: "a", Caption: "c"})
-	fill := strings.NewReplacer("{$}", "", "{id}", id, "{file}", "desk.css", "{format}", "receipt", "{path...}", "stories/"+id+"/",
+	sum := sha256.Sum256(tinyPNG(t))
+	sha := hex.EncodeToString(sum[:])
+	d.store.AddPhoto(t.Context(), id, Photo{ID: mid, Ext: ".png", SHA256: sha, Alt: "a", Caption: "c"})
+	fill := strings.NewReplacer("{key}", sha+".png", "{$}", "", "{id}", id, "{file}", "desk.css", "{format}", "receipt", "{path...}", "stories/"+id+"/",
 		"{acct}", "a-"+pEditor, "{sid}", "sg-0001", "{mid}", mid)
 	for _, rt := range d.srv.routeTable() {
 		want, ok := expected[rt.action]

@@ -497,7 +497,9 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		s.render(w, r, http.StatusUnprocessableEntity, "write", &view{Lang: q.lang, Account: q.acct, Errors: errs, Data: d})
 		return
 	}
-	rev := Revision{Lang: lang, Title: d.Title, Summary: d.Summary, Body: cleanBody(d.Body), By: q.acct.ID, At: s.now()}
+	// The media list is not in her form: it stays as it stands on the
+	// base (a photo accepted since makes the base stale).
+	rev := Revision{Lang: lang, Title: d.Title, Summary: d.Summary, Body: cleanBody(d.Body), Media: old.Media, By: q.acct.ID, At: s.now()}
 	base := r.PostForm.Get("base")
 	if base != d.Base && TextBase(rev) == d.Base {
 		base = d.Base // the very text already saved (a double submit): nothing is lost

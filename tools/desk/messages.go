@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 //go:embed messages/*.json
@@ -86,4 +87,19 @@ func pickLanguage(r *http.Request) string {
 		}
 	}
 	return Languages[0]
+}
+
+// CodeLifetimeText is CodeLifetime in plain words of lang's message file
+// ("48 hours", "48 horas"), for the CLI and the pages that promise it;
+// Languages[0]'s words for a language the desk does not have. An error
+// only when the message files do not load (a build defect).
+func CodeLifetimeText(lang string) (string, error) {
+	m, err := loadMessages()
+	if err != nil {
+		return "", err
+	}
+	if _, ok := m[lang]; !ok {
+		lang = Languages[0]
+	}
+	return fmt.Sprintf(m.text(lang, "duration_hours"), int(CodeLifetime/time.Hour)), nil
 }

@@ -188,3 +188,27 @@ func TestPickLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeLifetimeInWords: the enrolment code's lifetime is said in plain
+// words ("48 hours", never "48h0m0s"), and every message that promises it
+// says the same as CodeLifetime.
+func TestCodeLifetimeInWords(t *testing.T) {
+	m, err := loadMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"en": "48 hours", "es": "48 horas"} {
+		got, err := CodeLifetimeText(lang)
+		if err != nil || got != want {
+			t.Errorf("CodeLifetimeText(%s) = %q, %v, want %q", lang, got, err, want)
+		}
+		for _, key := range []string{"enrol_code_bad", "account_code_once"} {
+			if !strings.Contains(m.text(lang, key), got) {
+				t.Errorf("%s %s does not say the code's lifetime, %q", lang, key, got)
+			}
+		}
+	}
+	if got, _ := CodeLifetimeText("fr"); got != "48 hours" {
+		t.Errorf("a language the desk does not have: %q, want the default language's words", got)
+	}
+}

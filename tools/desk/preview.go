@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,6 +18,8 @@ import (
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
 	"storyguard/tools/identity"
+	"storyguard/tools/manifest"
+	"storyguard/tools/media"
 	"storyguard/tools/publish"
 )
 
@@ -170,7 +173,11 @@ func (s *Server) buildPreview(ctx context.Context, st Story, person, baseURL str
 		return nil, err
 	}
 	stage := filepath.Join(dir, "stage")
-	if err := publish.Stage(s.cfg.SiteRoot, stage, nil, nil); err != nil {
+	m, err := s.previewManifest(ctx, st)
+	if err != nil {
+		return fail(fmt.Errorf("preview %s: %w", st.ID, err))
+	}
+	if err := publish.Stage(s.cfg.SiteRoot, stage, nil, m); err != nil {
 		return fail(fmt.Errorf("preview %s: %w", st.ID, err))
 	}
 	for lang, raw := range raws {
@@ -248,6 +255,67 @@ func previewStory(st Story, lang string, now time.Time) Story {
 }
 
 var errNoText = errors.New("no text in this language")
+
+// previewManifest returns the site's data/media.json with an entry for
+// every photo in the media lists of st, keyed as a publish would key it
+// (media/<story id>/<sha256><ext>) so that the theme places it exactly as
+// on the public site; the desk serves those keys to her session
+// (previewMedia). Each file is verified clean again (media.Verify), which
+// also gives its size in pixels; a photo that is missing or fails
+// verification fails the preview closed.
+func (s *Server) previewManifest(ctx context.Context, st Story) (*manifest.Manifest, error) {
+	m, err := manifest.Read(filepath.Join(s.cfg.SiteRoot, "data", "media.json"))
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, lang := range Languages {
+		for _, it := range st.Current[lang].Media {
+			if !slices.Contains(ids, it.ID) {
+				ids = append(ids, it.ID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return m, nil
+	}
+	ss, err := s.staffStore()
+	if err != nil {
+		return nil, err
+	}
+	photos, err := ss.Photos(ctx, st.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		i := slices.IndexFunc(photos, func(p Photo) bool { return p.ID == id })
+		if i < 0 || s.cfg.MediaDir == "" {
+			return nil, fmt.Errorf("media %s: not one of the story's photos", id)
+		}
+		p := photos[i]
+		data, err := os.ReadFile(filepath.Join(s.cfg.MediaDir, p.ID+p.Ext))
+		if err != nil {
+			return nil, fmt.Errorf("media %s: %w", id, err)
+		}
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != p.SHA256 {
+			return nil, fmt.Errorf("media %s: the file is not the one attached", id)
+		}
+		info, err := media.Verify(bytes.NewReader(data), media.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("media %s: %w", id, err)
+		}
+		m.Media[id] = manifest.Entry{StoryID: st.ID, Object: manifest.Object{Key: previewMediaKey(st.ID, p),
+			ContentType: info.ContentType, Width: info.Width, Height: info.Height, Bytes: int64(len(data)), SHA256: p.SHA256}}
+	}
+	return m, nil
+}
+
+// previewMediaKey is the object key a publish gives photo p of story id,
+// and the path under which the desk serves it to a preview.
+func previewMediaKey(id string, p Photo) string {
+	return "media/" + id + "/" + p.SHA256 + p.Ext
+}
 
 // builtPagePath is where Hugo writes the story page: under the language's
 // folder except for the default language (defaultContentLanguageInSubdir

@@ -63,6 +63,8 @@ func (s *Server) routeTable() []route {
 		{"GET /stories/{id}/photos", ActAttachPhoto, s.photosPage},
 		{"POST /stories/{id}/photos", ActAttachPhoto, s.uploadPhoto},
 		{"GET /stories/{id}/photos/{mid}", ActAttachPhoto, s.photoFile},
+		{"GET /stories/{id}/media/{mid}", ActViewStory, s.photoFile},
+		{"GET /media/{id}/{key}", ActPreview, s.previewMedia},
 		{"GET /staff/registry", ActRegistry, s.registryPage},
 		{"POST /staff/registry", ActRegistry, s.addPerson},
 	}

@@ -2,10 +2,12 @@ package desk
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // diffLine is one line of a readable comparison: Op is "same", "del"
@@ -220,7 +222,9 @@ func (s *Server) suggest(w http.ResponseWriter, r *http.Request, q *req) {
 type suggestionView struct {
 	Suggestion
 	Compare comparison
-	Stale   bool // made on a text that has changed since: it can only be rejected
+	Stale   bool   // made on a text that has changed since: it can only be rejected
+	Photo   *Photo // a photo suggestion's photo, as staff attached it
+	Have    bool   // a photo suggestion whose photo is already in the media list
 }
 
 type suggestionsData struct {
@@ -241,12 +245,27 @@ func (s *Server) suggestionsPage(w http.ResponseWriter, r *http.Request, q *req)
 		s.failed(w, r, q, "suggestions", err)
 		return
 	}
+	photos, err := ss.Photos(r.Context(), q.story.ID)
+	if err != nil {
+		s.failed(w, r, q, "suggestions", err)
+		return
+	}
 	d := suggestionsData{ID: q.story.ID}
 	for _, sg := range all {
 		if sg.Decided != "" {
 			continue
 		}
 		cur := q.story.Current[sg.Lang]
+		if sg.Media != nil {
+			// A photo to add: it changes no word of her text, so no text
+			// change since makes it stale.
+			i := slices.IndexFunc(photos, func(p Photo) bool { return p.ID == sg.Media.ID })
+			if i < 0 {
+				continue // its photo record is gone: nothing to show or accept
+			}
+			d.Items = append(d.Items, suggestionView{Suggestion: sg, Photo: &photos[i], Have: hasMedia(cur, sg.Media.ID)})
+			continue
+		}
 		d.Items = append(d.Items, suggestionView{Suggestion: sg, Stale: sg.Base != TextBase(cur),
 			Compare: compare(cur, Revision{Title: sg.Title, Summary: sg.Summary, Body: sg.Body})})
 	}
@@ -290,24 +309,28 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	sg := all[i]
 	now := s.now()
-	if decision == Accepted {
-		if sg.Base != TextBase(q.story.Current[sg.Lang]) {
-			http.Redirect(w, r, back+"?n=suggestion_stale", http.StatusSeeOther)
-			return
-		}
-		rev := Revision{Lang: sg.Lang, Title: sg.Title, Summary: sg.Summary, Body: sg.Body, By: sg.By, At: now}
-		if err := ss.SaveRevisionOn(r.Context(), q.story.ID, rev, sg.Base); err != nil {
-			if errors.Is(err, ErrStale) {
-				http.Redirect(w, r, back+"?n=suggestion_stale", http.StatusSeeOther)
-				return
-			}
-			if errors.Is(err, ErrWithdrawn) {
-				s.refusedWithdrawn(w, r, q)
-				return
-			}
-			s.failed(w, r, q, "decide", err)
-			return
-		}
+	err = nil // a rejection saves nothing
+	switch {
+	case decision == Accepted && sg.Media != nil:
+		err = s.acceptPhoto(r, q, ss, sg, now)
+	case decision == Accepted && sg.Base != TextBase(q.story.Current[sg.Lang]):
+		err = ErrStale
+	case decision == Accepted:
+		// Her media list stays as it is on the base (the base covers it).
+		rev := Revision{Lang: sg.Lang, Title: sg.Title, Summary: sg.Summary, Body: sg.Body,
+			Media: q.story.Current[sg.Lang].Media, By: sg.By, At: now}
+		err = ss.SaveRevisionOn(r.Context(), q.story.ID, rev, sg.Base)
+	}
+	switch {
+	case errors.Is(err, ErrStale):
+		http.Redirect(w, r, back+"?n=suggestion_stale", http.StatusSeeOther)
+		return
+	case errors.Is(err, ErrWithdrawn):
+		s.refusedWithdrawn(w, r, q)
+		return
+	case err != nil:
+		s.failed(w, r, q, "decide", err)
+		return
 	}
 	if err := ss.Decide(r.Context(), q.story.ID, sg.ID, decision, q.acct.ID, now); err != nil && !errors.Is(err, ErrNotFound) {
 		s.failed(w, r, q, "decide", err)
@@ -315,6 +338,37 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	s.logf("story %s: suggestion %s %s by %s", q.story.ID, sg.ID, decision, q.acct.ID)
 	http.Redirect(w, r, back+"?n="+decision, http.StatusSeeOther)
+}
+
+// acceptPhoto adds a photo suggestion's item to the media list of its
+// language, on her text as it stands now (SaveRevisionOn on the current
+// base: a save in between is ErrStale, never overwritten). The revision
+// is by her: she chose to show it. The photo must still be one of the
+// story's photos. Accepting a photo already in the list changes nothing.
+func (s *Server) acceptPhoto(r *http.Request, q *req, ss StaffStore, sg Suggestion, now time.Time) error {
+	cur, ok := q.story.Current[sg.Lang]
+	if !ok {
+		return fmt.Errorf("story %s: photo suggestion %s: no text in %s: %w", q.story.ID, sg.ID, sg.Lang, ErrStale)
+	}
+	if hasMedia(cur, sg.Media.ID) {
+		return nil
+	}
+	photos, err := ss.Photos(r.Context(), q.story.ID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(photos, func(p Photo) bool { return p.ID == sg.Media.ID }) {
+		return fmt.Errorf("story %s: photo suggestion %s: photo %s: %w", q.story.ID, sg.ID, sg.Media.ID, ErrNotFound)
+	}
+	rev := cur
+	rev.Media = append(slices.Clone(cur.Media), *sg.Media)
+	rev.By, rev.At = q.acct.ID, now
+	return ss.SaveRevisionOn(r.Context(), q.story.ID, rev, TextBase(cur))
+}
+
+// hasMedia reports whether rev's media list holds the media id.
+func hasMedia(rev Revision, id string) bool {
+	return slices.ContainsFunc(rev.Media, func(m MediaItem) bool { return m.ID == id })
 }
 
 // openSuggestions counts the story's suggestions she has not answered;

@@ -39,6 +39,8 @@ type photosData struct {
 	ID        string
 	Photos    []Photo
 	Available bool // a media folder is configured
+	Langs     []string
+	TextLang  string // the language the alt text and caption are written in
 	// What passed validation after a refused form (the file must be
 	// chosen again: a browser never refills a file field).
 	Alt, Caption, Others string
@@ -53,7 +55,10 @@ func (s *Server) photosView(r *http.Request, q *req, d photosData) (*view, error
 	if d.Photos, err = ss.Photos(r.Context(), q.story.ID); err != nil {
 		return nil, err
 	}
-	d.ID, d.Available = q.story.ID, s.cfg.MediaDir != ""
+	d.ID, d.Available, d.Langs = q.story.ID, s.cfg.MediaDir != "", Languages
+	if d.TextLang == "" {
+		d.TextLang = storyLang(r, q.story, q.lang)
+	}
 	return &view{Lang: q.lang, Account: q.acct, Notice: notice(r), Data: d}, nil
 }
 
@@ -113,7 +118,11 @@ func readPhotoForm(w http.ResponseWriter, r *http.Request, errs map[string]strin
 	return img, fields
 }
 
-// uploadPhoto attaches a photo to a story (issue #16, "Photos"): the
+// uploadPhoto attaches a photo to a story (issue #16, "Photos") and
+// suggests it to the storyteller for the page in text_lang (the language
+// of its alt text and caption), as a Suggestion with Media that she
+// accepts or rejects like any change: only then is it in the page's media
+// list, her preview and her approval digest. The
 // upload is scrubbed and verified at once (media.ScrubVerify) and only the
 // scrubbed bytes are stored, as <media id>.<ext> in the media folder; the
 // original, its metadata and its file name are never stored or logged.
@@ -160,6 +169,16 @@ func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request, q *req) {
 		return v
 	}
 	p := Photo{By: q.acct.ID, At: s.now(), Releases: map[string]string{}}
+	// The photo goes into the page of one language, whose words the alt
+	// text and caption are in; that page must exist.
+	lang := f["text_lang"]
+	if !slices.Contains(Languages, lang) {
+		errs["text_lang"] = "field_bad_choice"
+	} else if _, ok := q.story.Current[lang]; !ok {
+		errs["text_lang"] = "photo_no_text"
+	} else {
+		d.TextLang = lang
+	}
 	p.Alt = text("alt", maxAlt, false, &d.Alt)
 	p.Caption = text("caption", maxCaption, false, &d.Caption)
 	yesNo := func(name string, dst *string) bool {
@@ -238,7 +257,18 @@ func (s *Server) uploadPhoto(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "photos", err)
 		return
 	}
-	s.logf("story %s: photo %s attached by %s", q.story.ID, p.ID, q.acct.ID)
+	// Into her page only as a suggestion she accepts, like any change.
+	item := MediaItem{ID: p.ID, Alt: p.Alt, Caption: p.Caption, FaceVisible: p.FaceVisible}
+	if p.Storyteller && person != "" {
+		item.Depicts = append(item.Depicts, person)
+	}
+	item.Depicts = append(item.Depicts, p.Others...)
+	sg := Suggestion{Lang: lang, Base: TextBase(q.story.Current[lang]), Media: &item, By: q.acct.ID, At: p.At}
+	if _, err := ss.AddSuggestion(r.Context(), q.story.ID, sg); err != nil {
+		s.failed(w, r, q, "photos", err)
+		return
+	}
+	s.logf("story %s: photo %s attached by %s, suggested in %s", q.story.ID, p.ID, q.acct.ID, lang)
 	http.Redirect(w, r, "/stories/"+q.story.ID+"/photos?n=photo", http.StatusSeeOther)
 }
 
@@ -299,12 +329,26 @@ func writeMedia(dir, name string, data []byte) (string, error) {
 	return dst, os.Rename(tmp.Name(), dst)
 }
 
-// photoFile serves a story's scrubbed photo to staff, from the media
-// folder, when its id is one of the story's photos.
+// photoFile serves a story's scrubbed photo, from the media folder, when
+// its id is one of the story's photos: to staff on the photo page, and to
+// her (GET /stories/{id}/media/{mid}) on a photo suggestion.
 func (s *Server) photoFile(w http.ResponseWriter, r *http.Request, q *req) {
 	mid := r.PathValue("mid")
+	s.servePhoto(w, r, q, mediaIDRe.MatchString(mid), func(p Photo) bool { return p.ID == mid })
+}
+
+// previewMedia serves a photo of the story under the key a publish would
+// give it (previewMediaKey), where the preview's pages place it.
+func (s *Server) previewMedia(w http.ResponseWriter, r *http.Request, q *req) {
+	key := "media/" + q.story.ID + "/" + r.PathValue("key")
+	s.servePhoto(w, r, q, true, func(p Photo) bool { return previewMediaKey(q.story.ID, p) == key })
+}
+
+// servePhoto serves the first of the story's photos that match accepts;
+// 404 when ok is false, none matches, or the file is not there.
+func (s *Server) servePhoto(w http.ResponseWriter, r *http.Request, q *req, ok bool, match func(Photo) bool) {
 	ss, err := s.staffStore()
-	if err != nil || !mediaIDRe.MatchString(mid) || s.cfg.MediaDir == "" {
+	if err != nil || !ok || s.cfg.MediaDir == "" {
 		s.notFound(w, r, q)
 		return
 	}
@@ -313,8 +357,8 @@ func (s *Server) photoFile(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "photos", err)
 		return
 	}
-	i := slices.IndexFunc(all, func(p Photo) bool { return p.ID == mid })
-	if i < 0 {
+	i := slices.IndexFunc(all, match)
+	if i < 0 || !mediaIDRe.MatchString(all[i].ID) {
 		s.notFound(w, r, q)
 		return
 	}

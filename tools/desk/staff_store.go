@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,8 +21,12 @@ type Suggestion struct {
 	Lang                 string
 	Base                 string // TextBase of the text it was made on
 	Title, Summary, Body string
-	By                   string // staff account id
-	At                   time.Time
+	// Media, when set, makes it a photo suggestion: add this item to the
+	// media list of Lang (staff attached the photo). Accepting it keeps
+	// her text as it stands then; Title, Summary and Body are unused.
+	Media *MediaItem `json:",omitempty"`
+	By    string     // staff account id
+	At    time.Time
 	// Decided is "" while she has not answered, else "accepted" or
 	// "rejected"; DecidedAt is when.
 	Decided   string
@@ -106,8 +112,10 @@ func (s *Server) staffStore() (StaffStore, error) {
 }
 
 // TextBase returns the base marker of a revision: the hex SHA-256 of its
-// language, title, summary and body (each length-prefixed), "" for no
-// text yet. A suggestion carries the base it was made on; an edit form
+// language, title, summary and body, then (when it has any) of each media
+// item's id, alt, caption, depicts and face_visible, every field
+// length-prefixed; "" for no text yet. A revision without media has the
+// marker it had before media were counted. A suggestion carries the base it was made on; an edit form
 // carries the base it was opened on, so a save on an older text is
 // refused as stale.
 func TextBase(rev Revision) string {
@@ -115,7 +123,11 @@ func TextBase(rev Revision) string {
 		return ""
 	}
 	h := sha256.New()
-	for _, f := range []string{rev.Lang, rev.Title, rev.Summary, rev.Body} {
+	fields := []string{rev.Lang, rev.Title, rev.Summary, rev.Body}
+	for _, m := range rev.Media {
+		fields = append(fields, "media", m.ID, m.Alt, m.Caption, strings.Join(m.Depicts, " "), strconv.FormatBool(m.FaceVisible))
+	}
+	for _, f := range fields {
 		var n [8]byte
 		for i, l := 0, len(f); i < 8; i, l = i+1, l>>8 {
 			n[i] = byte(l)

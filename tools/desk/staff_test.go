@@ -556,7 +556,7 @@ func exifTags(t *testing.T, p string) map[string]any {
 }
 
 func photoFields() map[string]string {
-	return map[string]string{"alt": "Dos mujeres sentadas en un banco.", "caption": "En la reunión del grupo.",
+	return map[string]string{"text_lang": "es", "alt": "Dos mujeres sentadas en un banco.", "caption": "En la reunión del grupo.",
 		"shown": "yes", "face": "no", "others": "p-0007 cr-2026-014"}
 }
 

@@ -33,8 +33,24 @@ type Revision struct {
 	Title   string
 	Summary string // the page's description
 	Body    string // Markdown
-	By      string // account id of who typed it (staff typing for a storyteller who dictates)
-	At      time.Time
+	// Media is the page's media list (front matter media:), in order:
+	// the photos she accepted for this language.
+	Media []MediaItem
+	By    string // account id of who typed it (staff typing for a storyteller who dictates)
+	At    time.Time
+}
+
+// MediaItem is one entry of a page's media list, the content model of
+// DESIGN.md ("media: a list of {id, alt, caption, depicts: [person ids],
+// face_visible}"): the scrubbed file is the photo with that id in the
+// media folder; alt and caption are in the page's language and are part
+// of the approval digest (consent.ApprovalDigest).
+type MediaItem struct {
+	ID          string   // media id, "m-" and 10 lowercase letters or digits
+	Alt         string   // text alternative, required
+	Caption     string   // may be empty
+	Depicts     []string // registry person ids of everyone shown, the storyteller first
+	FaceVisible bool
 }
 
 // Answers are the storyteller's answers to the consent questions, each a

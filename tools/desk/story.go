@@ -85,8 +85,10 @@ func (a *Answers) byline() (display, kind string) {
 // choice, pending while any is "not sure yet", refused on no; expires
 // TermYears after the day answered, at most consent.MaxTermYears) and the
 // approval of that language, then the body. person is the storyteller's
-// registry id. review.approved and approved_sha256 are written only while
-// the recorded approval's digest is the digest of this very text and the
+// registry id. The current revision's media list is the page's media:
+// front matter (alt and caption inside the approval digest).
+// review.approved and approved_sha256 are written only while the
+// recorded approval's digest is the digest of this very text and the
 // consent answers are exactly those she approved with, so a change of
 // either by anyone reopens approval. ok is false when there is no
 // revision in lang.
@@ -199,7 +201,18 @@ func materialise(s Story, rev Revision, lang, person string, ap *Approval) []byt
 	w("content_warnings: []")
 	w("countries: []")
 	w("themes: []")
-	w("media: []")
+	if len(rev.Media) == 0 {
+		w("media: []")
+	} else {
+		w("media:")
+		for _, m := range rev.Media {
+			w("  - id: %s", q(m.ID))
+			w("    alt: %s", q(m.Alt))
+			w("    caption: %s", q(m.Caption))
+			w("    depicts: %s", qlist(m.Depicts))
+			w("    face_visible: %t", m.FaceVisible)
+		}
+	}
 	w("---")
 	body := strings.ReplaceAll(rev.Body, "\r\n", "\n")
 	b.WriteString(body)
@@ -230,4 +243,34 @@ func Fingerprint(digest string) string {
 	}
 	d := digest[:16]
 	return d[0:4] + " " + d[4:8] + " " + d[8:12] + " " + d[12:16]
+}
+
+// mediaOf reads a page's media list back (the form materialise writes);
+// an entry that is not a map with a string id is skipped, since the
+// store only ever holds what materialise wrote.
+func mediaOf(p *content.Page) []MediaItem {
+	v, _ := p.Get("media")
+	list, _ := v.([]any)
+	var out []MediaItem
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		it := MediaItem{}
+		if it.ID, ok = m["id"].(string); !ok {
+			continue
+		}
+		it.Alt, _ = m["alt"].(string)
+		it.Caption, _ = m["caption"].(string)
+		it.FaceVisible, _ = m["face_visible"].(bool)
+		ds, _ := m["depicts"].([]any)
+		for _, d := range ds {
+			if s, ok := d.(string); ok {
+				it.Depicts = append(it.Depicts, s)
+			}
+		}
+		out = append(out, it)
+	}
+	return out
 }

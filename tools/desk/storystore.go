@@ -158,7 +158,7 @@ func (s StoryStore) Story(ctx context.Context, id string) (Story, error) {
 		desc, _ := p.Get("description")
 		t, _ := title.(string)
 		d, _ := desc.(string)
-		st.Current[lang] = Revision{Lang: lang, Title: t, Summary: d, Body: strings.TrimSuffix(string(p.Body()), "\n"), By: r.Author, At: r.CreatedAt}
+		st.Current[lang] = Revision{Lang: lang, Title: t, Summary: d, Body: strings.TrimSuffix(string(p.Body()), "\n"), Media: mediaOf(p), By: r.Author, At: r.CreatedAt}
 	}
 	rec, err := s.record(ctx, id)
 	if err != nil {
