@@ -475,7 +475,7 @@ func TestStopSharing(t *testing.T) {
 	if w == nil || w.Level != TakeDown || w.By != "a-ana" || !w.At.Equal(d.clock.Now()) {
 		t.Fatalf("withdrawal = %+v", w)
 	}
-	if p := c.get(r.location()); !strings.Contains(p.body, d.srv.msgs.text("es", "stop_done")) {
+	if p := c.get(r.location()); !strings.Contains(p.body, d.srv.msgs.text("es", "stop_result_heading")) {
 		t.Error("no confirmation in Spanish")
 	}
 	if l := c.get("/stories"); !strings.Contains(l.body, d.srv.msgs.text("es", "state_stopped")) {

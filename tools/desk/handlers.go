@@ -405,11 +405,18 @@ type writeData struct {
 	CanPreview, CanWithdraw bool
 	// Suggestions is how many staff suggestions wait for her answer.
 	Suggestions int
+	// Stopped is her request to stop sharing, nil when none; ReadOnly is
+	// true once the story is taken down (nothing new is saved on it):
+	// the page shows the text without a form to change it.
+	Stopped  *Withdrawal
+	ReadOnly bool
 }
 
-// links fills the write page's links from the access decision.
-func (d writeData) links(a *Account, m *StoryMeta) writeData {
-	d.CanPreview, d.CanWithdraw = Allowed(a, m, ActPreview), Allowed(a, m, ActWithdraw)
+// links fills the write page's links from the access decision, and what
+// the page says of a request to stop sharing.
+func (d writeData) links(a *Account, st *Story) writeData {
+	d.CanPreview, d.CanWithdraw = Allowed(a, &st.StoryMeta, ActPreview), Allowed(a, &st.StoryMeta, ActWithdraw)
+	d.Stopped, d.ReadOnly = st.Withdrawal, takenDown(st)
 	return d
 }
 
@@ -420,7 +427,7 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	lang := storyLang(r, q.story, q.lang)
 	rev := q.story.Current[lang]
-	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
+	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, q.story)
 	n, err := s.openSuggestions(r, q.story.ID)
 	if err != nil {
 		s.failed(w, r, q, "write", err)
@@ -475,7 +482,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		rev := q.story.Current[lang]
 		s.render(w, r, http.StatusRequestEntityTooLarge, "write", &view{Lang: q.lang, Account: q.acct,
 			Errors: map[string]string{"body": "field_too_long"},
-			Data:   writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)})
+			Data:   writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, q.story)})
 		return
 	}
 	lang := r.PostForm.Get("text_lang")
@@ -485,7 +492,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		lang = storyLang(r, q.story, q.lang)
 	}
 	old := q.story.Current[lang]
-	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(old), Saved: !old.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
+	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(old), Saved: !old.At.IsZero()}.links(q.acct, q.story)
 	got := textFields(r.PostForm, q.sess.phraseFP, old, errs)
 	d.Title, d.Summary, d.Body = got.Title, got.Summary, got.Body
 	if len(errs) > 0 {
@@ -876,29 +883,46 @@ type stopData struct {
 	Levels []string
 	Level  string
 	Done   *Withdrawal
+	When   string // of Done, "2026-12-01 10:00:00 UTC"
 	// Recorded is true when no pipeline withdrawal is configured: the
 	// request is recorded for staff, and the page says so.
 	Recorded bool
 }
 
+// newStopData is the stop page's data for st: once she asked, the page
+// shows what she asked and when, and offers only the levels that go
+// further (none once it is taken down: that is final).
+func (s *Server) newStopData(st *Story) stopData {
+	d := stopData{ID: st.ID, Levels: WithdrawalLevels, Done: st.Withdrawal, Recorded: s.cfg.Withdraw == nil}
+	if d.Done != nil {
+		d.When = d.Done.At.UTC().Format(time.DateTime) + " UTC"
+		d.Levels = WithdrawalLevels[slices.Index(WithdrawalLevels, d.Done.Level)+1:]
+	}
+	if takenDown(st) {
+		d.Levels = nil // final: the store takes nothing more on it
+	}
+	return d
+}
+
 func (s *Server) stopPage(w http.ResponseWriter, r *http.Request, q *req) {
 	v := &view{Lang: q.lang, Account: q.acct, Notice: notice(r)}
-	if q.story.Withdrawal != nil {
-		v.NoticeArg = q.story.Withdrawal.At.UTC().Format(time.DateTime) + " UTC"
-	}
-	s.render(w, r, http.StatusOK, "stop", v.with(stopData{ID: q.story.ID, Levels: WithdrawalLevels, Done: q.story.Withdrawal, Recorded: s.cfg.Withdraw == nil}))
+	s.render(w, r, http.StatusOK, "stop", v.with(s.newStopData(q.story)))
 }
 
 // stop records her request to stop sharing at the level she chose, and
 // runs the pipeline's withdrawal when one is configured.
 func (s *Server) stop(w http.ResponseWriter, r *http.Request, q *req) {
-	d := stopData{ID: q.story.ID, Levels: WithdrawalLevels, Done: q.story.Withdrawal, Recorded: s.cfg.Withdraw == nil}
+	if takenDown(q.story) {
+		s.refusedWithdrawn(w, r, q)
+		return
+	}
+	d := s.newStopData(q.story)
 	errs := map[string]string{}
 	if !parseForm(w, r, maxFormBytes) {
 		errs["level"] = "field_bad_choice"
 	}
 	level := r.PostForm.Get("level")
-	if !slices.Contains(WithdrawalLevels, level) {
+	if !slices.Contains(d.Levels, level) {
 		errs["level"] = "field_bad_choice"
 	} else {
 		d.Level = level
