@@ -398,8 +398,13 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	submit(t, ctx, `form button.stop`)
-	if n := text(t, ctx, ".notice"); !strings.HasPrefix(n, "Tu pedido está guardado.") {
+	// The page shows what she asked, not the empty form again.
+	if n := text(t, ctx, "#stop-result"); n != "Lo que pediste" {
 		t.Fatalf("after stop: %q", n)
+	}
+	checkAxe(t, ctx, axe, "stop result")
+	if radios, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('input[name=level]').length`)); err != nil || radios != 0 {
+		t.Errorf("after taking it down the stop page offers %d levels (%v)", radios, err)
 	}
 	st, _ = store.Story(ctx, id)
 	if st.Withdrawal == nil || st.Withdrawal.Level != desk.TakeDown {
@@ -412,6 +417,11 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkTargets(t, ctx, "write")
+	// Taken down: her text is shown, nothing to type into.
+	checkAxe(t, ctx, axe, "write, taken down")
+	if fields, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('main textarea, main input[type=text], form[data-autosave]').length`)); err != nil || fields != 0 {
+		t.Errorf("the write page of a taken-down story has %d fields to type into (%v)", fields, err)
+	}
 	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Escape), chromedp.Sleep(800*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
