@@ -1,8 +1,8 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +11,8 @@ import (
 
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
+	"storyguard/tools/publish"
+	"storyguard/tools/stories"
 	"storyguard/tools/vault"
 )
 
@@ -53,7 +55,20 @@ be in the future, nor before the story's consent.given.
 			if err != nil {
 				return err
 			}
-			site, err := content.LoadSite(cfg.Root)
+			// Stored stories are read with the vault key; a vault without
+			// a story store needs no key to approve (issue #12).
+			var stored *publish.Stored
+			if has, err := stories.HasStore(cfg.Path(cfg.Vault), a.getenv); err != nil {
+				return err
+			} else if has {
+				s, closeStored, err := a.storedFor(cmd.Context(), cfg)
+				if err != nil {
+					return err
+				}
+				defer closeStored()
+				stored = s
+			}
+			site, err := stored.LoadSite(cfg.Root)
 			if err != nil {
 				return err
 			}
@@ -97,15 +112,31 @@ be in the future, nor before the story's consent.given.
 				}
 				outs = append(outs, out{p, raw, digest})
 			}
+			var lines []string
 			for _, o := range outs {
-				if err := content.WriteFileAtomic(filepath.Join(cfg.Root, filepath.FromSlash(o.p.Path)), o.raw); err != nil {
+				if err := content.WriteFileAtomic(stored.Path(cfg.Root, o.p.Path), o.raw); err != nil {
 					return err
 				}
 				// By story id, not by file: a bundle folder may carry a
 				// name, and approve needs no key to redact it (issue #12).
 				id, _ := o.p.Get("story_id")
 				sid, _ := id.(string)
-				fmt.Fprintf(a.stdout, "approved %s (%s) on %s: sha256 %s\n", consent.SafeStoryID(sid), o.p.Lang, consent.Day(day).Format(time.DateOnly), o.digest)
+				lines = append(lines, fmt.Sprintf("approved %s (%s) on %s: sha256 %s\n", consent.SafeStoryID(sid), o.p.Lang, consent.Day(day).Format(time.DateOnly), o.digest))
+			}
+			// A stored story's approval exists once it is saved back: say
+			// "approved" only then.
+			saved, err := stored.SaveBack(cmd.Context(), stories.SystemAccount)
+			for _, n := range saved {
+				fmt.Fprintf(a.stdout, "saved %s in the story store\n", n)
+			}
+			if errors.Is(err, stories.ErrStale) {
+				return withHint(fmt.Errorf("approval not saved (only the pages printed as saved are): %w", err), "the story was edited in the desk meanwhile: have the storyteller read the new text, then run approve again")
+			}
+			if err != nil {
+				return fmt.Errorf("approval not saved (only the pages printed as saved are): %w", err)
+			}
+			for _, l := range lines {
+				fmt.Fprint(a.stdout, l)
 			}
 			return nil
 		},

@@ -8,8 +8,8 @@ import (
 
 	"storyguard/tools/check"
 	"storyguard/tools/consent"
-	"storyguard/tools/content"
 	"storyguard/tools/diag"
+	"storyguard/tools/publish"
 )
 
 func init() { register(newCheckCmd) }
@@ -50,7 +50,12 @@ or refused stories are reported at info level and not checked further.
 			// keeps to the end: collect garbage less often (the heap of a
 			// 10,000-story site stays well under a gigabyte).
 			defer debug.SetGCPercent(debug.SetGCPercent(400))
-			site, err := content.LoadSite(cfg.Root)
+			stored, closeStored, err := a.storedFor(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer closeStored()
+			site, err := stored.LoadSite(cfg.Root)
 			if err != nil {
 				return err
 			}
@@ -60,13 +65,21 @@ or refused stories are reported at info level and not checked further.
 			}
 			opts.Now = day
 			ds := check.Run(site, opts).Diagnostics
+			publishable := len(check.Publishable(site, ds))
+			stored.Name(ds)
+			tracked, err := publish.StoriesInGit(cfg.Root)
+			if err != nil {
+				return err
+			}
+			ds = append(ds, tracked...)
+			diag.Sort(ds)
 			if err := diag.Write(a.stdout, f, ds); err != nil {
 				return fmt.Errorf("write findings: %w", err)
 			}
 			if f == diag.Text {
 				fmt.Fprintf(a.stderr, "storyguard: checked %d pages: %d errors, %d warnings, %d notes; %d pages publishable\n",
 					len(site.Pages), diag.Count(ds, diag.Error), diag.Count(ds, diag.Warning), diag.Count(ds, diag.Info),
-					len(check.Publishable(site, ds)))
+					publishable)
 			}
 			if diag.HasErrors(ds) {
 				return errFindings

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 	"storyguard/tools/config"
 	"storyguard/tools/content"
 	"storyguard/tools/desk"
+	"storyguard/tools/pipeline"
+	"storyguard/tools/publish"
 	"storyguard/tools/site"
 	"storyguard/tools/stories"
 )
@@ -87,6 +90,14 @@ forms edit a copy of the demo registry there (never examples/vault). Without --d
 				return err
 			}
 			defer ss.Close()
+			// The embedded object store, as preview starts it: the demo
+			// site publishes there and "stop sharing" takes it down there.
+			cfg.Endpoint = ""
+			obj, objCloser, err := a.openStore(c.Context(), cfg)
+			if err != nil {
+				return fmt.Errorf("embedded object store: %w", err)
+			}
+			defer objCloser.Close()
 			store := desk.StoryStore{S: ss}
 			accounts, err := desk.SeedDemo(c.Context(), store, time.Now())
 			if err != nil {
@@ -101,7 +112,18 @@ forms edit a copy of the demo registry there (never examples/vault). Without --d
 					return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
 				},
 				Rules: func(*content.Site) (check.Options, error) { return check.VaultRules(v, cfg.AllowContacts) },
-				Log:   log.New(a.stderr, "storyguard: desk: ", log.LstdFlags),
+				// "Stop sharing" is storyguard withdraw's withdrawal.
+				Withdraw: pipeline.DeskWithdraw(pipeline.Config{Root: cfg.Root, Vault: v, AllowContacts: cfg.AllowContacts,
+					MaxMediaBytes: cfg.MaxMediaBytes, Pagefind: cfg.Pagefind, Log: a.stderr,
+					Store: func(context.Context) (publish.Store, io.Closer, error) { return obj, io.NopCloser(nil), nil }},
+					ss, func() publish.Options {
+						// She waits on the page: wait for a running publish
+						// less than the desk's write timeout, then say it is
+						// pending (her request is recorded; staff finish it).
+						return publish.Options{Root: cfg.Root, Vault: v.Dir, Now: time.Now(), BaseURL: cfg.BaseURL,
+							MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr, Workers: cfg.Workers, LeaseWait: 90 * time.Second}
+					}),
+				Log: log.New(a.stderr, "storyguard: desk: ", log.LstdFlags),
 			})
 			if err != nil {
 				return err

@@ -23,6 +23,7 @@ import (
 	"storyguard/tools/diag"
 	"storyguard/tools/publish"
 	"storyguard/tools/store"
+	"storyguard/tools/stories"
 	"storyguard/tools/vault"
 )
 
@@ -88,13 +89,14 @@ consented. Nothing public changes unless every step before deployment passed.
 			if err != nil {
 				return err
 			}
+			defer w.close()
 			w.opts.DryRun = dryRun
 			w.opts.KeepWork = keep
 			clock := newStepClock(a.stderr, timings)
 			clock.attach(&w.opts)
 			t := targetOf(w.cfg)
 			fmt.Fprintf(a.stderr, "storyguard: publishing to %s\n", t)
-			res, err := publish.Publish(c.Context(), w.parts, w.opts)
+			res, err := publish.PublishStored(c.Context(), w.parts, w.opts, w.stored)
 			clock.finish()
 			a.printDiagnostics(res.Diagnostics)
 			if errors.Is(err, publish.ErrBlocked) {
@@ -159,6 +161,7 @@ A configured endpoint is ignored: preview never touches production.
 			if err != nil {
 				return err
 			}
+			defer w.close()
 			st, closer, err := a.openStore(ctx, w.cfg)
 			if err != nil {
 				return fmt.Errorf("embedded object store: %w", err)
@@ -168,6 +171,9 @@ A configured endpoint is ignored: preview never touches production.
 			clock := newStepClock(a.stderr, timings)
 			clock.attach(&w.opts)
 			fmt.Fprintf(a.stderr, "storyguard: publishing into the embedded store over %s\n", w.cfg.Path(w.cfg.StoreDir))
+			// The stored stories are read (w.opts.Overlay), but what goes
+			// live here is the local preview, not what the public sees: the
+			// story store's record of published revisions is left alone.
 			res, err := publish.Publish(ctx, w.parts, w.opts)
 			clock.finish()
 			a.printDiagnostics(res.Diagnostics)
@@ -205,7 +211,7 @@ A configured endpoint is ignored: preview never touches production.
 
 func newWithdrawCmd(a *app) *cobra.Command {
 	var f pipelineFlags
-	var reason, role string
+	var reason, role, level string
 	var emergency, timings bool
 	c := &cobra.Command{
 		Use:   "withdraw STORY",
@@ -231,6 +237,12 @@ another store the site was published to still holds the story.
 The rebuild publishes the working tree as publish would: other approved
 changes go live with the takedown.
 
+--level applies to a story in the story store: stop_new_uses records that
+nothing new of it goes out (what is live stays, across publishes);
+take_down (the default) is the withdrawal above, saved back and recorded in
+the store; erase is the takedown followed by the story's erasure from the
+store (key and rows). Each level is recorded in the audit log.
+
 --emergency is for when the story must come down now and nobody with the
 registry key can be reached: it reads neither the registry nor the key,
 marks the story withdrawn, deletes every version of its own pages and media
@@ -248,6 +260,9 @@ search finds nothing until then.
 				return fmt.Errorf("flag --by: want one of %s", strings.Join(publish.Roles, ", "))
 			}
 			if emergency {
+				if level != string(publish.LevelTakeDown) {
+					return errors.New("flag --level: an emergency withdrawal only takes down (take_down); stop or erase with the registry key")
+				}
 				return a.emergencyWithdraw(c, &f, args[0], reason, role)
 			}
 			if strings.TrimSpace(reason) == "" {
@@ -259,6 +274,7 @@ search finds nothing until then.
 				// name, and without the registry nothing redacts it.
 				return withHint(err, "if the story must come down now and the registry key is out of reach, run: storyguard withdraw "+storyArg(args[0])+" --emergency")
 			}
+			defer w.close()
 			t := targetOf(w.cfg)
 			if err := checkTarget(w.opts.Vault, t); err != nil {
 				return err
@@ -266,11 +282,22 @@ search finds nothing until then.
 			clock := newStepClock(a.stderr, timings)
 			clock.attach(&w.opts)
 			fmt.Fprintf(a.stderr, "storyguard: withdrawing from %s\n", t)
-			res, err := publish.Withdraw(c.Context(), w.parts, publish.WithdrawOptions{
+			sw, err := publish.WithdrawStored(c.Context(), w.parts, publish.WithdrawOptions{
 				Options: w.opts, Story: args[0], Reason: reason, Role: role,
 				AuditLog: vault.AuditLogPath(w.opts.Vault),
-			})
+			}, w.stored, stories.WithdrawLevel(level), stories.SystemAccount)
 			clock.finish()
+			if errors.Is(err, publish.ErrNotStored) {
+				return withHint(err, "withdraw it with --level take_down (the default)")
+			}
+			if sw.Level == publish.LevelStopNewUses {
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "stopped: %s; nothing new of it goes out, and what is live stays until it is taken down (storyguard withdraw %s --reason ...)\n", storyArg(args[0]), storyArg(args[0]))
+				return nil
+			}
+			res := sw.Takedown
 			if res != nil && res.Rebuild != nil {
 				a.printDiagnostics(res.Rebuild.Diagnostics)
 			}
@@ -291,6 +318,9 @@ search finds nothing until then.
 			}
 			fmt.Fprintf(a.stdout, "withdrawn: %s; %d object versions, %d delete markers, %d incomplete uploads removed from %s; site redeployed\n",
 				res.StoryID, res.Removed.Versions, res.Removed.DeleteMarkers, res.Removed.Uploads, t)
+			if sw.Erased {
+				fmt.Fprintf(a.stdout, "erased: %s; its key and every row are destroyed in the story store\n", res.StoryID)
+			}
 			for _, u := range res.PurgeURLs {
 				fmt.Fprintf(a.stdout, "purge %s\n", u)
 			}
@@ -339,6 +369,7 @@ search finds nothing until then.
 	f.add(c, true)
 	c.Flags().StringVar(&reason, "reason", "", "why, for the audit log; names nobody (required, except with --emergency, which does not record it)")
 	c.Flags().StringVar(&role, "by", "storyteller", "who asked, as a role: "+strings.Join(publish.Roles, ", "))
+	c.Flags().StringVar(&level, "level", string(publish.LevelTakeDown), "how far, for a story in the story store: stop_new_uses (nothing new goes out, what is live stays), take_down, or erase (take down, then destroy it in the story store)")
 	addTimings(c, &timings)
 	c.Flags().BoolVar(&emergency, "emergency", false, "without the registry key: delete the story's own pages and media now (every version), mark it withdrawn, skip the rebuild; finish with a full withdraw later")
 	return c
@@ -421,6 +452,7 @@ live in the bucket. Expiring within 60 days and awaiting approval are noted.
 			if err != nil {
 				return err
 			}
+			defer w.close()
 			plan, _, err := w.parts.Check(ctx, w.opts.Now)
 			if err != nil {
 				return err

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"path"
 	"strings"
 	"time"
 
@@ -16,10 +15,10 @@ import (
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
-	"storyguard/tools/media"
+	"storyguard/tools/pipeline"
 	"storyguard/tools/publish"
-	"storyguard/tools/site"
 	"storyguard/tools/store"
+	"storyguard/tools/stories"
 	"storyguard/tools/vault"
 )
 
@@ -60,6 +59,51 @@ type wired struct {
 	vault *vault.Vault
 	parts publish.Parts
 	opts  publish.Options
+	// stored are the vault's stored stories, materialised for this run
+	// (nil: the vault has no story store); close removes them.
+	stored *publish.Stored
+	close  func()
+}
+
+// storedFor opens the vault (openVault) and its stored stories
+// (openStored), for the commands that do not wire the whole pipeline.
+func (a *app) storedFor(ctx context.Context, cfg config.Config) (*publish.Stored, func(), error) {
+	v, err := a.openVault(cfg)
+	if err != nil {
+		return nil, func() {}, err
+	}
+	return a.openStored(ctx, cfg, v)
+}
+
+// openStored opens the vault's story store when it has one
+// (stories.HasStore: STORYGUARD_DATABASE_URL or <vault>/desk.db) and
+// materialises its stories into a work folder of this run
+// (publish.OpenStored). Without a store it returns nil and a no-op
+// closer. The closer removes the folder and closes the store.
+func (a *app) openStored(ctx context.Context, cfg config.Config, v *vault.Vault) (*publish.Stored, func(), error) {
+	none := func() {}
+	has, err := stories.HasStore(v.Dir, a.getenv)
+	if err != nil || !has {
+		return nil, none, err
+	}
+	ids, err := a.loadIdentities(cfg)
+	if err != nil {
+		return nil, none, err
+	}
+	site, err := content.LoadConfig(cfg.Root)
+	if err != nil {
+		return nil, none, err
+	}
+	st, err := stories.OpenForVault(ctx, v.Dir, v.Registry, ids, a.getenv)
+	if err != nil {
+		return nil, none, err
+	}
+	s, err := publish.OpenStored(ctx, st, v.Dir, site.DefaultLanguage)
+	if err != nil {
+		st.Close()
+		return nil, none, err
+	}
+	return s, func() { s.Close(); st.Close() }, nil
 }
 
 // wire loads the configuration and the vault and assembles the pipeline
@@ -76,45 +120,22 @@ func (a *app) wire(ctx context.Context, f *pipelineFlags, embedded bool) (*wired
 	if err != nil {
 		return nil, err
 	}
-	w := &wired{cfg: cfg, vault: v}
+	stored, closeStored, err := a.openStored(ctx, cfg, v)
+	if err != nil {
+		return nil, err
+	}
+	w := &wired{cfg: cfg, vault: v, stored: stored, close: closeStored}
 	w.opts = publish.Options{
 		Root: cfg.Root, Vault: v.Dir, Now: now, BaseURL: base,
 		MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr,
 		Workers: cfg.Workers, Progress: store.ProgressWriter(os.Stderr),
+		Overlay: stored.Overlay(),
 	}
-	// who are the storytellers of the last plan, so the output scan also
-	// refuses the public names and pseudonyms of withdrawn ones.
-	var who publish.Storytellers
-	w.parts = publish.Parts{
-		Check: func(ctx context.Context, now time.Time) (*publish.Plan, []diag.Diagnostic, error) {
-			s, rep, err := check.Site(cfg.Root, v, cfg.AllowContacts, now)
-			if err != nil {
-				return nil, nil, err
-			}
-			var plan *publish.Plan
-			plan, who = publish.PlanSite(s, rep)
-			return plan, rep.Diagnostics, nil
-		},
-		ProcessMedia: func(ctx context.Context, storyID, src, work string) (publish.Media, []publish.Media, error) {
-			return publish.ProcessMedia(storyID, src, work, media.Options{MaxBytes: cfg.MaxMediaBytes}, a.stderr)
-		},
-		Build: func(ctx context.Context, src, dst, baseURL string) error {
-			pf, err := site.FindPagefind(cfg.Root, cfg.Pagefind)
-			if errors.Is(err, site.ErrNoPagefind) {
-				fmt.Fprintf(a.stderr, "storyguard: warning: %v; this run publishes no search index, and the deploy removes the old one\n", err)
-			} else if err != nil {
-				return err
-			}
-			return site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: baseURL, Pagefind: pf})
-		},
-		Leaks: publish.RegistryLeaks(v.Scanner, func() publish.Storytellers { return who }),
-		VerifyImage: func(p string, data []byte) error {
-			_, err := media.DeepVerify(data, media.Options{Name: path.Base(p)})
-			return err
-		},
-		Store:        a.storeOpener(cfg),
-		SetWithdrawn: consent.SetWithdrawn,
-	}
+	w.parts = pipeline.Parts(pipeline.Config{
+		Root: cfg.Root, Vault: v, Stored: stored, AllowContacts: cfg.AllowContacts,
+		MaxMediaBytes: cfg.MaxMediaBytes, Pagefind: cfg.Pagefind,
+		Store: a.storeOpener(cfg), Log: a.stderr,
+	})
 	return w, nil
 }
 
@@ -178,7 +199,7 @@ func (a *app) wireWithoutKey(f *pipelineFlags) (*wired, error) {
 		return nil, withHint(fmt.Errorf("vault %s: no registry.age there, so this is not the vault the site is published from; nothing was changed", vdir),
 			"pass --vault with the vault folder (or set STORYGUARD_VAULT); the key is not needed, the folder is")
 	}
-	w := &wired{cfg: cfg}
+	w := &wired{cfg: cfg, close: func() {}}
 	w.opts = publish.Options{Root: cfg.Root, Vault: vdir, Now: now, BaseURL: base, MediaBaseURL: cfg.MediaBaseURL, Log: a.stderr,
 		Workers: cfg.Workers, Progress: store.ProgressWriter(os.Stderr)}
 	w.parts = publish.Parts{

@@ -115,6 +115,12 @@ type Report struct {
 // withdrawn or refused (DESIGN.md "Checks": reported, not an error).
 const RuleNotPublished = "not-published"
 
+// RuleStoryInGit is the warning on a story page file that git tracks
+// (publish.StoriesInGit): its text lives on in every clone and in the
+// history even after a withdrawal (DESIGN.md "Where stories live: outside
+// git").
+const RuleStoryInGit = "story-in-git"
+
 // Run checks every page of site with DefaultRules() and opts.Rules, each
 // bundle with the bundle rules, the whole site with opts.SiteRules, and
 // returns every finding, load problems included, sorted by file, line and

@@ -68,6 +68,18 @@ func (s *Site) Bundles() [][]*Page {
 	return out
 }
 
+// LoadConfig reads only the site's configuration under root (config.toml
+// or hugo.toml) as LoadSite does: a Site with Root, Languages,
+// DefaultLanguage and Taxonomies set and no pages. Errors as LoadSite's
+// for the configuration.
+func LoadConfig(root string) (*Site, error) {
+	s := &Site{Root: root}
+	if err := s.readConfig(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // ErrNoContent is returned by LoadSite when the site root has no content/
 // folder.
 var ErrNoContent = errors.New("no content folder")
@@ -419,4 +431,53 @@ func isContentFormat(rel string) bool {
 		return true
 	}
 	return false
+}
+
+// AddFiles loads the content files files (slash paths relative to a site
+// root, "content/stories/<slug>/index.md", each under content/) from the
+// folder dir instead of the site root, and adds them to s as if they lay
+// under s.Root: the stored stories a command materialised into its work
+// folder (tools/stories Materialise), checked by the same rules as the
+// files under content/. Each is loaded as LoadSite loads a file (its
+// language from its name, MaxFileSize, LoadPage); s.Pages stays sorted by
+// Path and s.Diagnostics sorted. A file that s already holds is an error
+// (a page bundle under content/ with the same path as a stored story:
+// which one is the story would be a guess), as is one that cannot be
+// read; nothing is added then.
+func (s *Site) AddFiles(dir string, files []string) error {
+	have := make(map[string]bool, len(s.Pages))
+	for _, p := range s.Pages {
+		have[p.Path] = true
+	}
+	var pages []*Page
+	var diags []diag.Diagnostic
+	for _, rel := range files {
+		if !strings.HasPrefix(rel, "content/") || strings.Contains(rel, "..") || !isMarkdown(rel) {
+			return fmt.Errorf("add %s: not a Markdown file under content/", rel)
+		}
+		if have[rel] {
+			return fmt.Errorf("add %s: the site already has a file at that path; rename its bundle folder or import it into the story store", rel)
+		}
+		have[rel] = true
+		lang, ds := s.langOf(rel)
+		raw, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", rel, err)
+		}
+		if len(raw) > MaxFileSize {
+			return fmt.Errorf("add %s: file is %d bytes, more than the %d a content file may hold", rel, len(raw), MaxFileSize)
+		}
+		p, pds := LoadPage(rel, lang, raw)
+		if len(ds) > 0 {
+			p.Invalid = true
+		}
+		pages = append(pages, p)
+		diags = append(diags, ds...)
+		diags = append(diags, pds...)
+	}
+	s.Pages = append(s.Pages, pages...)
+	slices.SortFunc(s.Pages, func(a, b *Page) int { return strings.Compare(a.Path, b.Path) })
+	s.Diagnostics = append(s.Diagnostics, diags...)
+	diag.Sort(s.Diagnostics)
+	return nil
 }

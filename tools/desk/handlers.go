@@ -32,6 +32,9 @@ var notices = map[string]string{
 	"expired": "signin_expired", "out": "signed_out", "phrase": "phrase_saved", "saved": "write_saved",
 	"answers": "consent_saved", "reapprove": "consent_reapprove", "stale": "approve_stale", "approved": "approved_text",
 	"consent": "approve_needs_consent", "not_ready": "approve_not_ready", "stopped": "stop_done",
+	// After Config.Withdraw: done at each level, or still pending.
+	"done-" + StopNewUses: "stop_done_stop_new_uses", "done-" + TakeDown: "stop_done_take_down",
+	"done-" + TakeDownDelete: "stop_done_take_down_delete", "stop-pending": "stop_pending",
 	// staff side (staff_*.go)
 	"suggested": "suggest_saved", "accepted": "suggestion_accepted", "rejected": "suggestion_rejected",
 	"choose": "suggestion_choose", "suggestion_stale": "suggestion_stale", "photo": "photo_saved",
@@ -944,11 +947,22 @@ func (s *Server) stop(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	s.logf("story %s: stop sharing (%s) asked by %s", q.story.ID, level, q.acct.ID)
-	if s.cfg.Withdraw != nil {
-		if err := s.cfg.Withdraw(r.Context(), q.story.ID, level, q.acct.ID); err != nil {
-			s.failed(w, r, q, "withdraw", err)
-			return
-		}
+	if s.cfg.Withdraw == nil {
+		http.Redirect(w, r, "/stories/"+q.story.ID+"/stop?n=stopped", http.StatusSeeOther)
+		return
 	}
-	http.Redirect(w, r, "/stories/"+q.story.ID+"/stop?n=stopped", http.StatusSeeOther)
+	// Her request is recorded above, whatever happens next; she is told
+	// whether the withdrawal is done or still pending (staff see it).
+	if err := s.cfg.Withdraw(r.Context(), q.story.ID, level, q.acct.ID); err != nil {
+		s.logf("story %s: withdrawal (%s) not finished (%T); staff must run it again", q.story.ID, level, err)
+		http.Redirect(w, r, "/stories/"+q.story.ID+"/stop?n=stop-pending", http.StatusSeeOther)
+		return
+	}
+	s.logf("story %s: withdrawal (%s) done", q.story.ID, level)
+	if level == TakeDownDelete {
+		// Erased: the story is no more, not even its stop page.
+		http.Redirect(w, r, "/stories?n=done-"+level, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/stories/"+q.story.ID+"/stop?n=done-"+level, http.StatusSeeOther)
 }

@@ -182,11 +182,22 @@ type Options struct {
 	// Progress receives the upload progress bar (store.ProgressWriter);
 	// nil: none.
 	Progress io.Writer
+	// Overlay is a folder holding content files at the paths they have
+	// under Root ("content/stories/<slug>/index.md"), read from there
+	// instead: the stored stories of this run, materialised into its work
+	// folder (Stored.Dir). Staging, the recheck of withdrawals and a
+	// withdrawal's marking read and write them there, never under Root.
+	// "" for none.
+	Overlay string
 	// MediaProgress, if set, is called in the media step after each medium is
 	// scrubbed, verified and scanned, with the media done and the total of
 	// this run (1..total). For a progress bar on a terminal; nil in logs.
 	MediaProgress func(step string, done, total int)
 }
+
+// file returns the path content file rel (slash path relative to Root)
+// is read and written at: under Overlay when it holds it, else under Root.
+func (o *Options) file(rel string) string { return sourceFile(o.Root, o.Overlay, rel) }
 
 // Steps are the names Publish passes to Options.Hook, in order: before
 // taking the lease, before check, before scrubbing media, before staging
@@ -307,7 +318,7 @@ var ErrWithdrawnMeanwhile = errors.New("withdrawn while this run was under way; 
 // store st, which withdrawal opens once for all its steps (one embedded
 // gateway per folder at a time). res is filled in and returned.
 func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*Result, error) {
-	if _, err := CleanWork(o.Vault, ""); err != nil {
+	if _, err := CleanWork(o.Vault, "", o.Overlay); err != nil {
 		return res, err
 	}
 	if err := o.step(ctx, "check"); err != nil {
@@ -411,12 +422,12 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	if err := o.step(ctx, "build"); err != nil {
 		return res, err
 	}
-	stage, out := filepath.Join(work, "stage"), filepath.Join(work, "public")
-	if err := Stage(o.Root, stage, plan.Pages, m); err != nil {
+	stageDir, out := filepath.Join(work, "stage"), filepath.Join(work, "public")
+	if err := stage(o.Root, o.Overlay, stageDir, plan.Pages, m); err != nil {
 		return res, err
 	}
 	o.logf("build: %d pages staged; running Hugo", len(plan.Pages))
-	if err := p.Build(ctx, stage, out, o.BaseURL); err != nil {
+	if err := p.Build(ctx, stageDir, out, o.BaseURL); err != nil {
 		return res, fmt.Errorf("build: %w", &buildError{err})
 	}
 	if o.KeepWork {
@@ -462,7 +473,7 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 	if err := o.step(ctx, "recheck"); err != nil {
 		return res, err
 	}
-	if err := refuseWithdrawn(o.Root, o.Vault, plan, before); err != nil {
+	if err := refuseWithdrawn(o.file, o.Vault, plan, before); err != nil {
 		return res, err
 	}
 
@@ -530,8 +541,8 @@ func publish(ctx context.Context, p Parts, o Options, st Store, res *Result) (*R
 // withdrawal recorded, or added to, since before (WithdrawalRecords read
 // before the check): a copy of the withdrawn story's text or photos, or
 // its storyteller's earlier consent. A page that cannot be read now is
-// refused too.
-func refuseWithdrawn(root, vaultDir string, plan *Plan, before []check.Withdrawal) error {
+// refused too. file maps a page's path to where it is read (Options.file).
+func refuseWithdrawn(file func(string) string, vaultDir string, plan *Plan, before []check.Withdrawal) error {
 	stories, records, err := vault.Withdrawals(vault.AuditLogPath(vaultDir))
 	if err != nil {
 		return err
@@ -549,7 +560,7 @@ func refuseWithdrawn(root, vaultDir string, plan *Plan, before []check.Withdrawa
 	if fresh := newWithdrawals(before, now); len(fresh) > 0 {
 		rule := check.WithdrawnContentRule(fresh, vaultDir)
 		for _, f := range plan.Pages {
-			raw, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f)))
+			raw, err := os.ReadFile(file(f))
 			if err != nil {
 				ids = append(ids, f)
 				continue

@@ -26,6 +26,24 @@ var siteDirs = []string{"themes", "layouts", "static", "assets", "i18n", "data"}
 //
 // dir must not exist or must be empty. Errors name the file concerned.
 func Stage(root, dir string, pages []string, m *manifest.Manifest) error {
+	return stage(root, "", dir, pages, m)
+}
+
+// sourceFile returns where the content file rel (slash path relative to
+// the site root) is read from: under overlay when it holds the file (a
+// stored story materialised there, Options.Overlay), else under root.
+func sourceFile(root, overlay, rel string) string {
+	if overlay != "" {
+		p := filepath.Join(overlay, filepath.FromSlash(rel))
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return filepath.Join(root, filepath.FromSlash(rel))
+}
+
+// stage is Stage reading the pages through sourceFile(root, overlay, ...).
+func stage(root, overlay, dir string, pages []string, m *manifest.Manifest) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -58,7 +76,7 @@ func Stage(root, dir string, pages []string, m *manifest.Manifest) error {
 		if !strings.HasPrefix(clean, "content/") || strings.Contains(clean, "..") {
 			return fmt.Errorf("stage: page %q is not under content/", p)
 		}
-		if err := copyFile(filepath.Join(root, filepath.FromSlash(clean)), filepath.Join(dir, filepath.FromSlash(clean))); err != nil {
+		if err := copyFile(sourceFile(root, overlay, clean), filepath.Join(dir, filepath.FromSlash(clean))); err != nil {
 			return err
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -281,7 +280,7 @@ func EmergencyWithdraw(ctx context.Context, p Parts, o WithdrawOptions) (*Withdr
 // every language file of s.
 func markWithdrawn(p Parts, o WithdrawOptions, s Story) error {
 	for _, f := range s.Files {
-		if err := p.SetWithdrawn(filepath.Join(o.Root, filepath.FromSlash(f)), o.Now); err != nil {
+		if err := p.SetWithdrawn(o.file(f), o.Now); err != nil {
 			return fmt.Errorf("mark %s withdrawn: %w", f, err)
 		}
 	}
@@ -442,7 +441,7 @@ func (w *withdrawal) find(ctx context.Context, p Parts) (Story, error) {
 	if err != nil {
 		return Story{}, err
 	}
-	n, err := CleanWork(w.o.Vault, s.ID)
+	n, err := CleanWork(w.o.Vault, s.ID, w.o.Overlay)
 	if err != nil {
 		return Story{}, err
 	}
@@ -526,7 +525,7 @@ func recordContent(o WithdrawOptions, s Story, e *vault.AuditEntry) {
 	}
 	e.Withdrawn = consent.Day(now).Format(time.DateOnly)
 	for _, f := range s.Files {
-		raw, err := os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(f)))
+		raw, err := os.ReadFile(o.file(f))
 		if err != nil {
 			o.logf("withdraw %s: %s could not be read, so its text is not recorded as withdrawn: %v", s.ID, f, err)
 			continue

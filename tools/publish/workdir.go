@@ -100,9 +100,11 @@ func (w *WorkDir) Close(keep bool) error {
 // whose owner file no live process holds locked (a killed run's), and
 // those without an owner file. With story not empty it also removes every
 // folder, live or not, that holds that story (a withdrawal: a run still
-// using it then fails rather than publish from it). It returns how many
+// using it then fails rather than publish from it), but for the folder
+// own: the caller's own work folder, holding the stored stories it
+// materialised (Options.Overlay; "" for none). It returns how many
 // folders it removed; errors name the folder.
-func CleanWork(vault, story string) (int, error) {
+func CleanWork(vault, story, own string) (int, error) {
 	root := workRoot(vault)
 	entries, err := os.ReadDir(root)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -114,7 +116,7 @@ func CleanWork(vault, story string) (int, error) {
 	n := 0
 	for _, e := range entries {
 		dir := filepath.Join(root, e.Name())
-		if !e.IsDir() {
+		if !e.IsDir() || (own != "" && sameDir(dir, own)) {
 			continue
 		}
 		if !stale(dir) && (story == "" || !holds(dir, story)) {
@@ -205,4 +207,11 @@ func holds(dir, story string) bool {
 		ids = append(ids, strings.TrimSpace(sc.Text()))
 	}
 	return slices.Contains(ids, story)
+}
+
+// sameDir reports whether a and b name the same folder.
+func sameDir(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }

@@ -2,7 +2,10 @@ package stories
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -35,4 +38,23 @@ func OpenForVault(ctx context.Context, vaultDir string, reg *identity.Registry, 
 		Identities:  ids,
 		Demo:        reg.Demo,
 	})
+}
+
+// HasStore reports whether the vault at vaultDir has a story store: a
+// PostgreSQL database named by STORYGUARD_DATABASE_URL (read with
+// getenv), or the SQLite file <vaultDir>/desk.db. A file that cannot be
+// looked at (permissions) is an error, never "no store": the stories in
+// it would silently drop out of a publish.
+func HasStore(vaultDir string, getenv func(string) string) (bool, error) {
+	if getenv(EnvDatabaseURL) != "" {
+		return true, nil
+	}
+	_, err := os.Stat(filepath.Join(vaultDir, FileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("story store %s: %w", FileName, err)
+	}
+	return true, nil
 }

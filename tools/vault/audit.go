@@ -34,7 +34,8 @@ var auditSHA256 = SHA256Pattern
 type AuditEntry struct {
 	// Time is when the action finished, RFC 3339 in UTC.
 	Time time.Time `json:"time"`
-	// Action is "withdraw" or "publish".
+	// Action is "withdraw", "publish", or one of the withdrawal levels
+	// that are not a takedown: ActionStopNewUses, ActionErase.
 	Action string `json:"action"`
 	// StoryID is the story concerned; empty for a whole-site publish.
 	StoryID string `json:"story_id,omitempty"`
@@ -77,6 +78,15 @@ type AuditEntry struct {
 	Result string `json:"result"`
 }
 
+// The actions of a withdrawal level other than the takedown (issue #14):
+// a storyteller's "stop new uses" (nothing new goes out, what is live
+// stays), and the erasure of a stored story after its takedown. Their
+// entries carry the story id, role, time and result "complete" only.
+const (
+	ActionStopNewUses = "stop-new-uses"
+	ActionErase       = "erase"
+)
+
 // The fixed failure categories a withdrawal's audit entry records after
 // "failed: ", and the one partial result (EmergencyWithdraw).
 const (
@@ -113,8 +123,10 @@ func validResult(r string) bool {
 // is free text: Withdraw scans it against the registry before it gets here.)
 func AppendAudit(path string, e AuditEntry) error {
 	switch {
-	case e.Action != "withdraw" && e.Action != "publish":
-		return fmt.Errorf("audit log %s: field action %q: want withdraw or publish", path, e.Action)
+	case !slices.Contains([]string{"withdraw", "publish", ActionStopNewUses, ActionErase}, e.Action):
+		return fmt.Errorf("audit log %s: field action: want withdraw, publish, %s or %s", path, ActionStopNewUses, ActionErase)
+	case (e.Action == ActionStopNewUses || e.Action == ActionErase) && e.StoryID == "":
+		return fmt.Errorf("audit log %s: field story_id: a withdrawal names its story", path)
 	case e.StoryID != "" && !auditStoryID.MatchString(e.StoryID):
 		return fmt.Errorf("audit log %s: field story_id: want a story id", path)
 	case e.Action == "withdraw" && e.StoryID == "":

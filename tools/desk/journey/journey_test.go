@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"storyguard/tools/desk"
+	"storyguard/tools/pipeline"
 	"storyguard/tools/site"
 	"storyguard/tools/stories"
 )
@@ -245,7 +246,11 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		w.Write([]byte(`<!doctype html><html lang="en"><title>Weather</title><h1>Weather</h1></html>`))
 	}))
 	t.Cleanup(exitPage.Close)
+	// The real pipeline: "stop sharing" runs storyguard withdraw's
+	// withdrawal (tools/pipeline), against a real gateway.
+	live := newLivePipeline(t, root)
 	srv, err := desk.New(desk.Config{Store: store, SiteRoot: root, WorkDir: t.TempDir(), QuickExitURL: exitPage.URL + "/weather",
+		Withdraw: pipeline.DeskWithdraw(live.cfg, ss, live.opts),
 		Build: func(ctx context.Context, src, dst, base string) error {
 			start := time.Now()
 			err := site.Build(ctx, site.BuildOptions{Source: src, Destination: dst, BaseURL: base})
@@ -386,7 +391,18 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Errorf("receipt fingerprint %q", n)
 	}
 
-	// 7. Stop sharing.
+	// Staff publish it: her approved story is live, read anonymously.
+	live.publish(t, ss)
+	got, err := ss.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageKey := "site/es/stories/" + got.Slug + "/index.html"
+	if code, body := live.get(t, pageKey); code != http.StatusOK || !strings.Contains(body, "Hoy acompaño a otras mujeres del grupo.") {
+		t.Fatalf("after publish, GET %s: %d, want her published page", pageKey, code)
+	}
+
+	// 7. Stop sharing: take it down.
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/stories/"+id+"/stop")); err != nil {
 		t.Fatal(err)
 	}
@@ -398,6 +414,16 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	submit(t, ctx, `form button.stop`)
+	if n := text(t, ctx, ".notice"); !strings.HasPrefix(n, "Listo: tu historia está retirada del sitio web") {
+		t.Fatalf("after stop: %q, want that it is done, in Spanish", n)
+	}
+	// Gone from the bucket, as the public reads it.
+	if code, _ := live.get(t, pageKey); code != http.StatusNotFound {
+		t.Errorf("after take it down, GET %s: %d, want 404", pageKey, code)
+	}
+	if list, err := live.s3.List(ctx, "site/es/stories/"+got.Slug+"/"); err != nil || len(list) != 0 {
+		t.Errorf("after take it down, the bucket still lists %d objects of her page (%v)", len(list), err)
+	}
 	// The page shows what she asked, not the empty form again.
 	if n := text(t, ctx, "#stop-result"); n != "Lo que pediste" {
 		t.Fatalf("after stop: %q", n)
