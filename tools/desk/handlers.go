@@ -518,6 +518,21 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 	if err == nil {
 		err = ss.SaveRevisionOn(r.Context(), q.story.ID, rev, base)
 	}
+	if errors.Is(err, ErrStale) {
+		// The text saved meanwhile, read again: when it is hers (her
+		// autosave and her Save button carrying the same text at once),
+		// it is saved, not a conflict.
+		now, rerr := s.cfg.Store.Story(r.Context(), q.story.ID)
+		switch {
+		case rerr != nil:
+			err = rerr
+		case TextBase(now.Current[lang]) == TextBase(rev):
+			err = nil
+		default:
+			old = now.Current[lang]
+			d.Base = TextBase(old)
+		}
+	}
 	switch {
 	case errors.Is(err, ErrStale):
 		// Saved elsewhere since this form was opened (another tab, a
@@ -808,9 +823,15 @@ func (v *view) with(d any) *view { v.Data = d; return v }
 // previewSite serves the built preview to the story's storyteller only
 // (the wrapper checked ActPreview), under the theme's own policy.
 func (s *Server) previewSite(w http.ResponseWriter, r *http.Request, q *req) {
-	s.mu.Lock()
-	res := s.previews[q.story.ID]
-	s.mu.Unlock()
+	// Built here when this desk has none (a restart, another instance
+	// behind the same store: her session is valid on both) or the story
+	// changed since; what it shows is then the current text, whose digest
+	// an approval must carry.
+	res, err := s.preview(r, q.story)
+	if err != nil && !errors.Is(err, errNoText) {
+		s.failed(w, r, q, "preview", err)
+		return
+	}
 	if res == nil || res.buildErr != nil {
 		s.notFound(w, r, q)
 		return

@@ -120,3 +120,26 @@ func TestSessionTimesAreTheStoredOnes(t *testing.T) {
 		t.Errorf("idle on both instances: %d %s, want the expired notice", r.status, r.location())
 	}
 }
+
+// TestPreviewServedByAnotherInstance: her preview page came from one
+// desk; its frame and files are asked of another (a restart, or the next
+// instance behind the load balancer): they are served there too, not 404.
+func TestPreviewServedByAnotherInstance(t *testing.T) {
+	d := newTestDesk(t)
+	ana := d.client("es")
+	ana.enrol(d.account("a-ana", "ana", Storyteller), "ana phrase for tests")
+	id := ana.newStory("es", "Mi camino", "Mi texto para la vista previa.")
+	if r := ana.get("/stories/" + id + "/preview?lang=es"); r.status != http.StatusOK {
+		t.Fatalf("preview: %d", r.status)
+	}
+	e := d.twin()
+	r := ana.on(e).get("/stories/" + id + "/preview/site/" + strings.TrimSuffix(builtPagePath(id, "es"), "index.html"))
+	if r.status != http.StatusOK || !strings.Contains(r.body, "Mi texto para la vista previa.") {
+		t.Errorf("the preview's page on another instance: %d, want 200 with her text", r.status)
+	}
+	other := e.client("es")
+	other.enrol(e.account("a-bea", "bea", Storyteller), "bea phrase for tests")
+	if r := other.get("/stories/" + id + "/preview/site/" + strings.TrimSuffix(builtPagePath(id, "es"), "index.html")); r.status != http.StatusNotFound {
+		t.Errorf("another storyteller: %d, want 404", r.status)
+	}
+}

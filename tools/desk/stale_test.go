@@ -1,9 +1,11 @@
 package desk
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -65,6 +67,50 @@ func TestTwoTabsSavingOnOneBase(t *testing.T) {
 		// The same text sent twice (a double click) is no conflict.
 		if r := ana.save(id, url.Values{"base": {base}, "text_lang": {"es"}, "title": {"Mi camino"}, "body": {"Texto de la pestaña dos."}}); r.status != http.StatusSeeOther {
 			t.Errorf("the saved text sent again: %d, want 303", r.status)
+		}
+	})
+}
+
+// TestConcurrentSavesOfOneText: her autosave and her Save button send the
+// same text on the same base at once (what the browser journey met): that
+// is one save, never a conflict. Different texts at once: exactly one
+// goes in, the others are refused as stale.
+func TestConcurrentSavesOfOneText(t *testing.T) {
+	both(t, func(t *testing.T, durable bool) {
+		d := newTestDeskOn(t, durable)
+		ana := d.client("es")
+		ana.enrol(d.staffAccount("ana", Storyteller), "ana phrase for tests")
+		id := ana.newStory("es", "Mi camino", "Primer texto.")
+		for _, same := range []bool{true, false} {
+			base := ana.base(id, "es")
+			const n = 6
+			codes := make(chan int, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				body := "Texto enviado a la vez."
+				if !same {
+					body = fmt.Sprintf("Texto distinto %d.", i)
+				}
+				wg.Go(func() {
+					codes <- ana.save(id, url.Values{"base": {base}, "text_lang": {"es"}, "title": {"Mi camino"}, "body": {body}}).status
+				})
+			}
+			wg.Wait()
+			close(codes)
+			saved := 0
+			for c := range codes {
+				if c == http.StatusSeeOther {
+					saved++
+				} else if c != http.StatusConflict {
+					t.Errorf("a concurrent save: %d", c)
+				}
+			}
+			if same && saved != n {
+				t.Errorf("the same text sent %d times at once: %d saved, the rest refused", n, saved)
+			}
+			if !same && saved != 1 {
+				t.Errorf("%d different texts at once: %d saved, want exactly 1", n, saved)
+			}
 		}
 	})
 }

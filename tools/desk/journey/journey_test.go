@@ -208,12 +208,47 @@ func location(t *testing.T, ctx context.Context) string {
 	return l
 }
 
+// deskWords returns the desk's message file of lang: the words a user
+// reads, which the journeys check the pages against.
+func deskWords(t *testing.T, lang string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "messages", lang+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// journeyStory is what the storyteller types on her journey, per
+// language.
+type journeyStory struct {
+	phrase, title, summary, body string
+}
+
+var journeyStories = map[string]journeyStory{
+	"es": {"luna sobre el río", "Mi camino", "Cómo encontré apoyo y ahora lo doy.",
+		"Hace tres años empecé a hablar de lo que viví.\n\nHoy acompaño a otras mujeres del grupo."},
+	"en": {"moon over the quiet river", "My path", "How I found support and now give it.",
+		"Three years ago I began to speak about what I lived through.\n\nToday I walk beside other women in the group."},
+}
+
 // TestStorytellerJourneyInSpanishOnAPhone walks the thin path of issue #15
 // in real Chromium at 390 px, in Spanish, with axe-core on every page:
 // enrol with a code, choose a phrase, write a story (saved on the server),
 // see it built by Hugo with the real theme, answer the consent questions,
 // approve that exact text, stop sharing, sign out.
-func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
+func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) { storytellerJourney(t, "es") }
+
+// TestStorytellerJourneyInEnglishOnAPhone is the same journey with an
+// English browser: every page in English, axe-core on each.
+func TestStorytellerJourneyInEnglishOnAPhone(t *testing.T) { storytellerJourney(t, "en") }
+
+func storytellerJourney(t *testing.T, lang string) {
+	words, story := deskWords(t, lang), journeyStories[lang]
 	requireTool(t, axePath, "axe-core")
 	axe, err := os.ReadFile(axePath)
 	if err != nil {
@@ -265,17 +300,17 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); srv.Close() })
 	code := accounts[0].Code
-	ctx := browser(t)
+	ctx := browserAt(t, 390, 844, lang)
 
-	// 1. Enrol: the page is in Spanish from the browser's language.
+	// 1. Enrol: the page is in her language from the browser's.
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/enrol")); err != nil {
 		t.Fatal(err)
 	}
-	if h := text(t, ctx, "h1"); h != "Empieza con tu código" {
-		t.Fatalf("enrol heading %q, want Spanish", h)
+	if h := text(t, ctx, "h1"); h != words["enrol_heading"] {
+		t.Fatalf("enrol heading %q, want %q", h, words["enrol_heading"])
 	}
-	if title, _ := chromedp.Run(ctx, chromedp.Title()); title != "Notas" {
-		t.Errorf("title %q, want the neutral Notas", title)
+	if title, _ := chromedp.Run(ctx, chromedp.Title()); title != words["site_title"] {
+		t.Errorf("title %q, want the neutral %s", title, words["site_title"])
 	}
 	checkAxe(t, ctx, axe, "enrol")
 	checkTargets(t, ctx, "enrol")
@@ -289,15 +324,15 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	checkTargets(t, ctx, "phrase")
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`[data-show-phrase] input`)),
-		chromedp.SendKeys(chromedp.ID("phrase"), "luna sobre el río"),
-		chromedp.SendKeys(chromedp.ID("repeat"), "luna sobre el río")); err != nil {
+		chromedp.SendKeys(chromedp.ID("phrase"), story.phrase),
+		chromedp.SendKeys(chromedp.ID("repeat"), story.phrase)); err != nil {
 		t.Fatal(err)
 	}
 	if typ, _ := chromedp.Run(ctx, chromedp.JavascriptAttribute[string](chromedp.ID("phrase"), "type")); typ != "text" {
 		t.Errorf("show phrase: the field is %q, want text", typ)
 	}
 	submit(t, ctx, `main button[type=submit]`)
-	if n := text(t, ctx, ".notice"); !strings.Contains(n, "Tu frase está guardada") {
+	if n := text(t, ctx, ".notice"); n != words["phrase_saved"] {
 		t.Fatalf("after the phrase: %q", n)
 	}
 	checkAxe(t, ctx, axe, "stories")
@@ -306,35 +341,35 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	// 3. Write her story, saved on the server.
 	submit(t, ctx, `form[action="/stories"] button`)
 	checkAxe(t, ctx, axe, "write")
-	body := "Hace tres años empecé a hablar de lo que viví.\n\nHoy acompaño a otras mujeres del grupo."
+	body := story.body
 	if err := chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.ID("text_lang"), "es"),
-		chromedp.SendKeys(chromedp.ID("title"), "Mi camino"),
-		chromedp.SendKeys(chromedp.ID("summary"), "Cómo encontré apoyo y ahora lo doy."),
+		chromedp.SetValue(chromedp.ID("text_lang"), lang),
+		chromedp.SendKeys(chromedp.ID("title"), story.title),
+		chromedp.SendKeys(chromedp.ID("summary"), story.summary),
 		chromedp.SetValue(chromedp.ID("body"), body)); err != nil {
 		t.Fatal(err)
 	}
 	submit(t, ctx, `form[data-autosave] button[type=submit]`)
-	if n := text(t, ctx, ".notice"); n != "Guardada." {
+	if n := text(t, ctx, ".notice"); n != words["write_saved"] {
 		t.Fatalf("after save: %q", n)
 	}
 	id := strings.Split(strings.TrimPrefix(location(t, ctx), ts.URL+"/stories/"), "?")[0]
 	st, err := store.Story(ctx, id)
-	if err != nil || st.Current["es"].Title != "Mi camino" || st.Current["es"].Body != body {
+	if err != nil || st.Current[lang].Title != story.title || st.Current[lang].Body != body {
 		t.Fatalf("stored story %q: %+v, %v", id, st.Current, err)
 	}
 
 	// 4. See it as the public will, before consent: the real theme.
 	submit(t, ctx, `a[href^="/stories/`+id+`/preview"]`)
 	checkAxe(t, ctx, axe, "preview before consent")
-	if f := text(t, ctx, ".findings"); !strings.Contains(f, "preguntas sobre compartirla") {
+	if f := text(t, ctx, ".findings"); !strings.Contains(f, words["finding_consent"]) {
 		t.Errorf("findings before consent: %q", f)
 	}
 	framed, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const d = document.querySelector("iframe").contentDocument;
 		return d && d.querySelector("article h1") ? d.documentElement.lang + "|" + d.querySelector("article h1").textContent + "|" + d.querySelector(".prose").textContent.trim() : null })()`,
 		chromedp.WithPollingTimeout(10*time.Second)))
-	if err != nil || framed != "es|Mi camino|Hace tres años empecé a hablar de lo que viví.\nHoy acompaño a otras mujeres del grupo." {
-		t.Errorf("the preview frame shows %q (%v), want her Spanish story in the theme", framed, err)
+	if want := lang + "|" + story.title + "|" + strings.ReplaceAll(body, "\n\n", "\n"); err != nil || framed != want {
+		t.Errorf("the preview frame shows %q (%v), want %q: her story in the theme", framed, err, want)
 	}
 
 	// 5. Answer the consent questions.
@@ -347,13 +382,13 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name=name][value=chosen]`)),
 		chromedp.SendKeys(chromedp.ID("chosen_name"), "Marta"),
 		chromedp.Click(chromedp.CSS(`input[name=channels][value=website]`)),
-		chromedp.Click(chromedp.CSS(`input[name=languages][value=es]`)),
+		chromedp.Click(chromedp.CSS(`input[name=languages][value=`+lang+`]`)),
 		chromedp.Click(chromedp.CSS(`input[name=term][value="1"]`)),
 		chromedp.Click(chromedp.CSS(`input[name=search][value=no]`))); err != nil {
 		t.Fatal(err)
 	}
 	submit(t, ctx, `form[action$="/consent"] button[type=submit]`)
-	if n := text(t, ctx, ".notice"); n != "Tus respuestas están guardadas." {
+	if n := text(t, ctx, ".notice"); n != words["consent_saved"] {
 		t.Fatalf("after consent: %q", n)
 	}
 
@@ -368,7 +403,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	}
 	fp := text(t, ctx, ".fingerprint")
 	st, _ = store.Story(ctx, id)
-	digest := desk.Digest(st, "es", "p-0004")
+	digest := desk.Digest(st, lang, "p-0004")
 	if fp != desk.Fingerprint(digest) {
 		t.Fatalf("fingerprint %q, want %q", fp, desk.Fingerprint(digest))
 	}
@@ -376,11 +411,11 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	submit(t, ctx, `form[action$="/approve"] button[type=submit]`)
-	if n := text(t, ctx, ".notice"); n != "Aprobaste exactamente este texto." {
+	if n := text(t, ctx, ".notice"); n != words["approved_text"] {
 		t.Fatalf("after approve: %q", n)
 	}
 	st, _ = store.Story(ctx, id)
-	if ap := st.Approvals["es"]; ap.Digest != digest || ap.By != accounts[0].ID || !ap.ReadAloud {
+	if ap := st.Approvals[lang]; ap.Digest != digest || ap.By != accounts[0].ID || !ap.ReadAloud {
 		t.Fatalf("approval %+v", ap)
 	}
 
@@ -414,8 +449,8 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	submit(t, ctx, `form button.stop`)
-	if n := text(t, ctx, ".notice"); !strings.HasPrefix(n, "Listo: tu historia está retirada del sitio web") {
-		t.Fatalf("after stop: %q, want that it is done, in Spanish", n)
+	if n := text(t, ctx, ".notice"); !strings.HasPrefix(n, words["stop_done_take_down"]) {
+		t.Fatalf("after stop: %q, want that it is done, in %s", n, lang)
 	}
 	// Gone from the bucket, as the public reads it.
 	if code, _ := live.get(t, pageKey); code != http.StatusNotFound {
@@ -425,7 +460,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 		t.Errorf("after take it down, the bucket still lists %d objects of her page (%v)", len(list), err)
 	}
 	// The page shows what she asked, not the empty form again.
-	if n := text(t, ctx, "#stop-result"); n != "Lo que pediste" {
+	if n := text(t, ctx, "#stop-result"); n != words["stop_result_heading"] {
 		t.Fatalf("after stop: %q", n)
 	}
 	checkAxe(t, ctx, axe, "stop result")
@@ -470,7 +505,7 @@ func TestStorytellerJourneyInSpanishOnAPhone(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.NavigateBack(), chromedp.Sleep(500*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	if h := text(t, ctx, "main"); strings.Contains(h, "Dejar de compartir") || !strings.Contains(location(t, ctx), "/sign-in") {
+	if h := text(t, ctx, "main"); strings.Contains(h, words["write_next_stop"]) || !strings.Contains(location(t, ctx), "/sign-in") {
 		t.Errorf("Back after sign-out shows %s: %q", location(t, ctx), h)
 	}
 	bmu.Lock()
