@@ -229,6 +229,9 @@ type journeyStory struct {
 	phrase, title, summary, body string
 }
 
+// lastLine is the body's last paragraph, as the published page shows it.
+func (j journeyStory) lastLine() string { return j.body[strings.LastIndex(j.body, "\n")+1:] }
+
 var journeyStories = map[string]journeyStory{
 	"es": {"luna sobre el río", "Mi camino", "Cómo encontré apoyo y ahora lo doy.",
 		"Hace tres años empecé a hablar de lo que viví.\n\nHoy acompaño a otras mujeres del grupo."},
@@ -432,8 +435,14 @@ func storytellerJourney(t *testing.T, lang string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pageKey := "site/es/stories/" + got.Slug + "/index.html"
-	if code, body := live.get(t, pageKey); code != http.StatusOK || !strings.Contains(body, "Hoy acompaño a otras mujeres del grupo.") {
+	// Her page's folder in the bucket: under the language's folder but
+	// for the site's default language (desk.Languages[0]).
+	pageDir := "site/" + lang + "/stories/" + got.Slug + "/"
+	if lang == desk.Languages[0] {
+		pageDir = "site/stories/" + got.Slug + "/"
+	}
+	pageKey := pageDir + "index.html"
+	if code, body := live.get(t, pageKey); code != http.StatusOK || !strings.Contains(body, story.lastLine()) {
 		t.Fatalf("after publish, GET %s: %d, want her published page", pageKey, code)
 	}
 
@@ -456,7 +465,7 @@ func storytellerJourney(t *testing.T, lang string) {
 	if code, _ := live.get(t, pageKey); code != http.StatusNotFound {
 		t.Errorf("after take it down, GET %s: %d, want 404", pageKey, code)
 	}
-	if list, err := live.s3.List(ctx, "site/es/stories/"+got.Slug+"/"); err != nil || len(list) != 0 {
+	if list, err := live.s3.List(ctx, pageDir); err != nil || len(list) != 0 {
 		t.Errorf("after take it down, the bucket still lists %d objects of her page (%v)", len(list), err)
 	}
 	// The page shows what she asked, not the empty form again.
