@@ -65,13 +65,15 @@ var storyActions = map[Action]bool{ActViewStory: true, ActPreview: true, ActEdit
 //     (the handlers answer 404, so she cannot tell whether it exists).
 //   - An editor may see the queue, view every story, suggest changes to
 //     its text (never change it: she accepts or rejects each suggestion,
-//     issue #16), attach photos and answer the consent questions with a
-//     storyteller (recorded as "with staff"); a publisher also withdraws;
+//     issue #16), read her consent answers and attach photos; a publisher
+//     also withdraws;
 //     an admin may do what a publisher may, and manages accounts and the
 //     registry (never shown to a storyteller).
-//     Editing the text itself, accepting or rejecting a suggestion,
-//     approval and the private preview she approves from are the
-//     storyteller's alone: no staff role does them for her.
+//     Editing the text itself, accepting or rejecting a suggestion, the
+//     consent answers, approval and the private preview she approves
+//     from are the storyteller's alone: no staff role does them for her
+//     (issue #15: staff who sit with her say so by her ticking "with
+//     staff" on her own form, in her session).
 //
 // An unknown role or action is denied.
 func Allowed(a *Account, s *StoryMeta, act Action) bool {
@@ -101,7 +103,7 @@ func Allowed(a *Account, s *StoryMeta, act Action) bool {
 		return storyActions[act] && s.Storyteller == a.ID
 	case Editor, Publisher, Admin:
 		switch act {
-		case ActSignedIn, ActListStories, ActViewStory, ActConsent, ActQueue, ActSuggest, ActAttachPhoto:
+		case ActSignedIn, ActListStories, ActViewStory, ActQueue, ActSuggest, ActAttachPhoto:
 			return true
 		case ActWithdraw:
 			return a.Role == Publisher || a.Role == Admin

@@ -35,7 +35,7 @@ var expected = map[Action][]string{
 	ActViewStory:   {pOwner, pEditor, pPublisher, pAdmin},
 	ActPreview:     {pOwner},
 	ActEditStory:   {pOwner},
-	ActConsent:     {pOwner, pEditor, pPublisher, pAdmin},
+	ActConsent:     {pOwner},
 	ActApprove:     {pOwner},
 	ActWithdraw:    {pOwner, pPublisher, pAdmin},
 	ActQueue:       {pEditor, pPublisher, pAdmin},

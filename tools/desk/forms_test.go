@@ -51,11 +51,11 @@ func TestSignInIsRateLimited(t *testing.T) {
 	d.client("es").enrol(d.account("a-ana", "ana", Storyteller), "ana phrase for tests")
 	c := d.client("es")
 	var last resp
-	for range signInPerLogin + 1 {
+	for range signInPerPair + 1 {
 		last = c.post("/sign-in", url.Values{"login": {"ana"}, "phrase": {"not her phrase"}})
 	}
 	if last.status != http.StatusTooManyRequests || !strings.Contains(last.body, d.srv.msgs.text("es", "too_many")) {
-		t.Fatalf("after %d wrong phrases: %d, want 429 with the message", signInPerLogin+1, last.status)
+		t.Fatalf("after %d wrong phrases: %d, want 429 with the message", signInPerPair+1, last.status)
 	}
 	// Even the right phrase waits for the window to pass.
 	if r := c.post("/sign-in", url.Values{"login": {"ana"}, "phrase": {"ana phrase for tests"}}); r.status != http.StatusTooManyRequests {
@@ -99,9 +99,7 @@ func TestEnrolmentCodeBadInput(t *testing.T) {
 	d.clock.Add(-CodeLifetime - time.Minute)
 	d.srv.limiter = newLimiter()
 	typed := strings.ToLower(strings.ReplaceAll(code, "-", " "))
-	if r := d.client("es").post("/enrol", url.Values{"code": {typed}}); r.status != http.StatusSeeOther {
-		t.Fatalf("first use: %d", r.status)
-	}
+	d.client("es").enrol(typed, "ana phrase for tests")
 	if r := d.client("es").post("/enrol", url.Values{"code": {code}}); !d.fieldError(r.body, "code", "es", "enrol_code_bad") {
 		t.Errorf("second use: %d, want the code refused", r.status)
 	}
@@ -221,7 +219,9 @@ func TestConsentFormBadInput(t *testing.T) {
 		{"term", "10", "field_bad_choice"},
 		{"channels", "billboard", "field_bad_choice"},
 		{"languages", "fr", "field_bad_choice"},
-		{"chosen_name", "<script>x</script>", "field_not_text"},
+		{"chosen_name", "<script>x</script>", "field_name_chars"},
+		{"chosen_name", "Lu*z", "field_name_chars"},
+		{"chosen_name", "\x01Luz", "field_not_text"},
 		{"chosen_name", "", "field_required"},
 	} {
 		f := url.Values{}
@@ -434,7 +434,7 @@ func TestNewCodeRevokesEverySignIn(t *testing.T) {
 	code, _ := NewCode()
 	canon, _ := ParseCode(code)
 	d.store.AddCode(t.Context(), "a-ana", canon, d.clock.Now().Add(CodeLifetime))
-	d.client("en").post("/enrol", url.Values{"code": {code}})
+	d.client("en").enrol(code, "ana new phrase for tests")
 	if r := c.get("/stories"); r.location() != "/sign-in" {
 		t.Errorf("old session after a new code: %d %s", r.status, r.location())
 	}
@@ -475,7 +475,7 @@ func TestStopSharing(t *testing.T) {
 	if w == nil || w.Level != TakeDown || w.By != "a-ana" || !w.At.Equal(d.clock.Now()) {
 		t.Fatalf("withdrawal = %+v", w)
 	}
-	if p := c.get(r.location()); !strings.Contains(p.body, d.srv.msgs.text("es", "stop_done")) {
+	if p := c.get(r.location()); !strings.Contains(p.body, d.srv.msgs.text("es", "stop_result_heading")) {
 		t.Error("no confirmation in Spanish")
 	}
 	if l := c.get("/stories"); !strings.Contains(l.body, d.srv.msgs.text("es", "state_stopped")) {
@@ -488,13 +488,13 @@ func TestStopSharing(t *testing.T) {
 func TestLimiterFloodDoesNotResetCounts(t *testing.T) {
 	l := newLimiter()
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	for range signInPerLogin {
-		l.allow("signin-login:ana", signInPerLogin, now)
+	for range signInPerPair {
+		l.allow("signin-login:ana", signInPerPair, now)
 	}
 	for i := range maxWindows {
 		l.allow("flood:"+strconv.Itoa(i), 1, now)
 	}
-	if l.allow("signin-login:ana", signInPerLogin, now) {
+	if l.allow("signin-login:ana", signInPerPair, now) {
 		t.Error("after a flood of keys, the attacked key is allowed again")
 	}
 	if l.allow("someone-new", 5, now) {

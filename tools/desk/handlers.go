@@ -30,8 +30,8 @@ const (
 // notices are the ?n= values a redirect may carry, and their message keys.
 var notices = map[string]string{
 	"expired": "signin_expired", "out": "signed_out", "phrase": "phrase_saved", "saved": "write_saved",
-	"answers": "consent_saved", "stale": "approve_stale", "approved": "approved_text",
-	"consent": "approve_needs_consent", "stopped": "stop_done",
+	"answers": "consent_saved", "reapprove": "consent_reapprove", "stale": "approve_stale", "approved": "approved_text",
+	"consent": "approve_needs_consent", "not_ready": "approve_not_ready", "stopped": "stop_done",
 	// After Config.Withdraw: done at each level, or still pending.
 	"done-" + StopNewUses: "stop_done_stop_new_uses", "done-" + TakeDown: "stop_done_take_down",
 	"done-" + TakeDownDelete: "stop_done_take_down_delete", "stop-pending": "stop_pending",
@@ -121,9 +121,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	login := strings.ToLower(strings.TrimSpace(r.PostForm.Get("login")))
 	phrase := r.PostForm.Get("phrase")
-	now := s.now()
-	if !s.limiter.allow("signin-ip:"+clientIP(r), signInPerIP, now) ||
-		!s.limiter.allow("signin-login:"+login, signInPerLogin, now) {
+	now, addr := s.now(), clientIP(r)
+	if !s.limiter.allow("signin-ip:"+addr, signInPerIP, now) ||
+		!s.limiter.allow("signin-pair:"+pairKey(login, addr), signInPerPair, now) ||
+		!s.guard.allow(login, addr, now) {
 		s.logf("sign-in refused: rate limit")
 		fail(http.StatusTooManyRequests, "too_many")
 		return
@@ -149,11 +150,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	ok, err := s.verifyPhrase(phrase, verifier)
 	if err != nil || !ok || !found {
+		s.guard.failure(login, addr, now)
 		s.logf("sign-in failed")
 		fail(http.StatusUnauthorized, "signin_failed")
 		return
 	}
-	if err := s.startSession(w, r, acct.ID, phrase, false); err != nil {
+	s.guard.success(login, addr)
+	if err := s.startSession(w, r, acct.ID, phrase, ""); err != nil {
 		s.failed(w, r, q, "sign-in", err)
 		return
 	}
@@ -165,9 +168,11 @@ func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request, q *req) {
 	s.render(w, r, http.StatusOK, "enrol", &view{Lang: q.lang})
 }
 
-// enrol redeems an enrolment code: single use, within 48 hours. It ends
+// enrol checks an enrolment code: single use, within 48 hours. It ends
 // every session of the account (a new code replaces every sign-in
-// method) and starts an enrolling one.
+// method) and starts an enrolling one that keeps the code: the code is
+// used up only when her phrase is saved (setPhrase), so leaving half-way
+// does not strand her.
 func (s *Server) enrol(w http.ResponseWriter, r *http.Request, q *req) {
 	bad := func(status int, field, key string) {
 		s.render(w, r, status, "enrol", &view{Lang: q.lang, Errors: map[string]string{field: key}})
@@ -186,7 +191,7 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request, q *req) {
 		bad(http.StatusUnprocessableEntity, "code", "enrol_code_format")
 		return
 	}
-	acct, err := s.cfg.Store.RedeemCode(r.Context(), code, s.now())
+	acct, err := s.cfg.Store.CodeAccount(r.Context(), code, s.now())
 	if errors.Is(err, ErrNotFound) {
 		s.logf("enrolment failed: no usable code")
 		bad(http.StatusUnprocessableEntity, "code", "enrol_code_bad")
@@ -200,11 +205,11 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "enrolment", err)
 		return
 	}
-	if err := s.startSession(w, r, acct.ID, "", true); err != nil {
+	if err := s.startSession(w, r, acct.ID, "", code); err != nil {
 		s.failed(w, r, q, "enrolment", err)
 		return
 	}
-	s.logf("enrolment account %s: code redeemed", acct.ID)
+	s.logf("enrolment account %s: code accepted", acct.ID)
 	http.Redirect(w, r, "/enrol/phrase", http.StatusSeeOther)
 }
 
@@ -241,7 +246,24 @@ func (s *Server) setPhrase(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "phrase", err)
 		return
 	}
-	if err := s.cfg.Store.SetVerifier(r.Context(), q.acct.ID, v); err != nil {
+	// The code is used up with the phrase, in one step: of two tabs (or
+	// two people) finishing with one code, one wins; the other is told
+	// the code is used, and nothing of hers is set.
+	acct, err := s.cfg.Store.EnrolWithCode(r.Context(), q.sess.code, v, s.now())
+	if errors.Is(err, ErrNotFound) {
+		s.logf("enrolment account %s: code used or expired before the phrase", q.acct.ID)
+		if err := s.cfg.Store.RevokeSession(r.Context(), q.key); err != nil {
+			s.failed(w, r, q, "phrase", err)
+			return
+		}
+		clearSessionCookie(w, s.cfg.SecureCookies)
+		s.render(w, r, http.StatusConflict, "enrol", &view{Lang: q.lang, Errors: map[string]string{"code": "enrol_code_bad"}})
+		return
+	}
+	if err == nil && acct.ID != q.acct.ID {
+		err = errors.New("the code belongs to another account")
+	}
+	if err != nil {
 		s.failed(w, r, q, "phrase", err)
 		return
 	}
@@ -249,7 +271,7 @@ func (s *Server) setPhrase(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "phrase", err)
 		return
 	}
-	if err := s.startSession(w, r, q.acct.ID, p, false); err != nil {
+	if err := s.startSession(w, r, q.acct.ID, p, ""); err != nil {
 		s.failed(w, r, q, "phrase", err)
 		return
 	}
@@ -322,6 +344,22 @@ func (s *Server) listStories(w http.ResponseWriter, r *http.Request, q *req) {
 		}
 		if len(st.Approvals) > 0 {
 			it.State = "state_approved"
+			person, err := s.person(r, &st)
+			if err != nil {
+				s.failed(w, r, q, "list", err)
+				return
+			}
+			// Approved only while every text she approved still holds
+			// (the same text, the same answers); else she must approve
+			// again, and the list says so.
+			for _, l := range Languages {
+				if _, ok := st.Current[l]; !ok {
+					continue
+				}
+				if _, ok := st.approved(l, person); !ok {
+					it.State = "state_reapprove"
+				}
+			}
 		}
 		if st.Withdrawal != nil {
 			it.State = "state_stopped"
@@ -370,11 +408,18 @@ type writeData struct {
 	CanPreview, CanWithdraw bool
 	// Suggestions is how many staff suggestions wait for her answer.
 	Suggestions int
+	// Stopped is her request to stop sharing, nil when none; ReadOnly is
+	// true once the story is taken down (nothing new is saved on it):
+	// the page shows the text without a form to change it.
+	Stopped  *Withdrawal
+	ReadOnly bool
 }
 
-// links fills the write page's links from the access decision.
-func (d writeData) links(a *Account, m *StoryMeta) writeData {
-	d.CanPreview, d.CanWithdraw = Allowed(a, m, ActPreview), Allowed(a, m, ActWithdraw)
+// links fills the write page's links from the access decision, and what
+// the page says of a request to stop sharing.
+func (d writeData) links(a *Account, st *Story) writeData {
+	d.CanPreview, d.CanWithdraw = Allowed(a, &st.StoryMeta, ActPreview), Allowed(a, &st.StoryMeta, ActWithdraw)
+	d.Stopped, d.ReadOnly = st.Withdrawal, takenDown(st)
 	return d
 }
 
@@ -385,7 +430,7 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	lang := storyLang(r, q.story, q.lang)
 	rev := q.story.Current[lang]
-	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
+	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, q.story)
 	n, err := s.openSuggestions(r, q.story.ID)
 	if err != nil {
 		s.failed(w, r, q, "write", err)
@@ -440,7 +485,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		rev := q.story.Current[lang]
 		s.render(w, r, http.StatusRequestEntityTooLarge, "write", &view{Lang: q.lang, Account: q.acct,
 			Errors: map[string]string{"body": "field_too_long"},
-			Data:   writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, &q.story.StoryMeta)})
+			Data:   writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, q.story)})
 		return
 	}
 	lang := r.PostForm.Get("text_lang")
@@ -450,7 +495,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		lang = storyLang(r, q.story, q.lang)
 	}
 	old := q.story.Current[lang]
-	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(old), Saved: !old.At.IsZero()}.links(q.acct, &q.story.StoryMeta)
+	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(old), Saved: !old.At.IsZero()}.links(q.acct, q.story)
 	got := textFields(r.PostForm, q.sess.phraseFP, old, errs)
 	d.Title, d.Summary, d.Body = got.Title, got.Summary, got.Body
 	if len(errs) > 0 {
@@ -540,11 +585,13 @@ type consentData struct {
 	A          Answers
 	Channels   []string
 	Langs      []string
-	Staff      bool
+	// ReadOnly is true for staff: the answers are hers (Allowed refuses
+	// them ActConsent), so they see them and cannot change them.
+	ReadOnly bool
 }
 
 func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, q *req) {
-	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, Staff: q.acct.Role != Storyteller,
+	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, ReadOnly: !Allowed(q.acct, &q.story.StoryMeta, ActConsent),
 		CanPreview: Allowed(q.acct, &q.story.StoryMeta, ActPreview)}
 	if q.story.Answers != nil {
 		d.A = *q.story.Answers
@@ -554,7 +601,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, q *req) {
 
 func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 	errs := map[string]string{}
-	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, Staff: q.acct.Role != Storyteller,
+	d := consentData{ID: q.story.ID, Channels: consent.Channels, Langs: Languages, ReadOnly: !Allowed(q.acct, &q.story.StoryMeta, ActConsent),
 		CanPreview: Allowed(q.acct, &q.story.StoryMeta, ActPreview)}
 	if !parseForm(w, r, maxFormBytes) {
 		errs["share"] = "field_too_long"
@@ -562,7 +609,7 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	f := r.PostForm
-	a := Answers{By: q.acct.ID, At: s.now(), WithStaff: f.Get("with_staff") == "1" || q.acct.Role != Storyteller}
+	a := Answers{By: q.acct.ID, At: s.now(), WithStaff: f.Get("with_staff") == "1"}
 	pick := func(name string, from []string, dst *string) {
 		v := f.Get(name)
 		if !slices.Contains(from, v) {
@@ -578,18 +625,15 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 	var term string
 	pick("term", choiceTerm, &term)
 	a.TermYears, _ = strconv.Atoi(term)
-	if a.Name == "chosen" {
-		v := strings.TrimSpace(f.Get("chosen_name"))
-		switch key := checkText(v, true, false, maxChosenName, false); {
-		case key != "":
-			errs["chosen_name"] = key
-		case strings.ContainsAny(v, "*<>{}[]\"`\\"):
-			errs["chosen_name"] = "field_not_text"
-		case q.sess.phraseFP.containedIn(v):
-			errs["chosen_name"] = "field_has_phrase"
-		default:
-			a.ChosenName = v
-		}
+	// The byline she types: a name she chooses (the desk adds the
+	// pseudonym's "*", DESIGN.md "Content model"), or her name as she
+	// wants it shown when she chose her first or full name (the registry
+	// rule then checks it is the public name staff recorded).
+	switch a.Name {
+	case "chosen":
+		a.ChosenName = bylineField(f.Get("chosen_name"), true, q.sess.phraseFP, "chosen_name", errs)
+	case "first", "full":
+		a.ShownName = bylineField(f.Get("shown_name"), false, q.sess.phraseFP, "shown_name", errs)
 	}
 	for _, c := range f["channels"] {
 		if !slices.Contains(consent.Channels, c) {
@@ -610,6 +654,17 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 		s.render(w, r, http.StatusUnprocessableEntity, "consent", &view{Lang: q.lang, Account: q.acct, Errors: errs, Data: d})
 		return
 	}
+	person, err := s.person(r, q.story)
+	if err != nil {
+		s.failed(w, r, q, "consent", err)
+		return
+	}
+	wasApproved := false
+	for _, l := range Languages {
+		if _, ok := q.story.approved(l, person); ok {
+			wasApproved = true
+		}
+	}
 	if err := s.cfg.Store.SaveAnswers(r.Context(), q.story.ID, a); err != nil {
 		if errors.Is(err, ErrWithdrawn) {
 			s.refusedWithdrawn(w, r, q)
@@ -619,7 +674,39 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	s.logf("story %s: consent answered by %s (status %s, with staff %t)", q.story.ID, q.acct.ID, a.status(), a.WithStaff)
+	if wasApproved {
+		// Any change of her answers cancels her approval (Story.approved):
+		// say so, and send her back to read it again.
+		s.logf("story %s: approval reopened by new consent answers", q.story.ID)
+		http.Redirect(w, r, "/stories/"+q.story.ID+"/consent?n=reapprove", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/stories/"+q.story.ID+"/consent?n=answers", http.StatusSeeOther)
+}
+
+// bylineField validates a byline she typed into field and returns it as
+// stored, or "" with errs[field] set: one line of at most maxChosenName
+// runes, not her phrase, none of the characters that would break out of
+// the byline in Markdown or HTML. For a pseudonym (pseudonym true) the
+// "*" the site prints after it is the desk's to add: one typed at the end
+// is dropped, and a "*" anywhere else is refused, as is any "*" on a real
+// name (check's byline-pseudonym rule: the marker only on pseudonyms).
+func bylineField(v string, pseudonym bool, fp *phraseFingerprint, field string, errs map[string]string) string {
+	v = strings.TrimSpace(v)
+	if pseudonym {
+		v = strings.TrimSpace(strings.TrimRight(v, "*"))
+	}
+	switch key := checkText(v, true, false, maxChosenName, false); {
+	case key != "":
+		errs[field] = key
+	case strings.ContainsAny(v, "*<>{}[]\"`\\"):
+		errs[field] = "field_name_chars"
+	case fp.containedIn(v):
+		errs[field] = "field_has_phrase"
+	default:
+		return v
+	}
+	return ""
 }
 
 // person returns the registry id a story is attributed to: its
@@ -681,6 +768,7 @@ type previewData struct {
 	Approved     bool // she approved exactly this text
 	CanApprove   bool
 	NeedsConsent bool // she could approve once her consent covers this language
+	NotReady     bool // consent covers it, but the build failed or a finding blocks it
 	Stopped      bool
 }
 
@@ -693,6 +781,11 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request, q *req) {
 		s.render(w, r, http.StatusOK, "preview", v)
 		return
 	}
+	if err != nil {
+		s.failed(w, r, q, "preview", err)
+		return
+	}
+	person, err := s.person(r, q.story)
 	if err != nil {
 		s.failed(w, r, q, "preview", err)
 		return
@@ -713,16 +806,15 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request, q *req) {
 	if !d.Failed {
 		d.Frame = "/stories/" + q.story.ID + "/preview/site/" + strings.TrimSuffix(pl.page, "index.html")
 	}
-	for _, f := range pl.findings {
-		if f.Blocking && f.Key != "finding_review" {
-			d.Blocked = true
-		}
-	}
-	ap, ok := q.story.Approvals[lang]
+	d.Blocked = pl.blocked()
+	ap, ok := q.story.approved(lang, person)
 	d.Approved = ok && ap.Digest == pl.digest
 	mine := Allowed(q.acct, &q.story.StoryMeta, ActApprove) && !d.Approved && !d.Stopped
 	covered := q.story.Answers.status() == consent.Given && slices.Contains(q.story.Answers.Languages, lang)
-	d.CanApprove, d.NeedsConsent = mine && covered, mine && !covered
+	// She approves only what she saw: a preview built without error,
+	// with nothing that blocks it (approvable checks it again on post).
+	d.CanApprove, d.NeedsConsent = mine && covered && !d.Failed && !d.Blocked, mine && !covered
+	d.NotReady = mine && covered && !d.CanApprove
 	s.render(w, r, http.StatusOK, "preview", v.with(d))
 }
 
@@ -776,10 +868,6 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	back := "/stories/" + q.story.ID + "/preview?lang=" + lang
-	if q.story.Answers.status() != consent.Given || !slices.Contains(q.story.Answers.Languages, lang) {
-		http.Redirect(w, r, back+"&n=consent", http.StatusSeeOther)
-		return
-	}
 	person, err := s.person(r, q.story)
 	if err != nil {
 		if errors.Is(err, ErrWithdrawn) {
@@ -789,13 +877,18 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, q *req) {
 		s.failed(w, r, q, "approve", err)
 		return
 	}
-	cur := Digest(*q.story, lang, person)
-	if cur == "" || r.PostForm.Get("digest") != cur {
-		s.logf("story %s: stale approval refused", q.story.ID)
-		http.Redirect(w, r, back+"&n=stale", http.StatusSeeOther)
+	s.mu.Lock()
+	res := s.previews[q.story.ID]
+	s.mu.Unlock()
+	cur := r.PostForm.Get("digest")
+	if why := approvable(res, *q.story, person, s.baseURL(r, q.story.ID), lang, cur); why != "" {
+		s.logf("story %s: approval refused (%s)", q.story.ID, why)
+		http.Redirect(w, r, back+"&n="+why, http.StatusSeeOther)
 		return
 	}
-	ap := Approval{Lang: lang, Digest: cur, By: q.acct.ID, At: s.now(), ReadAloud: r.PostForm.Get("read_aloud") == "1"}
+	shown := *q.story.Answers
+	shown.Channels, shown.Languages = slices.Clone(shown.Channels), slices.Clone(shown.Languages)
+	ap := Approval{Lang: lang, Digest: cur, By: q.acct.ID, At: s.now(), ReadAloud: r.PostForm.Get("read_aloud") == "1", Answers: &shown}
 	if err := s.cfg.Store.SaveApproval(r.Context(), q.story.ID, ap); err != nil {
 		if errors.Is(err, ErrWithdrawn) {
 			s.refusedWithdrawn(w, r, q)
@@ -814,29 +907,46 @@ type stopData struct {
 	Levels []string
 	Level  string
 	Done   *Withdrawal
+	When   string // of Done, "2026-12-01 10:00:00 UTC"
 	// Recorded is true when no pipeline withdrawal is configured: the
 	// request is recorded for staff, and the page says so.
 	Recorded bool
 }
 
+// newStopData is the stop page's data for st: once she asked, the page
+// shows what she asked and when, and offers only the levels that go
+// further (none once it is taken down: that is final).
+func (s *Server) newStopData(st *Story) stopData {
+	d := stopData{ID: st.ID, Levels: WithdrawalLevels, Done: st.Withdrawal, Recorded: s.cfg.Withdraw == nil}
+	if d.Done != nil {
+		d.When = d.Done.At.UTC().Format(time.DateTime) + " UTC"
+		d.Levels = WithdrawalLevels[slices.Index(WithdrawalLevels, d.Done.Level)+1:]
+	}
+	if takenDown(st) {
+		d.Levels = nil // final: the store takes nothing more on it
+	}
+	return d
+}
+
 func (s *Server) stopPage(w http.ResponseWriter, r *http.Request, q *req) {
 	v := &view{Lang: q.lang, Account: q.acct, Notice: notice(r)}
-	if q.story.Withdrawal != nil {
-		v.NoticeArg = q.story.Withdrawal.At.UTC().Format(time.DateTime) + " UTC"
-	}
-	s.render(w, r, http.StatusOK, "stop", v.with(stopData{ID: q.story.ID, Levels: WithdrawalLevels, Done: q.story.Withdrawal, Recorded: s.cfg.Withdraw == nil}))
+	s.render(w, r, http.StatusOK, "stop", v.with(s.newStopData(q.story)))
 }
 
 // stop records her request to stop sharing at the level she chose, and
 // runs the pipeline's withdrawal when one is configured.
 func (s *Server) stop(w http.ResponseWriter, r *http.Request, q *req) {
-	d := stopData{ID: q.story.ID, Levels: WithdrawalLevels, Done: q.story.Withdrawal, Recorded: s.cfg.Withdraw == nil}
+	if takenDown(q.story) {
+		s.refusedWithdrawn(w, r, q)
+		return
+	}
+	d := s.newStopData(q.story)
 	errs := map[string]string{}
 	if !parseForm(w, r, maxFormBytes) {
 		errs["level"] = "field_bad_choice"
 	}
 	level := r.PostForm.Get("level")
-	if !slices.Contains(WithdrawalLevels, level) {
+	if !slices.Contains(d.Levels, level) {
 		errs["level"] = "field_bad_choice"
 	} else {
 		d.Level = level

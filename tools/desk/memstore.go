@@ -95,21 +95,39 @@ func (m *MemoryStore) AccountByLogin(_ context.Context, login string) (Account, 
 	return Account{}, ErrNotFound
 }
 
-// RedeemCode implements Store.RedeemCode.
-func (m *MemoryStore) RedeemCode(_ context.Context, code string, now time.Time) (Account, error) {
+// usableCode returns the stored code of canonical code when it can still
+// be used at now. m.mu is held.
+func (m *MemoryStore) usableCode(code string, now time.Time) (memCode, bool) {
+	c, ok := m.codes[CodeHash(code)]
+	return c, ok && !c.used && now.Before(c.expires)
+}
+
+// CodeAccount implements Store.CodeAccount.
+func (m *MemoryStore) CodeAccount(_ context.Context, code string, now time.Time) (Account, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	codeHash := CodeHash(code)
-	c, ok := m.codes[codeHash]
-	if !ok || c.used || !now.Before(c.expires) {
+	c, ok := m.usableCode(code, now)
+	if !ok {
+		return Account{}, ErrNotFound
+	}
+	return m.accounts[c.account], nil
+}
+
+// EnrolWithCode implements Store.EnrolWithCode: under one lock, so one
+// of concurrent calls wins. The new phrase replaces every sign-in method
+// (issue #15, journey 1).
+func (m *MemoryStore) EnrolWithCode(_ context.Context, code, verifier string, now time.Time) (Account, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.usableCode(code, now)
+	if !ok {
 		return Account{}, ErrNotFound
 	}
 	c.used = true
-	m.codes[codeHash] = c
-	a := m.accounts[c.account]
-	// A new code replaces every sign-in method (issue #15, journey 1).
-	delete(m.verifiers, a.ID)
-	return a, nil
+	m.codes[CodeHash(code)] = c
+	m.verifiers[c.account] = verifier
+	m.revokeSessions(c.account)
+	return m.accounts[c.account], nil
 }
 
 // SetVerifier implements Store.SetVerifier; it ends the account's

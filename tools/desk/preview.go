@@ -17,6 +17,7 @@ import (
 	"storyguard/tools/consent"
 	"storyguard/tools/content"
 	"storyguard/tools/diag"
+	"storyguard/tools/identity"
 	"storyguard/tools/manifest"
 	"storyguard/tools/media"
 	"storyguard/tools/publish"
@@ -59,6 +60,12 @@ func findingKey(rule string) string {
 		return "finding_leak"
 	case rule == "location-too-precise":
 		return "finding_location"
+	case rule == identity.RuleBylineMismatch, rule == identity.RuleInconsistent:
+		return "finding_byline_registry"
+	case rule == identity.RuleRealNameByline:
+		return "finding_byline_real"
+	case rule == identity.RuleFirstMentionMarker:
+		return "finding_pseudonym_mention"
 	case rule == "byline-pseudonym", strings.Contains(rule, "pseudonym"):
 		return "finding_pseudonym"
 	case strings.Contains(rule, "contact"), strings.Contains(rule, "phone"), strings.Contains(rule, "email"), strings.Contains(rule, "address"):
@@ -84,6 +91,46 @@ type previewLang struct {
 	page     string // slash path of the story's page within out/ ("es/stories/st-x/index.html")
 	digest   string // consent.ApprovalDigest of the materialised page
 	findings []Finding
+}
+
+// blocked reports whether a finding at error level stops this language
+// from being published: anything but the missing approval itself
+// (finding_review, which approving answers).
+func (pl *previewLang) blocked() bool {
+	for _, f := range pl.findings {
+		if f.Blocking && f.Key != "finding_review" {
+			return true
+		}
+	}
+	return false
+}
+
+// approvable says whether she may approve digest in lang of st: it must
+// be the digest of the preview the desk built and showed for her, from
+// the story as it is now (res.key), built without error, with no finding
+// that blocks it, under a consent given for lang. It returns "" when she
+// may, else the notice to send her back with: "stale" when the story
+// changed since the preview (or there is none), "consent" when her
+// consent does not cover lang, "not_ready" when the build failed or a
+// finding blocks it.
+func approvable(res *previewResult, st Story, person, baseURL, lang, digest string) string {
+	if st.Answers.status() != consent.Given || !slices.Contains(st.Answers.Languages, lang) {
+		return "consent"
+	}
+	if res == nil {
+		return "stale"
+	}
+	if _, key := previewInputs(st, person, baseURL); key != res.key {
+		return "stale"
+	}
+	pl := res.langs[lang]
+	if pl == nil || pl.digest == "" || pl.digest != digest || Digest(st, lang, person) != digest {
+		return "stale"
+	}
+	if res.buildErr != nil || pl.blocked() {
+		return "not_ready"
+	}
+	return ""
 }
 
 // previewInputs returns the materialised page of every language of st
@@ -196,8 +243,8 @@ func previewStory(st Story, lang string, now time.Time) Story {
 	a := Answers{At: now, Share: "yes", Name: "none", Danger: "no", Search: "no", TermYears: 1,
 		Channels: []string{"website"}, Languages: []string{lang}}
 	if st.Answers != nil {
-		if st.Answers.Danger == "no" && st.Answers.Name == "chosen" {
-			a.Name, a.ChosenName = "chosen", st.Answers.ChosenName
+		if st.Answers.Danger == "no" && slices.Contains([]string{"chosen", "first", "full"}, st.Answers.Name) {
+			a.Name, a.ChosenName, a.ShownName = st.Answers.Name, st.Answers.ChosenName, st.Answers.ShownName
 		}
 		if st.Answers.Search == "yes" {
 			a.Search = "yes"

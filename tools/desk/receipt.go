@@ -37,13 +37,13 @@ type Receipt struct {
 
 // receiptFor returns the receipt of st's approval in lang in the words of
 // msgLang, and false when the text has no current approval under a given
-// consent.
+// consent. It shows the answers she approved with (Approval.Answers).
 func (s *Server) receiptFor(st Story, lang, person, msgLang string) (Receipt, bool) {
-	ap, ok := st.Approvals[lang]
-	if !ok || st.Answers.status() != consent.Given || Digest(st, lang, person) != ap.Digest {
+	ap, ok := st.approved(lang, person)
+	if !ok || ap.Answers.status() != consent.Given {
 		return Receipt{}, false
 	}
-	a := st.Answers
+	a := ap.Answers // what she approved, never answers saved since
 	display, _ := a.byline()
 	given := consent.Day(a.At.UTC())
 	h := sha256.Sum256([]byte(st.ID + "\n" + lang + "\n" + ap.Digest + "\n" + ap.At.UTC().Format(time.RFC3339Nano)))

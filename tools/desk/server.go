@@ -12,6 +12,7 @@ package desk
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -92,6 +93,7 @@ type Server struct {
 	argon   chan struct{} // bounds concurrent argon2id hashing
 	dummy   string        // verified against for a sign-in name that has no verifier
 	limiter *limiter
+	guard   *signInGuard
 	handler http.Handler
 }
 
@@ -123,7 +125,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("desk: field QuickExitURL: want an https URL (http only on loopback, for tests)")
 	}
 	s := &Server{cfg: cfg, previews: map[string]*previewResult{},
-		argon: make(chan struct{}, 2), limiter: newLimiter()}
+		argon: make(chan struct{}, 2), limiter: newLimiter(), guard: newSignInGuard()}
 	if s.cfg.WorkDir == "" {
 		d, err := os.MkdirTemp("", "storyguard-desk-")
 		if err != nil {
@@ -185,9 +187,12 @@ type session struct {
 	created  time.Time
 	seen     time.Time
 	phraseFP *phraseFingerprint // from sign-in: refuses a story holding her phrase
-	// enrolling: a code was redeemed, no phrase chosen yet
+	// enrolling: a code was checked, no phrase chosen yet
 	// (Account.Enrolling).
 	enrolling bool
+	// code is the enrolment code of an enrolling session (canonical): it
+	// is used up only with her phrase (Store.EnrolWithCode).
+	code string
 }
 
 const sessionCookie = "desk_session"
@@ -201,20 +206,47 @@ func tokenHash(tok string) string {
 //
 //	byte 0      version, 1
 //	byte 1      flags: 1 = enrolling
-//	bytes 2..   the phrase check (phraseFingerprint.encode), when she
-//	            signed in with a phrase: 36 bytes
+//	bytes 2..   enrolling: the enrolment code, sealed (sealCode: 1 to 32
+//	            bytes); else the phrase check (phraseFingerprint.encode),
+//	            when she signed in with a phrase: 36 bytes
 //
-// The phrase check is keyed by the session token, which the store never
-// sees, so the store's copy cannot be used to guess her phrase.
-func sessionData(enrolling bool, fp *phraseFingerprint) []byte {
+// Both are keyed by the session token, which the store never sees, so
+// the store's copy can be used neither to guess her phrase nor to enrol
+// with her code.
+func sessionData(fp *phraseFingerprint, sealedCode []byte) []byte {
 	b := []byte{1, 0}
-	if enrolling {
-		b[1] = 1
+	if sealedCode != nil {
+		return append([]byte{1, 1}, sealedCode...)
 	}
 	if fp != nil {
 		b = append(b, fp.encode()...)
 	}
 	return b
+}
+
+// sealCode returns code (canonical, at most 32 bytes) XORed with a key
+// drawn from the session token (HMAC-SHA256), and openCode undoes it: the
+// stored session holds the code only for whoever holds the token.
+func sealCode(token, code string) []byte {
+	h := hmac.New(sha256.New, []byte(token))
+	h.Write([]byte("storyguard desk: enrolment code"))
+	key := h.Sum(nil)
+	out := []byte(code)
+	for i := range out {
+		out[i] ^= key[i%len(key)]
+	}
+	return out
+}
+
+func openCode(token string, sealed []byte) (string, error) {
+	if len(sealed) == 0 || len(sealed) > sha256.Size {
+		return "", errSessionData
+	}
+	code := string(sealCode(token, string(sealed)))
+	if _, err := ParseCode(code); err != nil {
+		return "", errSessionData
+	}
+	return code, nil
 }
 
 // errSessionData: a stored session whose data the desk cannot read. It is
@@ -227,6 +259,14 @@ func decodeSession(tok string, ss Session) (*session, error) {
 		return nil, errSessionData
 	}
 	sess := &session{account: ss.Account, created: ss.Created, seen: ss.Seen, enrolling: d[1] == 1}
+	if sess.enrolling {
+		code, err := openCode(tok, d[2:])
+		if err != nil {
+			return nil, err
+		}
+		sess.code = code
+		return sess, nil
+	}
 	if len(d) > 2 {
 		fp, err := decodePhraseFingerprint(tok, d[2:])
 		if err != nil {
@@ -240,8 +280,10 @@ func decodeSession(tok string, ss Session) (*session, error) {
 // startSession makes a session for account in the store and sets its
 // cookie: HttpOnly, SameSite=Lax, no Expires (gone when the browser
 // closes), Secure when configured. phrase is the phrase she signed in
-// with ("" for none): only its check, keyed by the token, is kept.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, account, phrase string, enrolling bool) error {
+// with ("" for none): only its check, keyed by the token, is kept. code
+// is the enrolment code of an enrolling session ("" for a sign-in one):
+// kept sealed by the token until her phrase uses it up.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, account, phrase, code string) error {
 	b := make([]byte, 32)
 	rand.Read(b)
 	tok := hex.EncodeToString(b)
@@ -250,7 +292,11 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, account, p
 		fp = newPhraseFingerprint(tok, phrase)
 	}
 	now := s.now()
-	sess := Session{Account: account, Created: now, Seen: now, Data: sessionData(enrolling, fp)}
+	var sealed []byte
+	if code != "" {
+		sealed = sealCode(tok, code)
+	}
+	sess := Session{Account: account, Created: now, Seen: now, Data: sessionData(fp, sealed)}
 	if err := s.cfg.Store.CreateSession(r.Context(), tok, sess, s.storeExpiry(now)); err != nil {
 		return fmt.Errorf("start session: %w", err)
 	}
@@ -370,12 +416,14 @@ func (l *limiter) allow(key string, max int, now time.Time) bool {
 }
 
 // Rate limits, attempts per minute (issue #15: rate-limited sign-in and
-// code entry). Per client address and, for sign-in, per sign-in name, so
-// that neither one address nor many addresses can guess at one account.
+// code entry). Per client address and, for sign-in, per sign-in name from
+// one address; many addresses guessing at one name are slowed by
+// signInGuard, which never locks out the right phrase from an address
+// that has not failed on that name.
 const (
-	signInPerIP    = 10
-	signInPerLogin = 5
-	codePerIP      = 5
+	signInPerIP   = 10
+	signInPerPair = 5
+	codePerIP     = 5
 )
 
 func clientIP(r *http.Request) string {

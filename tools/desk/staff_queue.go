@@ -67,8 +67,7 @@ func queueState(st Story, person string, pending int, live bool, now time.Time) 
 	}
 	approved := len(st.Current) > 0
 	for lang := range st.Current {
-		ap, ok := st.Approvals[lang]
-		if !ok || ap.Digest != Digest(st, lang, person) {
+		if _, ok := st.approved(lang, person); !ok {
 			approved = false
 		}
 	}

@@ -424,7 +424,7 @@ func TestQueueStateLiveAndExpiring(t *testing.T) {
 	if s, _ := queueState(st, "p-1", 0, false, now); s != QWithStoryteller {
 		t.Errorf("consent given, not approved: %s", s)
 	}
-	st.Approvals["es"] = Approval{Lang: "es", Digest: Digest(st, "es", "p-1")}
+	st.Approvals["es"] = Approval{Lang: "es", Digest: Digest(st, "es", "p-1"), Answers: a} // approved with these answers
 	if s, _ := queueState(st, "p-1", 0, false, now); s != QApproved {
 		t.Errorf("approved: %s", s)
 	}

@@ -59,7 +59,8 @@ type MediaItem struct {
 type Answers struct {
 	Share      string   // yes | no | unsure
 	Name       string   // full | first | chosen | none | unsure
-	ChosenName string   // the byline when Name is "chosen", without the *
+	ChosenName string   // the byline when Name is "chosen", without the * (the desk adds it)
+	ShownName  string   // the byline when Name is "first" or "full": her name as she wants it shown
 	Danger     string   // yes | no | unsure
 	Channels   []string // of consent.Channels
 	Languages  []string // of Languages
@@ -77,6 +78,11 @@ type Approval struct {
 	By        string // her account id
 	At        time.Time
 	ReadAloud bool // staff read the text aloud to her
+	// Answers are the consent answers in force when she approved, as
+	// she saw them: the approval holds only while the story's answers
+	// are still exactly these (Story.approved), and her receipt shows
+	// them. A record without them holds nothing.
+	Answers *Answers `json:",omitempty"`
 }
 
 // Withdrawal levels, the story store's three (issue #15, journey 6).
@@ -146,11 +152,19 @@ type Store interface {
 	Account(ctx context.Context, id string) (Account, error)
 	// AccountByLogin returns the account whose Login is login.
 	AccountByLogin(ctx context.Context, login string) (Account, error)
-	// RedeemCode marks the enrolment code (canonical, ParseCode) used and
-	// returns its account; ErrNotFound when no such code exists, it was
-	// used, or expired at or before now. Single use: of two concurrent
-	// calls with one code, one gets ErrNotFound. Stores keep codes hashed.
-	RedeemCode(ctx context.Context, code string, now time.Time) (Account, error)
+	// CodeAccount returns the account of the enrolment code (canonical,
+	// ParseCode) while it can still be used, without using it: the desk
+	// checks the code when she types it and uses it up only with her
+	// phrase (EnrolWithCode), so an enrolment left half-way does not
+	// strand her. ErrNotFound when no such code exists, it was used, or
+	// expired at or before now. Stores keep codes hashed.
+	CodeAccount(ctx context.Context, code string, now time.Time) (Account, error)
+	// EnrolWithCode uses the code up and sets verifier (an argon2id PHC
+	// string) as its account's secret-phrase verifier in one step, ending
+	// the account's sessions: both happen or neither. ErrNotFound as for
+	// CodeAccount. Single use: of concurrent calls with one code, one
+	// succeeds and the others get ErrNotFound.
+	EnrolWithCode(ctx context.Context, code, verifier string, now time.Time) (Account, error)
 	// SetVerifier sets the account's secret-phrase verifier (an argon2id
 	// PHC string), replacing any earlier one, and ends the account's
 	// sessions (the desk starts the new one after).

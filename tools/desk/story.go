@@ -56,25 +56,24 @@ func (a *Answers) status() consent.Status {
 	return consent.Given
 }
 
-// byline returns storyteller.display_name and name_kind for the answers.
-// A full or first name is not known to the desk (the registry holds real
-// names, staff fill it in): its display name stays empty, which check
-// reports, so such a story waits for staff. Anything but a clear "no" to
-// danger means no name at all, whatever she chose (issue #15, journey 3).
+// byline returns storyteller.display_name and name_kind for the answers:
+// a name she chose with the pseudonym's "*" added (name_kind pseudonym),
+// her first or full name as she typed it to be shown (first_name,
+// full_name; the registry rule checks it against the public name staff
+// recorded), or no name (anonymous). Anything but a clear "no" to danger
+// means no name at all, whatever she chose (issue #15, journey 3), and so
+// does a name choice without the name.
 func (a *Answers) byline() (display, kind string) {
-	if a == nil {
+	if a == nil || a.Danger != "no" {
 		return "", "anonymous"
 	}
-	if a.Danger != "no" {
-		return "", "anonymous"
-	}
-	switch a.Name {
-	case "chosen":
+	switch {
+	case a.Name == "chosen" && strings.TrimSpace(a.ChosenName) != "":
 		return strings.TrimSpace(a.ChosenName) + "*", "pseudonym"
-	case "full":
-		return "", "full_name"
-	case "first":
-		return "", "first_name"
+	case a.Name == "full" && strings.TrimSpace(a.ShownName) != "":
+		return strings.TrimSpace(a.ShownName), "full_name"
+	case a.Name == "first" && strings.TrimSpace(a.ShownName) != "":
+		return strings.TrimSpace(a.ShownName), "first_name"
 	}
 	return "", "anonymous"
 }
@@ -88,9 +87,10 @@ func (a *Answers) byline() (display, kind string) {
 // approval of that language, then the body. person is the storyteller's
 // registry id. The current revision's media list is the page's media:
 // front matter (alt and caption inside the approval digest).
-// review.approved and approved_sha256 are written only while
-// the recorded approval's digest is the digest of this very text, so a
-// change by anyone reopens approval. ok is false when there is no
+// review.approved and approved_sha256 are written only while the
+// recorded approval's digest is the digest of this very text and the
+// consent answers are exactly those she approved with, so a change of
+// either by anyone reopens approval. ok is false when there is no
 // revision in lang.
 func Materialise(s Story, lang, person string) (raw []byte, ok bool) {
 	rev, ok := s.Current[lang]
@@ -98,13 +98,39 @@ func Materialise(s Story, lang, person string) (raw []byte, ok bool) {
 		return nil, false
 	}
 	raw = materialise(s, rev, lang, person, nil)
-	if ap, ok := s.Approvals[lang]; ok {
+	if ap, ok := s.Approvals[lang]; ok && sameAnswers(ap.Answers, s.Answers) {
 		p, _ := content.LoadPage(PagePath(s.ID, lang), lang, raw)
 		if consent.ApprovalDigest(p) == ap.Digest {
 			raw = materialise(s, rev, lang, person, &ap)
 		}
 	}
 	return raw, true
+}
+
+// sameAnswers reports whether the consent answers b are exactly the
+// answers a an approval was given with, who gave them and when included
+// (a new submission moves the consent's dates): any change cancels the
+// approval (issue #15). A nil a (an approval recorded without its
+// answers) matches nothing.
+func sameAnswers(a, b *Answers) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	return a.Share == b.Share && a.Name == b.Name && a.ChosenName == b.ChosenName && a.ShownName == b.ShownName && a.Danger == b.Danger &&
+		slices.Equal(a.Channels, b.Channels) && slices.Equal(a.Languages, b.Languages) && a.TermYears == b.TermYears &&
+		a.Search == b.Search && a.WithStaff == b.WithStaff && a.By == b.By && a.At.Equal(b.At)
+}
+
+// approved returns the approval of s in lang while it holds: recorded, its
+// digest the digest of the current text (person is the storyteller's
+// registry id), and the consent answers unchanged since. ok is false
+// otherwise: she must approve again.
+func (s Story) approved(lang, person string) (Approval, bool) {
+	ap, ok := s.Approvals[lang]
+	if !ok || !sameAnswers(ap.Answers, s.Answers) || ap.Digest == "" || ap.Digest != Digest(s, lang, person) {
+		return Approval{}, false
+	}
+	return ap, true
 }
 
 func q(s string) string {

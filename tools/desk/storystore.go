@@ -101,10 +101,20 @@ func (s StoryStore) AddCode(ctx context.Context, account, code string, expires t
 	return s.S.AddEnrolmentCode(ctx, account, code, expires)
 }
 
-// RedeemCode consumes the code. tools/stories judges expiry by its own
-// clock; now is not used.
-func (s StoryStore) RedeemCode(ctx context.Context, code string, _ time.Time) (Account, error) {
-	id, err := s.S.ConsumeEnrolmentCode(ctx, code)
+// CodeAccount implements Store.CodeAccount with EnrolmentCodeAccount.
+// tools/stories judges expiry by its own clock; now is not used.
+func (s StoryStore) CodeAccount(ctx context.Context, code string, _ time.Time) (Account, error) {
+	id, err := s.S.EnrolmentCodeAccount(ctx, code)
+	if err != nil {
+		return Account{}, storeErr(err)
+	}
+	return s.Account(ctx, id)
+}
+
+// EnrolWithCode implements Store.EnrolWithCode with tools/stories'
+// EnrolWithCode (one transaction). now is not used, as for CodeAccount.
+func (s StoryStore) EnrolWithCode(ctx context.Context, code, verifier string, _ time.Time) (Account, error) {
+	id, err := s.S.EnrolWithCode(ctx, code, []byte(verifier))
 	if err != nil {
 		return Account{}, storeErr(err)
 	}

@@ -130,7 +130,10 @@ func TestLeaseOneWinnerThenRelease(t *testing.T) {
 func TestLeaseRenewsAndStaleIsTakenOver(t *testing.T) {
 	_, s := startGateway(t, "", GatewayOptions{})
 	ctx := context.Background()
-	ttl := 2 * time.Second
+	// Expiries are whole seconds (a renewal may lose up to 1 s of its TTL)
+	// and the give-up point is TTL/4 before them: with 6 s a renewal has
+	// seconds, not a few hundred milliseconds, to land on a loaded machine.
+	ttl := 6 * time.Second
 	l, err := AcquireLease(ctx, s, LeaseOptions{Operation: "publish", TTL: ttl})
 	if err != nil {
 		t.Fatal(err)

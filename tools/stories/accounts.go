@@ -248,6 +248,18 @@ func (s *Store) addCode(ctx context.Context, tx *sql.Tx, accountID, code string,
 	return nil
 }
 
+// consumeCodeSQL uses a code up, returning its account (args: now, code
+// hash, now); upsertSecretSQL stores a verifier (args: account, verifier,
+// now). ConsumeEnrolmentCode, EnrolWithCode and SetSecret share them.
+const (
+	consumeCodeSQL = `UPDATE enrolment_codes SET used_at = ?
+WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?
+  AND account_id IN (SELECT id FROM accounts WHERE disabled_at IS NULL)
+RETURNING account_id`
+	upsertSecretSQL = `INSERT INTO sign_in_secrets (account_id, verifier, updated_at) VALUES (?, ?, ?)
+ON CONFLICT (account_id) DO UPDATE SET verifier = excluded.verifier, updated_at = excluded.updated_at`
+)
+
 // ConsumeEnrolmentCode marks code used and returns its account id, in one
 // statement (UPDATE ... WHERE used_at IS NULL ... RETURNING): of any number
 // of concurrent calls with one code, on one machine or several, exactly one
@@ -256,15 +268,64 @@ func (s *Store) addCode(ctx context.Context, tx *sql.Tx, accountID, code string,
 func (s *Store) ConsumeEnrolmentCode(ctx context.Context, code string) (string, error) {
 	now := s.millis()
 	var acct string
-	err := s.db.QueryRowContext(ctx, s.q(`UPDATE enrolment_codes SET used_at = ?
-WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?
-  AND account_id IN (SELECT id FROM accounts WHERE disabled_at IS NULL)
-RETURNING account_id`), now, digest(code), now).Scan(&acct)
+	err := s.db.QueryRowContext(ctx, s.q(consumeCodeSQL), now, digest(code), now).Scan(&acct)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrCodeInvalid
 	}
 	if err != nil {
 		return "", fmt.Errorf("consume enrolment code: %w", err)
+	}
+	return acct, nil
+}
+
+// EnrolmentCodeAccount returns the account id of code while it can still
+// be used (not used, not expired, its account not disabled), without
+// using it: the desk checks the code when she types it and uses it up
+// only when she has chosen her phrase (EnrolWithCode), so an enrolment
+// left half-way does not strand her. ErrCodeInvalid otherwise.
+func (s *Store) EnrolmentCodeAccount(ctx context.Context, code string) (string, error) {
+	var acct string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT account_id FROM enrolment_codes
+WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?
+  AND account_id IN (SELECT id FROM accounts WHERE disabled_at IS NULL)`), digest(code), s.millis()).Scan(&acct)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrCodeInvalid
+	}
+	if err != nil {
+		return "", fmt.Errorf("enrolment code: %w", err)
+	}
+	return acct, nil
+}
+
+// EnrolWithCode uses code up and stores verifier as its account's sign-in
+// secret in one transaction, deleting the account's sessions as SetSecret
+// does: either the code is used and the phrase set, or neither. The code
+// is consumed as by ConsumeEnrolmentCode (one UPDATE ... WHERE used_at IS
+// NULL), so of concurrent calls with one code exactly one succeeds.
+// ErrCodeInvalid when the code is unknown, used, expired or its account
+// disabled; ErrInvalid for an empty verifier.
+func (s *Store) EnrolWithCode(ctx context.Context, code string, verifier []byte) (string, error) {
+	if len(verifier) == 0 {
+		return "", fmt.Errorf("enrol with code: field verifier: %w: empty", ErrInvalid)
+	}
+	var acct string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		now := s.millis()
+		err := tx.QueryRowContext(ctx, s.q(consumeCodeSQL), now, digest(code), now).Scan(&acct)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrCodeInvalid
+		}
+		if err != nil {
+			return fmt.Errorf("enrol with code: %w", err)
+		}
+		if _, err := s.exec(ctx, tx, upsertSecretSQL, acct, verifier, now); err != nil {
+			return fmt.Errorf("enrol with code: %w", err)
+		}
+		_, err = s.exec(ctx, tx, "DELETE FROM sessions WHERE account_id = ?", acct)
+		return err
+	})
+	if err != nil {
+		return "", err
 	}
 	return acct, nil
 }
@@ -282,8 +343,7 @@ func (s *Store) SetSecret(ctx context.Context, accountID string, verifier []byte
 		if err := s.accountExists(ctx, tx, "set secret", accountID, false); err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, `INSERT INTO sign_in_secrets (account_id, verifier, updated_at) VALUES (?, ?, ?)
-ON CONFLICT (account_id) DO UPDATE SET verifier = excluded.verifier, updated_at = excluded.updated_at`, accountID, verifier, s.millis()); err != nil {
+		if _, err := s.exec(ctx, tx, upsertSecretSQL, accountID, verifier, s.millis()); err != nil {
 			return err
 		}
 		_, err := s.exec(ctx, tx, "DELETE FROM sessions WHERE account_id = ?", accountID)

@@ -229,6 +229,9 @@ type journeyStory struct {
 	phrase, title, summary, body string
 }
 
+// lastLine is the body's last paragraph, as the published page shows it.
+func (j journeyStory) lastLine() string { return j.body[strings.LastIndex(j.body, "\n")+1:] }
+
 var journeyStories = map[string]journeyStory{
 	"es": {"luna sobre el río", "Mi camino", "Cómo encontré apoyo y ahora lo doy.",
 		"Hace tres años empecé a hablar de lo que viví.\n\nHoy acompaño a otras mujeres del grupo."},
@@ -432,14 +435,14 @@ func storytellerJourney(t *testing.T, lang string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Her page's folder: the default language's at the site's root.
+	// Her page's folder in the bucket: under the language's folder but
+	// for the site's default language (desk.Languages[0]).
 	pageDir := "site/" + lang + "/stories/" + got.Slug + "/"
 	if lang == desk.Languages[0] {
 		pageDir = "site/stories/" + got.Slug + "/"
 	}
 	pageKey := pageDir + "index.html"
-	paras := strings.Split(body, "\n\n")
-	if code, page := live.get(t, pageKey); code != http.StatusOK || !strings.Contains(page, paras[len(paras)-1]) {
+	if code, body := live.get(t, pageKey); code != http.StatusOK || !strings.Contains(body, story.lastLine()) {
 		t.Fatalf("after publish, GET %s: %d, want her published page", pageKey, code)
 	}
 
@@ -456,7 +459,7 @@ func storytellerJourney(t *testing.T, lang string) {
 	}
 	submit(t, ctx, `form button.stop`)
 	if n := text(t, ctx, ".notice"); !strings.HasPrefix(n, words["stop_done_take_down"]) {
-		t.Fatalf("after stop: %q, want that it is done, in her language", n)
+		t.Fatalf("after stop: %q, want that it is done, in %s", n, lang)
 	}
 	// Gone from the bucket, as the public reads it.
 	if code, _ := live.get(t, pageKey); code != http.StatusNotFound {
@@ -464,6 +467,14 @@ func storytellerJourney(t *testing.T, lang string) {
 	}
 	if list, err := live.s3.List(ctx, pageDir); err != nil || len(list) != 0 {
 		t.Errorf("after take it down, the bucket still lists %d objects of her page (%v)", len(list), err)
+	}
+	// The page shows what she asked, not the empty form again.
+	if n := text(t, ctx, "#stop-result"); n != words["stop_result_heading"] {
+		t.Fatalf("after stop: %q", n)
+	}
+	checkAxe(t, ctx, axe, "stop result")
+	if radios, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('input[name=level]').length`)); err != nil || radios != 0 {
+		t.Errorf("after taking it down the stop page offers %d levels (%v)", radios, err)
 	}
 	st, _ = store.Story(ctx, id)
 	if st.Withdrawal == nil || st.Withdrawal.Level != desk.TakeDown {
@@ -476,6 +487,11 @@ func storytellerJourney(t *testing.T, lang string) {
 		t.Fatal(err)
 	}
 	checkTargets(t, ctx, "write")
+	// Taken down: her text is shown, nothing to type into.
+	checkAxe(t, ctx, axe, "write, taken down")
+	if fields, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('main textarea, main input[type=text], form[data-autosave]').length`)); err != nil || fields != 0 {
+		t.Errorf("the write page of a taken-down story has %d fields to type into (%v)", fields, err)
+	}
 	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Escape), chromedp.Sleep(800*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
