@@ -154,7 +154,7 @@ func TestStoryFormBadInputKeepsHerDraft(t *testing.T) {
 	}{
 		{"no title", url.Values{"title": {"  "}, "body": {"Texto nuevo."}}, "title", "field_required", ""},
 		{"binary paste", url.Values{"title": {"Mi título"}, "body": {"texto \x00\x01\x02 binario"}}, "body", "field_not_text", "binario"},
-		{"huge paste", url.Values{"title": {"Mi título"}, "body": {strings.Repeat("enorme ", maxBody/7+10)}}, "body", "field_too_long", "enorme enorme"},
+		{"huge paste", url.Values{"title": {"Mi título"}, "body": {strings.Repeat("enorme ", maxBody/7+10)}}, "body", "body_too_long", "enorme enorme"},
 		{"title with a line break", url.Values{"title": {"uno\ndos"}, "body": {"Texto."}}, "title", "field_not_text", "uno\ndos"},
 		{"her own phrase", url.Values{"title": {"Mi título"}, "body": {"Mi clave es MI FRASE\nsecreta larga, ya ves."}}, "body", "field_has_phrase", "Mi clave"},
 		{"bad language", url.Values{"text_lang": {"fr"}, "title": {"Mi título"}, "body": {"Texto."}}, "text_lang", "field_bad_choice", ""},

@@ -484,7 +484,7 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 		lang := storyLang(r, q.story, q.lang)
 		rev := q.story.Current[lang]
 		s.render(w, r, http.StatusRequestEntityTooLarge, "write", &view{Lang: q.lang, Account: q.acct,
-			Errors: map[string]string{"body": "field_too_long"},
+			Errors: map[string]string{"body": "body_too_long"},
 			Data:   writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(rev), Title: rev.Title, Summary: rev.Summary, Body: rev.Body, Saved: !rev.At.IsZero()}.links(q.acct, q.story)})
 		return
 	}
@@ -498,6 +498,9 @@ func (s *Server) saveStory(w http.ResponseWriter, r *http.Request, q *req) {
 	d := writeData{ID: q.story.ID, TextLang: lang, Base: TextBase(old), Saved: !old.At.IsZero()}.links(q.acct, q.story)
 	got := textFields(r.PostForm, q.sess.phraseFP, old, errs)
 	d.Title, d.Summary, d.Body = got.Title, got.Summary, got.Body
+	if errs["body"] == "field_too_long" {
+		errs["body"] = "body_too_long" // says the limit and what to do
+	}
 	if len(errs) > 0 {
 		s.logf("story %s: save refused (%d fields)", q.story.ID, len(errs))
 		if autosave {
