@@ -3,6 +3,8 @@ package publish
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,8 +73,8 @@ func findOwn(root, vaultDir, name string) (ownStory, error) {
 	}
 	parsed := 0
 	if consent.SafeStoryID(name) == name {
-		if b := indexedBundle(vaultDir, name); b != "" {
-			own, err := findOwnIn(root, name, func(rel string) bool { return content.BundleOf(rel) == b }, nil)
+		if d := indexedBundle(vaultDir, name); d != "" {
+			own, err := findOwnIn(root, name, func(rel string) bool { return bundleDigest(content.BundleOf(rel)) == d }, nil)
 			if err == nil {
 				return own, nil
 			}
@@ -227,21 +229,30 @@ func purgeOwn(ctx context.Context, st Store, o WithdrawOptions, s Story, res *Wi
 }
 
 // StoryIndexPath is the vault's story index, <vault>/state/stories.json:
-// {"st-7q2k9m": "stories/ana", ...}, each story id of the last publish's
-// plan with its bundle (ids and content paths only). It only speeds up
-// finding a story on withdrawal (findOwn), which checks it against the
-// story's own files.
+// {"st-7q2k9m": "<64 hex>", ...}, each story id of the last publish's plan
+// with bundleDigest of its bundle: ids and digests only, as a folder name
+// may hold anything an editor typed, a name included. It only speeds up
+// finding a story on withdrawal (findOwn matches the digest against the
+// content tree's paths, reading no file, then checks the story's own
+// files).
 func StoryIndexPath(vaultDir string) string {
 	return filepath.Join(vault.StateDir(vaultDir), "stories.json")
 }
 
-// writeStoryIndex writes plan's story ids and bundles to StoryIndexPath,
-// atomically.
+// bundleDigest is the lowercase hex SHA-256 of "storyguard-bundle-v1\n"
+// and a bundle path relative to content/ ("stories/ana").
+func bundleDigest(bundle string) string {
+	sum := sha256.Sum256([]byte("storyguard-bundle-v1\n" + bundle))
+	return hex.EncodeToString(sum[:])
+}
+
+// writeStoryIndex writes plan's story ids and bundle digests to
+// StoryIndexPath, atomically.
 func writeStoryIndex(vaultDir string, plan *Plan) error {
 	idx := make(map[string]string, len(plan.Stories))
 	for _, s := range plan.Stories {
 		if consent.SafeStoryID(s.ID) == s.ID {
-			idx[s.ID] = s.Bundle
+			idx[s.ID] = bundleDigest(s.Bundle)
 		}
 	}
 	data, err := json.Marshal(idx)
@@ -255,8 +266,8 @@ func writeStoryIndex(vaultDir string, plan *Plan) error {
 	return content.WriteFileAtomic(p, data)
 }
 
-// indexedBundle returns the bundle StoryIndexPath records for id; "" when
-// it records none or cannot be read.
+// indexedBundle returns the bundle digest StoryIndexPath records for id;
+// "" when it records none or cannot be read.
 func indexedBundle(vaultDir, id string) string {
 	data, err := os.ReadFile(StoryIndexPath(vaultDir))
 	if err != nil {

@@ -342,8 +342,14 @@ func (l *Lease) dropNoncurrent(ctx context.Context) {
 	if err != nil {
 		return
 	}
+	l.mu.Lock()
+	own := l.versionID
+	l.mu.Unlock()
 	for _, v := range vs {
-		if v.Key == LeaseKey && (!v.IsLatest || v.IsDeleteMarker) {
+		// versitygw's posix backend can list the current version a second
+		// time as noncurrent after an overwrite: never delete the version
+		// this run holds.
+		if v.Key == LeaseKey && (!v.IsLatest || v.IsDeleteMarker) && v.VersionID != own {
 			l.st.DeleteVersion(ctx, LeaseKey, v.VersionID)
 		}
 	}

@@ -175,9 +175,19 @@ func TestLeaseRenewsAndStaleIsTakenOver(t *testing.T) {
 	time.Sleep(ttl)
 	l2.cancel(errors.New("stop renewing to count versions"))
 	<-l2.done
-	vs, err := s.ListVersions(ctx, StatePrefix)
+	listed, err := s.ListVersions(ctx, StatePrefix)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// versitygw's posix backend may list the current version twice (once
+	// as noncurrent) after an overwrite: count distinct version ids.
+	var vs []Version
+	seen := map[string]bool{}
+	for _, v := range listed {
+		if !seen[v.VersionID] {
+			seen[v.VersionID] = true
+			vs = append(vs, v)
+		}
 	}
 	if len(vs) != 1 {
 		t.Fatalf("want one lease version, got %d: %+v", len(vs), vs)
