@@ -139,7 +139,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open story store: %w", err)
 	}
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.ping(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("open story store %s: %w", s.name(), err)
 	}
@@ -154,6 +154,29 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ping opens the first connection. On SQLite, switching a new file to WAL
+// (the DSN's journal_mode) while another process or connection does the
+// same can fail with SQLITE_BUSY at once, without waiting busy_timeout
+// (https://sqlite.org/wal.html, "Activating And Configuring WAL Mode"):
+// several desk instances starting together on a fresh file met it. Such a
+// refusal is retried for up to 10 s, like a busy lock; any other error is
+// returned at once.
+func (s *Store) ping(ctx context.Context) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := s.db.PingContext(ctx)
+		var coded interface{ Code() int }
+		if err == nil || s.pg || !errors.As(err, &coded) || coded.Code()&0xff != 5 /* SQLITE_BUSY */ || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // createPrivate creates the SQLite file, empty and readable by its owner
